@@ -1,0 +1,47 @@
+"""Russian and English messages for people.
+
+Every message a person reads (CLI output, errors) is looked up here by key, in the
+language chosen by ``DOZVON_LANG`` or the locale (``LANG``), defaulting to English.
+The catalogues are plain dictionaries so that the pure engine can raise translated
+errors without any I/O.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+SUPPORTED = ("en", "ru")
+
+CATALOGUE: dict[str, dict[str, str]] = {
+    "en": {},
+    "ru": {},
+}
+
+
+def register(key: str, en: str, ru: str) -> None:
+    """Add one message in both languages (modules register their own at import)."""
+    CATALOGUE["en"][key] = en
+    CATALOGUE["ru"][key] = ru
+
+
+def current_language() -> str:
+    """The language for people: DOZVON_LANG, else the locale, else English."""
+    explicit = os.environ.get("DOZVON_LANG", "").strip().lower()[:2]
+    if explicit in SUPPORTED:
+        return explicit
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "").strip().lower()[:2]
+        if value in SUPPORTED:
+            return value
+    return "en"
+
+
+def translate(key: str, lang: str | None = None, **params: Any) -> str:
+    """The message for ``key`` with ``params`` filled in; the key itself if unknown."""
+    lang = lang or current_language()
+    template = CATALOGUE.get(lang, {}).get(key) or CATALOGUE["en"].get(key) or key
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError):
+        return template

@@ -1,0 +1,360 @@
+"""Configuration and runtime records of the routing engine.
+
+Configuration (:class:`QueueConfig`, :class:`OperatorConfig`, :class:`EngineSettings`) is
+what an administrator sets; runtime records (:class:`Contact`, :class:`Operator`,
+:class:`Offer`) are what the engine changes. Both serialise to plain dicts so that the
+storage layer can persist them and rebuild an engine after a restart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from dozvon.core.errors import InvalidInput
+from dozvon.core.i18n import register
+from dozvon.routing.calendar import BusinessHours
+
+
+class Channel(StrEnum):
+    VOICE = "voice"
+    CHAT = "chat"
+    MESSENGER = "messenger"
+    EMAIL = "email"
+    FORM = "form"
+
+
+#: Capacity is counted per bucket: a messenger dialogue loads an operator like a web chat,
+#: a web-site form or marketplace request like an e-mail.
+BUCKET_OF_CHANNEL: dict[str, str] = {
+    "voice": "voice",
+    "chat": "chat",
+    "messenger": "chat",
+    "email": "email",
+    "form": "email",
+}
+BUCKETS: tuple[str, ...] = ("voice", "chat", "email")
+DEFAULT_CAPACITY: dict[str, int] = {"voice": 1, "chat": 5, "email": 5}
+DEFAULT_OFFER_TIMEOUT_S: dict[str, float] = {"voice": 20.0, "chat": 60.0, "email": 300.0}
+
+#: The six types of inbound contact (PRODUCT.md), required in every disposition.
+CONTACT_TYPES: tuple[str, ...] = (
+    "new_inquiry",
+    "clarification",
+    "regular",
+    "complaint",
+    "partner",
+    "competitor",
+)
+
+STRATEGIES: tuple[str, ...] = ("round_robin", "ring_all", "longest_idle", "least_busy", "skills")
+
+#: What may happen to a contact that waits too long, finds the queue full, or arrives out of
+#: hours. ``overflow`` moves it to ``target_queue``; ``callback`` creates a callback task;
+#: ``message`` plays/sends ``text`` (voicemail for calls) and ends it; ``reject`` ends it.
+ACTIONS: tuple[str, ...] = ("overflow", "callback", "message", "reject")
+
+register("routing.bad_channel", "Unknown channel {value!r}; expected one of {allowed}",
+         "Неизвестный канал {value!r}; допустимы: {allowed}")
+register("routing.bad_strategy", "Queue {queue!r}: unknown strategy {value!r}; expected one of {allowed}",
+         "Очередь {queue!r}: неизвестная стратегия {value!r}; допустимы: {allowed}")
+register("routing.bad_action", "Queue {queue!r}: {field} has unknown action {value!r}; expected one of {allowed}",
+         "Очередь {queue!r}: в поле {field} неизвестное действие {value!r}; допустимы: {allowed}")
+register("routing.action_needs_queue", "Queue {queue!r}: {field} is 'overflow' but names no target queue",
+         "Очередь {queue!r}: {field} = 'overflow', но целевая очередь не указана")
+register("routing.bad_number", "{where}: {field} must be {rule}, got {value!r}",
+         "{where}: поле {field} должно быть {rule}, получено {value!r}")
+register("routing.bad_contact_type", "Disposition: unknown contact type {value!r}; expected one of {allowed}",
+         "Итог обращения: неизвестный тип {value!r}; допустимы: {allowed}")
+
+
+def _check_non_negative(where: str, name: str, value: float | None, allow_none: bool = True) -> None:
+    if value is None and allow_none:
+        return
+    if value is None or value < 0:
+        raise InvalidInput("routing.bad_number", where=where, field=name, rule=">= 0", value=value)
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """What to do with a contact: see :data:`ACTIONS`."""
+
+    kind: str = "reject"
+    target_queue: str | None = None
+    text: str | None = None
+
+    def validate(self, queue: str, field_name: str) -> None:
+        if self.kind not in ACTIONS:
+            raise InvalidInput("routing.bad_action", queue=queue, field=field_name,
+                               value=self.kind, allowed=", ".join(ACTIONS))
+        if self.kind == "overflow" and not self.target_queue:
+            raise InvalidInput("routing.action_needs_queue", queue=queue, field=field_name)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Action | None:
+        if data is None:
+            return None
+        return cls(kind=data.get("kind", "reject"), target_queue=data.get("target_queue"),
+                   text=data.get("text"))
+
+
+@dataclass(frozen=True, slots=True)
+class QueueConfig:
+    """Everything an administrator sets on a queue."""
+
+    name: str
+    strategy: str = "longest_idle"
+    #: Seconds an offer rings before it goes to the next operator (RONA); None = per channel.
+    offer_timeout_s: float | None = None
+    target_answer_s: float = 20.0
+    wrap_up_s: float = 0.0
+    #: Base priority added to every contact of this queue.
+    priority: int = 0
+    #: An operator in several queues takes the higher-weight queue's contacts first.
+    weight: int = 0
+    #: Priority points a contact gains per minute of waiting, so that nobody starves.
+    aging_per_min: float = 1.0
+    #: Skills every operator must have to take this queue's contacts: {skill: minimum level}.
+    required_skills: dict[str, int] = field(default_factory=dict)
+    #: With ``strategy`` other than ``skills``: also prefer the highest skill level first.
+    skills_first: bool = False
+    max_wait_s: float | None = None
+    on_max_wait: Action | None = None
+    max_length: int | None = None
+    on_full: Action | None = None
+    hours: BusinessHours | None = None
+    on_closed: Action | None = None
+    #: Seconds a returning customer waits for the operator who handled them last.
+    sticky_wait_s: float = 0.0
+    #: How long after the last contact the customer still counts as returning.
+    sticky_window_s: float = 7 * 24 * 3600.0
+    #: Create a callback task when a customer abandons (hangs up while waiting).
+    callback_on_abandon: bool = False
+    #: Where ``escalate`` sends a contact (senior operators or supervisors).
+    escalation_queue: str | None = None
+
+    def validate(self) -> None:
+        if self.strategy not in STRATEGIES:
+            raise InvalidInput("routing.bad_strategy", queue=self.name, value=self.strategy,
+                               allowed=", ".join(STRATEGIES))
+        where = f"queue {self.name!r}"
+        for name in ("offer_timeout_s", "max_wait_s", "max_length"):
+            _check_non_negative(where, name, getattr(self, name))
+        for name in ("target_answer_s", "wrap_up_s", "sticky_wait_s", "sticky_window_s",
+                     "aging_per_min"):
+            _check_non_negative(where, name, getattr(self, name), allow_none=False)
+        for field_name in ("on_max_wait", "on_full", "on_closed"):
+            action = getattr(self, field_name)
+            if action is not None:
+                action.validate(self.name, field_name)
+
+    def timeout_for(self, bucket: str) -> float:
+        if self.offer_timeout_s is not None:
+            return self.offer_timeout_s
+        return DEFAULT_OFFER_TIMEOUT_S[bucket]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["hours"] = self.hours.to_dict() if self.hours else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> QueueConfig:
+        data = dict(data)
+        for key in ("on_max_wait", "on_full", "on_closed"):
+            if key in data:
+                data[key] = Action.from_dict(data[key])
+        if data.get("hours") is not None:
+            data["hours"] = BusinessHours.from_dict(data["hours"])
+        cfg = cls(**data)
+        cfg.validate()
+        return cfg
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorConfig:
+    """An operator's routing profile: where they work, what they know, how much they carry."""
+
+    id: str
+    queues: tuple[str, ...] = ()
+    skills: dict[str, int] = field(default_factory=dict)
+    capacity: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_CAPACITY))
+    name: str = ""
+
+    def capacity_of(self, bucket: str) -> int:
+        return self.capacity.get(bucket, 0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "queues": list(self.queues), "skills": dict(self.skills),
+                "capacity": dict(self.capacity), "name": self.name}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> OperatorConfig:
+        capacity = dict(DEFAULT_CAPACITY)
+        capacity.update(data.get("capacity") or {})
+        for bucket, value in capacity.items():
+            if not isinstance(value, int) or value < 0:
+                raise InvalidInput("routing.bad_number", where=f"operator {data.get('id')!r}",
+                                   field=f"capacity.{bucket}", rule="a whole number >= 0",
+                                   value=value)
+        return cls(id=str(data["id"]), queues=tuple(data.get("queues") or ()),
+                   skills=dict(data.get("skills") or {}), capacity=capacity,
+                   name=str(data.get("name") or ""))
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSettings:
+    """Center-wide routing settings."""
+
+    #: While an operator is on a call, no new chats/e-mails are offered to them.
+    voice_blocks_text: bool = True
+    #: After this many offers in a row run out unanswered, the operator is set not-ready.
+    max_missed_offers: int | None = None
+    #: Priority bonus by customer segment: partners first, then VIP and regular customers.
+    segment_priority: dict[str, int] = field(default_factory=lambda: {
+        "partner": 1000, "investor": 1000, "vip": 50, "regular": 20, "new": 0})
+    #: Remember which operator handled each customer, for sticky routing.
+    remember_last_operator: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ContactSpec:
+    """An inbound contact as a channel adapter hands it to the engine."""
+
+    id: str
+    queue: str
+    channel: str = "voice"
+    priority: int = 0
+    customer_id: str | None = None
+    language: str | None = None
+    segment: str | None = None
+    source: str | None = None
+    #: Skills this particular contact needs on top of the queue's: {skill: minimum level}.
+    skills: dict[str, int] = field(default_factory=dict)
+    #: The operator to try first (sticky routing), if the caller knows it better than we do.
+    last_operator: str | None = None
+    last_contact_at: float | None = None
+    flags: tuple[str, ...] = ()
+
+    def bucket(self) -> str:
+        try:
+            return BUCKET_OF_CHANNEL[self.channel]
+        except KeyError:
+            raise InvalidInput("routing.bad_channel", value=self.channel,
+                               allowed=", ".join(BUCKET_OF_CHANNEL)) from None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["flags"] = list(self.flags)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ContactSpec:
+        data = dict(data)
+        data["flags"] = tuple(data.get("flags") or ())
+        return cls(**data)
+
+
+@dataclass(frozen=True, slots=True)
+class Disposition:
+    """How the operator classified a finished contact (required before wrap-up ends)."""
+
+    contact_type: str
+    resolved: bool
+    notes: str = ""
+
+    def validate(self) -> None:
+        if self.contact_type not in CONTACT_TYPES:
+            raise InvalidInput("routing.bad_contact_type", value=self.contact_type,
+                               allowed=", ".join(CONTACT_TYPES))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"contact_type": self.contact_type, "resolved": self.resolved, "notes": self.notes}
+
+
+# --- runtime records -------------------------------------------------------------------
+
+#: Contact states. ``waiting``: in a queue (or held for a sticky operator); ``offered``: one
+#: or more offers are ringing; ``connected``: an operator answered; ``wrap_up``: the
+#: conversation ended and the operator is finishing the paperwork.
+WAITING, OFFERED, CONNECTED, WRAP_UP = "waiting", "offered", "connected", "wrap_up"
+
+#: Operator states an operator (or supervisor) chooses. Being busy or in wrap-up is not a
+#: state of its own: it follows from the contacts the operator holds.
+OFFLINE, AVAILABLE, BREAK = "offline", "available", "break"
+OPERATOR_STATES: tuple[str, ...] = (OFFLINE, AVAILABLE, BREAK)
+
+
+@dataclass(slots=True, eq=False)
+class Offer:
+    id: str
+    contact_id: str
+    operator_id: str
+    created_at: float
+    deadline: float
+
+
+@dataclass(slots=True, eq=False)
+class Contact:
+    spec: ContactSpec
+    bucket: str
+    queue: str
+    priority: int
+    arrived_at: float
+    #: First time the contact entered any queue: the start of its wait for every KPI.
+    enqueued_at: float
+    #: When it entered the queue it is in now (overflow and transfers move it).
+    queue_since: float
+    state: str = WAITING
+    #: Position token: a heap entry is valid only while it carries the contact's current token.
+    token: int = 0
+    offers: dict[str, Offer] = field(default_factory=dict)
+    excluded: set[str] = field(default_factory=set)
+    operator_id: str | None = None
+    answered_at: float | None = None
+    ended_at: float | None = None
+    hold_started: float | None = None
+    hold_s: float = 0.0
+    wrap_deadline: float | None = None
+    max_wait_at: float | None = None
+    max_wait_due: bool = False
+    sticky_operator: str | None = None
+    sticky_until: float | None = None
+    #: A directed offer (transfer to a named operator) goes to nobody else.
+    directed_to: str | None = None
+    answered_once: bool = False
+    #: The operator who let it ring out (or declined) last: it never bounces straight back.
+    last_missed: str | None = None
+    talk_s: float = 0.0
+    leg_started: float | None = None
+    overflows: int = 0
+    transfers: int = 0
+    closed_at: float | None = None
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+
+@dataclass(slots=True, eq=False)
+class Operator:
+    cfg: OperatorConfig
+    order: int
+    state: str = OFFLINE
+    reason: str | None = None
+    state_since: float = 0.0
+    idle_since: float = 0.0
+    missed: int = 0
+    #: Slots in use per bucket: ringing offers, connected contacts and wrap-ups.
+    load: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BUCKETS, 0))
+    contacts: set[str] = field(default_factory=set)
+    offers: set[str] = field(default_factory=set)
+    #: Bumped on every change that affects routing: heap entries with an older one are stale.
+    version: int = 0
+    #: Strategy keys cached per (queue, bucket) are rebuilt from these fields on each bump.
+    handled: int = 0
+
+    @property
+    def id(self) -> str:
+        return self.cfg.id
