@@ -121,6 +121,7 @@ class Dispatcher:
             state.reconfigure(cfg)
             for bucket in BUCKETS:
                 self._rebuild_ready(state, bucket)
+        self._emit("queue.configured", None, queue=cfg.name, config=cfg.to_dict())
         self._schedule_hours(state, initial=True)
 
     def add_operator(self, cfg: OperatorConfig) -> None:
@@ -139,6 +140,7 @@ class Dispatcher:
         for name in cfg.queues:
             if name in self.queues:
                 self.queues[name].add_member(cfg.id)
+        self._emit("operator.configured", None, cfg.id, config=cfg.to_dict())
         self._refresh(op)
         self._pending_ops.append(op)
         self._settle()

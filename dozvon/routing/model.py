@@ -59,7 +59,8 @@ register("routing.bad_channel", "Unknown channel {value!r}; expected one of {all
          "Неизвестный канал {value!r}; допустимы: {allowed}")
 register("routing.bad_strategy", "Queue {queue!r}: unknown strategy {value!r}; expected one of {allowed}",
          "Очередь {queue!r}: неизвестная стратегия {value!r}; допустимы: {allowed}")
-register("routing.bad_action", "Queue {queue!r}: {field} has unknown action {value!r}; expected one of {allowed}",
+register("routing.bad_action",
+         "Queue {queue!r}: {field} has unknown action {value!r}; expected one of {allowed}",
          "Очередь {queue!r}: в поле {field} неизвестное действие {value!r}; допустимы: {allowed}")
 register("routing.action_needs_queue", "Queue {queue!r}: {field} is 'overflow' but names no target queue",
          "Очередь {queue!r}: {field} = 'overflow', но целевая очередь не указана")

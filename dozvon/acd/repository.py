@@ -1,0 +1,82 @@
+"""All SQL of the routing state tables. Every statement is limited to one project."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from dozvon.acd.models import ContactRow, CustomerOperatorRow, EngineMetaRow, OperatorRow, QueueRow
+from dozvon.core.db import Base
+
+
+def upsert(session: Session, model: type[Base], rows: Sequence[dict[str, Any]],
+           keys: Sequence[str]) -> None:
+    """INSERT … ON CONFLICT DO UPDATE, in the dialect of the session's database."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(model)
+    columns = [c for c in rows[0] if c not in keys]
+    stmt = stmt.on_conflict_do_update(index_elements=list(keys),
+                                      set_={c: stmt.excluded[c] for c in columns})
+    session.execute(stmt, list(rows))
+
+
+def save_queues(session: Session, project: str, queues: Sequence[dict[str, Any]]) -> None:
+    upsert(session, QueueRow, [{"project": project, "name": q["cfg"]["name"], "config": q["cfg"],
+                                "turns": q["turns"], "members": q["members"], "is_open": q["open"]}
+                               for q in queues], ("project", "name"))
+
+
+def save_operators(session: Session, project: str, operators: Sequence[dict[str, Any]]) -> None:
+    upsert(session, OperatorRow, [{"project": project, "id": o["cfg"]["id"], "state": o["state"],
+                                   "doc": o} for o in operators], ("project", "id"))
+
+
+def save_contacts(session: Session, project: str, contacts: Sequence[dict[str, Any]]) -> None:
+    upsert(session, ContactRow, [{"project": project, "id": c["spec"]["id"], "state": c["state"],
+                                  "queue": c["queue"], "doc": c} for c in contacts],
+           ("project", "id"))
+
+
+def delete_contacts(session: Session, project: str, contact_ids: Sequence[str]) -> None:
+    if contact_ids:
+        session.execute(delete(ContactRow).where(ContactRow.project == project,
+                                                 ContactRow.id.in_(list(contact_ids))))
+
+
+def save_customer_operators(session: Session, project: str,
+                            pairs: dict[str, tuple[str, float]]) -> None:
+    upsert(session, CustomerOperatorRow,
+           [{"project": project, "customer_id": customer, "operator_id": op, "at": at}
+            for customer, (op, at) in sorted(pairs.items())], ("project", "customer_id"))
+
+
+def save_meta(session: Session, project: str, event_seq: int, offer_seq: int) -> None:
+    upsert(session, EngineMetaRow, [{"project": project, "event_seq": event_seq,
+                                     "offer_seq": offer_seq}], ("project",))
+
+
+def load_state(session: Session, project: str) -> dict[str, Any]:
+    """Everything :func:`dozvon.routing.snapshot.restore` needs, for one project."""
+    queues = [{"cfg": r.config, "turns": r.turns, "members": r.members, "open": r.is_open}
+              for r in session.scalars(select(QueueRow).where(QueueRow.project == project)
+                                       .order_by(QueueRow.name))]
+    operators = [r.doc for r in session.scalars(
+        select(OperatorRow).where(OperatorRow.project == project))]
+    operators.sort(key=lambda d: d.get("order", 0))
+    contacts = [r.doc for r in session.scalars(
+        select(ContactRow).where(ContactRow.project == project))]
+    contacts.sort(key=lambda d: (d.get("enqueued_at", 0), d["spec"]["id"]))
+    last = {r.customer_id: (r.operator_id, r.at) for r in session.scalars(
+        select(CustomerOperatorRow).where(CustomerOperatorRow.project == project))}
+    meta_row = session.get(EngineMetaRow, project)
+    meta = {"event_seq": meta_row.event_seq, "offer_seq": meta_row.offer_seq} if meta_row else {}
+    return {"queues": queues, "operators": operators, "contacts": contacts,
+            "last_operator": last, "meta": meta}

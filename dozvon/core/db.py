@@ -1,0 +1,115 @@
+"""The database: one SQLAlchemy engine per URL, SQLite by default, PostgreSQL in production.
+
+``DATABASE_URL`` takes the plain URLs people write (``sqlite:///PATH``,
+``postgresql://…``, ``postgres://…``); Dozvon picks the drivers (the standard library's
+sqlite3, psycopg 3). SQLite gets WAL and a busy timeout so that the server and a CLI can
+share the file. Schema changes go through Alembic migrations only (:func:`upgrade`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import JSON, MetaData, event
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import DeclarativeBase, sessionmaker
+
+from dozvon.core.errors import InvalidInput
+from dozvon.core.i18n import register
+
+register("db.bad_url",
+         "DATABASE_URL {url!r} is not understood: use sqlite:///PATH or postgresql://user@host/db",
+         "DATABASE_URL {url!r} не распознан: используйте sqlite:///ПУТЬ или postgresql://user@host/db")
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: JSON that is JSONB on PostgreSQL (indexable) and JSON text on SQLite.
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def normalize_url(url: str) -> str:
+    """A URL with the driver Dozvon uses: psycopg 3 for PostgreSQL, sqlite3 for SQLite."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise InvalidInput("db.bad_url", url=url) from None
+    backend = parsed.get_backend_name()
+    if backend in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    elif backend == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            path = Path(parsed.database).expanduser()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            parsed = parsed.set(database=str(path))
+    else:
+        raise InvalidInput("db.bad_url", url=url)
+    return parsed.render_as_string(hide_password=False)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def get_engine(url: str, echo: bool = False) -> Engine:
+    """One pooled engine per URL for the whole process."""
+    from sqlalchemy import create_engine
+
+    full = normalize_url(url)
+    engine = _ENGINES.get(full)
+    if engine is None:
+        kwargs: dict[str, Any] = {"echo": echo, "future": True}
+        if full.startswith("postgresql"):
+            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
+        engine = create_engine(full, **kwargs)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        _ENGINES[full] = engine
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker[Any]:
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+
+
+def alembic_config(url: str) -> Any:
+    from alembic.config import Config
+
+    here = Path(__file__).resolve().parent.parent / "migrations"
+    cfg = Config()
+    cfg.set_main_option("script_location", str(here))
+    cfg.set_main_option("sqlalchemy.url", normalize_url(url).replace("%", "%%"))
+    return cfg
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the database schema up to date (creates it on an empty database)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(url), revision)
+
+
+def dispose_all() -> None:
+    for engine in _ENGINES.values():
+        engine.dispose()
+    _ENGINES.clear()

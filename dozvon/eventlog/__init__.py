@@ -1,0 +1,1 @@
+"""The append-only event log: every KPI, report and history view is computed from it."""

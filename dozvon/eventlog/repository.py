@@ -1,0 +1,59 @@
+"""All SQL of the event log. Every read is limited to one project by construction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Select, func, insert, select
+from sqlalchemy.orm import Session
+
+from dozvon.eventlog.models import EventRecord
+from dozvon.routing.events import EVENT_VERSION, RoutingEvent
+
+
+def to_us(ts: float) -> int:
+    return round(ts * 1_000_000)
+
+
+def append(session: Session, project: str, events: Iterable[RoutingEvent]) -> int:
+    """Insert events in one statement (inside the caller's transaction); returns the count."""
+    rows = [{"project": project, "seq": e.seq, "type": e.type, "version": EVENT_VERSION,
+             "at_us": to_us(e.at), "contact_id": e.contact_id, "operator_id": e.operator_id,
+             "queue": e.queue, "channel": e.channel, "data": e.data} for e in events]
+    if rows:
+        session.execute(insert(EventRecord), rows)
+    return len(rows)
+
+
+def readable(project: str) -> Select[tuple[EventRecord]]:
+    """The one statement every event read starts from: this project's events only."""
+    return select(EventRecord).where(EventRecord.project == project)
+
+
+def list_events(session: Session, project: str, *, after_seq: int = 0, limit: int = 1000,
+                types: Sequence[str] = (), contact_id: str | None = None,
+                since_us: int | None = None, until_us: int | None = None) -> list[EventRecord]:
+    stmt = readable(project).where(EventRecord.seq > after_seq)
+    if types:
+        stmt = stmt.where(EventRecord.type.in_(list(types)))
+    if contact_id is not None:
+        stmt = stmt.where(EventRecord.contact_id == contact_id)
+    if since_us is not None:
+        stmt = stmt.where(EventRecord.at_us >= since_us)
+    if until_us is not None:
+        stmt = stmt.where(EventRecord.at_us < until_us)
+    return list(session.scalars(stmt.order_by(EventRecord.seq).limit(limit)))
+
+
+def count_by_type(session: Session, project: str) -> dict[str, int]:
+    stmt = (select(EventRecord.type, func.count()).where(EventRecord.project == project)
+            .group_by(EventRecord.type))
+    return {t: n for t, n in session.execute(stmt)}
+
+
+def as_dict(record: EventRecord) -> dict[str, Any]:
+    return {"seq": record.seq, "type": record.type, "version": record.version,
+            "at": record.at_us / 1_000_000, "contact_id": record.contact_id,
+            "operator_id": record.operator_id, "queue": record.queue,
+            "channel": record.channel, "data": record.data}

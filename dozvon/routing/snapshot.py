@@ -1,0 +1,151 @@
+"""Turn an engine's state into plain dicts and back, so that it survives a restart.
+
+Only what cannot be derived is stored: queue settings and round-robin turns, operator
+profiles and states, unfinished contacts (with their open offers and deadlines). Loads,
+heaps and timers are derived again on restore, so that they can never disagree with the
+contacts they describe. A restored waiting contact keeps its original enqueue time and
+its place in the queue; an offer whose deadline passed while the server was down times
+out on the first :meth:`~dozvon.routing.engine.RoutingEngine.advance`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import fields
+from typing import Any
+
+from dozvon.core.clock import Clock
+from dozvon.routing.dispatch import CLOSED, LATE_DISPOSITION_S
+from dozvon.routing.engine import RoutingEngine
+from dozvon.routing.model import (
+    CONNECTED,
+    OFFERED,
+    WAITING,
+    WRAP_UP,
+    Contact,
+    ContactSpec,
+    EngineSettings,
+    Offer,
+    Operator,
+    OperatorConfig,
+    QueueConfig,
+)
+from dozvon.routing.queues import QueueState
+
+_DERIVED = ("spec", "offers", "excluded", "token")
+_CONTACT_FIELDS = tuple(f.name for f in fields(Contact) if f.name not in _DERIVED)
+_OPERATOR_FIELDS = ("state", "reason", "state_since", "idle_since", "missed", "handled", "order")
+
+
+def export_contact(contact: Contact) -> dict[str, Any]:
+    data = {name: getattr(contact, name) for name in _CONTACT_FIELDS}
+    data["spec"] = contact.spec.to_dict()
+    data["excluded"] = sorted(contact.excluded)
+    data["offers"] = [{"id": o.id, "operator_id": o.operator_id, "created_at": o.created_at,
+                       "deadline": o.deadline} for o in contact.offers.values()]
+    return data
+
+
+def export_operator(op: Operator) -> dict[str, Any]:
+    data = {name: getattr(op, name) for name in _OPERATOR_FIELDS}
+    data["cfg"] = op.cfg.to_dict()
+    return data
+
+
+def export_queue(state: QueueState) -> dict[str, Any]:
+    return {"cfg": state.cfg.to_dict(), "turns": dict(state.turns), "open": state.open,
+            "members": dict(state.members)}
+
+
+def export_meta(engine: RoutingEngine) -> dict[str, Any]:
+    return {"event_seq": engine.event_seq, "offer_seq": engine.offer_seq}
+
+
+def restore(
+    clock: Clock,
+    queues: Iterable[dict[str, Any]],
+    operators: Iterable[dict[str, Any]],
+    contacts: Iterable[dict[str, Any]],
+    meta: dict[str, Any] | None = None,
+    last_operator: dict[str, tuple[str, float]] | None = None,
+    settings: EngineSettings | None = None,
+) -> RoutingEngine:
+    """Rebuild an engine from exported state. Emits no events except queue opened/closed
+    when the hours changed while the engine was down."""
+    engine = RoutingEngine(clock, settings=settings)
+    meta = meta or {}
+    engine.event_seq = int(meta.get("event_seq", 0))
+    engine.offer_seq = int(meta.get("offer_seq", 0))
+    engine.last_operator = dict(last_operator or {})
+    for row in queues:
+        state = QueueState(QueueConfig.from_dict(row["cfg"]))
+        state.turns = {k: int(v) for k, v in (row.get("turns") or {}).items()}
+        state.open = bool(row.get("open", True))
+        engine.queues[state.cfg.name] = state
+        for operator_id, order in sorted((row.get("members") or {}).items(), key=lambda kv: kv[1]):
+            state.members[operator_id] = int(order)
+            state._next_order = max(state._next_order, int(order) + 1)
+    for row in operators:
+        cfg = OperatorConfig.from_dict(row["cfg"])
+        op = Operator(cfg=cfg, order=int(row.get("order", 0)))
+        for name in _OPERATOR_FIELDS:
+            if name in row:
+                setattr(op, name, row[name])
+        engine.operators[cfg.id] = op
+        engine._operator_order = max(engine._operator_order, op.order + 1)
+        for name in cfg.queues:
+            if name in engine.queues:
+                engine.queues[name].add_member(cfg.id)
+    for row in contacts:
+        _restore_contact(engine, row)
+    for state in engine.queues.values():
+        engine._schedule_hours(state, initial=True)
+    for op in engine.operators.values():
+        engine._refresh(op)
+    return engine
+
+
+def _restore_contact(engine: RoutingEngine, row: dict[str, Any]) -> None:
+    values = {name: row[name] for name in _CONTACT_FIELDS if name in row}
+    contact = Contact(spec=ContactSpec.from_dict(row["spec"]), **values)
+    contact.excluded = set(row.get("excluded") or ())
+    engine.contacts[contact.spec.id] = contact
+    state = engine.queues.get(contact.queue)
+    for data in row.get("offers") or ():
+        offer = Offer(data["id"], contact.spec.id, data["operator_id"], data["created_at"],
+                      data["deadline"])
+        op = engine.operators.get(offer.operator_id)
+        if op is None:
+            continue  # the operator was deleted: the offer is simply gone
+        contact.offers[offer.id] = offer
+        engine.offers[offer.id] = offer
+        op.offers.add(offer.id)
+        op.load[contact.bucket] += 1
+        engine._timer(offer.deadline, "offer", offer.id)
+    if contact.state == OFFERED and not contact.offers:
+        contact.state = WAITING
+    if contact.state in (CONNECTED, WRAP_UP):
+        op = engine.operators.get(contact.operator_id or "")
+        if op is not None:
+            op.contacts.add(contact.spec.id)
+            op.load[contact.bucket] += 1
+    if contact.state in (WAITING, OFFERED) and state is not None:
+        state.waiting_count += 1
+        if contact.max_wait_at is not None:
+            engine._timer(contact.max_wait_at, "max_wait", contact.spec.id)
+        if contact.sticky_until is not None:
+            engine._timer(contact.sticky_until, "sticky", contact.spec.id)
+    if contact.state == WAITING and state is not None:
+        contact.token = engine._next_token()
+        target = contact.directed_to or contact.sticky_operator
+        if target is not None:
+            engine._hold_for(target, contact)
+        else:
+            state.push_waiting(contact)
+    if contact.state == WRAP_UP and contact.wrap_deadline is not None:
+        engine._timer(contact.wrap_deadline, "wrap_up", contact.spec.id)
+    if contact.state == CLOSED:
+        engine._timer((contact.closed_at or 0.0) + LATE_DISPOSITION_S, "forget", contact.spec.id)
+
+
+__all__ = ["export_contact", "export_meta", "export_operator", "export_queue", "restore"]
