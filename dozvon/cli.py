@@ -1,0 +1,207 @@
+"""The ``dozvon`` command. Help and messages in Russian or English (DOZVON_LANG / LANG).
+
+Errors a person can fix (a bad scenario, an unreachable database) are printed as one
+clear message with exit code 2, never as a stack trace.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from dozvon import __version__
+from dozvon.core.errors import DozvonError
+from dozvon.core.i18n import current_language, register, translate
+
+RU = current_language() == "ru"
+
+
+def h(en: str, ru: str) -> str:
+    """Help text in the reader's language."""
+    return ru if RU else en
+
+
+register("cli.db_error", "Database error: {reason}", "Ошибка базы данных: {reason}")
+register("cli.migrated", "Database is up to date: {url}", "База данных обновлена: {url}")
+
+app = typer.Typer(
+    name="dozvon",
+    help=h("Dozvon — open-source omnichannel contact center.",
+           "Дозвон — омниканальный контакт-центр с открытым кодом."),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+db_app = typer.Typer(help=h("Database schema and maintenance.", "Схема и обслуживание базы данных."),
+                     no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+# Tables are wide: when the output is not a terminal (a pipe, a log), do not squeeze them to 80.
+console = Console(width=None if sys.stdout.isatty() else 150)
+err_console = Console(stderr=True)
+
+
+def fail(error: Exception) -> None:
+    """Print a person-readable error and exit with status 2."""
+    if isinstance(error, DozvonError):
+        message = error.message()
+    else:
+        message = translate("cli.db_error", reason=str(error).splitlines()[0])
+    err_console.print(f"[bold red]{h('Error', 'Ошибка')}:[/] {message}", highlight=False)
+    raise typer.Exit(2)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"dozvon {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help=h("Show the version.", "Показать версию."))] = False,
+) -> None:
+    pass
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _kpi_table(result: dict[str, Any]) -> Table:
+    table = Table(title=h("KPIs (after warm-up)", "KPI (после прогрева)"), show_lines=False)
+    columns = [
+        ("", h("queue", "очередь")), ("offered", h("offered", "поступило")),
+        ("answered", h("answered", "отвечено")), ("abandoned", h("abandoned", "потеряно")),
+        ("car", "CAR"), ("lcr", "LCR"), ("p_wait", "P(wait)"), ("asa_s", "ASA, s"),
+        ("service_level", "SL"), ("aht_s", "AHT, s"), ("occupancy", h("occupancy", "загрузка")),
+        ("rona", "RONA"),
+    ]
+    for _, title in columns:
+        table.add_column(title, justify="right" if title else "left")
+
+    def row(name: str, data: dict[str, Any], counts: dict[str, Any]) -> list[str]:
+        return [name, str(counts["offered"]), str(counts["answered"]), str(counts["abandoned"]),
+                _pct(data["car"]), _pct(data["lcr"]), _pct(data["p_wait"]), f"{data['asa_s']:.1f}",
+                _pct(data["service_level"]), f"{data['aht_s']:.0f}", _pct(data["occupancy"]),
+                str(data["rona"])]
+
+    for name, data in result["queues"].items():
+        table.add_row(*row(name, data, data))
+    table.add_row(*row(h("total", "итого"), result["kpi"], result), style="bold")
+    return table
+
+
+@app.command(help=h(
+    "Simulate a contact center with the real routing engine and print its KPIs.",
+    "Смоделировать работу контакт-центра на настоящем движке маршрутизации и вывести KPI."))
+def simulate(
+    scenario: Annotated[Path, typer.Argument(help=h("Scenario file (YAML or JSON).",
+                                                    "Файл сценария (YAML или JSON)."))],
+    as_json: Annotated[bool, typer.Option("--json", help=h(
+        "Print one JSON object instead of tables.", "Вывести один JSON-объект вместо таблиц."))] = False,
+) -> None:
+    from dozvon.sim.scenario import load_scenario
+    from dozvon.sim.simulator import simulate as run_simulation
+
+    try:
+        spec = load_scenario(scenario)
+        if as_json:
+            result = run_simulation(spec)
+        else:
+            with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                          TextColumn("{task.percentage:>5.1f}%"), TimeElapsedColumn(),
+                          console=err_console, transient=True) as bar:
+                task = bar.add_task(h("Simulating", "Моделирование"), total=spec.duration_s)
+
+                def progress(done: float, total: float) -> None:
+                    bar.update(task, completed=min(done, total))
+
+                result = run_simulation(spec, progress)
+    except DozvonError as error:
+        fail(error)
+        return
+    if as_json:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, sort_keys=False) + "\n")
+        return
+    console.print(_kpi_table(result))
+    console.print(
+        h("Simulated {n} contacts in {wall:.2f} s ({rate:,.0f} contacts/s); unfinished: {u}.",
+          "Смоделировано обращений: {n} за {wall:.2f} с ({rate:,.0f} в секунду); незавершённых: {u}.")
+        .format(n=result["contacts_simulated"], wall=result["wall_s"], rate=result["contacts_per_s"],
+                u=result["unfinished"]))
+
+
+@db_app.command("upgrade", help=h("Create or migrate the database schema.",
+                                  "Создать или обновить схему базы данных."))
+def db_upgrade(
+    database_url: Annotated[str | None, typer.Option("--database-url", envvar="DATABASE_URL", help=h(
+        "Database URL (default: SQLite in the data folder).",
+        "URL базы данных (по умолчанию SQLite в папке данных)."))] = None,
+) -> None:
+    from dozvon.core.db import upgrade
+    from dozvon.core.settings import get_settings
+
+    url = database_url or get_settings().resolved_database_url()
+    try:
+        upgrade(url)
+    except DozvonError as error:
+        fail(error)
+    except Exception as error:  # the driver's own errors: unreachable server, bad credentials
+        fail(error)
+    console.print(translate("cli.migrated", url=url))
+
+
+@app.command(help=h("Show the event log.", "Показать журнал событий."))
+def events(
+    project: Annotated[str, typer.Option(help=h("Project (tenant).", "Проект (клиент)."))] = "default",
+    limit: Annotated[int, typer.Option(min=1, max=100000, help=h("How many.", "Сколько."))] = 50,
+    after: Annotated[int, typer.Option(help=h("Only events after this sequence number.",
+                                              "Только события после этого номера."))] = 0,
+    database_url: Annotated[str | None, typer.Option("--database-url", envvar="DATABASE_URL")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=h("JSON lines.", "Строки JSON."))] = False,
+) -> None:
+    from dozvon.core.clock import to_datetime
+    from dozvon.core.db import get_engine, session_factory
+    from dozvon.core.settings import get_settings
+    from dozvon.eventlog.repository import as_dict, list_events
+
+    url = database_url or get_settings().resolved_database_url()
+    try:
+        with session_factory(get_engine(url))() as session:
+            rows = [as_dict(r) for r in list_events(session, project, after_seq=after, limit=limit)]
+    except DozvonError as error:
+        fail(error)
+        return
+    except Exception as error:
+        fail(error)
+        return
+    if as_json:
+        for row in rows:
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    table = Table(title=h("Event log", "Журнал событий"))
+    for title in ("#", h("time (UTC)", "время (UTC)"), h("event", "событие"), h("contact", "обращение"),
+                  h("operator", "оператор"), h("queue", "очередь"), h("data", "данные")):
+        table.add_column(title)
+    for row in rows:
+        table.add_row(str(row["seq"]), to_datetime(row["at"]).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3],
+                      row["type"], row["contact_id"] or "", row["operator_id"] or "", row["queue"] or "",
+                      json.dumps(row["data"], ensure_ascii=False)[:80])
+    console.print(table)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The simulator: the production routing engine driven by generated traffic on a virtual clock."""
