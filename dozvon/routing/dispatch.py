@@ -205,9 +205,10 @@ class Dispatcher:
     def _eligible(self, op: Operator, contact: Contact) -> bool:
         if op.cfg.id in contact.excluded:
             return False
-        if contact.directed_to is not None and contact.directed_to != op.cfg.id:
-            return False
-        needed = contact.spec.skills
+        if contact.directed_to is not None:
+            # A transfer to a named person: the transferring operator chose them.
+            return contact.directed_to == op.cfg.id
+        needed = contact.needs
         if needed:
             skills = op.cfg.skills
             for name, level in needed.items():
@@ -466,6 +467,7 @@ class Dispatcher:
         contact.state = WAITING
         contact.excluded = set()
         contact.last_missed = None
+        contact.needs = _merge_needs(state.cfg.required_skills, contact.spec.skills)
         state.waiting_count += 1
         data: dict[str, Any] = {"reason": reason, "priority": contact.priority}
         if state.cfg.max_wait_s is not None:
@@ -557,3 +559,13 @@ class Dispatcher:
             self._timer(now + LATE_DISPOSITION_S, "forget", contact.spec.id)
         else:
             del self.contacts[contact.spec.id]
+
+
+def _merge_needs(queue_needs: dict[str, int], contact_needs: dict[str, int]) -> dict[str, int]:
+    """The stricter of the queue's and the contact's skill requirements."""
+    if not queue_needs:
+        return dict(contact_needs)
+    merged = dict(queue_needs)
+    for name, level in contact_needs.items():
+        merged[name] = max(level, merged.get(name, 0))
+    return merged

@@ -126,7 +126,6 @@ class RoutingEngine(Dispatcher):
             contact.answered_once = True
         op.contacts.add(contact.spec.id)
         op.handled += 1
-        op.version += 1
         data: dict[str, Any] = {"wait_s": now - contact.enqueued_at, "first": first,
                                 "queue_wait_s": now - contact.queue_since}
         if contact.spec.customer_id is not None:

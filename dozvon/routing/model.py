@@ -332,6 +332,8 @@ class Contact:
     overflows: int = 0
     transfers: int = 0
     closed_at: float | None = None
+    #: Skills an operator needs for it: the queue's requirements merged with the contact's own.
+    needs: dict[str, int] = field(default_factory=dict)
 
     @property
     def id(self) -> str:

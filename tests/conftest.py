@@ -1,0 +1,93 @@
+"""Shared fixtures: engines on a manual clock, and real databases (SQLite and PostgreSQL).
+
+PostgreSQL: ``DOZVON_TEST_POSTGRES_URL`` (default ``postgresql://postgres@127.0.0.1:5432/postgres``)
+is the server; each test session (each xdist worker) creates its own database and drops
+it at the end, so that runs never collide. Without a server the PostgreSQL tests skip with
+the reason — unless ``DOZVON_REQUIRE_POSTGRES=1`` (set by .ci/run), where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from dozvon.core.clock import ManualClock
+from dozvon.routing import EngineSettings, OperatorConfig, QueueConfig, RoutingEngine
+
+T0 = 1_767_600_000.0  # 2026-01-05 08:00:00 UTC, a Monday
+
+POSTGRES_ADMIN_URL = os.environ.get("DOZVON_TEST_POSTGRES_URL",
+                                    "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def make_engine(queues: list[QueueConfig], operators: list[OperatorConfig],
+                settings: EngineSettings | None = None, login: bool = True,
+                t0: float = T0) -> tuple[RoutingEngine, ManualClock]:
+    clock = ManualClock(t0)
+    engine = RoutingEngine(clock, queues, operators, settings)
+    if login:
+        for op in operators:
+            engine.login(op.id)
+    engine.drain_events()
+    return engine, clock
+
+
+def voice_ops(*names: str, queues: tuple[str, ...] = ("sales",), **kw: object) -> list[OperatorConfig]:
+    return [OperatorConfig.from_dict({"id": n, "queues": list(queues), **kw}) for n in names]
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: object) -> str:
+    return f"sqlite:///{tmp_path}/dozvon.db"  # type: ignore[str-bytes-safe]
+
+
+def _postgres_available() -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=3):
+            return None
+    except Exception as error:  # noqa: BLE001 - any failure means "not available here"
+        return f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {str(error).splitlines()[0]}"
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """A fresh database on the PostgreSQL server for this test session (or worker)."""
+    problem = _postgres_available()
+    if problem is not None:
+        if os.environ.get("DOZVON_REQUIRE_POSTGRES") == "1":
+            pytest.fail(problem + " (DOZVON_REQUIRE_POSTGRES=1: PostgreSQL tests must run)")
+        pytest.skip(problem)
+    import psycopg
+
+    name = f"dozvon_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    url = f"{base}/{name}"
+    try:
+        yield url
+    finally:
+        from dozvon.core.db import dispose_all
+
+        dispose_all()
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: object) -> str:
+    """Each persistence test runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/dozvon.db"  # type: ignore[str-bytes-safe]
+    return str(request.getfixturevalue("postgres_server_url"))
+
+
+@pytest.fixture
+def project() -> str:
+    """A project name of its own per test, so tests sharing a database never see each other."""
+    return f"p_{uuid.uuid4().hex[:10]}"
