@@ -41,6 +41,9 @@ from dozvon.routing.queues import QueueState
 CLOSED = "closed"
 #: How long a closed contact waits for a late disposition before it is forgotten.
 LATE_DISPOSITION_S = 24 * 3600.0
+#: Order of timers due at the same instant: hours first (a queue opening at 09:00 is open
+#: for the offer that times out at 09:00), then offers, wrap-ups, waits.
+TIMER_RANK = {"hours": 0, "offer": 1, "wrap_up": 2, "max_wait": 3, "sticky": 4, "forget": 5}
 #: Overflow chains longer than this are cut (a misconfigured A → B → A loop).
 MAX_OVERFLOWS = 5
 
@@ -92,8 +95,7 @@ class Dispatcher:
         self.event_seq = 0
         self.offer_seq = 0
         self._token = 0
-        self._timer_seq = 0
-        self._timers: list[tuple[float, int, str, str]] = []
+        self._timers: list[tuple[float, int, str, str]] = []  # (at, rank, key, kind)
         self._out: list[Decision] = []
         self._pending_contacts: list[Contact] = []
         self._pending_ops: list[Operator] = []
@@ -159,8 +161,10 @@ class Dispatcher:
                 self.event_seq, type_, self.clock.now(), None, operator_id, queue, None, data))
 
     def _timer(self, at: float, kind: str, key: str) -> None:
-        self._timer_seq += 1
-        heapq.heappush(self._timers, (at, self._timer_seq, kind, key))
+        # Timers due at the same instant fire in a canonical order (kind, then key), not in
+        # the order they were set, so that an engine restored from the database fires them
+        # exactly as the engine that set them would have.
+        heapq.heappush(self._timers, (at, TIMER_RANK[kind], key, kind))
 
     def _decisions(self) -> list[Decision]:
         out, self._out = self._out, []
@@ -382,8 +386,9 @@ class Dispatcher:
         self._token += 1
         return self._token
 
-    def _hold_for(self, operator_id: str, contact: Contact) -> None:
-        contact.token = self._next_token()
+    def _hold_for(self, operator_id: str, contact: Contact, keep_token: bool = False) -> None:
+        if not keep_token:
+            contact.token = self._next_token()
         heapq.heappush(self._held.setdefault(operator_id, []),
                        (-contact.priority, contact.enqueued_at, contact.token, contact.spec.id))
 

@@ -361,7 +361,7 @@ class RoutingEngine(Dispatcher):
         """When :meth:`advance` has work next (None: no timer pending)."""
         timers = self._timers
         while timers:
-            at, _, kind, key = timers[0]
+            at, _, key, kind = timers[0]
             if self._timer_valid(at, kind, key):
                 return at
             heapq.heappop(timers)
@@ -390,7 +390,7 @@ class RoutingEngine(Dispatcher):
         now = self.clock.now()
         timers = self._timers
         while timers and timers[0][0] <= now:
-            at, _, kind, key = heapq.heappop(timers)
+            at, _, key, kind = heapq.heappop(timers)
             if not self._timer_valid(at, kind, key):
                 continue
             if kind == "offer":

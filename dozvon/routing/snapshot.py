@@ -32,7 +32,7 @@ from dozvon.routing.model import (
 )
 from dozvon.routing.queues import QueueState
 
-_DERIVED = ("spec", "offers", "excluded", "token")
+_DERIVED = ("spec", "offers", "excluded")
 _CONTACT_FIELDS = tuple(f.name for f in fields(Contact) if f.name not in _DERIVED)
 _OPERATOR_FIELDS = ("state", "reason", "state_since", "idle_since", "missed", "handled", "order")
 
@@ -96,8 +96,10 @@ def restore(
         for name in cfg.queues:
             if name in engine.queues:
                 engine.queues[name].add_member(cfg.id)
-    for row in contacts:
+    # Tokens order contacts of equal priority and wait: restoring them keeps every place.
+    for row in sorted(contacts, key=lambda r: int(r.get("token", 0))):
         _restore_contact(engine, row)
+    engine._token = max([engine._token, *(c.token for c in engine.contacts.values())])
     for state in engine.queues.values():
         engine._schedule_hours(state, initial=True)
     for op in engine.operators.values():
@@ -136,10 +138,9 @@ def _restore_contact(engine: RoutingEngine, row: dict[str, Any]) -> None:
         if contact.sticky_until is not None:
             engine._timer(contact.sticky_until, "sticky", contact.spec.id)
     if contact.state == WAITING and state is not None:
-        contact.token = engine._next_token()
         target = contact.directed_to or contact.sticky_operator
         if target is not None:
-            engine._hold_for(target, contact)
+            engine._hold_for(target, contact, keep_token=True)
         else:
             state.push_waiting(contact)
     if contact.state == WRAP_UP and contact.wrap_deadline is not None:
