@@ -19,13 +19,18 @@ from dozvon.routing import EngineSettings, OperatorConfig, QueueConfig, RoutingE
 
 T0 = 1_767_600_000.0  # 2026-01-05 08:00:00 UTC, a Monday
 
-POSTGRES_ADMIN_URL = os.environ.get("DOZVON_TEST_POSTGRES_URL",
-                                    "postgresql://postgres@127.0.0.1:5432/postgres")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "DOZVON_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 
-def make_engine(queues: list[QueueConfig], operators: list[OperatorConfig],
-                settings: EngineSettings | None = None, login: bool = True,
-                t0: float = T0) -> tuple[RoutingEngine, ManualClock]:
+def make_engine(
+    queues: list[QueueConfig],
+    operators: list[OperatorConfig],
+    settings: EngineSettings | None = None,
+    login: bool = True,
+    t0: float = T0,
+) -> tuple[RoutingEngine, ManualClock]:
     clock = ManualClock(t0)
     engine = RoutingEngine(clock, queues, operators, settings)
     if login:
@@ -50,7 +55,7 @@ def _postgres_available() -> str | None:
 
         with psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=3):
             return None
-    except Exception as error:  # noqa: BLE001 - any failure means "not available here"
+    except Exception as error:
         return f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {str(error).splitlines()[0]}"
 
 

@@ -566,6 +566,28 @@ class Dispatcher:
             del self.contacts[contact.spec.id]
 
 
+    def _max_wait_reached(self, contact: Contact) -> None:
+        state = self.queues[contact.queue]
+        action = state.cfg.on_max_wait or Action("callback")
+        self._leave_queue(contact)
+        contact.state = WAITING
+        self._act(contact, action, "max_wait")
+
+    def _schedule_hours(self, state: QueueState, initial: bool = False) -> None:
+        hours = state.cfg.hours
+        if hours is None:
+            state.open, state.next_change = True, None
+            return
+        now = self.clock.now()
+        is_open = hours.is_open(now)
+        if initial and is_open != state.open:
+            state.open = is_open
+            self._emit("queue.opened" if is_open else "queue.closed", None, queue=state.cfg.name)
+        state.open = is_open
+        state.next_change = hours.next_change(now)
+        if state.next_change is not None:
+            self._timer(state.next_change, "hours", state.cfg.name)
+
 def _merge_needs(queue_needs: dict[str, int], contact_needs: dict[str, int]) -> dict[str, int]:
     """The stricter of the queue's and the contact's skill requirements."""
     if not queue_needs:

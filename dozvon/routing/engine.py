@@ -28,7 +28,6 @@ from dozvon.routing.model import (
     OPERATOR_STATES,
     WAITING,
     WRAP_UP,
-    Action,
     Contact,
     ContactSpec,
     Disposition,
@@ -414,34 +413,12 @@ class RoutingEngine(Dispatcher):
             return
         self._max_wait_reached(contact)
 
-    def _max_wait_reached(self, contact: Contact) -> None:
-        state = self.queues[contact.queue]
-        action = state.cfg.on_max_wait or Action("callback")
-        self._leave_queue(contact)
-        contact.state = WAITING
-        self._act(contact, action, "max_wait")
-
     def _sticky_expired(self, contact: Contact) -> None:
         contact.sticky_operator = None
         contact.sticky_until = None
         if contact.state == WAITING:
             self._emit("contact.sticky_expired", contact)
             self._pending_contacts.append(contact)
-
-    def _schedule_hours(self, state: QueueState, initial: bool = False) -> None:
-        hours = state.cfg.hours
-        if hours is None:
-            state.open, state.next_change = True, None
-            return
-        now = self.clock.now()
-        is_open = hours.is_open(now)
-        if initial and is_open != state.open:
-            state.open = is_open
-            self._emit("queue.opened" if is_open else "queue.closed", None, queue=state.cfg.name)
-        state.open = is_open
-        state.next_change = hours.next_change(now)
-        if state.next_change is not None:
-            self._timer(state.next_change, "hours", state.cfg.name)
 
     def _hours_changed(self, state: QueueState) -> None:
         was_open = state.open

@@ -8,6 +8,7 @@ from collections import Counter
 
 import pytest
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from dozvon.acd.models import ContactRow, OperatorRow, QueueRow
 from dozvon.acd.service import RouterService
@@ -32,8 +33,11 @@ def service(db, project, clock):
 
 
 def configure(svc, strategy="round_robin", wrap_up_s=30.0, operators=("a", "b", "c")):
-    svc.run(lambda e: e.add_queue(QueueConfig("sales", strategy=strategy, offer_timeout_s=20,
-                                              wrap_up_s=wrap_up_s, sticky_wait_s=15)))
+    svc.run(
+        lambda e: e.add_queue(
+            QueueConfig("sales", strategy=strategy, offer_timeout_s=20, wrap_up_s=wrap_up_s, sticky_wait_s=15)
+        )
+    )
     svc.run(lambda e: e.add_queue(QueueConfig("support", strategy="longest_idle", max_wait_s=120)))
     for name in operators:
         svc.run(lambda e, n=name: e.add_operator(OperatorConfig(n, queues=("sales", "support"))))
@@ -44,9 +48,11 @@ def state_of(engine):
     """Everything that must survive a restart, as plain data."""
     return {
         "queues": {n: export_queue(q) for n, q in engine.queues.items()},
-        "operators": {o: {k: v for k, v in export_operator(op).items()} | {"load": dict(op.load),
-                       "contacts": sorted(op.contacts), "offers": sorted(op.offers)}
-                      for o, op in engine.operators.items()},
+        "operators": {
+            o: {k: v for k, v in export_operator(op).items()}
+            | {"load": dict(op.load), "contacts": sorted(op.contacts), "offers": sorted(op.offers)}
+            for o, op in engine.operators.items()
+        },
         "contacts": {c: export_contact(x) for c, x in engine.contacts.items()},
         "offers": sorted(engine.offers),
         "seq": (engine.event_seq, engine.offer_seq),
@@ -85,7 +91,9 @@ def test_every_event_is_stored_with_the_state_it_describes(db, project):
         events = eventlog.list_events(session, project, contact_id="c1")
         assert [e.type for e in events][-3:] == ["contact.ended", "contact.disposition", "contact.closed"]
         assert events[-1].at_us == round((T0 + 60) * 1_000_000)
-        assert [e.seq for e in eventlog.list_events(session, project)] == list(range(1, svc.engine.event_seq + 1))
+        assert [e.seq for e in eventlog.list_events(session, project)] == list(
+            range(1, svc.engine.event_seq + 1)
+        )
 
 
 def test_a_restarted_engine_has_exactly_the_state_it_had_and_carries_on(db, project):
@@ -114,7 +122,9 @@ def test_a_restarted_engine_has_exactly_the_state_it_had_and_carries_on(db, proj
     clock.advance(20)
     after_timeout = restarted.tick()
     assert [(d.kind, d.operator_id, d.contact_id) for d in after_timeout] == [
-        ("withdraw", "c", "ring"), ("offer", "c", "w1")]
+        ("withdraw", "c", "ring"),
+        ("offer", "c", "w1"),
+    ]
     restarted.run(lambda e: e.accept(after_timeout[1].offer_id))
     # b finishes wrap-up: of equal priority, the contact waiting longest goes first.
     wrap_done = restarted.run(lambda e: e.finish_wrap_up("wrap", Disposition("regular", True)))
@@ -154,14 +164,28 @@ def test_a_failed_write_leaves_nothing_half_written_and_memory_matches_the_datab
     svc.run(lambda e: e.contact_arrived(ContactSpec("c1", "sales")))
     before = state_of(svc.engine)
     with svc.sessions.begin() as session:  # something else took the next sequence number
-        session.execute(insert(EventRecord), [{"project": project, "seq": svc.engine.event_seq + 1,
-                                               "type": "x.intruder", "version": 1, "at_us": 0, "data": {}}])
-    with pytest.raises(Exception):
+        session.execute(
+            insert(EventRecord),
+            [
+                {
+                    "project": project,
+                    "seq": svc.engine.event_seq + 1,
+                    "type": "x.intruder",
+                    "version": 1,
+                    "at_us": 0,
+                    "data": {},
+                }
+            ],
+        )
+    with pytest.raises(IntegrityError):
         svc.run(lambda e: e.contact_arrived(ContactSpec("c2", "sales")))
     with svc.sessions() as session:
         assert session.get(ContactRow, (project, "c2")) is None
-        count = session.scalar(select(func.count()).select_from(EventRecord)
-                               .where(EventRecord.project == project, EventRecord.contact_id == "c2"))
+        count = session.scalar(
+            select(func.count())
+            .select_from(EventRecord)
+            .where(EventRecord.project == project, EventRecord.contact_id == "c2")
+        )
         assert count == 0
     assert state_of(svc.engine) == before  # memory rebuilt from the database
 
@@ -201,7 +225,9 @@ def test_restarting_after_every_command_gives_the_same_history_as_never_restarti
             events = eventlog.list_events(session, project_name, limit=100000)
         history: dict[str, list] = {}
         for e in events:
-            history.setdefault(e.contact_id or e.operator_id or "", []).append((e.type, e.at_us, e.operator_id, e.data))
+            history.setdefault(e.contact_id or e.operator_id or "", []).append(
+                (e.type, e.at_us, e.operator_id, e.data)
+            )
         return history, Counter(e.type for e in events)
 
     plain = play(False, project + "_plain")

@@ -38,8 +38,9 @@ def test_split_hours_close_for_lunch_in_the_queues_own_time_zone():
 
 
 def test_holidays_close_the_day_or_give_it_short_hours():
-    hours = BusinessHours("Europe/Moscow", WEEKDAYS,
-                          holidays={"2026-01-07": (), "2026-03-06": ("10:00-15:00",)})
+    hours = BusinessHours(
+        "Europe/Moscow", WEEKDAYS, holidays={"2026-01-07": (), "2026-03-06": ("10:00-15:00",)}
+    )
     assert not hours.is_open(ts(2026, 1, 7, 11, 0))
     assert hours.is_open(ts(2026, 1, 8, 11, 0))
     assert hours.is_open(ts(2026, 3, 6, 14, 0))
@@ -49,7 +50,7 @@ def test_holidays_close_the_day_or_give_it_short_hours():
 def test_opening_hours_follow_local_time_across_daylight_saving_changes():
     hours = BusinessHours("Europe/Berlin", {d: ("09:00-17:00",) for d in ("fri", "sat", "sun", "mon")})
     before = ts(2026, 3, 27, 9, 0, BERLIN)  # Friday, CET (UTC+1)
-    after = ts(2026, 3, 30, 9, 0, BERLIN)   # Monday, CEST (UTC+2)
+    after = ts(2026, 3, 30, 9, 0, BERLIN)  # Monday, CEST (UTC+2)
     assert hours.is_open(before) and hours.is_open(after)
     assert datetime.fromtimestamp(before, ZoneInfo("UTC")).hour == 8
     assert datetime.fromtimestamp(after, ZoneInfo("UTC")).hour == 7
@@ -79,9 +80,10 @@ def test_bad_hours_are_refused_with_a_clear_message():
 
 def test_out_of_hours_contacts_get_the_auto_reply_and_a_callback_task():
     hours = BusinessHours("Europe/Moscow", WEEKDAYS)
-    queue = QueueConfig("sales", hours=hours,
-                        on_closed=Action("callback", text="Мы работаем с 9:00 до 18:00, перезвоним."))
-    engine, clock = make_engine([queue], voice_ops("a"), t0=ts(2026, 1, 5, 20, 0))
+    queue = QueueConfig(
+        "sales", hours=hours, on_closed=Action("callback", text="Мы работаем с 9:00 до 18:00, перезвоним.")
+    )
+    engine, _ = make_engine([queue], voice_ops("a"), t0=ts(2026, 1, 5, 20, 0))
     decisions = engine.contact_arrived(ContactSpec("c1", "sales", customer_id="k1"))
     kinds = [d.kind for d in decisions]
     assert CALLBACK in kinds and AUTO_REPLY in kinds and OFFER not in kinds
@@ -93,8 +95,10 @@ def test_out_of_hours_contacts_get_the_auto_reply_and_a_callback_task():
 
 def test_out_of_hours_overflow_sends_contacts_to_another_branch():
     hours = BusinessHours("Europe/Moscow", WEEKDAYS)
-    queues = [QueueConfig("moscow", hours=hours, on_closed=Action("overflow", target_queue="vladivostok")),
-              QueueConfig("vladivostok")]
+    queues = [
+        QueueConfig("moscow", hours=hours, on_closed=Action("overflow", target_queue="vladivostok")),
+        QueueConfig("vladivostok"),
+    ]
     engine, _ = make_engine(queues, voice_ops("far_east", queues=("vladivostok",)), t0=ts(2026, 1, 5, 20, 0))
     decisions = engine.contact_arrived(ContactSpec("c1", "moscow"))
     assert [(d.kind, d.operator_id) for d in decisions] == [(OFFER, "far_east")]
@@ -102,8 +106,7 @@ def test_out_of_hours_overflow_sends_contacts_to_another_branch():
 
 def test_the_queue_opens_and_closes_on_the_clock_with_events():
     hours = BusinessHours("Europe/Moscow", WEEKDAYS)
-    engine, clock = make_engine([QueueConfig("sales", hours=hours)], voice_ops("a"),
-                                t0=ts(2026, 1, 5, 8, 0))
+    engine, clock = make_engine([QueueConfig("sales", hours=hours)], voice_ops("a"), t0=ts(2026, 1, 5, 8, 0))
     assert engine.next_deadline() == ts(2026, 1, 5, 9, 0)
     clock.set(ts(2026, 1, 5, 9, 0))
     engine.advance()

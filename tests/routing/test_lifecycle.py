@@ -47,8 +47,10 @@ def test_abandon_while_ringing_withdraws_the_offer_and_frees_the_operator():
 
 
 def test_a_contact_waiting_too_long_overflows_to_the_senior_queue_keeping_its_wait():
-    queues = [QueueConfig("sales", max_wait_s=60, on_max_wait=Action("overflow", target_queue="senior")),
-              QueueConfig("senior")]
+    queues = [
+        QueueConfig("sales", max_wait_s=60, on_max_wait=Action("overflow", target_queue="senior")),
+        QueueConfig("senior"),
+    ]
     ops = voice_ops("junior") + voice_ops("boss", queues=("senior",))
     engine, clock = make_engine(queues, ops)
     connect(engine, "busy")
@@ -85,8 +87,10 @@ def test_a_full_queue_rejects_with_a_clear_outcome_or_overflows():
 
 
 def test_overflow_loops_are_cut_instead_of_spinning():
-    queues = [QueueConfig("a", max_length=0, on_full=Action("overflow", target_queue="b")),
-              QueueConfig("b", max_length=0, on_full=Action("overflow", target_queue="a"))]
+    queues = [
+        QueueConfig("a", max_length=0, on_full=Action("overflow", target_queue="b")),
+        QueueConfig("b", max_length=0, on_full=Action("overflow", target_queue="a")),
+    ]
     engine, _ = make_engine(queues, [])
     engine.contact_arrived(ContactSpec("c1", "a"))
     closed = [e for e in engine.drain_events() if e.type == "contact.closed"]
@@ -102,8 +106,13 @@ def test_transfer_to_an_operator_offers_it_to_them_and_frees_the_first():
     assert engine.operators["a"].load["voice"] == 0
     engine.accept(decisions[0].offer_id)
     types = events_of(engine, "c1")
-    assert types[-5:] == ["contact.transferred", "contact.queued", "offer.created", "offer.accepted",
-                          "contact.answered"]
+    assert types[-5:] == [
+        "contact.transferred",
+        "contact.queued",
+        "offer.created",
+        "offer.accepted",
+        "contact.answered",
+    ]
     assert engine.contacts["c1"].operator_id == "b"
 
 

@@ -11,8 +11,9 @@ from tests.conftest import make_engine, voice_ops
 
 
 def test_if_petya_does_not_answer_in_time_the_contact_goes_to_vasya():
-    engine, clock = make_engine([QueueConfig("sales", strategy="round_robin", offer_timeout_s=60)],
-                                voice_ops("petya", "vasya"))
+    engine, clock = make_engine(
+        [QueueConfig("sales", strategy="round_robin", offer_timeout_s=60)], voice_ops("petya", "vasya")
+    )
     first = engine.contact_arrived(ContactSpec("c1", "sales"))
     assert [(d.operator_id, d.deadline) for d in first] == [("petya", clock.now() + 60)]
     clock.advance(59.9)
@@ -58,8 +59,9 @@ def test_a_declined_contact_goes_to_the_next_operator_and_not_back_to_the_declin
 
 
 def test_a_single_operator_gets_the_contact_again_after_missing_it_once_someone_else_missed_it():
-    engine, clock = make_engine([QueueConfig("sales", strategy="round_robin", offer_timeout_s=5)],
-                                voice_ops("a", "b"))
+    engine, clock = make_engine(
+        [QueueConfig("sales", strategy="round_robin", offer_timeout_s=5)], voice_ops("a", "b")
+    )
     engine.contact_arrived(ContactSpec("c1", "sales"))
     clock.advance(5)
     assert [d.operator_id for d in engine.advance() if d.kind == OFFER] == ["b"]

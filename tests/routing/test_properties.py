@@ -20,8 +20,13 @@ STRATEGY_NAMES = ["round_robin", "ring_all", "longest_idle", "least_busy", "skil
 OFFER_ENDS = ("offer.accepted", "offer.declined", "offer.timed_out", "offer.withdrawn")
 
 step = st.one_of(
-    st.tuples(st.just("arrive"), st.integers(0, 2), st.sampled_from(["voice", "chat", "email"]),
-              st.sampled_from([None, "vip", "partner"]), st.integers(0, 4)),
+    st.tuples(
+        st.just("arrive"),
+        st.integers(0, 2),
+        st.sampled_from(["voice", "chat", "email"]),
+        st.sampled_from([None, "vip", "partner"]),
+        st.integers(0, 4),
+    ),
     st.tuples(st.just("accept"), st.integers(0, 50)),
     st.tuples(st.just("decline"), st.integers(0, 50)),
     st.tuples(st.just("leave"), st.integers(0, 50)),
@@ -34,13 +39,31 @@ step = st.one_of(
 
 
 def build(strategies: list[str], missed_limit: int | None):
-    queues = [QueueConfig(f"q{i}", strategy=s, offer_timeout_s=15, wrap_up_s=20, max_wait_s=300,
-                          max_length=6, on_full=Action("overflow", target_queue=f"q{(i + 1) % 3}"),
-                          sticky_wait_s=10, weight=i)
-              for i, s in enumerate(strategies)]
-    ops = [OperatorConfig.from_dict({"id": f"op{i}", "queues": [f"q{j}" for j in range(3) if (i + j) % 2 == 0 or j == i],
-                                     "capacity": {"voice": 1, "chat": 2 + i % 2, "email": 1},
-                                     "skills": {"s": i}}) for i in range(4)]
+    queues = [
+        QueueConfig(
+            f"q{i}",
+            strategy=s,
+            offer_timeout_s=15,
+            wrap_up_s=20,
+            max_wait_s=300,
+            max_length=6,
+            on_full=Action("overflow", target_queue=f"q{(i + 1) % 3}"),
+            sticky_wait_s=10,
+            weight=i,
+        )
+        for i, s in enumerate(strategies)
+    ]
+    ops = [
+        OperatorConfig.from_dict(
+            {
+                "id": f"op{i}",
+                "queues": [f"q{j}" for j in range(3) if (i + j) % 2 == 0 or j == i],
+                "capacity": {"voice": 1, "chat": 2 + i % 2, "email": 1},
+                "skills": {"s": i},
+            }
+        )
+        for i in range(4)
+    ]
     return make_engine(queues, ops, EngineSettings(max_missed_offers=missed_limit))
 
 
@@ -65,8 +88,11 @@ def run_steps(engine, clock, steps) -> list:
         if action == "arrive":
             queue, channel, segment, customer = args
             arrived += 1
-            engine.contact_arrived(ContactSpec(f"c{arrived}", f"q{queue}", channel=channel,
-                                               segment=segment, customer_id=f"k{customer}"))
+            engine.contact_arrived(
+                ContactSpec(
+                    f"c{arrived}", f"q{queue}", channel=channel, segment=segment, customer_id=f"k{customer}"
+                )
+            )
         elif action in ("accept", "decline"):
             offer = pick(engine.offers, args[0])
             if offer:
@@ -111,11 +137,14 @@ def drain(engine, clock) -> list:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(strategies=st.lists(st.sampled_from(STRATEGY_NAMES), min_size=3, max_size=3),
-       missed_limit=st.sampled_from([None, 2]),
-       steps=st.lists(step, max_size=80))
+@given(
+    strategies=st.lists(st.sampled_from(STRATEGY_NAMES), min_size=3, max_size=3),
+    missed_limit=st.sampled_from([None, 2]),
+    steps=st.lists(step, max_size=80),
+)
 def test_no_contact_lost_or_duplicated_no_operator_over_capacity_every_offer_resolved_once(
-        strategies, missed_limit, steps):
+    strategies, missed_limit, steps
+):
     engine, clock = build(strategies, missed_limit)
     events = run_steps(engine, clock, steps)
     events += drain(engine, clock)
@@ -126,7 +155,9 @@ def test_no_contact_lost_or_duplicated_no_operator_over_capacity_every_offer_res
     assert len(arrived) == len(set(arrived))
     assert all(closed[c] == 1 for c in arrived), "every contact closes exactly once"
     assert set(closed) == set(arrived)
-    assert not any(c.state in ("waiting", "offered", "connected", "wrap_up") for c in engine.contacts.values())
+    assert not any(
+        c.state in ("waiting", "offered", "connected", "wrap_up") for c in engine.contacts.values()
+    )
 
     created = [e.data["offer_id"] for e in events if e.type == "offer.created"]
     ended = Counter(e.data["offer_id"] for e in events if e.type in OFFER_ENDS)
@@ -142,10 +173,12 @@ def test_no_contact_lost_or_duplicated_no_operator_over_capacity_every_offer_res
 
 
 @settings(max_examples=100, deadline=None)
-@given(operators=st.integers(1, 8), contacts=st.integers(0, 60),
-       declines=st.lists(st.booleans(), max_size=60))
+@given(
+    operators=st.integers(1, 8), contacts=st.integers(0, 60), declines=st.lists(st.booleans(), max_size=60)
+)
 def test_round_robin_turns_differ_by_at_most_one_while_everyone_is_always_eligible(
-        operators, contacts, declines):
+    operators, contacts, declines
+):
     ops = [OperatorConfig(f"op{i}", queues=("q",)) for i in range(operators)]
     engine, clock = make_engine([QueueConfig("q", strategy="round_robin")], ops)
     for i in range(contacts):
@@ -171,11 +204,16 @@ def test_no_contact_waits_while_a_free_operator_could_take_it(steps):
     steps = [s for s in steps if s[0] not in ("transfer",)]
     for action, *args in steps:
         if action == "arrive":
-            engine.contact_arrived(ContactSpec(f"c{len(engine.contacts)}_{clock.now()}", "q0", channel=args[1]))
+            engine.contact_arrived(
+                ContactSpec(f"c{len(engine.contacts)}_{clock.now()}", "q0", channel=args[1])
+            )
         else:
             run_steps(engine, clock, [(action, *args)])
         waiting = [c for c in engine.contacts.values() if c.state == "waiting"]
         for contact in waiting:
-            free = [op for op in engine.operators.values()
-                    if engine.has_capacity(op, contact.bucket) and op.cfg.id not in contact.excluded]
+            free = [
+                op
+                for op in engine.operators.values()
+                if engine.has_capacity(op, contact.bucket) and op.cfg.id not in contact.excluded
+            ]
             assert not free, (contact.id, [op.cfg.id for op in free])

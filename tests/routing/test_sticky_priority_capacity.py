@@ -21,6 +21,7 @@ def answer_and_close(engine, clock, contact_id: str) -> str:
 
 # --- sticky routing -----------------------------------------------------------------
 
+
 def sticky_center():
     queue = QueueConfig("sales", strategy="round_robin", sticky_wait_s=30, sticky_window_s=3600)
     return make_engine([queue], voice_ops("a", "b", "c"))
@@ -41,9 +42,9 @@ def test_sticky_waits_for_the_busy_operator_then_falls_back_to_the_queue_strateg
     assert answer_and_close(engine, clock, "c1") == "a"
     busy = engine.contact_arrived(ContactSpec("x1", "sales"))  # round robin: b
     engine.accept(busy[0].offer_id)
-    engine.contact_arrived(ContactSpec("x2", "sales"))          # c
+    engine.contact_arrived(ContactSpec("x2", "sales"))  # c
     engine.accept(next(iter(engine.contacts["x2"].offers)))
-    engine.contact_arrived(ContactSpec("x3", "sales"))          # a is free: a
+    engine.contact_arrived(ContactSpec("x3", "sales"))  # a is free: a
     engine.accept(next(iter(engine.contacts["x3"].offers)))
     assert offered_to(engine.contact_arrived(ContactSpec("c2", "sales", customer_id="olga"))) == []
     clock.advance(29)
@@ -76,6 +77,7 @@ def test_sticky_does_not_apply_after_the_window():
 
 
 # --- priority, aging, weight ----------------------------------------------------------
+
 
 def test_partner_calls_are_answered_before_regular_and_new_customers():
     engine, clock = make_engine([QueueConfig("sales")], voice_ops("a"))
@@ -121,6 +123,7 @@ def test_an_operator_in_two_queues_takes_the_higher_weight_queue_first():
 
 
 # --- capacity -------------------------------------------------------------------------
+
 
 def test_an_operator_never_carries_more_chats_than_their_capacity():
     op = OperatorConfig.from_dict({"id": "a", "queues": ["chat"], "capacity": {"chat": 5}})

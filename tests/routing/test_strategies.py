@@ -24,13 +24,12 @@ def serve(engine, clock, contact_id: str, queue: str = "sales", seconds: float =
 
 
 def test_round_robin_gives_every_operator_a_turn_before_anyone_gets_a_second():
-    engine, clock = make_engine([QueueConfig("sales", strategy="round_robin")],
-                                voice_ops("a", "b", "c", "d"))
+    engine, clock = make_engine([QueueConfig("sales", strategy="round_robin")], voice_ops("a", "b", "c", "d"))
     served = [serve(engine, clock, f"c{i}") for i in range(12)]
     assert served[:4] == ["a", "b", "c", "d"]
     assert Counter(served) == {"a": 3, "b": 3, "c": 3, "d": 3}
     for i in range(0, 12, 4):
-        assert sorted(served[i:i + 4]) == ["a", "b", "c", "d"]
+        assert sorted(served[i : i + 4]) == ["a", "b", "c", "d"]
 
 
 def test_round_robin_newcomer_does_not_take_every_turn_until_caught_up():
@@ -70,8 +69,10 @@ def test_longest_idle_picks_the_operator_free_for_the_longest_time():
 
 
 def test_least_busy_prefers_fewest_active_chats_relative_to_capacity():
-    ops = [OperatorConfig.from_dict({"id": "a", "queues": ["chat"], "capacity": {"chat": 2}}),
-           OperatorConfig.from_dict({"id": "b", "queues": ["chat"], "capacity": {"chat": 4}})]
+    ops = [
+        OperatorConfig.from_dict({"id": "a", "queues": ["chat"], "capacity": {"chat": 2}}),
+        OperatorConfig.from_dict({"id": "b", "queues": ["chat"], "capacity": {"chat": 4}}),
+    ]
     engine, _ = make_engine([QueueConfig("chat", strategy="least_busy")], ops)
     chosen = []
     for i in range(6):
@@ -85,9 +86,11 @@ def test_least_busy_prefers_fewest_active_chats_relative_to_capacity():
 
 def test_skills_strategy_offers_the_best_level_first():
     queue = QueueConfig("en", strategy="skills", required_skills={"english": 1})
-    ops = [OperatorConfig("novice", queues=("en",), skills={"english": 1}),
-           OperatorConfig("expert", queues=("en",), skills={"english": 5}),
-           OperatorConfig("nobody", queues=("en",), skills={})]
+    ops = [
+        OperatorConfig("novice", queues=("en",), skills={"english": 1}),
+        OperatorConfig("expert", queues=("en",), skills={"english": 5}),
+        OperatorConfig("nobody", queues=("en",), skills={}),
+    ]
     engine, clock = make_engine([queue], ops)
     assert serve(engine, clock, "c1", "en") == "expert"  # expert is free again after c1
     d1 = engine.contact_arrived(ContactSpec("c2", "en"))
@@ -102,8 +105,10 @@ def test_skills_strategy_offers_the_best_level_first():
 
 
 def test_contact_level_skills_exclude_operators_without_them():
-    ops = [OperatorConfig("ru_only", queues=("sales",), skills={"ru": 3}),
-           OperatorConfig("bilingual", queues=("sales",), skills={"ru": 3, "en": 2})]
+    ops = [
+        OperatorConfig("ru_only", queues=("sales",), skills={"ru": 3}),
+        OperatorConfig("bilingual", queues=("sales",), skills={"ru": 3, "en": 2}),
+    ]
     engine, _ = make_engine([QueueConfig("sales", strategy="longest_idle")], ops)
     d = engine.contact_arrived(ContactSpec("c1", "sales", skills={"en": 1}))
     assert offers(d) == [("c1", "bilingual")]
@@ -111,9 +116,11 @@ def test_contact_level_skills_exclude_operators_without_them():
 
 def test_skills_first_combines_best_level_with_round_robin():
     queue = QueueConfig("sales", strategy="round_robin", skills_first=True, required_skills={"sales": 1})
-    ops = [OperatorConfig("junior1", queues=("sales",), skills={"sales": 1}),
-           OperatorConfig("senior1", queues=("sales",), skills={"sales": 3}),
-           OperatorConfig("senior2", queues=("sales",), skills={"sales": 3})]
+    ops = [
+        OperatorConfig("junior1", queues=("sales",), skills={"sales": 1}),
+        OperatorConfig("senior1", queues=("sales",), skills={"sales": 3}),
+        OperatorConfig("senior2", queues=("sales",), skills={"sales": 3}),
+    ]
     engine, clock = make_engine([queue], ops)
     served = [serve(engine, clock, f"c{i}", "sales") for i in range(4)]
     assert served == ["senior1", "senior2", "senior1", "senior2"]
