@@ -1,0 +1,1 @@
+"""Staffing maths (Erlang C, Erlang A): pure functions, no I/O."""
