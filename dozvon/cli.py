@@ -45,7 +45,7 @@ app.add_typer(db_app, name="db")
 
 # Tables are wide: when the output is not a terminal (a pipe, a log), do not squeeze them to 80.
 console = Console(width=None if sys.stdout.isatty() else 150)
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def fail(error: Exception) -> None:

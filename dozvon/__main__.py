@@ -1,0 +1,5 @@
+"""``python -m dozvon`` runs the ``dozvon`` command."""
+
+from dozvon.cli import main
+
+main()
