@@ -23,13 +23,26 @@ PATIENCE_S = 120.0
 def scenario(hours: float, queues: int, per_queue: int, load: float) -> dict:
     rate_per_hour = load * per_queue / AHT_S * 3600
     return {
-        "seed": 1, "duration_s": hours * 3600, "warmup_s": 0,
-        "queues": [{"name": f"q{i}", "strategy": "longest_idle", "offer_timeout_s": 20} for i in range(queues)],
-        "agents": [{"name": f"q{i}_op", "count": per_queue, "queues": [f"q{i}"], "capacity": {"voice": 1}}
-                   for i in range(queues)],
-        "traffic": [{"queue": f"q{i}", "channel": "voice", "arrivals_per_hour": rate_per_hour,
-                     "handle_time_s": {"dist": "exponential", "mean": AHT_S},
-                     "patience_s": {"dist": "exponential", "mean": PATIENCE_S}} for i in range(queues)],
+        "seed": 1,
+        "duration_s": hours * 3600,
+        "warmup_s": 0,
+        "queues": [
+            {"name": f"q{i}", "strategy": "longest_idle", "offer_timeout_s": 20} for i in range(queues)
+        ],
+        "agents": [
+            {"name": f"q{i}_op", "count": per_queue, "queues": [f"q{i}"], "capacity": {"voice": 1}}
+            for i in range(queues)
+        ],
+        "traffic": [
+            {
+                "queue": f"q{i}",
+                "channel": "voice",
+                "arrivals_per_hour": rate_per_hour,
+                "handle_time_s": {"dist": "exponential", "mean": AHT_S},
+                "patience_s": {"dist": "exponential", "mean": PATIENCE_S},
+            }
+            for i in range(queues)
+        ],
     }
 
 
@@ -74,16 +87,22 @@ def main() -> None:
     parser.add_argument("--load", type=float, default=0.9, help="offered load per operator")
     args = parser.parse_args()
 
-    print(f"center: {args.queues} queues x {args.per_queue} operators = {args.queues * args.per_queue} "
-          f"operators, {args.hours:g} h, load {args.load:.2f}, AHT {AHT_S:g} s, patience {PATIENCE_S:g} s")
+    print(
+        f"center: {args.queues} queues x {args.per_queue} operators = {args.queues * args.per_queue} "
+        f"operators, {args.hours:g} h, load {args.load:.2f}, AHT {AHT_S:g} s, patience {PATIENCE_S:g} s"
+    )
     result = simulate(parse_scenario(scenario(args.hours, args.queues, args.per_queue, args.load)))
     n, wall = result["contacts_simulated"], result["wall_s"]
-    print(f"dozvon simulate (real engine + KPIs): {n:>9,} contacts in {wall:7.2f} s = {n / wall:>10,.0f} contacts/s"
-          f"  (answered {result['answered']:,}, abandoned {result['abandoned']:,},"
-          f" SL {result['kpi']['service_level']:.3f})")
+    print(
+        f"dozvon simulate (real engine + KPIs): {n:>9,} contacts in {wall:7.2f} s = {n / wall:>10,.0f} contacts/s"
+        f"  (answered {result['answered']:,}, abandoned {result['abandoned']:,},"
+        f" SL {result['kpi']['service_level']:.3f})"
+    )
     m, simpy_wall, stats = simpy_model(args.hours, args.queues, args.per_queue, args.load)
-    print(f"SimPy M/M/n+M baseline:               {m:>9,} contacts in {simpy_wall:7.2f} s = "
-          f"{m / simpy_wall:>10,.0f} contacts/s  (answered {stats['answered']:,}, abandoned {stats['abandoned']:,})")
+    print(
+        f"SimPy M/M/n+M baseline:               {m:>9,} contacts in {simpy_wall:7.2f} s = "
+        f"{m / simpy_wall:>10,.0f} contacts/s  (answered {stats['answered']:,}, abandoned {stats['abandoned']:,})"
+    )
     ratio = (n / wall) / (m / simpy_wall)
     print(f"ratio dozvon / SimPy: {ratio:.2f}x   (goal: >= 3x and >= 200,000 contacts/s on one core)")
 

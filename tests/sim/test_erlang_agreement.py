@@ -27,7 +27,8 @@ def test_erlang_c_matches_the_exact_closed_form():
         assert figures.p_wait == pytest.approx(exact, rel=1e-12)
         assert figures.asa_s == pytest.approx(exact * 180 / (agents - traffic), rel=1e-12)
         assert figures.service_level == pytest.approx(
-            1 - exact * math.exp(-(agents - traffic) * 20 / 180), rel=1e-12)
+            1 - exact * math.exp(-(agents - traffic) * 20 / 180), rel=1e-12
+        )
         assert figures.occupancy == pytest.approx(traffic / agents)
 
 
@@ -61,13 +62,28 @@ def test_erlang_a_handles_a_thousand_operators():
 
 def _scenario(seed: int) -> dict:
     return {
-        "seed": seed, "duration_s": 12 * 3600, "warmup_s": 3600,
-        "queues": [{"name": "q", "strategy": "longest_idle", "offer_timeout_s": 10_000,
-                    "target_answer_s": 20, "aging_per_min": 0}],
+        "seed": seed,
+        "duration_s": 12 * 3600,
+        "warmup_s": 3600,
+        "queues": [
+            {
+                "name": "q",
+                "strategy": "longest_idle",
+                "offer_timeout_s": 10_000,
+                "target_answer_s": 20,
+                "aging_per_min": 0,
+            }
+        ],
         "agents": [{"name": "op", "count": 20, "queues": ["q"], "capacity": {"voice": 1}}],
-        "traffic": [{"queue": "q", "channel": "voice", "arrivals_per_hour": 360,
-                     "handle_time_s": {"dist": "exponential", "mean": 180},
-                     "patience_s": {"dist": "exponential", "mean": 120}}],
+        "traffic": [
+            {
+                "queue": "q",
+                "channel": "voice",
+                "arrivals_per_hour": 360,
+                "handle_time_s": {"dist": "exponential", "mean": 180},
+                "patience_s": {"dist": "exponential", "mean": 120},
+            }
+        ],
     }
 
 
@@ -87,5 +103,7 @@ def test_the_simulated_engine_agrees_with_exact_erlang_a_within_its_95_percent_c
     for name, (value, samples) in checks.items():
         mean = statistics.fmean(samples)
         half_width = t_975 * statistics.stdev(samples) / math.sqrt(len(samples))
-        assert abs(mean - value) <= half_width, f"{name}: simulated {mean:.4f} ± {half_width:.4f}, exact {value:.4f}"
+        assert abs(mean - value) <= half_width, (
+            f"{name}: simulated {mean:.4f} ± {half_width:.4f}, exact {value:.4f}"
+        )
     assert all(r["kpi"]["rona"] == 0 for r in runs)
