@@ -198,6 +198,24 @@ class Dispatcher:
             raise Conflict("routing.bad_state", contact=contact.spec.id, state=contact.state,
                            needed=" | ".join(states))
 
+    def presence(self, operator_id: str) -> str:
+        """What a wallboard shows: offline, break, available, ringing, busy or wrap_up.
+
+        Busy and wrap-up are not states an operator sets; they follow from the contacts
+        the operator holds (busy wins over wrap-up when both apply to different chats).
+        """
+        op = self._operator(operator_id)
+        if op.state != AVAILABLE and not op.contacts:
+            return op.state
+        states = {self.contacts[c].state for c in op.contacts if c in self.contacts}
+        if "connected" in states:
+            return "busy"
+        if "wrap_up" in states:
+            return "wrap_up"
+        if op.offers:
+            return "ringing"
+        return op.state
+
     def has_capacity(self, op: Operator, bucket: str) -> bool:
         """Whether the operator may be offered one more contact of this bucket now."""
         if op.state != AVAILABLE:
@@ -473,6 +491,9 @@ class Dispatcher:
         contact.excluded = set()
         contact.last_missed = None
         contact.needs = _merge_needs(state.cfg.required_skills, contact.spec.skills)
+        if state.cfg.language_routing and contact.spec.language:
+            key = f"lang_{contact.spec.language}"
+            contact.needs[key] = max(1, contact.needs.get(key, 0))
         state.waiting_count += 1
         data: dict[str, Any] = {"reason": reason, "priority": contact.priority}
         if state.cfg.max_wait_s is not None:

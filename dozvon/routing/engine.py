@@ -247,6 +247,9 @@ class RoutingEngine(Dispatcher):
         if disposition is not None:
             self._emit("contact.disposition", contact, contact.operator_id, late=False,
                        **disposition.to_dict())
+        ended = contact.ended_at if contact.ended_at is not None else self.clock.now()
+        self._emit("contact.wrap_up_ended", contact, contact.operator_id,
+                   wrap_s=self.clock.now() - ended, timed_out=timed_out)
         self._close(contact, "handled", "wrap_up_timeout" if timed_out else None,
                     disposition_missing=disposition is None)
         if op is not None:

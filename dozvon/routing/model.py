@@ -134,6 +134,9 @@ class QueueConfig:
     callback_on_abandon: bool = False
     #: Where ``escalate`` sends a contact (senior operators or supervisors).
     escalation_queue: str | None = None
+    #: Multi-site / multilingual routing: a contact in language ``xx`` needs the skill
+    #: ``lang_xx`` (level 1 or more). Off: language is recorded but does not restrict.
+    language_routing: bool = False
 
     def validate(self) -> None:
         if self.strategy not in STRATEGIES:

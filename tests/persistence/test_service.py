@@ -89,7 +89,8 @@ def test_every_event_is_stored_with_the_state_it_describes(db, project):
     with svc.sessions() as session:
         assert session.get(ContactRow, (project, "c1")) is None  # finished: state row gone
         events = eventlog.list_events(session, project, contact_id="c1")
-        assert [e.type for e in events][-3:] == ["contact.ended", "contact.disposition", "contact.closed"]
+        assert [e.type for e in events][-4:] == [
+            "contact.ended", "contact.disposition", "contact.wrap_up_ended", "contact.closed"]
         assert events[-1].at_us == round((T0 + 60) * 1_000_000)
         assert [e.seq for e in eventlog.list_events(session, project)] == list(
             range(1, svc.engine.event_seq + 1)

@@ -153,3 +153,35 @@ def test_email_capacity_is_separate_from_chat():
     assert offered_to(engine.contact_arrived(ContactSpec("mail1", "q", channel="email"))) == ["a"]
     assert offered_to(engine.contact_arrived(ContactSpec("form1", "q", channel="form"))) == ["a"]
     assert offered_to(engine.contact_arrived(ContactSpec("mail2", "q", channel="email"))) == []
+
+
+# --- language (multi-site) and presence ---------------------------------------------------
+
+
+def test_language_routing_sends_a_contact_only_to_operators_who_speak_it():
+    queue = QueueConfig("intl", language_routing=True)
+    ops = [
+        OperatorConfig("moscow", queues=("intl",), skills={"lang_ru": 5}),
+        OperatorConfig("almaty", queues=("intl",), skills={"lang_ru": 4, "lang_kk": 5}),
+    ]
+    engine, _ = make_engine([queue], ops)
+    assert offered_to(engine.contact_arrived(ContactSpec("c1", "intl", language="kk"))) == ["almaty"]
+    assert offered_to(engine.contact_arrived(ContactSpec("c2", "intl", language="ru"))) == ["moscow"]
+    assert offered_to(engine.contact_arrived(ContactSpec("c3", "intl", language="de"))) == []
+    plain, _ = make_engine([QueueConfig("intl")], ops)  # off: language is only recorded
+    assert offered_to(plain.contact_arrived(ContactSpec("c1", "intl", language="de"))) == ["moscow"]
+
+
+def test_presence_shows_ringing_busy_and_wrap_up_from_the_contacts_held():
+    engine, clock = make_engine([QueueConfig("sales", wrap_up_s=30)], voice_ops("a", "b"))
+    engine.set_state("b", "break", "lunch")
+    assert (engine.presence("a"), engine.presence("b")) == ("available", "break")
+    decisions = engine.contact_arrived(ContactSpec("c1", "sales"))
+    assert engine.presence("a") == "ringing"
+    engine.accept(decisions[0].offer_id)
+    assert engine.presence("a") == "busy"
+    engine.end_contact("c1")
+    assert engine.presence("a") == "wrap_up"
+    clock.advance(30)
+    engine.advance()
+    assert engine.presence("a") == "available"
