@@ -202,11 +202,9 @@ def test_no_contact_waits_while_a_free_operator_could_take_it(steps):
     ops = [OperatorConfig(f"op{i}", queues=("q0",)) for i in range(4)]
     engine, clock = make_engine([queue, QueueConfig("q1"), QueueConfig("q2")], ops)
     steps = [s for s in steps if s[0] not in ("transfer",)]
-    for action, *args in steps:
+    for number, (action, *args) in enumerate(steps):
         if action == "arrive":
-            engine.contact_arrived(
-                ContactSpec(f"c{len(engine.contacts)}_{clock.now()}", "q0", channel=args[1])
-            )
+            engine.contact_arrived(ContactSpec(f"c{number}", "q0", channel=args[1]))
         else:
             run_steps(engine, clock, [(action, *args)])
         waiting = [c for c in engine.contacts.values() if c.state == "waiting"]
