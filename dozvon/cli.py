@@ -30,6 +30,8 @@ def h(en: str, ru: str) -> str:
 
 register("cli.db_error", "Database error: {reason}", "Ошибка базы данных: {reason}")
 register("cli.migrated", "Database is up to date: {url}", "База данных обновлена: {url}")
+register("cli.no_schema", "The database {url} has no Dozvon tables yet: run `dozvon db upgrade` first",
+         "В базе данных {url} ещё нет таблиц Дозвона: сначала выполните `dozvon db upgrade`")
 
 app = typer.Typer(
     name="dozvon",
@@ -85,8 +87,8 @@ def _kpi_table(result: dict[str, Any]) -> Table:
         ("service_level", "SL"), ("aht_s", "AHT, s"), ("occupancy", h("occupancy", "загрузка")),
         ("rona", "RONA"),
     ]
-    for _, title in columns:
-        table.add_column(title, justify="right" if title else "left")
+    for index, (_, title) in enumerate(columns):
+        table.add_column(title, justify="left" if index == 0 else "right")
 
     def row(name: str, data: dict[str, Any], counts: dict[str, Any]) -> list[str]:
         return [name, str(counts["offered"]), str(counts["answered"]), str(counts["abandoned"]),
@@ -174,14 +176,19 @@ def events(
     from dozvon.core.settings import get_settings
     from dozvon.eventlog.repository import as_dict, list_events
 
+    from sqlalchemy import inspect
+
     url = database_url or get_settings().resolved_database_url()
     try:
-        with session_factory(get_engine(url))() as session:
+        db = get_engine(url)
+        if not inspect(db).has_table("events"):
+            fail(DozvonError("cli.no_schema", url=url))
+        with session_factory(db)() as session:
             rows = [as_dict(r) for r in list_events(session, project, after_seq=after, limit=limit)]
     except DozvonError as error:
         fail(error)
         return
-    except Exception as error:
+    except Exception as error:  # the driver's own errors: unreachable server, bad credentials
         fail(error)
         return
     if as_json:

@@ -109,7 +109,7 @@ class Dispatcher:
 
     # ------------------------------------------------------------------ configuration
 
-    def add_queue(self, cfg: QueueConfig) -> None:
+    def add_queue(self, cfg: QueueConfig) -> list[Decision]:
         """Add a queue or change its settings (contacts already waiting keep their place)."""
         cfg.validate()
         state = self.queues.get(cfg.name)
@@ -125,9 +125,15 @@ class Dispatcher:
                 self._rebuild_ready(state, bucket)
         self._emit("queue.configured", None, queue=cfg.name, config=cfg.to_dict())
         self._schedule_hours(state, initial=True)
+        self._pending_ops.extend(self.operators[o] for o in state.members if o in self.operators)
+        self._settle()
+        return self._decisions()
 
-    def add_operator(self, cfg: OperatorConfig) -> None:
-        """Add an operator (offline) or change their queues, skills and capacity."""
+    def add_operator(self, cfg: OperatorConfig) -> list[Decision]:
+        """Add an operator (offline) or change their queues, skills and capacity.
+
+        Returns the offers this makes possible (an available operator added to a queue
+        with waiting contacts gets one at once)."""
         op = self.operators.get(cfg.id)
         now = self.clock.now()
         if op is None:
@@ -146,6 +152,7 @@ class Dispatcher:
         self._refresh(op)
         self._pending_ops.append(op)
         self._settle()
+        return self._decisions()
 
     # ------------------------------------------------------------------ helpers
 

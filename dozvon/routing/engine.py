@@ -200,6 +200,16 @@ class RoutingEngine(Dispatcher):
         contact = self._contact(contact_id)
         self._require_state(contact, CONNECTED)
         self._own(contact, operator_id)
+        wrap = self._end_conversation(contact, by)
+        if wrap <= 0:
+            self._finish(contact, None, timed_out=True)
+        else:
+            self._timer(contact.wrap_deadline or 0.0, "wrap_up", contact_id)
+        self._settle()
+        return self._decisions()
+
+    def _end_conversation(self, contact: Contact, by: str) -> float:
+        """Stop the talk clock and enter wrap-up; returns the queue's wrap-up limit."""
         now = self.clock.now()
         self._end_leg(contact)
         contact.ended_at = now
@@ -208,19 +218,15 @@ class RoutingEngine(Dispatcher):
         contact.wrap_deadline = now + wrap
         self._emit("contact.ended", contact, contact.operator_id, by=by,
                    talk_s=contact.talk_s - contact.hold_s, hold_s=contact.hold_s, wrap_up_s=wrap)
-        if wrap <= 0:
-            self._finish(contact, None, timed_out=True)
-        else:
-            self._timer(contact.wrap_deadline, "wrap_up", contact_id)
-        self._settle()
-        return self._decisions()
+        return wrap
 
     def finish_wrap_up(self, contact_id: str, disposition: Disposition,
                        operator_id: str | None = None) -> list[Decision]:
         """The operator saved the disposition: the contact is closed and the slot is free.
 
         Allowed straight from a conversation too ("close the dialogue" button): the
-        conversation ends and the wrap-up finishes in one step.
+        conversation ends and the wrap-up finishes in one step, with no wrap-up time. On a
+        contact whose wrap-up already ran out, it records the late disposition.
         """
         disposition.validate()
         contact = self._contact(contact_id)
@@ -232,12 +238,7 @@ class RoutingEngine(Dispatcher):
             return self._decisions()
         self._require_state(contact, CONNECTED, WRAP_UP)
         if contact.state == CONNECTED:
-            self.end_contact(contact_id)
-            if contact.state != WRAP_UP:  # zero wrap-up closed it already
-                self._emit("contact.disposition", contact, contact.operator_id, late=True,
-                           **disposition.to_dict())
-                self.contacts.pop(contact_id, None)
-                return self._decisions()
+            self._end_conversation(contact, "operator")
         self._finish(contact, disposition, timed_out=False)
         self._settle()
         return self._decisions()

@@ -243,3 +243,28 @@ def test_connect_decision_follows_accept():
     engine, _ = make_engine([QueueConfig("sales")], voice_ops("a"))
     decisions = engine.contact_arrived(ContactSpec("c1", "sales"))
     assert [d.kind for d in engine.accept(decisions[0].offer_id)] == [CONNECT]
+
+
+def test_close_button_records_the_disposition_as_given_not_late_and_not_missing():
+    engine, _ = make_engine([QueueConfig("sales", wrap_up_s=0)], voice_ops("a"))
+    connect(engine, "c1")
+    engine.finish_wrap_up("c1", Disposition("partner", resolved=True))
+    events = [e for e in engine.drain_events() if e.contact_id == "c1"]
+    assert [e.type for e in events][-4:] == [
+        "contact.ended", "contact.disposition", "contact.wrap_up_ended", "contact.closed"]
+    assert events[-3].data["late"] is False
+    assert "disposition_missing" not in events[-1].data and "c1" not in engine.contacts
+
+
+def test_reconfiguring_an_available_operator_into_a_busy_queue_offers_at_once():
+    from dozvon.routing import OperatorConfig
+
+    engine, _ = make_engine([QueueConfig("sales"), QueueConfig("support")], voice_ops("a"))
+    engine.contact_arrived(ContactSpec("busy", "sales"))
+    engine.accept(next(iter(engine.contacts["busy"].offers)))
+    engine.contact_arrived(ContactSpec("s1", "support"))
+    engine.add_operator(OperatorConfig("b", queues=("sales",)))
+    engine.login("b")
+    decisions = engine.add_operator(OperatorConfig("b", queues=("sales", "support")))
+    assert [(d.kind, d.contact_id, d.operator_id) for d in decisions] == [(OFFER, "s1", "b")]
+    assert engine.end_contact("busy") == []  # nothing leaked into the next command's answer
