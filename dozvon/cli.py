@@ -171,12 +171,12 @@ def events(
     database_url: Annotated[str | None, typer.Option("--database-url", envvar="DATABASE_URL")] = None,
     as_json: Annotated[bool, typer.Option("--json", help=h("JSON lines.", "Строки JSON."))] = False,
 ) -> None:
+    from sqlalchemy import inspect
+
     from dozvon.core.clock import to_datetime
     from dozvon.core.db import get_engine, session_factory
     from dozvon.core.settings import get_settings
     from dozvon.eventlog.repository import as_dict, list_events
-
-    from sqlalchemy import inspect
 
     url = database_url or get_settings().resolved_database_url()
     try:
