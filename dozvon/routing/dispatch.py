@@ -39,8 +39,6 @@ from dozvon.routing.queues import QueueState
 
 #: A contact that ended without a disposition stays in this state until one is given.
 CLOSED = "closed"
-#: How long a closed contact waits for a late disposition before it is forgotten.
-LATE_DISPOSITION_S = 24 * 3600.0
 #: Order of timers due at the same instant: hours first (a queue opening at 09:00 is open
 #: for the offer that times out at 09:00), then offers, wrap-ups, waits.
 TIMER_RANK = {"hours": 0, "offer": 1, "wrap_up": 2, "max_wait": 3, "sticky": 4, "forget": 5}
@@ -587,9 +585,9 @@ class Dispatcher:
             data["disposition_missing"] = True
         self._emit("contact.closed", contact, contact.operator_id, **data)
         contact.closed_at = now
-        if disposition_missing:
+        if disposition_missing and self.settings.late_disposition_s > 0:
             contact.state = CLOSED
-            self._timer(now + LATE_DISPOSITION_S, "forget", contact.spec.id)
+            self._timer(now + self.settings.late_disposition_s, "forget", contact.spec.id)
         else:
             del self.contacts[contact.spec.id]
 

@@ -220,6 +220,9 @@ class EngineSettings:
         "partner": 1000, "investor": 1000, "vip": 50, "regular": 20, "new": 0})
     #: Remember which operator handled each customer, for sticky routing.
     remember_last_operator: bool = True
+    #: How long a contact closed without a disposition waits for a late one (0: forget it
+    #: at once — the simulator, where nobody comes back to fill it in).
+    late_disposition_s: float = 24 * 3600.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from dataclasses import fields
 from typing import Any
 
 from dozvon.core.clock import Clock
-from dozvon.routing.dispatch import CLOSED, LATE_DISPOSITION_S
+from dozvon.routing.dispatch import CLOSED
 from dozvon.routing.engine import RoutingEngine
 from dozvon.routing.model import (
     CONNECTED,
@@ -146,7 +146,8 @@ def _restore_contact(engine: RoutingEngine, row: dict[str, Any]) -> None:
     if contact.state == WRAP_UP and contact.wrap_deadline is not None:
         engine._timer(contact.wrap_deadline, "wrap_up", contact.spec.id)
     if contact.state == CLOSED:
-        engine._timer((contact.closed_at or 0.0) + LATE_DISPOSITION_S, "forget", contact.spec.id)
+        forget_at = (contact.closed_at or 0.0) + engine.settings.late_disposition_s
+        engine._timer(forget_at, "forget", contact.spec.id)
 
 
 __all__ = ["export_contact", "export_meta", "export_operator", "export_queue", "restore"]

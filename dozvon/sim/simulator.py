@@ -52,7 +52,9 @@ class Simulation:
         self.rng_service = random.Random(f"{seed}:service")
         self.rng_patience = random.Random(f"{seed}:patience")
         self.rng_agents = random.Random(f"{seed}:agents")
-        self.engine = RoutingEngine(self.clock, settings=EngineSettings(**scenario.settings))
+        # Nobody fills in a disposition after a simulated contact is over: forget at once.
+        settings = {"late_disposition_s": 0.0, **scenario.settings}
+        self.engine = RoutingEngine(self.clock, settings=EngineSettings(**settings))
         self.agent_of: dict[str, AgentSpec] = {}
         self.queue_wrap: dict[str, float] = {}
         self._configure()
