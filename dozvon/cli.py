@@ -45,6 +45,15 @@ db_app = typer.Typer(help=h("Database schema and maintenance.", "Схема и �
                      no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
+
+def _register_subcommands() -> None:
+    from dozvon.staffing.cli import app as staffing_app
+
+    app.add_typer(staffing_app, name="staffing")
+
+
+_register_subcommands()
+
 # Tables are wide: when the output is not a terminal (a pipe, a log), do not squeeze them to 80.
 console = Console(width=None if sys.stdout.isatty() else 150)
 err_console = Console(stderr=True, soft_wrap=True)

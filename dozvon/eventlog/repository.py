@@ -26,7 +26,7 @@ def append(session: Session, project: str, events: Iterable[RoutingEvent]) -> in
     return len(rows)
 
 
-def readable(project: str) -> Select[tuple[EventRecord]]:
+def readable(project: str) -> Select[EventRecord]:
     """The one statement every event read starts from: this project's events only."""
     return select(EventRecord).where(EventRecord.project == project)
 
