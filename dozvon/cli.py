@@ -47,9 +47,12 @@ app.add_typer(db_app, name="db")
 
 
 def _register_subcommands() -> None:
+    from dozvon.analytics.cli import import_app, report_app
     from dozvon.staffing.cli import app as staffing_app
 
     app.add_typer(staffing_app, name="staffing")
+    app.add_typer(report_app, name="report")
+    app.add_typer(import_app, name="import")
 
 
 _register_subcommands()

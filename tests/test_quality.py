@@ -19,6 +19,6 @@ def test_ruff_finds_nothing():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_the_pure_packages_pass_mypy_strict():
+def test_the_whole_package_passes_mypy_strict():
     result = run("mypy", "--config-file", "pyproject.toml")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -17,11 +17,10 @@ def upsert(session: Session, model: type[Base], rows: Sequence[dict[str, Any]],
     """INSERT … ON CONFLICT DO UPDATE, in the dialect of the session's database."""
     if not rows:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(model)
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = dialect_insert(model)
     columns = [c for c in rows[0] if c not in keys]
     stmt = stmt.on_conflict_do_update(index_elements=list(keys),
                                       set_={c: stmt.excluded[c] for c in columns})
@@ -80,3 +79,8 @@ def load_state(session: Session, project: str) -> dict[str, Any]:
     meta = {"event_seq": meta_row.event_seq, "offer_seq": meta_row.offer_seq} if meta_row else {}
     return {"queues": queues, "operators": operators, "contacts": contacts,
             "last_operator": last, "meta": meta}
+
+
+def load_meta(session: Session, project: str) -> dict[str, int]:
+    row = session.get(EngineMetaRow, project)
+    return {"event_seq": row.event_seq if row else 0, "offer_seq": row.offer_seq if row else 0}

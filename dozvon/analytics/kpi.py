@@ -229,7 +229,9 @@ class KpiAccumulator:
                 self.total.waited += 1
                 queue_counts.waited += 1
             return
-        handle = e.data.get("talk_s", 0.0) + e.data.get("hold_s", 0.0) + e.data.get("wrap_s", 0.0)
+        if "talk_s" not in e.data:
+            return  # answered, but how long it lasted is unknown (an imported log that stops)
+        handle = e.data["talk_s"] + e.data.get("hold_s", 0.0) + e.data.get("wrap_s", 0.0)
         for counts in (self.total, queue_counts):
             counts.handled += 1
             counts.handle_sum += handle
