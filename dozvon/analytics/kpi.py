@@ -96,8 +96,6 @@ class AgentStats:
 class _Tracked:
     queue: str
     target: float
-    #: ring time of the accepted offer: wait − ring = time before that offer was made
-    accepted_ring_s: float = 0.0
 
 
 @dataclass
@@ -172,11 +170,6 @@ class KpiAccumulator:
         if tracked is not None:
             self._queue(tracked.queue).rona += 1
 
-    def _offer_accepted(self, e: RoutingEvent) -> None:
-        tracked = self._contacts.get(e.contact_id or "")
-        if tracked is not None:
-            tracked.accepted_ring_s = e.data.get("ring_s", 0.0)
-
     def _answered(self, e: RoutingEvent) -> None:
         cid = e.contact_id or ""
         op = e.operator_id or ""
@@ -188,7 +181,7 @@ class KpiAccumulator:
         if tracked is None or not e.data.get("first", True):
             return
         wait = e.data["wait_s"]
-        at_once = wait - tracked.accepted_ring_s <= EPS
+        at_once = wait - e.data.get("ring_s", 0.0) <= EPS
         for counts in (self.total, self._queue(tracked.queue)):
             counts.answered += 1
             counts.wait_sum += wait
@@ -304,7 +297,6 @@ KpiAccumulator._handlers = {
     "contact.queued": KpiAccumulator._queued,
     "offer.created": KpiAccumulator._offer_created,
     "offer.timed_out": KpiAccumulator._offer_timed_out,
-    "offer.accepted": KpiAccumulator._offer_accepted,
     "contact.answered": KpiAccumulator._answered,
     "contact.abandoned": KpiAccumulator._abandoned,
     "contact.closed": KpiAccumulator._closed,

@@ -103,7 +103,7 @@ class Converter:
             offer_id = self._offer(r, call, ring)
             self.emit("offer.accepted", t, call, r.agent, offer_id=offer_id, ring_s=ring)
             call.answered, call.agent = True, r.agent
-            self.emit("contact.answered", t, call, r.agent, wait_s=hold, queue_wait_s=hold, first=True)
+            self.emit("contact.answered", t, call, r.agent, wait_s=hold, queue_wait_s=hold, first=True, ring_s=ring)
         elif event in ("COMPLETECALLER", "COMPLETEAGENT"):
             talk = _number(r, 1, "talk time")
             by = "customer" if event == "COMPLETECALLER" else "operator"

@@ -126,7 +126,7 @@ class RoutingEngine(Dispatcher):
         op.contacts.add(contact.spec.id)
         op.handled += 1
         data: dict[str, Any] = {"wait_s": now - contact.enqueued_at, "first": first,
-                                "queue_wait_s": now - contact.queue_since}
+                                "queue_wait_s": now - contact.queue_since, "ring_s": now - offer.created_at}
         if contact.spec.customer_id is not None:
             data["customer_id"] = contact.spec.customer_id
             if self.settings.remember_last_operator:

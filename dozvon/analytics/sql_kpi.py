@@ -1,0 +1,261 @@
+"""KPIs per period and cut, computed by the database in one set-based query.
+
+The same definitions as :mod:`dozvon.analytics.kpi` (docs/kpi.md), expressed in SQL over
+the ``events`` table: one row of facts per contact (arrival, first queue, first answer,
+abandon, close), joined to the periods and grouped by the requested cuts. Nothing loops
+over events in Python, and only portable SQL is used (JSON fields through SQLAlchemy's
+JSON accessors, integer microseconds for time), so SQLite and PostgreSQL return the same
+numbers for the same events.
+
+Periods are built in the project's time zone, so a "day" is a local day even across a
+daylight-saving change; they are passed to the query as a small literal table.
+
+Contacts are counted in the period in which they arrived, in the queue they first
+entered, under the operator who first answered them, with the channel and advertising
+``source`` they arrived with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement, Select
+
+from dozvon.acd.models import QueueRow
+from dozvon.core.errors import InvalidInput
+from dozvon.core.i18n import register
+from dozvon.eventlog.models import EventRecord
+
+register("kpi.bad_period", "Unknown period {value!r}; expected one of {allowed}",
+         "Неизвестный период {value!r}; допустимы: {allowed}")
+register("kpi.bad_cut", "Unknown cut {value!r}; expected any of {allowed}",
+         "Неизвестный разрез {value!r}; допустимы: {allowed}")
+register("kpi.too_many_periods", "{count} periods requested; at most {limit} — choose a longer period",
+         "Запрошено периодов: {count}; не больше {limit} — выберите период длиннее")
+
+PERIODS = ("15min", "hour", "day", "week", "month", "all")
+CUTS = ("project", "queue", "channel", "operator", "source")
+MAX_PERIODS = 5000
+EPS_US = 1  # "answered at once" tolerates a microsecond of float rounding
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    start: datetime
+    end: datetime
+
+    @property
+    def label(self) -> str:
+        return self.start.isoformat()
+
+
+def periods(kind: str, since: datetime, until: datetime, tz: str) -> list[Period]:
+    """Consecutive local periods covering [since, until)."""
+    if kind not in PERIODS:
+        raise InvalidInput("kpi.bad_period", value=kind, allowed=", ".join(PERIODS))
+    zone = ZoneInfo(tz)
+    if kind == "all":
+        return [Period(since, until)]
+    local = since.astimezone(zone)
+    if kind in ("15min", "hour"):
+        step = timedelta(minutes=15 if kind == "15min" else 60)
+        # Fixed-length periods: count in UTC, aligned to the step in local wall time.
+        utc_start = since.astimezone(UTC)
+        offset = local.utcoffset() or timedelta(0)
+        aligned = utc_start - ((utc_start + offset - datetime(1970, 1, 1, tzinfo=UTC)) % step)
+        out = []
+        t = aligned
+        while t < until:
+            out.append(Period(t, t + step))
+            t += step
+            if len(out) > MAX_PERIODS:
+                raise InvalidInput("kpi.too_many_periods", count=len(out), limit=MAX_PERIODS)
+        return out
+    day = local.date()
+    if kind == "week":
+        day -= timedelta(days=day.weekday())
+    elif kind == "month":
+        day = day.replace(day=1)
+    out = []
+    while True:
+        following = _next(kind, day)
+        start = datetime.combine(day, datetime.min.time(), tzinfo=zone)
+        if start >= until:
+            break
+        out.append(Period(start, datetime.combine(following, datetime.min.time(), tzinfo=zone)))
+        day = following
+        if len(out) > MAX_PERIODS:
+            raise InvalidInput("kpi.too_many_periods", count=len(out), limit=MAX_PERIODS)
+    return out
+
+
+def _next(kind: str, day: date) -> date:
+    if kind == "day":
+        return day + timedelta(days=1)
+    if kind == "week":
+        return day + timedelta(days=7)
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _us(moment: datetime) -> int:
+    return round(moment.timestamp() * 1_000_000)
+
+
+def _facts(projects: list[str], since_us: int, until_us: int, default_target_s: float) -> Select[Any]:
+    """One row per contact that arrived in [since, until): everything the KPIs need."""
+    e = EventRecord
+    arrived = (select(e.project, e.contact_id, e.at_us, e.channel, e.data["source"].as_string().label("source"))
+               .where(e.project.in_(projects), e.type == "contact.arrived", e.at_us >= since_us, e.at_us < until_us)
+               .subquery("arrived"))
+    first_seq = (select(e.project, e.contact_id, func.min(e.seq).label("seq"))
+                 .where(e.project.in_(projects), e.type == "contact.queued")
+                 .group_by(e.project, e.contact_id).subquery("first_seq"))
+    queued = (select(e.project, e.contact_id, e.queue)
+              .join(first_seq, and_(e.project == first_seq.c.project, e.seq == first_seq.c.seq))
+              .subquery("queued"))
+    answered = (select(e.project, e.contact_id, e.operator_id,
+                       e.data["wait_s"].as_float().label("wait_s"),
+                       func.coalesce(e.data["ring_s"].as_float(), 0.0).label("ring_s"))
+                .where(e.project.in_(projects), e.type == "contact.answered",
+                       or_(e.data["first"].as_boolean().is_(None), e.data["first"].as_boolean()))
+                .subquery("answered"))
+    abandoned = (select(e.project, e.contact_id, e.data["wait_s"].as_float().label("wait_s"))
+                 .where(e.project.in_(projects), e.type == "contact.abandoned").subquery("abandoned"))
+    closed = (select(e.project, e.contact_id,
+                     e.data["answered"].as_boolean().label("was_answered"),
+                     e.data["talk_s"].as_float().label("talk_s"),
+                     func.coalesce(e.data["hold_s"].as_float(), 0.0).label("hold_s"),
+                     func.coalesce(e.data["wrap_s"].as_float(), 0.0).label("wrap_s"))
+              .where(e.project.in_(projects), e.type == "contact.closed").subquery("closed"))
+    rona = (select(e.project, e.contact_id, func.count().label("rona"))
+            .where(e.project.in_(projects), e.type == "offer.timed_out")
+            .group_by(e.project, e.contact_id).subquery("rona"))
+    target = func.coalesce(QueueRow.config["target_answer_s"].as_float(), literal(default_target_s, Float))
+
+    def same(sub: Any) -> ColumnElement[bool]:
+        return and_(sub.c.project == arrived.c.project, sub.c.contact_id == arrived.c.contact_id)
+
+    return (
+        select(
+            arrived.c.project, arrived.c.contact_id, arrived.c.at_us, arrived.c.channel, arrived.c.source,
+            queued.c.queue, answered.c.operator_id,
+            answered.c.wait_s.label("answer_wait_s"), answered.c.ring_s,
+            abandoned.c.wait_s.label("abandon_wait_s"),
+            closed.c.was_answered, closed.c.contact_id.label("closed_id"),
+            closed.c.talk_s, closed.c.hold_s, closed.c.wrap_s,
+            func.coalesce(rona.c.rona, 0).label("rona"),
+            target.label("target_s"),
+        )
+        .select_from(arrived)
+        .outerjoin(queued, same(queued))
+        .outerjoin(answered, same(answered))
+        .outerjoin(abandoned, same(abandoned))
+        .outerjoin(closed, same(closed))
+        .outerjoin(rona, same(rona))
+        .outerjoin(QueueRow, and_(QueueRow.project == arrived.c.project, QueueRow.name == queued.c.queue))
+    )
+
+
+def kpi_report(session: Session, projects: list[str], since: datetime, until: datetime, *,
+               period: str = "day", by: tuple[str, ...] = (), tz: str = "UTC",
+               default_target_s: float = 20.0, short_abandon_s: float = 5.0) -> list[dict[str, Any]]:
+    """KPI rows, one per (period, cut values) that had contacts, ordered by period then cuts."""
+    for cut in by:
+        if cut not in CUTS:
+            raise InvalidInput("kpi.bad_cut", value=cut, allowed=", ".join(CUTS))
+    spans = periods(period, since, until, tz)
+    facts = _facts(projects, _us(since), _us(until), default_target_s).subquery("facts")
+    rows = [select(literal(_us(p.start), BigInteger).label("start_us"), literal(_us(p.end), BigInteger).label("end_us"),
+                   literal(p.label, String).label("label")) for p in spans]
+    table = (union_all(*rows) if len(rows) > 1 else rows[0]).subquery("periods")
+    f = facts.c
+    offered = f.queue.is_not(None)
+    answered = f.answer_wait_s.is_not(None)
+    abandoned = f.abandon_wait_s.is_not(None)
+    lost = and_(f.closed_id.is_not(None), f.was_answered.is_not(True))
+    at_once = and_(answered, (f.answer_wait_s - f.ring_s) * 1_000_000 <= EPS_US)
+    # Waited: offered and not answered at once (abandoned, left unanswered, or answered later).
+    waited = and_(offered, or_(and_(answered, ~at_once), abandoned, lost))
+    within = and_(answered, f.answer_wait_s <= f.target_s + 1e-9)
+    handled = and_(answered, f.closed_id.is_not(None), f.talk_s.is_not(None))
+
+    def count(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+        return func.sum(case((condition, 1), else_=0))
+
+    def total(value: ColumnElement[Any], condition: ColumnElement[bool]) -> ColumnElement[Any]:
+        return func.sum(case((condition, value), else_=0.0))
+
+    cut_columns = [getattr(f, c if c != "operator" else "operator_id").label(c) for c in by]
+    stmt = (
+        select(
+            table.c.label.label("period"), *cut_columns,
+            func.count().label("inbound"),
+            count(offered).label("offered"),
+            count(answered).label("answered"),
+            count(abandoned).label("abandoned"),
+            count(lost).label("lost"),
+            count(waited).label("waited"),
+            count(within).label("within_target"),
+            count(and_(abandoned, f.abandon_wait_s < short_abandon_s)).label("short_abandons"),
+            total(f.answer_wait_s, answered).label("wait_sum"),
+            total(f.abandon_wait_s, abandoned).label("abandon_wait_sum"),
+            count(handled).label("handled"),
+            total(f.talk_s + f.hold_s + f.wrap_s, handled).label("handle_sum"),
+            func.sum(cast(f.rona, Integer)).label("rona"),
+        )
+        .select_from(facts)
+        .join(table, and_(f.at_us >= table.c.start_us, f.at_us < table.c.end_us))
+        .group_by(table.c.label, *cut_columns)
+        # NULL (no operator answered, no source) sorts first on both databases.
+        .order_by(table.c.label, *[column.asc().nulls_first() for column in cut_columns])
+    )
+    return [_ratios(dict(row._mapping)) for row in session.execute(stmt)]
+
+
+def _ratios(row: dict[str, Any]) -> dict[str, Any]:
+    def ratio(a: float, b: float) -> float:
+        return float(a) / float(b) if b else 0.0
+
+    offered = row["offered"]
+    return {
+        **{k: v for k, v in row.items() if k not in ("lost", "waited", "wait_sum", "abandon_wait_sum", "handle_sum",
+                                                      "handled", "within_target")},
+        "car": ratio(row["lost"], row["inbound"]),
+        "lcr": ratio(row["abandoned"], offered),
+        "p_wait": ratio(row["waited"], offered),
+        "asa_s": ratio(row["wait_sum"], row["answered"]),
+        "service_level": ratio(row["within_target"], offered),
+        "service_level_excl_short": ratio(row["within_target"], offered - row["short_abandons"]),
+        "service_level_of_answered": ratio(row["within_target"], row["answered"]),
+        "avg_abandon_s": ratio(row["abandon_wait_sum"], row["abandoned"]),
+        "aht_s": ratio(row["handle_sum"], row["handled"]),
+        "rona": int(row["rona"] or 0),
+    }
+
+
+def log_span(session: Session, projects: list[str]) -> tuple[datetime, datetime] | None:
+    """The first and last instants of the projects' logs (for "everything")."""
+    low, high = session.execute(select(func.min(EventRecord.at_us), func.max(EventRecord.at_us))
+                                .where(EventRecord.project.in_(projects))).one()
+    if low is None:
+        return None
+    return (datetime.fromtimestamp(low / 1_000_000, tz=UTC),
+            datetime.fromtimestamp(high / 1_000_000 + 1e-6, tz=UTC))

@@ -1,0 +1,135 @@
+"""The set-based KPI engine: the same numbers as the reference definitions, the same on
+SQLite and PostgreSQL, periods in the project's time zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from dozvon.analytics.kpi import KpiAccumulator
+from dozvon.analytics.sql_kpi import kpi_report, log_span, periods
+from dozvon.core.db import get_engine, session_factory, upgrade
+from dozvon.core.errors import InvalidInput
+from dozvon.eventlog import repository as eventlog
+from dozvon.sim.scenario import parse_scenario
+from dozvon.sim.simulator import Simulation
+
+KEYS = ("inbound", "offered", "answered", "abandoned", "car", "lcr", "p_wait", "asa_s", "service_level",
+        "service_level_excl_short", "service_level_of_answered", "avg_abandon_s", "aht_s", "rona")
+
+SCENARIO = {
+    "seed": 11, "duration_s": 4 * 3600, "warmup_s": 0, "start": "2026-03-28T22:00:00+00:00",
+    "queues": [{"name": "sales", "strategy": "round_robin", "offer_timeout_s": 15, "target_answer_s": 20},
+               {"name": "support", "strategy": "longest_idle", "offer_timeout_s": 15, "target_answer_s": 20,
+                "max_wait_s": 200, "on_max_wait": {"kind": "callback"}}],
+    "agents": [{"name": "s", "count": 4, "queues": ["sales"], "answer_delay_s": 2, "answer_probability": 0.9,
+                "wrap_up_s": 15},
+               {"name": "t", "count": 3, "queues": ["support", "sales"], "answer_delay_s": 3, "wrap_up_s": 20}],
+    "traffic": [{"queue": "sales", "channel": "voice", "arrivals_per_hour": 70,
+                 "handle_time_s": {"dist": "exponential", "mean": 180},
+                 "patience_s": {"dist": "exponential", "mean": 90}},
+                {"queue": "support", "channel": "voice", "arrivals_per_hour": 50,
+                 "handle_time_s": {"dist": "exponential", "mean": 200},
+                 "patience_s": {"dist": "exponential", "mean": 150}}],
+}
+
+
+def simulated_events():
+    """The real engine's events for a small scenario, and the reference KPIs over them."""
+    sim = Simulation(parse_scenario(SCENARIO))
+    collected = []
+    feed = sim.accumulator.feed
+
+    def keep(events):
+        collected.extend(events)
+        feed(events)
+
+    sim.accumulator.feed = keep  # type: ignore[method-assign]
+    sim.run()
+    reference = KpiAccumulator(default_target=20.0)
+    reference.feed(collected)
+    return collected, reference.report()
+
+
+@pytest.fixture(scope="module")
+def simulation():
+    return simulated_events()
+
+
+def load(url: str, project: str, events) -> None:
+    upgrade(url)
+    with session_factory(get_engine(url)).begin() as session:
+        eventlog.append(session, project, events)
+
+
+def test_totals_equal_the_reference_definitions_and_both_databases_agree(simulation, database_url, project):
+    events, reference = simulation
+    load(database_url, project, events)
+    with session_factory(get_engine(database_url))() as session:
+        since, until = log_span(session, [project])
+        (total,) = kpi_report(session, [project], since, until, period="all")
+        by_queue = kpi_report(session, [project], since, until, period="all", by=("queue",))
+    for key in KEYS:
+        assert total[key] == pytest.approx(reference["total"][key], abs=1e-9), key
+    for row in by_queue:
+        for key in KEYS:
+            assert row[key] == pytest.approx(reference["queues"][row["queue"]][key], abs=1e-9), (row["queue"], key)
+    assert total["inbound"] > 300 and total["abandoned"] > 0 and total["rona"] > 0
+
+
+@pytest.mark.postgres
+def test_sqlite_and_postgresql_give_identical_rows_for_every_period_and_cut(simulation, tmp_path, postgres_server_url):
+    events, _ = simulation
+    results = []
+    for url in (f"sqlite:///{tmp_path}/kpi.db", postgres_server_url):
+        project = "same_numbers"
+        load(url, project, events)
+        with session_factory(get_engine(url))() as session:
+            since, until = log_span(session, [project])
+            results.append([
+                kpi_report(session, [project], since, until, period=period, by=by, tz="Europe/Berlin")
+                for period in ("15min", "hour", "day") for by in ((), ("queue",), ("operator",), ("queue", "channel"))
+            ])
+    sqlite_rows, pg_rows = results
+    assert len(sqlite_rows) == len(pg_rows)
+    for a, b in zip(sqlite_rows, pg_rows, strict=True):
+        assert len(a) == len(b)
+        for row_a, row_b in zip(a, b, strict=True):
+            assert row_a.keys() == row_b.keys()
+            for key in row_a:
+                if isinstance(row_a[key], float):
+                    assert row_a[key] == pytest.approx(row_b[key], rel=1e-12, abs=1e-12), key
+                else:
+                    assert row_a[key] == row_b[key], key
+
+
+def test_hourly_rows_add_up_to_the_total(simulation, sqlite_url, project):
+    events, reference = simulation
+    load(sqlite_url, project, events)
+    with session_factory(get_engine(sqlite_url))() as session:
+        since, until = log_span(session, [project])
+        hourly = kpi_report(session, [project], since, until, period="hour")
+    assert len(hourly) >= 4
+    for key in ("inbound", "offered", "answered", "abandoned", "rona"):
+        assert sum(row[key] for row in hourly) == reference["total"][key]
+
+
+def test_a_local_day_is_23_hours_on_the_day_clocks_go_forward():
+    spans = periods("day", datetime(2026, 3, 28, 12, tzinfo=UTC), datetime(2026, 3, 31, tzinfo=UTC), "Europe/Berlin")
+    lengths = [(p.end.astimezone(UTC) - p.start.astimezone(UTC)).total_seconds() / 3600 for p in spans]
+    assert [p.start.date().isoformat() for p in spans][:3] == ["2026-03-28", "2026-03-29", "2026-03-30"]
+    assert lengths[:3] == [24, 23, 24]
+    # until = 00:00 on 1 April in Moscow (UTC+3): April is not included
+    months = periods("month", datetime(2026, 1, 15, tzinfo=UTC), datetime(2026, 3, 31, 21, tzinfo=UTC), "Europe/Moscow")
+    assert [p.label[:10] for p in months] == ["2026-01-01", "2026-02-01", "2026-03-01"]
+
+
+def test_unknown_periods_and_cuts_are_refused_clearly(sqlite_url):
+    with pytest.raises(InvalidInput) as error:
+        periods("fortnight", datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 2, tzinfo=UTC), "UTC")
+    assert "fortnight" in error.value.message("en") and "hour" in error.value.message("en")
+    upgrade(sqlite_url)
+    with session_factory(get_engine(sqlite_url))() as session, pytest.raises(InvalidInput) as error:
+        kpi_report(session, ["p"], datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 2, tzinfo=UTC), by=("colour",))
+    assert "colour" in error.value.message("ru")
