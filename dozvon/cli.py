@@ -18,7 +18,7 @@ from rich.table import Table
 
 from dozvon import __version__
 from dozvon.core.errors import DozvonError
-from dozvon.core.i18n import current_language, register, translate
+from dozvon.core.i18n import current_language, translate
 
 RU = current_language() == "ru"
 
@@ -27,11 +27,6 @@ def h(en: str, ru: str) -> str:
     """Help text in the reader's language."""
     return ru if RU else en
 
-
-register("cli.db_error", "Database error: {reason}", "Ошибка базы данных: {reason}")
-register("cli.migrated", "Database is up to date: {url}", "База данных обновлена: {url}")
-register("cli.no_schema", "The database {url} has no Dozvon tables yet: run `dozvon db upgrade` first",
-         "В базе данных {url} ещё нет таблиц Дозвона: сначала выполните `dozvon db upgrade`")
 
 app = typer.Typer(
     name="dozvon",

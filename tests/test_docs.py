@@ -38,3 +38,20 @@ def test_the_routing_engine_imports_nothing_but_core_and_no_io_library():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "broken" in result.stdout and "0 broken" in result.stdout
+
+
+def test_every_message_key_used_in_the_code_exists_in_russian_and_english():
+    import importlib
+    import pkgutil
+
+    import dozvon
+    from dozvon.core.i18n import CATALOGUE
+
+    for module in pkgutil.walk_packages(dozvon.__path__, "dozvon."):
+        if not module.name.startswith("dozvon.migrations") and module.name != "dozvon.__main__":
+            importlib.import_module(module.name)
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "dozvon").rglob("*.py"))
+    used = set(re.findall(r'(?:InvalidInput|Conflict|NotFound|DozvonError|translate)\(\s*"([a-z_]+\.[a-z_]+)"', source))
+    assert len(used) > 20
+    missing = {key for key in used if key not in CATALOGUE["en"] or key not in CATALOGUE["ru"]}
+    assert not missing, f"message keys without both translations: {sorted(missing)}"

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from dozvon.core.errors import DozvonError, InvalidInput
-from dozvon.core.i18n import current_language, register, translate
+from dozvon.core.i18n import current_language, translate
 
 RU = current_language() == "ru"
 
@@ -22,21 +22,24 @@ def h(en: str, ru: str) -> str:
     return ru if RU else en
 
 
-register("report.unreadable", "Cannot read {path}: {reason}", "Не удаётся прочитать {path}: {reason}")
-register("report.malformed", "{count} malformed line(s) skipped:", "Пропущено некорректных строк: {count}:")
-register("report.imported", "Imported {contacts} calls ({events} events) into project {project!r}",
-         "Импортировано звонков: {contacts} (событий: {events}) в проект {project!r}")
-register("report.no_events", "Project {project!r} has no events in this period",
-         "В проекте {project!r} нет событий за этот период")
-
 report_app = typer.Typer(help=h("KPI reports.", "Отчёты по KPI."), no_args_is_help=True)
-import_app = typer.Typer(help=h("Import history from other systems.", "Импорт истории из других систем."),
-                         no_args_is_help=True)
+import_app = typer.Typer(
+    help=h("Import history from other systems.", "Импорт истории из других систем."), no_args_is_help=True
+)
 console = Console(width=None if sys.stdout.isatty() else 160)
 
 AsJson = Annotated[bool, typer.Option("--json", help=h("Print one JSON object.", "Вывести один JSON-объект."))]
-DatabaseUrl = Annotated[str | None, typer.Option("--database-url", envvar="DATABASE_URL", help=h(
-    "Database URL (default: SQLite in the data folder).", "URL базы данных (по умолчанию SQLite в папке данных)."))]
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        envvar="DATABASE_URL",
+        help=h(
+            "Database URL (default: SQLite in the data folder).",
+            "URL базы данных (по умолчанию SQLite в папке данных).",
+        ),
+    ),
+]
 Project = Annotated[str, typer.Option("--project", help=h("Project (tenant).", "Проект (клиент)."))]
 
 
@@ -54,9 +57,17 @@ def _pct(value: float) -> str:
 
 def _kpi_table(title: str, rows: dict[str, dict[str, Any]], total: dict[str, Any]) -> Table:
     table = Table(title=title)
-    columns = [("offered", h("offered", "поступило")), ("answered", h("answered", "отвечено")),
-               ("abandoned", h("abandoned", "брошено")), ("car", "CAR"), ("lcr", "LCR"), ("asa_s", "ASA, s"),
-               ("service_level", "SL"), ("aht_s", "AHT, s"), ("avg_abandon_s", h("avg abandon, s", "ср. до ухода, с"))]
+    columns = [
+        ("offered", h("offered", "поступило")),
+        ("answered", h("answered", "отвечено")),
+        ("abandoned", h("abandoned", "брошено")),
+        ("car", "CAR"),
+        ("lcr", "LCR"),
+        ("asa_s", "ASA, s"),
+        ("service_level", "SL"),
+        ("aht_s", "AHT, s"),
+        ("avg_abandon_s", h("avg abandon, s", "ср. до ухода, с")),
+    ]
     table.add_column(h("queue", "очередь"))
     for _, label in columns:
         table.add_column(label, justify="right")
@@ -79,15 +90,30 @@ def _kpi_table(title: str, rows: dict[str, dict[str, Any]], total: dict[str, Any
     return table
 
 
-@report_app.command("queue-log", help=h("KPIs of an Asterisk queue_log, per queue and in total.",
-                                        "KPI по журналу очередей Asterisk (queue_log): по очередям и в целом."))
+@report_app.command(
+    "queue-log",
+    help=h(
+        "KPIs of an Asterisk queue_log, per queue and in total.",
+        "KPI по журналу очередей Asterisk (queue_log): по очередям и в целом.",
+    ),
+)
 def report_queue_log(
     file: Annotated[Path, typer.Argument(help=h("The queue_log file.", "Файл queue_log."))],
     as_json: AsJson = False,
-    target_answer: Annotated[float, typer.Option("--target-answer", help=h(
-        "Service-level target answer time, s.", "Целевое время ответа для уровня сервиса, с."))] = 20.0,
-    short_abandon: Annotated[float, typer.Option("--short-abandon", help=h(
-        "Abandons faster than this are short, s.", "Уход быстрее этого считается коротким, с."))] = 5.0,
+    target_answer: Annotated[
+        float,
+        typer.Option(
+            "--target-answer",
+            help=h("Service-level target answer time, s.", "Целевое время ответа для уровня сервиса, с."),
+        ),
+    ] = 20.0,
+    short_abandon: Annotated[
+        float,
+        typer.Option(
+            "--short-abandon",
+            help=h("Abandons faster than this are short, s.", "Уход быстрее этого считается коротким, с."),
+        ),
+    ] = 5.0,
 ) -> None:
     from dozvon.analytics.queue_log import report
     from dozvon.cli import fail
@@ -114,8 +140,10 @@ def _print_problems(problems: list[dict[str, Any]]) -> None:
         console.print(f"  … (+{len(problems) - 20})")
 
 
-@import_app.command("queue-log", help=h("Load an Asterisk queue_log into the event log.",
-                                        "Загрузить журнал очередей Asterisk в журнал событий."))
+@import_app.command(
+    "queue-log",
+    help=h("Load an Asterisk queue_log into the event log.", "Загрузить журнал очередей Asterisk в журнал событий."),
+)
 def import_queue_log_command(
     file: Annotated[Path, typer.Argument(help=h("The queue_log file.", "Файл queue_log."))],
     project: Project = "default",
@@ -141,33 +169,185 @@ def import_queue_log_command(
     _print_problems([{"line": p.line, "reason": p.reason} for p in result.problems])
 
 
-@report_app.command("kpi", help=h("KPIs of a project from the event log.", "KPI проекта по журналу событий."))
+@report_app.command(
+    "kpi",
+    help=h(
+        "KPIs from the event log by period and cut, as a table, JSON, CSV, XLSX or an HTML chart.",
+        "KPI по журналу событий по периодам и разрезам: таблица, JSON, CSV, XLSX или HTML-график.",
+    ),
+)
 def report_kpi(
-    project: Project = "default",
+    project: Annotated[
+        list[str] | None,
+        typer.Option("--project", help=h("Project(s) (tenants); repeat for several.", "Проект(ы); можно повторять.")),
+    ] = None,
+    period: Annotated[str, typer.Option("--period", help="15min | hour | day | week | month | all")] = "day",
+    by: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--by",
+            help=h(
+                "Cut: project, queue, channel, operator, source; repeat for several.",
+                "Разрез: project, queue, channel, operator, source; можно повторять.",
+            ),
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help=h(
+                "From (ISO date/time; default: the start of the log).",
+                "С (дата/время ISO; по умолчанию начало журнала).",
+            ),
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until",
+            help=h("Until, exclusive (default: the end of the log).", "По, не включая (по умолчанию конец журнала)."),
+        ),
+    ] = None,
+    tz: Annotated[str, typer.Option("--tz", help=h("Time zone of the periods.", "Часовой пояс периодов."))] = "UTC",
+    target_answer: Annotated[
+        float,
+        typer.Option(
+            "--target-answer",
+            help=h(
+                "Target answer time for queues without their own, s.",
+                "Целевое время ответа для очередей без своего, с.",
+            ),
+        ),
+    ] = 20.0,
+    csv_path: Annotated[
+        Path | None,
+        typer.Option("--csv", help=h("Write CSV here ('-': stdout).", "Записать CSV сюда ('-': в stdout).")),
+    ] = None,
+    xlsx_path: Annotated[
+        Path | None, typer.Option("--xlsx", help=h("Write an Excel file here.", "Записать файл Excel сюда."))
+    ] = None,
+    chart_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--chart",
+            help=h(
+                "Write an HTML chart here (trends and hot hours; works offline).",
+                "Записать HTML-график сюда (тренды и горячие часы; работает без интернета).",
+            ),
+        ),
+    ] = None,
     database_url: DatabaseUrl = None,
     as_json: AsJson = False,
-    target_answer: Annotated[float, typer.Option("--target-answer", help=h(
-        "Service-level target answer time, s.", "Целевое время ответа для уровня сервиса, с."))] = 20.0,
 ) -> None:
-    from dozvon.analytics.eventlog_kpi import kpis_from_log
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from dozvon.analytics import export
+    from dozvon.analytics.sql_kpi import kpi_report, log_span
     from dozvon.cli import fail
     from dozvon.core.db import get_engine, session_factory
     from dozvon.core.settings import get_settings
 
+    projects = project or [get_settings().project]
+    cuts = tuple(by or ())
     url = database_url or get_settings().resolved_database_url()
     try:
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InvalidInput("report.bad_zone", value=tz) from None
         with session_factory(get_engine(url))() as session:
-            result = kpis_from_log(session, project, target_answer)
+            span = log_span(session, projects)
+            if span is None:
+                console.print(translate("report.no_events", project=", ".join(projects)))
+                return
+            start = _moment(since, tz) if since else span[0]
+            end = _moment(until, tz) if until else span[1]
+            rows = kpi_report(
+                session, projects, start, end, period=period, by=cuts, tz=tz, default_target_s=target_answer
+            )
+            hourly = (
+                kpi_report(session, projects, start, end, period="hour", tz=tz, default_target_s=target_answer)
+                if chart_path
+                else []
+            )
     except DozvonError as error:
         fail(error)
         return
-    except Exception as error:
+    except Exception as error:  # the driver's own errors: unreachable server, bad credentials
         fail(error)
         return
+    if csv_path is not None:
+        if str(csv_path) == "-":
+            export.write_csv(rows, sys.stdout)
+        else:
+            with csv_path.open("w", encoding="utf-8", newline="") as handle:
+                export.write_csv(rows, handle)
+    if xlsx_path is not None:
+        export.write_xlsx(rows, xlsx_path)
+    if chart_path is not None:
+        export.write_chart(
+            rows,
+            hourly,
+            chart_path,
+            tz,
+            cuts[0] if cuts else None,
+            h(f"Dozvon KPIs — {', '.join(projects)}", f"KPI Дозвона — {', '.join(projects)}"),
+        )
     if as_json:
-        sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
-        return
-    if not result["total"]["inbound"]:
-        console.print(translate("report.no_events", project=project))
-        return
-    console.print(_kpi_table(h(f"Project {project}", f"Проект {project}"), result["queues"], result["total"]))
+        sys.stdout.write(
+            json.dumps({"period": period, "by": list(cuts), "tz": tz, "rows": rows}, ensure_ascii=False) + "\n"
+        )
+    elif str(csv_path) != "-":
+        console.print(_rows_table(rows, cuts))
+
+
+def _moment(text: str, tz: str) -> Any:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput("report.bad_time", value=text) from None
+    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(tz))
+
+
+def _rows_table(rows: list[dict[str, Any]], cuts: tuple[str, ...]) -> Table:
+    table = Table()
+    keys = [
+        "period",
+        *cuts,
+        "inbound",
+        "offered",
+        "answered",
+        "abandoned",
+        "car",
+        "lcr",
+        "p_wait",
+        "asa_s",
+        "service_level",
+        "aht_s",
+        "rona",
+    ]
+    titles = {key: title for key, title in ((k, t) for k, t in _titles())}
+    for key in keys:
+        table.add_column(titles.get(key, key), justify="left" if key in ("period", *cuts) else "right")
+    for row in rows:
+        cells = []
+        for key in keys:
+            value = row.get(key)
+            if key in ("car", "lcr", "p_wait", "service_level"):
+                cells.append(_pct(value or 0.0))
+            elif isinstance(value, float):
+                cells.append(f"{value:.1f}")
+            else:
+                cells.append("—" if value is None else str(value))
+        table.add_row(*cells)
+    return table
+
+
+def _titles() -> list[tuple[str, str]]:
+    from dozvon.analytics.export import COLUMNS
+
+    return [(key, ru if RU else en) for key, en, ru in COLUMNS]

@@ -20,14 +20,9 @@ from sqlalchemy.orm import Session
 from dozvon.acd import repository as acd_repository
 from dozvon.analytics.queue_log import Problem, Record, _number, attended_transfer_talk, read_records
 from dozvon.core.errors import Conflict
-from dozvon.core.i18n import register
 from dozvon.eventlog import repository as eventlog
 from dozvon.eventlog.models import EventRecord
 from dozvon.routing.events import RoutingEvent
-
-register("import.already",
-         "Project {project!r} already holds calls from this log (e.g. {contact!r}); nothing was imported",
-         "В проекте {project!r} уже есть звонки из этого журнала (например, {contact!r}); ничего не импортировано")
 
 SOURCE = "asterisk_queue_log"
 

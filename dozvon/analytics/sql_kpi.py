@@ -41,15 +41,7 @@ from sqlalchemy.sql import ColumnElement, Select
 
 from dozvon.acd.models import QueueRow
 from dozvon.core.errors import InvalidInput
-from dozvon.core.i18n import register
 from dozvon.eventlog.models import EventRecord
-
-register("kpi.bad_period", "Unknown period {value!r}; expected one of {allowed}",
-         "Неизвестный период {value!r}; допустимы: {allowed}")
-register("kpi.bad_cut", "Unknown cut {value!r}; expected any of {allowed}",
-         "Неизвестный разрез {value!r}; допустимы: {allowed}")
-register("kpi.too_many_periods", "{count} periods requested; at most {limit} — choose a longer period",
-         "Запрошено периодов: {count}; не больше {limit} — выберите период длиннее")
 
 PERIODS = ("15min", "hour", "day", "week", "month", "all")
 CUTS = ("project", "queue", "channel", "operator", "source")
@@ -84,7 +76,7 @@ def periods(kind: str, since: datetime, until: datetime, tz: str) -> list[Period
         out = []
         t = aligned
         while t < until:
-            out.append(Period(t, t + step))
+            out.append(Period(t.astimezone(zone), (t + step).astimezone(zone)))
             t += step
             if len(out) > MAX_PERIODS:
                 raise InvalidInput("kpi.too_many_periods", count=len(out), limit=MAX_PERIODS)

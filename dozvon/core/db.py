@@ -18,11 +18,6 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
 from dozvon.core.errors import InvalidInput
-from dozvon.core.i18n import register
-
-register("db.bad_url",
-         "DATABASE_URL {url!r} is not understood: use sqlite:///PATH or postgresql://user@host/db",
-         "DATABASE_URL {url!r} не распознан: используйте sqlite:///ПУТЬ или postgresql://user@host/db")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",

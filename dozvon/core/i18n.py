@@ -45,3 +45,10 @@ def translate(key: str, lang: str | None = None, **params: Any) -> str:
         return template.format(**params)
     except (KeyError, IndexError):
         return template
+
+
+def _load_catalogue() -> None:
+    from dozvon.core import messages  # noqa: F401  (registers every message)
+
+
+_load_catalogue()

@@ -14,19 +14,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dozvon.core.errors import InvalidInput
-from dozvon.core.i18n import register
 
 DAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-register("hours.bad_zone", "Business hours: unknown time zone {value!r}",
-         "Часы работы: неизвестный часовой пояс {value!r}")
-register("hours.bad_interval",
-         "Business hours {where}: {value!r} is not an interval like '09:00-18:00'",
-         "Часы работы {where}: {value!r} — не интервал вида '09:00-18:00'")
-register("hours.bad_day", "Business hours: unknown day {value!r}; expected one of {allowed}",
-         "Часы работы: неизвестный день {value!r}; допустимы: {allowed}")
-register("hours.bad_date", "Business hours: holiday {value!r} is not a date like 2026-01-01",
-         "Часы работы: праздник {value!r} — не дата вида 2026-01-01")
 
 Interval = tuple[time, time]
 

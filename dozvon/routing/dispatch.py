@@ -18,7 +18,6 @@ from typing import Any
 
 from dozvon.core.clock import Clock
 from dozvon.core.errors import Conflict, NotFound
-from dozvon.core.i18n import register
 from dozvon.routing import events as ev
 from dozvon.routing.events import Decision, RoutingEvent
 from dozvon.routing.model import (
@@ -44,30 +43,6 @@ CLOSED = "closed"
 TIMER_RANK = {"hours": 0, "offer": 1, "wrap_up": 2, "max_wait": 3, "sticky": 4, "forget": 5}
 #: Overflow chains longer than this are cut (a misconfigured A → B → A loop).
 MAX_OVERFLOWS = 5
-
-register("routing.unknown_queue", "Unknown queue {queue!r}", "Неизвестная очередь {queue!r}")
-register("routing.unknown_operator", "Unknown operator {operator!r}",
-         "Неизвестный оператор {operator!r}")
-register("routing.unknown_contact", "Unknown or finished contact {contact!r}",
-         "Неизвестное или завершённое обращение {contact!r}")
-register("routing.duplicate_contact", "Contact {contact!r} is already in the system",
-         "Обращение {contact!r} уже есть в системе")
-register("routing.unknown_offer", "Offer {offer!r} is no longer open (answered, withdrawn or expired)",
-         "Предложение {offer!r} уже неактуально (принято, отозвано или истекло)")
-register("routing.wrong_operator", "Offer {offer!r} was made to another operator",
-         "Предложение {offer!r} адресовано другому оператору")
-register("routing.bad_state", "Contact {contact!r} is {state}; this needs it to be {needed}",
-         "Обращение {contact!r} в состоянии {state}; для этого нужно состояние {needed}")
-register("routing.bad_operator_state", "Unknown operator state {value!r}; expected one of {allowed}",
-         "Неизвестное состояние оператора {value!r}; допустимы: {allowed}")
-register("routing.operator_busy", "Operator {operator!r} cannot take this contact now",
-         "Оператор {operator!r} сейчас не может принять это обращение")
-register("routing.no_escalation", "Queue {queue!r} has no escalation queue configured",
-         "Для очереди {queue!r} не задана очередь эскалации")
-register("routing.transfer_target", "A transfer needs exactly one target: operator, queue or external number",
-         "Для перевода нужна ровно одна цель: оператор, очередь или внешний номер")
-register("routing.not_your_contact", "Contact {contact!r} is handled by another operator",
-         "Обращение {contact!r} обслуживает другой оператор")
 
 
 class Dispatcher:

@@ -13,7 +13,6 @@ from enum import StrEnum
 from typing import Any
 
 from dozvon.core.errors import InvalidInput
-from dozvon.core.i18n import register
 from dozvon.routing.calendar import BusinessHours
 
 
@@ -54,20 +53,6 @@ STRATEGIES: tuple[str, ...] = ("round_robin", "ring_all", "longest_idle", "least
 #: hours. ``overflow`` moves it to ``target_queue``; ``callback`` creates a callback task;
 #: ``message`` plays/sends ``text`` (voicemail for calls) and ends it; ``reject`` ends it.
 ACTIONS: tuple[str, ...] = ("overflow", "callback", "message", "reject")
-
-register("routing.bad_channel", "Unknown channel {value!r}; expected one of {allowed}",
-         "Неизвестный канал {value!r}; допустимы: {allowed}")
-register("routing.bad_strategy", "Queue {queue!r}: unknown strategy {value!r}; expected one of {allowed}",
-         "Очередь {queue!r}: неизвестная стратегия {value!r}; допустимы: {allowed}")
-register("routing.bad_action",
-         "Queue {queue!r}: {field} has unknown action {value!r}; expected one of {allowed}",
-         "Очередь {queue!r}: в поле {field} неизвестное действие {value!r}; допустимы: {allowed}")
-register("routing.action_needs_queue", "Queue {queue!r}: {field} is 'overflow' but names no target queue",
-         "Очередь {queue!r}: {field} = 'overflow', но целевая очередь не указана")
-register("routing.bad_number", "{where}: {field} must be {rule}, got {value!r}",
-         "{where}: поле {field} должно быть {rule}, получено {value!r}")
-register("routing.bad_contact_type", "Disposition: unknown contact type {value!r}; expected one of {allowed}",
-         "Итог обращения: неизвестный тип {value!r}; допустимы: {allowed}")
 
 
 def _check_non_negative(where: str, name: str, value: float | None, allow_none: bool = True) -> None:

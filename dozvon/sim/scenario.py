@@ -18,15 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dozvon.core.errors import InvalidInput
-from dozvon.core.i18n import register
 from dozvon.routing.model import BUCKET_OF_CHANNEL, DEFAULT_CAPACITY
-
-register("scenario.unreadable", "Scenario {path}: cannot read the file ({reason})",
-         "Сценарий {path}: не удаётся прочитать файл ({reason})")
-register("scenario.syntax", "Scenario {path}: not valid YAML/JSON: {reason}",
-         "Сценарий {path}: некорректный YAML/JSON: {reason}")
-register("scenario.invalid", "Scenario {path} is invalid:\n{problems}",
-         "Сценарий {path} содержит ошибки:\n{problems}")
 
 
 class Distribution(BaseModel):

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from dozvon.core.errors import InvalidInput
-from dozvon.core.i18n import current_language, register
+from dozvon.core.i18n import current_language
 from dozvon.staffing.erlang import QueueFigures, erlang_a, erlang_c
 from dozvon.staffing.plan import Traffic, exact, staff
 
@@ -25,23 +25,6 @@ RU = current_language() == "ru"
 def h(en: str, ru: str) -> str:
     return ru if RU else en
 
-
-register(
-    "staffing.needs_target",
-    "Give either --agents N (figures for that staff) or --target-sl (the staff for a target)",
-    "Укажите либо --agents N (показатели для этого штата), либо --target-sl (штат под цель)",
-)
-register(
-    "staffing.bad_value",
-    "{option} must be {rule}, got {value}",
-    "{option} должно быть {rule}, получено {value}",
-)
-register(
-    "staffing.unstable",
-    "Unstable queue: {agents} agents cannot carry {traffic:.2f} Erlangs; the queue grows without bound",
-    "Очередь неустойчива: {agents} операторов не справятся с нагрузкой {traffic:.2f} Эрл; "
-    "очередь растёт без предела",
-)
 
 app = typer.Typer(
     help=h("Erlang C / Erlang A staffing.", "Расчёт штата по Эрлангу C / Эрлангу A."), no_args_is_help=True

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from dozvon.analytics.eventlog_kpi import kpis_from_log
 from dozvon.analytics.queue_log import report
 from dozvon.analytics.queue_log_import import import_queue_log
+from dozvon.analytics.sql_kpi import kpi_report, log_span
 from dozvon.core.db import get_engine, session_factory, upgrade
 from dozvon.core.errors import Conflict
 from dozvon.eventlog.repository import list_events
@@ -78,14 +78,17 @@ def test_imported_history_gives_the_same_kpis_from_the_event_log(db, project):
     assert result.contacts == 8 and len(result.problems) == 5  # one contact per ENTERQUEUE
     direct = report(SAMPLE.read_text().splitlines(keepends=True)).as_dict()
     with session_factory(db)() as session:
-        from_log = kpis_from_log(session, project)
+        since, until = log_span(session, [project])
+        by_queue = {row["queue"]: row for row in kpi_report(session, [project], since, until, period="all",
+                                                            by=("queue",))}
+        (total,) = kpi_report(session, [project], since, until, period="all")
         events = list_events(session, project, limit=10_000)
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
     for name in ("sales", "support"):
         for key in ("offered", "answered", "abandoned", "car", "lcr", "asa_s", "service_level", "aht_s",
                     "avg_abandon_s"):
-            assert from_log["queues"][name][key] == pytest.approx(direct["queues"][name][key]), (name, key)
-    assert from_log["total"]["rona"] == 1
+            assert by_queue[name][key] == pytest.approx(direct["queues"][name][key]), (name, key)
+    assert total["rona"] == 1
     types = {e.type for e in events}
     assert {"operator.logged_in", "operator.state_changed", "contact.transferred", "offer.timed_out"} <= types
 
@@ -108,7 +111,7 @@ def test_import_and_report_kpi_from_the_command_line(tmp_path: Path):
     imported = dozvon("import", "queue-log", str(SAMPLE), "--project", "pbx", env=env)
     assert imported.returncode == 0, imported.stderr
     assert "Imported 8 calls" in imported.stdout and "line 32" in imported.stdout
-    kpi = json.loads(dozvon("report", "kpi", "--project", "pbx", "--json", env=env).stdout)
-    assert kpi["total"]["offered"] == 8 and kpi["total"]["answered"] == 4
+    kpi = json.loads(dozvon("report", "kpi", "--project", "pbx", "--period", "all", "--json", env=env).stdout)
+    assert kpi["rows"][0]["offered"] == 8 and kpi["rows"][0]["answered"] == 4
     again = dozvon("import", "queue-log", str(SAMPLE), "--project", "pbx", env=env)
     assert again.returncode == 2 and "already" in again.stderr

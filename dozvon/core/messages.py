@@ -1,0 +1,122 @@
+"""Every message a person reads, in English and Russian: one catalogue, loaded with i18n.
+
+Kept in one place (like a gettext catalogue) so that a message is available wherever it is
+raised, whichever modules happen to be imported. Grouped by the module that uses them.
+"""
+
+from __future__ import annotations
+
+from dozvon.core.i18n import register
+
+# --- dozvon/analytics/cli.py
+register("report.unreadable", "Cannot read {path}: {reason}", "Не удаётся прочитать {path}: {reason}")
+register("report.malformed", "{count} malformed line(s) skipped:", "Пропущено некорректных строк: {count}:")
+register("report.imported", "Imported {contacts} calls ({events} events) into project {project!r}",
+         "Импортировано звонков: {contacts} (событий: {events}) в проект {project!r}")
+register("report.bad_zone", "Unknown time zone {value!r} (use a name like Europe/Moscow)",
+         "Неизвестный часовой пояс {value!r} (укажите имя вида Europe/Moscow)")
+register("report.bad_time", "{value!r} is not a date/time like 2026-01-05 or 2026-01-05T09:00",
+         "{value!r} — не дата/время вида 2026-01-05 или 2026-01-05T09:00")
+register("report.no_events", "Project {project!r} has no events in this period",
+         "В проекте {project!r} нет событий за этот период")
+
+# --- dozvon/analytics/queue_log_import.py
+register("import.already",
+         "Project {project!r} already holds calls from this log (e.g. {contact!r}); nothing was imported",
+         "В проекте {project!r} уже есть звонки из этого журнала (например, {contact!r}); ничего не импортировано")
+
+# --- dozvon/analytics/sql_kpi.py
+register("kpi.bad_period", "Unknown period {value!r}; expected one of {allowed}",
+         "Неизвестный период {value!r}; допустимы: {allowed}")
+register("kpi.bad_cut", "Unknown cut {value!r}; expected any of {allowed}",
+         "Неизвестный разрез {value!r}; допустимы: {allowed}")
+register("kpi.too_many_periods", "{count} periods requested; at most {limit} — choose a longer period",
+         "Запрошено периодов: {count}; не больше {limit} — выберите период длиннее")
+
+# --- dozvon/cli.py
+register("cli.db_error", "Database error: {reason}", "Ошибка базы данных: {reason}")
+register("cli.migrated", "Database is up to date: {url}", "База данных обновлена: {url}")
+register("cli.no_schema", "The database {url} has no Dozvon tables yet: run `dozvon db upgrade` first",
+         "В базе данных {url} ещё нет таблиц Дозвона: сначала выполните `dozvon db upgrade`")
+
+# --- dozvon/core/db.py
+register("db.bad_url",
+         "DATABASE_URL {url!r} is not understood: use sqlite:///PATH or postgresql://user@host/db",
+         "DATABASE_URL {url!r} не распознан: используйте sqlite:///ПУТЬ или postgresql://user@host/db")
+
+# --- dozvon/routing/calendar.py
+register("hours.bad_zone", "Business hours: unknown time zone {value!r}",
+         "Часы работы: неизвестный часовой пояс {value!r}")
+register("hours.bad_interval",
+         "Business hours {where}: {value!r} is not an interval like '09:00-18:00'",
+         "Часы работы {where}: {value!r} — не интервал вида '09:00-18:00'")
+register("hours.bad_day", "Business hours: unknown day {value!r}; expected one of {allowed}",
+         "Часы работы: неизвестный день {value!r}; допустимы: {allowed}")
+register("hours.bad_date", "Business hours: holiday {value!r} is not a date like 2026-01-01",
+         "Часы работы: праздник {value!r} — не дата вида 2026-01-01")
+
+# --- dozvon/routing/dispatch.py
+register("routing.unknown_queue", "Unknown queue {queue!r}", "Неизвестная очередь {queue!r}")
+register("routing.unknown_operator", "Unknown operator {operator!r}",
+         "Неизвестный оператор {operator!r}")
+register("routing.unknown_contact", "Unknown or finished contact {contact!r}",
+         "Неизвестное или завершённое обращение {contact!r}")
+register("routing.duplicate_contact", "Contact {contact!r} is already in the system",
+         "Обращение {contact!r} уже есть в системе")
+register("routing.unknown_offer", "Offer {offer!r} is no longer open (answered, withdrawn or expired)",
+         "Предложение {offer!r} уже неактуально (принято, отозвано или истекло)")
+register("routing.wrong_operator", "Offer {offer!r} was made to another operator",
+         "Предложение {offer!r} адресовано другому оператору")
+register("routing.bad_state", "Contact {contact!r} is {state}; this needs it to be {needed}",
+         "Обращение {contact!r} в состоянии {state}; для этого нужно состояние {needed}")
+register("routing.bad_operator_state", "Unknown operator state {value!r}; expected one of {allowed}",
+         "Неизвестное состояние оператора {value!r}; допустимы: {allowed}")
+register("routing.operator_busy", "Operator {operator!r} cannot take this contact now",
+         "Оператор {operator!r} сейчас не может принять это обращение")
+register("routing.no_escalation", "Queue {queue!r} has no escalation queue configured",
+         "Для очереди {queue!r} не задана очередь эскалации")
+register("routing.transfer_target", "A transfer needs exactly one target: operator, queue or external number",
+         "Для перевода нужна ровно одна цель: оператор, очередь или внешний номер")
+register("routing.not_your_contact", "Contact {contact!r} is handled by another operator",
+         "Обращение {contact!r} обслуживает другой оператор")
+
+# --- dozvon/routing/model.py
+register("routing.bad_channel", "Unknown channel {value!r}; expected one of {allowed}",
+         "Неизвестный канал {value!r}; допустимы: {allowed}")
+register("routing.bad_strategy", "Queue {queue!r}: unknown strategy {value!r}; expected one of {allowed}",
+         "Очередь {queue!r}: неизвестная стратегия {value!r}; допустимы: {allowed}")
+register("routing.bad_action",
+         "Queue {queue!r}: {field} has unknown action {value!r}; expected one of {allowed}",
+         "Очередь {queue!r}: в поле {field} неизвестное действие {value!r}; допустимы: {allowed}")
+register("routing.action_needs_queue", "Queue {queue!r}: {field} is 'overflow' but names no target queue",
+         "Очередь {queue!r}: {field} = 'overflow', но целевая очередь не указана")
+register("routing.bad_number", "{where}: {field} must be {rule}, got {value!r}",
+         "{where}: поле {field} должно быть {rule}, получено {value!r}")
+register("routing.bad_contact_type", "Disposition: unknown contact type {value!r}; expected one of {allowed}",
+         "Итог обращения: неизвестный тип {value!r}; допустимы: {allowed}")
+
+# --- dozvon/sim/scenario.py
+register("scenario.unreadable", "Scenario {path}: cannot read the file ({reason})",
+         "Сценарий {path}: не удаётся прочитать файл ({reason})")
+register("scenario.syntax", "Scenario {path}: not valid YAML/JSON: {reason}",
+         "Сценарий {path}: некорректный YAML/JSON: {reason}")
+register("scenario.invalid", "Scenario {path} is invalid:\n{problems}",
+         "Сценарий {path} содержит ошибки:\n{problems}")
+
+# --- dozvon/staffing/cli.py
+register(
+    "staffing.needs_target",
+    "Give either --agents N (figures for that staff) or --target-sl (the staff for a target)",
+    "Укажите либо --agents N (показатели для этого штата), либо --target-sl (штат под цель)",
+)
+register(
+    "staffing.bad_value",
+    "{option} must be {rule}, got {value}",
+    "{option} должно быть {rule}, получено {value}",
+)
+register(
+    "staffing.unstable",
+    "Unstable queue: {agents} agents cannot carry {traffic:.2f} Erlangs; the queue grows without bound",
+    "Очередь неустойчива: {agents} операторов не справятся с нагрузкой {traffic:.2f} Эрл; "
+    "очередь растёт без предела",
+)
