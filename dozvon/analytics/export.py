@@ -149,5 +149,6 @@ def write_chart(
         col=1,
     )
     figure.update_yaxes(tickformat=".0%", row=1, col=1)
+    figure.update_yaxes(autorange="reversed", row=3, col=1)  # Monday on top, as in a calendar
     figure.update_layout(title=title, height=1100, template="plotly_white")
     path.write_text(figure.to_html(include_plotlyjs=True, full_html=True), encoding="utf-8")

@@ -120,3 +120,11 @@ register(
     "Очередь неустойчива: {agents} операторов не справятся с нагрузкой {traffic:.2f} Эрл; "
     "очередь растёт без предела",
 )
+# --- dozvon/staffing/cli.py (week plan)
+register("week.no_source", "Give the history: --history FILE.csv or --project NAME (the event log)",
+         "Укажите историю: --history ФАЙЛ.csv или --project ИМЯ (журнал событий)")
+register("week.csv_header", "{path}: the header must name the columns 'start' and 'contacts' (found: {found})",
+         "{path}: в заголовке должны быть столбцы 'start' и 'contacts' (найдено: {found})")
+register("week.csv_value", "{path}, line {line}: {column} {value!r} is not {rule}",
+         "{path}, строка {line}: {column} {value!r} — не {rule}")
+register("week.empty", "No history to forecast from", "Нет истории для прогноза")

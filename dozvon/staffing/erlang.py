@@ -58,6 +58,28 @@ def erlang_c(agents: int, traffic: float, aht_s: float, target_s: float) -> Queu
     return QueueFigures(traffic, agents, c, asa, sl, traffic / agents)
 
 
+def erlang_c_smallest(traffic: float, aht_s: float, target_s: float, target_sl: float, min_agents: int = 1) -> int:
+    """The smallest n ≥ min_agents, n > traffic, with Erlang C service level ≥ target_sl.
+
+    One pass: the Erlang B recurrence visits n = 1, 2, 3 … anyway, and the service level at
+    each n follows from B(n) in O(1), so the answer costs O(n) float operations — no
+    search, no repeated recurrences. Used for the hundreds of intervals of a week plan.
+    """
+    if traffic <= 0:
+        return max(0, min_agents)
+    b = 1.0
+    decay = target_s / aht_s
+    n = 0
+    while True:
+        n += 1
+        b = traffic * b / (n + traffic * b)
+        if n <= traffic or n < min_agents:
+            continue
+        c = n * b / (n - traffic * (1.0 - b))
+        if 1.0 - c * math.exp(-(n - traffic) * decay) >= target_sl:
+            return n
+
+
 def _log_add(a: float, b: float) -> float:
     if a == -math.inf:
         return b
@@ -67,8 +89,7 @@ def _log_add(a: float, b: float) -> float:
     return high + math.log1p(math.exp(low - high))
 
 
-def erlang_a(agents: int, arrival_rate: float, aht_s: float, patience_s: float,
-             target_s: float) -> QueueFigures:
+def erlang_a(agents: int, arrival_rate: float, aht_s: float, patience_s: float, target_s: float) -> QueueFigures:
     """M/M/n+M: Poisson arrivals (per second), exponential handle time and patience."""
     if agents < 1 or arrival_rate <= 0 or aht_s <= 0 or patience_s <= 0:
         raise ValueError("need agents ≥ 1 and positive arrival rate, handle time and patience")
@@ -120,8 +141,9 @@ def erlang_a(agents: int, arrival_rate: float, aht_s: float, patience_s: float,
     return QueueFigures(traffic, agents, p_wait, asa, sl, occupancy, p_abandon)
 
 
-def _served_within(probs: list[float], served_prob: list[float], service_rate: float,
-                   theta: float, target_s: float) -> float:
+def _served_within(
+    probs: list[float], served_prob: list[float], service_rate: float, theta: float, target_s: float
+) -> float:
     """Σ_j P(j ahead) · P(served | j) · P(sum of the j+1 step times ≤ target), by uniformisation.
 
     The step times are independent exponentials whatever the outcome of each step, so the

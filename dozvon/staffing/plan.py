@@ -56,7 +56,9 @@ def positions_for(agents: int, shrinkage: Fraction) -> int:
     """Operators to schedule so that ``agents`` are on the phones after shrinkage."""
     if not 0 <= shrinkage < 1:
         raise ValueError("shrinkage must be in [0, 1)")
-    return math.ceil(Fraction(agents) / (1 - shrinkage))
+    # ⌈agents ÷ (1 − p/q)⌉ = ⌈agents·q ÷ (q − p)⌉, in integers: exact and cheap.
+    p, q = shrinkage.numerator, shrinkage.denominator
+    return -(-agents * q // (q - p))
 
 
 def _smallest(low: int, meets: Callable[[int], bool]) -> int:
@@ -78,9 +80,7 @@ def _smallest(low: int, meets: Callable[[int], bool]) -> int:
     return high
 
 
-def _figures(
-    model: str, traffic: Traffic, agents: int, target_s: float, patience_s: float | None
-) -> QueueFigures:
+def _figures(model: str, traffic: Traffic, agents: int, target_s: float, patience_s: float | None) -> QueueFigures:
     if model == "erlang-c":
         return erlang_c(agents, float(traffic.erlangs), float(traffic.aht_s), target_s)
     if patience_s is None:
