@@ -36,6 +36,7 @@ class _Call:
     answered: bool = False
     agent: str | None = None
     closed: bool = False
+    customer_id: str | None = None
 
 
 @dataclass
@@ -71,8 +72,8 @@ class Converter:
         n = self.entries.get(r.callid, 0) + 1
         self.entries[r.callid] = n
         contact_id = f"ql-{r.callid}" if n == 1 else f"ql-{r.callid}-{n}"
-        call = self.calls[r.callid] = _Call(contact_id, r.queue, r.time)
         caller = r.data[1] if len(r.data) > 1 and r.data[1] else None
+        call = self.calls[r.callid] = _Call(contact_id, r.queue, r.time, customer_id=caller)
         extra = {"customer_id": caller} if caller else {}
         self.emit("contact.arrived", r.time, call, priority=0, **extra)
         self.emit("contact.queued", r.time, call, reason="arrival", priority=0)
@@ -98,7 +99,9 @@ class Converter:
             offer_id = self._offer(r, call, ring)
             self.emit("offer.accepted", t, call, r.agent, offer_id=offer_id, ring_s=ring)
             call.answered, call.agent = True, r.agent
-            self.emit("contact.answered", t, call, r.agent, wait_s=hold, queue_wait_s=hold, first=True, ring_s=ring)
+            caller = {"customer_id": call.customer_id} if call.customer_id else {}
+            self.emit("contact.answered", t, call, r.agent, wait_s=hold, queue_wait_s=hold, first=True, ring_s=ring,
+                      **caller)
         elif event in ("COMPLETECALLER", "COMPLETEAGENT"):
             talk = _number(r, 1, "talk time")
             by = "customer" if event == "COMPLETECALLER" else "operator"

@@ -30,13 +30,14 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    exists,
     func,
     literal,
     or_,
     select,
     union_all,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement, Select
 
 from dozvon.acd.models import QueueRow
@@ -111,10 +112,32 @@ def _us(moment: datetime) -> int:
     return round(moment.timestamp() * 1_000_000)
 
 
-def _facts(projects: list[str], since_us: int, until_us: int, default_target_s: float) -> Select[Any]:
+def _customer_came_back(arrived: Any, window_s: float) -> ColumnElement[bool]:
+    """FCR's "no further contact": the same customer arrived again within the window."""
+    later = aliased(EventRecord)
+    return exists().where(
+        later.project == arrived.c.project, later.type == "contact.arrived",
+        later.data["customer_id"].as_string() == arrived.c.customer_id,
+        later.at_us > arrived.c.at_us, later.at_us <= arrived.c.at_us + round(window_s * 1_000_000))
+
+
+def _customer_reached(arrived: Any, abandoned: Any, window_s: float) -> ColumnElement[bool]:
+    """"Recovered": after abandoning, the customer was answered (a callback or a new contact)
+    within the window."""
+    answer = aliased(EventRecord)
+    return exists().where(
+        answer.project == arrived.c.project, answer.type == "contact.answered",
+        answer.data["customer_id"].as_string() == arrived.c.customer_id,
+        answer.at_us > abandoned.c.abandoned_at_us,
+        answer.at_us <= abandoned.c.abandoned_at_us + round(window_s * 1_000_000))
+
+
+def _facts(projects: list[str], since_us: int, until_us: int, default_target_s: float,
+           fcr_window_s: float, recovery_window_s: float) -> Select[Any]:
     """One row per contact that arrived in [since, until): everything the KPIs need."""
     e = EventRecord
-    arrived = (select(e.project, e.contact_id, e.at_us, e.channel, e.data["source"].as_string().label("source"))
+    arrived = (select(e.project, e.contact_id, e.at_us, e.channel, e.data["source"].as_string().label("source"),
+                      e.data["customer_id"].as_string().label("customer_id"))
                .where(e.project.in_(projects), e.type == "contact.arrived", e.at_us >= since_us, e.at_us < until_us)
                .subquery("arrived"))
     first_seq = (select(e.project, e.contact_id, func.min(e.seq).label("seq"))
@@ -129,7 +152,8 @@ def _facts(projects: list[str], since_us: int, until_us: int, default_target_s: 
                 .where(e.project.in_(projects), e.type == "contact.answered",
                        or_(e.data["first"].as_boolean().is_(None), e.data["first"].as_boolean()))
                 .subquery("answered"))
-    abandoned = (select(e.project, e.contact_id, e.data["wait_s"].as_float().label("wait_s"))
+    abandoned = (select(e.project, e.contact_id, e.at_us.label("abandoned_at_us"),
+                        e.data["wait_s"].as_float().label("wait_s"))
                  .where(e.project.in_(projects), e.type == "contact.abandoned").subquery("abandoned"))
     closed = (select(e.project, e.contact_id,
                      e.data["answered"].as_boolean().label("was_answered"),
@@ -137,6 +161,13 @@ def _facts(projects: list[str], since_us: int, until_us: int, default_target_s: 
                      func.coalesce(e.data["hold_s"].as_float(), 0.0).label("hold_s"),
                      func.coalesce(e.data["wrap_s"].as_float(), 0.0).label("wrap_s"))
               .where(e.project.in_(projects), e.type == "contact.closed").subquery("closed"))
+    last_disposition = (select(e.project, e.contact_id, func.max(e.seq).label("seq"))
+                        .where(e.project.in_(projects), e.type == "contact.disposition")
+                        .group_by(e.project, e.contact_id).subquery("last_disposition"))
+    disposition = (select(e.project, e.contact_id, e.data["resolved"].as_boolean().label("resolved"))
+                   .join(last_disposition, and_(e.project == last_disposition.c.project,
+                                                e.seq == last_disposition.c.seq))
+                   .subquery("disposition"))
     rona = (select(e.project, e.contact_id, func.count().label("rona"))
             .where(e.project.in_(projects), e.type == "offer.timed_out")
             .group_by(e.project, e.contact_id).subquery("rona"))
@@ -148,6 +179,7 @@ def _facts(projects: list[str], since_us: int, until_us: int, default_target_s: 
     return (
         select(
             arrived.c.project, arrived.c.contact_id, arrived.c.at_us, arrived.c.channel, arrived.c.source,
+            arrived.c.customer_id,
             queued.c.queue, answered.c.operator_id,
             answered.c.wait_s.label("answer_wait_s"), answered.c.ring_s,
             abandoned.c.wait_s.label("abandon_wait_s"),
@@ -155,6 +187,9 @@ def _facts(projects: list[str], since_us: int, until_us: int, default_target_s: 
             closed.c.talk_s, closed.c.hold_s, closed.c.wrap_s,
             func.coalesce(rona.c.rona, 0).label("rona"),
             target.label("target_s"),
+            disposition.c.contact_id.label("disposed_id"), disposition.c.resolved,
+            _customer_came_back(arrived, fcr_window_s).label("came_back"),
+            _customer_reached(arrived, abandoned, recovery_window_s).label("reached"),
         )
         .select_from(arrived)
         .outerjoin(queued, same(queued))
@@ -162,19 +197,22 @@ def _facts(projects: list[str], since_us: int, until_us: int, default_target_s: 
         .outerjoin(abandoned, same(abandoned))
         .outerjoin(closed, same(closed))
         .outerjoin(rona, same(rona))
+        .outerjoin(disposition, same(disposition))
         .outerjoin(QueueRow, and_(QueueRow.project == arrived.c.project, QueueRow.name == queued.c.queue))
     )
 
 
 def kpi_report(session: Session, projects: list[str], since: datetime, until: datetime, *,
                period: str = "day", by: tuple[str, ...] = (), tz: str = "UTC",
-               default_target_s: float = 20.0, short_abandon_s: float = 5.0) -> list[dict[str, Any]]:
+               default_target_s: float = 20.0, short_abandon_s: float = 5.0,
+               fcr_window_s: float = 7 * 86400.0, recovery_window_s: float = 86400.0) -> list[dict[str, Any]]:
     """KPI rows, one per (period, cut values) that had contacts, ordered by period then cuts."""
     for cut in by:
         if cut not in CUTS:
             raise InvalidInput("kpi.bad_cut", value=cut, allowed=", ".join(CUTS))
     spans = periods(period, since, until, tz)
-    facts = _facts(projects, _us(since), _us(until), default_target_s).subquery("facts")
+    facts = _facts(projects, _us(since), _us(until), default_target_s, fcr_window_s,
+                   recovery_window_s).subquery("facts")
     rows = [select(literal(_us(p.start), BigInteger).label("start_us"), literal(_us(p.end), BigInteger).label("end_us"),
                    literal(p.label, String).label("label")) for p in spans]
     table = (union_all(*rows) if len(rows) > 1 else rows[0]).subquery("periods")
@@ -212,6 +250,11 @@ def kpi_report(session: Session, projects: list[str], since: datetime, until: da
             count(handled).label("handled"),
             total(f.talk_s + f.hold_s + f.wrap_s, handled).label("handle_sum"),
             func.sum(cast(f.rona, Integer)).label("rona"),
+            count(f.disposed_id.is_not(None)).label("disposed"),
+            count(and_(f.disposed_id.is_not(None), f.resolved.is_(True), ~f.came_back)).label("first_contact_resolved"),
+            count(and_(abandoned, f.customer_id.is_not(None), f.reached)).label("recovered"),
+            func.count(func.distinct(case((abandoned, f.customer_id)))).label("lost_customers"),
+            func.count(func.distinct(case((offered, f.customer_id)))).label("offered_customers"),
         )
         .select_from(facts)
         .join(table, and_(f.at_us >= table.c.start_us, f.at_us < table.c.end_us))
@@ -240,6 +283,9 @@ def _ratios(row: dict[str, Any]) -> dict[str, Any]:
         "avg_abandon_s": ratio(row["abandon_wait_sum"], row["abandoned"]),
         "aht_s": ratio(row["handle_sum"], row["handled"]),
         "rona": int(row["rona"] or 0),
+        "fcr": ratio(row["first_contact_resolved"], row["disposed"]),
+        "recovered": ratio(row["recovered"], row["abandoned"]),
+        "lcr_customers": ratio(row["lost_customers"], row["offered_customers"]),
     }
 
 

@@ -133,3 +133,51 @@ def test_unknown_periods_and_cuts_are_refused_clearly(sqlite_url):
     with session_factory(get_engine(sqlite_url))() as session, pytest.raises(InvalidInput) as error:
         kpi_report(session, ["p"], datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 2, tzinfo=UTC), by=("colour",))
     assert "colour" in error.value.message("ru")
+
+
+def test_fcr_recovered_and_lost_customers_follow_the_customer_across_contacts(database_url, project):
+    """k1 resolved at once; k2 was "resolved" but called back two days later (not FCR); k3
+    abandoned and was answered an hour later (recovered); k4 abandoned twice and gave up."""
+    from dozvon.acd.service import RouterService
+    from dozvon.core.clock import ManualClock
+    from dozvon.routing import ContactSpec, Disposition, OperatorConfig, QueueConfig
+    from tests.conftest import T0
+
+    upgrade(database_url)
+    clock = ManualClock(T0)
+    svc = RouterService(get_engine(database_url), project, clock)
+    svc.run(lambda e: e.add_queue(QueueConfig("sales")))
+    svc.run(lambda e: e.add_operator(OperatorConfig("anna", queues=("sales",))))
+    svc.run(lambda e: e.login("anna"))
+
+    def handled(contact_id: str, customer: str, resolved: bool) -> None:
+        offer = svc.run(lambda e: e.contact_arrived(ContactSpec(contact_id, "sales", customer_id=customer)))[0]
+        svc.run(lambda e: e.accept(offer.offer_id))
+        clock.advance(60)
+        svc.run(lambda e: e.finish_wrap_up(contact_id, Disposition("new_inquiry", resolved)))
+        clock.advance(60)
+
+    def abandoned(contact_id: str, customer: str) -> None:
+        svc.run(lambda e: e.set_state("anna", "break", "meeting"))
+        svc.run(lambda e: e.contact_arrived(ContactSpec(contact_id, "sales", customer_id=customer)))
+        clock.advance(30)
+        svc.run(lambda e: e.customer_left(contact_id))
+        svc.run(lambda e: e.set_state("anna", "available"))
+
+    handled("A", "k1", True)
+    handled("B", "k2", True)
+    abandoned("D", "k3")
+    clock.advance(3600)
+    handled("E", "k3", True)
+    abandoned("F", "k4")
+    abandoned("G", "k4")
+    clock.advance(2 * 86400)
+    handled("C", "k2", False)
+
+    with session_factory(get_engine(database_url))() as session:
+        since, until = log_span(session, [project])
+        (row,) = kpi_report(session, [project], since, until, period="all")
+    assert row["fcr"] == pytest.approx(2 / 4)          # A and E of A, B, C, E
+    assert row["recovered"] == pytest.approx(1 / 3)    # D of D, F, G
+    assert row["lcr_customers"] == pytest.approx(2 / 4)  # k3, k4 of k1…k4
+    assert row["lcr"] == pytest.approx(3 / 7)
