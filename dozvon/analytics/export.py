@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from dozvon.core.i18n import current_language
 
 PERCENT = ("car", "lcr", "p_wait", "service_level", "service_level_excl_short", "service_level_of_answered", "fcr",
-           "recovered", "lcr_customers")
+           "recovered", "lcr_customers", "occupancy")
 COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("period", "period", "период"),
     ("project", "project", "проект"),
@@ -39,6 +39,7 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("avg_abandon_s", "avg abandon wait, s", "ср. ожидание до ухода, с"),
     ("aht_s", "AHT, s", "AHT, с"),
     ("rona", "RONA", "RONA"),
+    ("occupancy", "occupancy", "загрузка"),
     ("fcr", "FCR", "FCR"),
     ("recovered", "recovered", "возвращено"),
     ("lcr_customers", "LCR of customers", "LCR по клиентам"),

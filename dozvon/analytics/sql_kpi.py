@@ -213,9 +213,7 @@ def kpi_report(session: Session, projects: list[str], since: datetime, until: da
     spans = periods(period, since, until, tz)
     facts = _facts(projects, _us(since), _us(until), default_target_s, fcr_window_s,
                    recovery_window_s).subquery("facts")
-    rows = [select(literal(_us(p.start), BigInteger).label("start_us"), literal(_us(p.end), BigInteger).label("end_us"),
-                   literal(p.label, String).label("label")) for p in spans]
-    table = (union_all(*rows) if len(rows) > 1 else rows[0]).subquery("periods")
+    table = _periods_table(spans)
     f = facts.c
     offered = f.queue.is_not(None)
     answered = f.answer_wait_s.is_not(None)
@@ -262,7 +260,12 @@ def kpi_report(session: Session, projects: list[str], since: datetime, until: da
         # NULL (no operator answered, no source) sorts first on both databases.
         .order_by(table.c.label, *[column.asc().nulls_first() for column in cut_columns])
     )
-    return [_ratios(dict(row._mapping)) for row in session.execute(stmt)]
+    rows = [_ratios(dict(row._mapping)) for row in session.execute(stmt)]
+    occupancy = occupancy_report(session, projects, since, until, period=period, by=by, tz=tz)
+    for row in rows:
+        key = (row["period"], *(row[cut] for cut in by))
+        row["occupancy"] = occupancy.get(key) if set(by) <= {"project", "operator"} else None
+    return rows
 
 
 def _ratios(row: dict[str, Any]) -> dict[str, Any]:
@@ -297,3 +300,71 @@ def log_span(session: Session, projects: list[str]) -> tuple[datetime, datetime]
         return None
     return (datetime.fromtimestamp(low / 1_000_000, tz=UTC),
             datetime.fromtimestamp(high / 1_000_000 + 1e-6, tz=UTC))
+
+
+def _overlap(start: Any, end: Any, p_start: Any, p_end: Any) -> ColumnElement[Any]:
+    """Length of [start, end) ∩ [p_start, p_end), portable (no GREATEST/LEAST in SQLite)."""
+    upper = case((end < p_end, end), else_=p_end)
+    lower = case((start > p_start, start), else_=p_start)
+    return case((upper > lower, upper - lower), else_=0)
+
+
+def occupancy_report(session: Session, projects: list[str], since: datetime, until: datetime, *,
+                     period: str = "day", by: tuple[str, ...] = (), tz: str = "UTC") -> dict[tuple[Any, ...], float]:
+    """Occupancy per (period, *cuts) for cuts among project and operator.
+
+    Busy: time an operator holds at least one contact (from its answer to its close, wrap-up
+    included) — a running count of contacts per operator over time, by window functions.
+    Available: time in the ``available`` state. Both are clipped to each period.
+    """
+    if any(cut not in ("project", "operator") for cut in by):
+        return {}
+    e = EventRecord
+    since_us, until_us = _us(since), _us(until)
+    closes = and_(e.type == "contact.closed", e.operator_id.is_not(None), e.data["answered"].as_boolean().is_(True),
+                  or_(e.data["outcome"].as_string().is_(None), e.data["outcome"].as_string() != "transferred_external"))
+    delta = case((e.type == "contact.answered", 1), else_=-1)
+    loads = (select(e.project, e.operator_id, e.at_us, e.seq, delta.label("delta"))
+             .where(e.project.in_(projects), e.operator_id.is_not(None), e.at_us < until_us,
+                    or_(e.type == "contact.answered", e.type == "contact.transferred", closes))
+             .subquery("loads"))
+    partition = (loads.c.project, loads.c.operator_id)
+    order = (loads.c.at_us, loads.c.seq)
+    running = (select(loads.c.project, loads.c.operator_id, loads.c.at_us.label("start_us"),
+                      func.coalesce(func.lead(loads.c.at_us).over(partition_by=partition, order_by=order),
+                                    until_us).label("end_us"),
+                      func.sum(loads.c.delta).over(partition_by=partition, order_by=order, rows=(None, 0))
+                      .label("holding"))
+               .subquery("running"))
+    busy = (select(running.c.project, running.c.operator_id, running.c.start_us, running.c.end_us,
+                   literal(1).label("busy")).where(running.c.holding > 0))
+    states = (select(e.project, e.operator_id, e.at_us.label("start_us"),
+                     func.coalesce(func.lead(e.at_us).over(partition_by=(e.project, e.operator_id),
+                                                           order_by=(e.at_us, e.seq)), until_us).label("end_us"),
+                     e.data["to"].as_string().label("state"))
+              .where(e.project.in_(projects), e.type == "operator.state_changed", e.at_us < until_us)
+              .subquery("states"))
+    available = (select(states.c.project, states.c.operator_id, states.c.start_us, states.c.end_us,
+                        literal(0).label("busy")).where(states.c.state == "available"))
+    spans = union_all(busy, available).subquery("spans")
+    table = _periods_table(periods(period, since, until, tz))
+    length = _overlap(spans.c.start_us, spans.c.end_us, table.c.start_us, table.c.end_us)
+    cut_columns = [(spans.c.project if cut == "project" else spans.c.operator_id).label(cut) for cut in by]
+    stmt = (select(table.c.label, *cut_columns,
+                   func.sum(case((spans.c.busy == 1, length), else_=0)).label("busy_us"),
+                   func.sum(case((spans.c.busy == 0, length), else_=0)).label("available_us"))
+            .select_from(spans)
+            .join(table, and_(spans.c.start_us < table.c.end_us, spans.c.end_us > table.c.start_us,
+                              spans.c.end_us > since_us))
+            .group_by(table.c.label, *cut_columns))
+    result = {}
+    for row in session.execute(stmt):
+        busy_us, available_us = row[-2] or 0, row[-1] or 0
+        result[tuple(row[:-2])] = float(busy_us) / float(available_us) if available_us else 0.0
+    return result
+
+
+def _periods_table(spans: list[Period]) -> Any:
+    rows = [select(literal(_us(p.start), BigInteger).label("start_us"), literal(_us(p.end), BigInteger).label("end_us"),
+                   literal(p.label, String).label("label")) for p in spans]
+    return (union_all(*rows) if len(rows) > 1 else rows[0]).subquery("periods")

@@ -3,7 +3,7 @@ SQLite and PostgreSQL, periods in the project's time zone."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -66,10 +66,20 @@ def load(url: str, project: str, events) -> None:
 def test_totals_equal_the_reference_definitions_and_both_databases_agree(simulation, database_url, project):
     events, reference = simulation
     load(database_url, project, events)
+    start = datetime.fromisoformat(SCENARIO["start"])
+    window = (start, start + timedelta(seconds=SCENARIO["duration_s"]))  # every contact arrives inside it
     with session_factory(get_engine(database_url))() as session:
-        since, until = log_span(session, [project])
+        since, until = window
         (total,) = kpi_report(session, [project], since, until, period="all")
         by_queue = kpi_report(session, [project], since, until, period="all", by=("queue",))
+        by_operator = {r["operator"]: r for r in kpi_report(session, [project], since, until, period="all",
+                                                            by=("operator",))}
+    occupancy = KpiAccumulator(count_from=window[0].timestamp(), count_until=window[1].timestamp())
+    occupancy.feed(events)
+    occupancy.close(events[-1].at)
+    assert total["occupancy"] == pytest.approx(occupancy.occupancy(), rel=1e-9)
+    assert by_operator["s1"]["occupancy"] == pytest.approx(occupancy.occupancy(["s1"]), rel=1e-9)
+    assert by_queue[0]["occupancy"] is None  # occupancy belongs to operators, not to queues
     for key in KEYS:
         assert total[key] == pytest.approx(reference["total"][key], abs=1e-9), key
     for row in by_queue:
