@@ -328,17 +328,21 @@ def _rows_table(rows: list[dict[str, Any]], cuts: tuple[str, ...]) -> Table:
         "asa_s",
         "service_level",
         "aht_s",
+        "occupancy",
+        "fcr",
         "rona",
     ]
-    titles = {key: title for key, title in ((k, t) for k, t in _titles())}
+    titles = dict(_titles())
     for key in keys:
         table.add_column(titles.get(key, key), justify="left" if key in ("period", *cuts) else "right")
     for row in rows:
         cells = []
         for key in keys:
             value = row.get(key)
-            if key in ("car", "lcr", "p_wait", "service_level"):
-                cells.append(_pct(value or 0.0))
+            if key == "period":
+                cells.append(str(value)[:16].replace("T", " "))
+            elif key in ("car", "lcr", "p_wait", "service_level", "occupancy", "fcr"):
+                cells.append("—" if value is None else _pct(value))
             elif isinstance(value, float):
                 cells.append(f"{value:.1f}")
             else:

@@ -286,8 +286,9 @@ def _ratios(row: dict[str, Any]) -> dict[str, Any]:
         "avg_abandon_s": ratio(row["abandon_wait_sum"], row["abandoned"]),
         "aht_s": ratio(row["handle_sum"], row["handled"]),
         "rona": int(row["rona"] or 0),
-        "fcr": ratio(row["first_contact_resolved"], row["disposed"]),
-        "recovered": ratio(row["recovered"], row["abandoned"]),
+        # None, not 0, when there is nothing to measure: no dispositions, no abandons.
+        "fcr": ratio(row["first_contact_resolved"], row["disposed"]) if row["disposed"] else None,
+        "recovered": ratio(row["recovered"], row["abandoned"]) if row["abandoned"] else None,
         "lcr_customers": ratio(row["lost_customers"], row["offered_customers"]),
     }
 
