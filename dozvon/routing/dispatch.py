@@ -13,7 +13,7 @@ that the order of routing never depends on the order of the code that freed them
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from dozvon.core.clock import Clock
@@ -589,7 +589,7 @@ class Dispatcher:
         if state.next_change is not None:
             self._timer(state.next_change, "hours", state.cfg.name)
 
-def _merge_needs(queue_needs: dict[str, int], contact_needs: dict[str, int]) -> dict[str, int]:
+def _merge_needs(queue_needs: Mapping[str, int], contact_needs: Mapping[str, int]) -> dict[str, int]:
     """The stricter of the queue's and the contact's skill requirements."""
     if not queue_needs:
         return dict(contact_needs)

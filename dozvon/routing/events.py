@@ -9,7 +9,7 @@ by an adapter while the event happened exactly once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 #: Bumped when the meaning or the data of any event changes (see docs/events.md).
 EVENT_VERSION = 1
@@ -32,9 +32,9 @@ class RoutingEvent:
                 "data": self.data}
 
 
-@dataclass(slots=True, frozen=True)
-class Decision:
-    """A command for an adapter. ``kind`` names it; the fields say to whom and what."""
+class Decision(NamedTuple):
+    """A command for an adapter. ``kind`` names it; the fields say to whom and what.
+    (A NamedTuple: immutable and cheap — every routing step returns several.)"""
 
     kind: str
     contact_id: str | None = None
