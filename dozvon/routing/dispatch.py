@@ -223,7 +223,7 @@ class Dispatcher:
         op.version += 1
         if op.state != AVAILABLE:
             return
-        for bucket in BUCKETS:
+        for bucket in op.cfg.buckets:
             if not self.has_capacity(op, bucket):
                 continue
             for name in op.cfg.queues:
@@ -369,7 +369,7 @@ class Dispatcher:
     def _route_operator(self, op: Operator) -> None:
         while op.state == AVAILABLE:
             offered = False
-            for bucket in BUCKETS:
+            for bucket in op.cfg.buckets:
                 if not self.has_capacity(op, bucket):
                     continue
                 contact = self._find_contact(op, bucket)

@@ -175,6 +175,11 @@ class OperatorConfig:
     skills: dict[str, int] = field(default_factory=dict)
     capacity: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_CAPACITY))
     name: str = ""
+    #: The buckets this operator can carry at all (capacity > 0), derived from ``capacity``.
+    buckets: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "buckets", tuple(b for b in BUCKETS if self.capacity.get(b, 0) > 0))
 
     def capacity_of(self, bucket: str) -> int:
         return self.capacity.get(bucket, 0)
@@ -185,8 +190,11 @@ class OperatorConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> OperatorConfig:
-        capacity = dict(DEFAULT_CAPACITY)
-        capacity.update(data.get("capacity") or {})
+        """A given capacity lists what the operator carries (an unlisted channel: 0); no
+        capacity at all means the defaults (voice 1, chat 5, e-mail 5)."""
+        given = data.get("capacity")
+        capacity = dict.fromkeys(BUCKETS, 0) if given else dict(DEFAULT_CAPACITY)
+        capacity.update(given or {})
         for bucket, value in capacity.items():
             if not isinstance(value, int) or value < 0:
                 raise InvalidInput("routing.bad_number", where=f"operator {data.get('id')!r}",
