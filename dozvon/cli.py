@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -18,15 +20,7 @@ from rich.table import Table
 
 from dozvon import __version__
 from dozvon.core.errors import DozvonError
-from dozvon.core.i18n import current_language, translate
-
-RU = current_language() == "ru"
-
-
-def h(en: str, ru: str) -> str:
-    """Help text in the reader's language."""
-    return ru if RU else en
-
+from dozvon.core.i18n import h, translate
 
 app = typer.Typer(
     name="dozvon",
@@ -57,7 +51,19 @@ console = Console(width=None if sys.stdout.isatty() else 150)
 err_console = Console(stderr=True, soft_wrap=True)
 
 
-def fail(error: Exception) -> None:
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Around a command's work: whatever goes wrong reaches the person as one clear line
+    and exit code 2 (bad input, an unreachable database), never as a stack trace."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except Exception as error:
+        fail(error)
+
+
+def fail(error: Exception) -> NoReturn:
     """Print a person-readable error and exit with status 2."""
     if isinstance(error, DozvonError):
         message = error.message()
@@ -121,7 +127,7 @@ def simulate(
     from dozvon.sim.scenario import load_scenario
     from dozvon.sim.simulator import simulate as run_simulation
 
-    try:
+    with reported_errors():
         spec = load_scenario(scenario)
         if as_json:
             result = run_simulation(spec)
@@ -135,9 +141,6 @@ def simulate(
                     bar.update(task, completed=min(done, total))
 
                 result = run_simulation(spec, progress)
-    except DozvonError as error:
-        fail(error)
-        return
     if as_json:
         sys.stdout.write(json.dumps(result, ensure_ascii=False, sort_keys=False) + "\n")
         return
@@ -160,12 +163,8 @@ def db_upgrade(
     from dozvon.core.settings import get_settings
 
     url = database_url or get_settings().resolved_database_url()
-    try:
+    with reported_errors():
         upgrade(url)
-    except DozvonError as error:
-        fail(error)
-    except Exception as error:  # the driver's own errors: unreachable server, bad credentials
-        fail(error)
     console.print(translate("cli.migrated", url=url))
 
 
@@ -186,18 +185,12 @@ def events(
     from dozvon.eventlog.repository import as_dict, list_events
 
     url = database_url or get_settings().resolved_database_url()
-    try:
+    with reported_errors():
         db = get_engine(url)
         if not inspect(db).has_table("events"):
-            fail(DozvonError("cli.no_schema", url=url))
+            raise DozvonError("cli.no_schema", url=url)
         with session_factory(db)() as session:
             rows = [as_dict(r) for r in list_events(session, project, after_seq=after, limit=limit)]
-    except DozvonError as error:
-        fail(error)
-        return
-    except Exception as error:  # the driver's own errors: unreachable server, bad credentials
-        fail(error)
-        return
     if as_json:
         for row in rows:
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")

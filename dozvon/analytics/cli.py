@@ -12,14 +12,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from dozvon.core.errors import DozvonError, InvalidInput
-from dozvon.core.i18n import current_language, translate
+from dozvon.core.errors import InvalidInput
+from dozvon.core.i18n import current_language, h, translate
 
 RU = current_language() == "ru"
-
-
-def h(en: str, ru: str) -> str:
-    return ru if RU else en
 
 
 report_app = typer.Typer(help=h("KPI reports.", "Отчёты по KPI."), no_args_is_help=True)
@@ -116,13 +112,10 @@ def report_queue_log(
     ] = 5.0,
 ) -> None:
     from dozvon.analytics.queue_log import report
-    from dozvon.cli import fail
+    from dozvon.cli import reported_errors
 
-    try:
+    with reported_errors():
         result = report(_lines(file), target_answer, short_abandon).as_dict()
-    except DozvonError as error:
-        fail(error)
-        return
     if as_json:
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
         return
@@ -150,21 +143,15 @@ def import_queue_log_command(
     database_url: DatabaseUrl = None,
 ) -> None:
     from dozvon.analytics.queue_log_import import import_queue_log
-    from dozvon.cli import fail
+    from dozvon.cli import reported_errors
     from dozvon.core.db import get_engine, session_factory, upgrade
     from dozvon.core.settings import get_settings
 
     url = database_url or get_settings().resolved_database_url()
-    try:
+    with reported_errors():
         upgrade(url)
         with session_factory(get_engine(url)).begin() as session:
             result = import_queue_log(session, project, _lines(file))
-    except DozvonError as error:
-        fail(error)
-        return
-    except Exception as error:  # the driver's own errors: unreachable server, bad credentials
-        fail(error)
-        return
     console.print(translate("report.imported", contacts=result.contacts, events=result.events, project=project))
     _print_problems([{"line": p.line, "reason": p.reason} for p in result.problems])
 
@@ -244,14 +231,14 @@ def report_kpi(
 
     from dozvon.analytics import export
     from dozvon.analytics.sql_kpi import kpi_report, log_span
-    from dozvon.cli import fail
+    from dozvon.cli import reported_errors
     from dozvon.core.db import get_engine, session_factory
     from dozvon.core.settings import get_settings
 
     projects = project or [get_settings().project]
     cuts = tuple(by or ())
     url = database_url or get_settings().resolved_database_url()
-    try:
+    with reported_errors():
         try:
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
@@ -271,12 +258,6 @@ def report_kpi(
                 if chart_path
                 else []
             )
-    except DozvonError as error:
-        fail(error)
-        return
-    except Exception as error:  # the driver's own errors: unreachable server, bad credentials
-        fail(error)
-        return
     if csv_path is not None:
         if str(csv_path) == "-":
             export.write_csv(rows, sys.stdout)

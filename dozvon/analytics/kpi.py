@@ -35,6 +35,11 @@ from dozvon.routing.events import RoutingEvent
 EPS = 1e-9
 
 
+def ratio(part: float, whole: float) -> float:
+    """part ÷ whole, and 0 when there is nothing to divide by (no contacts: no losses)."""
+    return float(part) / float(whole) if whole else 0.0
+
+
 @dataclass(slots=True)
 class Counts:
     inbound: int = 0
@@ -52,9 +57,6 @@ class Counts:
     short_abandons: int = 0
 
     def kpi(self, occupancy: float | None = None) -> dict[str, Any]:
-        def ratio(a: float, b: float) -> float:
-            return a / b if b else 0.0
-
         return {
             "inbound": self.inbound,
             "offered": self.offered,

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from dozvon.analytics.kpi import ratio
+
 #: Events of a call in a queue (they need an earlier ENTERQUEUE of the same call).
 CALL_EVENTS = frozenset({
     "CONNECT", "COMPLETECALLER", "COMPLETEAGENT", "ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY",
@@ -95,9 +97,6 @@ class QueueCounts:
     transferred: int = 0
 
     def kpis(self) -> dict[str, Any]:
-        def ratio(a: float, b: float) -> float:
-            return a / b if b else 0.0
-
         return {
             "offered": self.offered,
             "answered": self.answered,

@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement, Select
 
 from dozvon.acd.models import QueueRow
+from dozvon.analytics.kpi import ratio
 from dozvon.core.errors import InvalidInput
 from dozvon.eventlog.models import EventRecord
 
@@ -269,9 +270,6 @@ def kpi_report(session: Session, projects: list[str], since: datetime, until: da
 
 
 def _ratios(row: dict[str, Any]) -> dict[str, Any]:
-    def ratio(a: float, b: float) -> float:
-        return float(a) / float(b) if b else 0.0
-
     offered = row["offered"]
     return {
         **{k: v for k, v in row.items() if k not in ("lost", "waited", "wait_sum", "abandon_wait_sum", "handle_sum",

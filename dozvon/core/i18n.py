@@ -37,6 +37,12 @@ def current_language() -> str:
     return "en"
 
 
+def h(en: str, ru: str) -> str:
+    """Inline text in the reader's language (CLI help, table titles): short strings that
+    belong next to the code that prints them rather than in the message catalogue."""
+    return ru if current_language() == "ru" else en
+
+
 def translate(key: str, lang: str | None = None, **params: Any) -> str:
     """The message for ``key`` with ``params`` filled in; the key itself if unknown."""
     lang = lang or current_language()

@@ -19,16 +19,12 @@ from rich.console import Console
 from rich.table import Table
 
 from dozvon.core.errors import InvalidInput
-from dozvon.core.i18n import current_language
+from dozvon.core.i18n import current_language, h
 from dozvon.staffing.erlang import QueueFigures, erlang_a, erlang_c
 from dozvon.staffing.plan import Traffic, exact, staff
 from dozvon.staffing.week import HistoryRow, PlanRow, PlanSettings, forecast, plan
 
 RU = current_language() == "ru"
-
-
-def h(en: str, ru: str) -> str:
-    return ru if RU else en
 
 
 app = typer.Typer(
@@ -152,9 +148,9 @@ def _run(
     patience: float | None,
     as_json: bool,
 ) -> None:
-    from dozvon.cli import fail
+    from dozvon.cli import reported_errors
 
-    try:
+    with reported_errors():
         traffic = _traffic(calls, interval, aht)
         _check("--target", target, ">= 0", target >= 0)
         _check("--max-occupancy", max_occupancy, "in (0, 1]", 0 < max_occupancy <= 1)
@@ -174,8 +170,6 @@ def _run(
         _check("--target-sl", target_sl, "in (0, 1)", 0 < target_sl < 1)
         answer = staff(model, traffic, target, target_sl, exact(max_occupancy), exact(shrinkage), patience)
         _print(_result(answer.figures, model, answer.positions), as_json)
-    except InvalidInput as error:
-        fail(error)
 
 
 @app.command("erlang-c", help=h("M/M/n: no abandonment.", "M/M/n: без потерь из очереди."))
@@ -384,10 +378,10 @@ def week_plan_command(
 ) -> None:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from dozvon.cli import fail
+    from dozvon.cli import reported_errors
     from dozvon.core.settings import get_settings
 
-    try:
+    with reported_errors():
         try:
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
@@ -418,9 +412,6 @@ def week_plan_command(
             patience,
         )
         result = plan(fc, settings)
-    except InvalidInput as error:
-        fail(error)
-        return
     records = [asdict(row) for row in result]
     if out_csv is not None:
         with out_csv.open("w", encoding="utf-8", newline="") as handle:
