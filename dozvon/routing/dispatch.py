@@ -585,9 +585,13 @@ class Dispatcher:
             state.open = is_open
             self._emit("queue.opened" if is_open else "queue.closed", None, queue=state.cfg.name)
         state.open = is_open
-        state.next_change = hours.next_change(now)
-        if state.next_change is not None:
-            self._timer(state.next_change, "hours", state.cfg.name)
+        following = hours.next_change(now)
+        if following is not None and following != state.next_change:
+            # One armed timer per change: reconfiguring a queue with the same hours must
+            # not arm a second, equally valid one.
+            self._timer(following, "hours", state.cfg.name)
+        state.next_change = following
+
 
 def _merge_needs(queue_needs: Mapping[str, int], contact_needs: Mapping[str, int]) -> dict[str, int]:
     """The stricter of the queue's and the contact's skill requirements."""

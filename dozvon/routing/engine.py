@@ -407,6 +407,9 @@ class RoutingEngine(Dispatcher):
             elif kind == "sticky":
                 self._sticky_expired(self.contacts[key])
             elif kind == "forget":
+                # The window for a late disposition closed: say so, so that the stored
+                # state of the contact goes too.
+                self._emit("contact.disposition_window_closed", self.contacts[key], self.contacts[key].operator_id)
                 del self.contacts[key]
             self._settle()
         return self._decisions()

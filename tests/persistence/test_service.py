@@ -235,3 +235,23 @@ def test_restarting_after_every_command_gives_the_same_history_as_never_restarti
     restarted = play(True, project + "_restart")
     assert restarted[1] == plain[1]
     assert restarted[0] == plain[0]
+
+
+def test_a_contact_whose_late_disposition_window_closes_leaves_no_state_behind(db, project):
+    clock = ManualClock(T0)
+    svc = service(db, project, clock)
+    configure(svc, wrap_up_s=10, operators=("a",))
+    offer = svc.run(lambda e: e.contact_arrived(ContactSpec("c1", "sales")))[0]
+    svc.run(lambda e: e.accept(offer.offer_id))
+    svc.run(lambda e: e.end_contact("c1"))
+    clock.advance(10)
+    svc.tick()  # wrap-up ran out without a disposition: kept for a late one
+    with svc.sessions() as session:
+        assert session.get(ContactRow, (project, "c1")).state == "closed"
+    clock.advance(24 * 3600)
+    svc.tick()
+    with svc.sessions() as session:
+        assert session.get(ContactRow, (project, "c1")) is None
+        closed = eventlog.list_events(session, project, types=["contact.disposition_window_closed"])
+        assert [e.contact_id for e in closed] == ["c1"]
+    assert "c1" not in service(db, project, clock).engine.contacts

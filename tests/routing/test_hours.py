@@ -114,3 +114,17 @@ def test_the_queue_opens_and_closes_on_the_clock_with_events():
     engine.advance()
     types = [(e.type, e.at) for e in engine.drain_events() if e.type.startswith("queue.")]
     assert types == [("queue.opened", ts(2026, 1, 5, 9, 0)), ("queue.closed", ts(2026, 1, 5, 13, 0))]
+
+
+def test_reconfiguring_a_queue_with_the_same_hours_does_not_double_its_opening_and_closing():
+    hours = BusinessHours("Europe/Moscow", WEEKDAYS)
+    engine, clock = make_engine([QueueConfig("sales", hours=hours)], voice_ops("a"), t0=ts(2026, 1, 5, 8, 0))
+    for _ in range(3):
+        engine.add_queue(QueueConfig("sales", hours=hours, target_answer_s=30))
+    engine.drain_events()
+    for hour in (9, 13, 14, 18):
+        clock.set(ts(2026, 1, 5, hour, 0))
+        engine.advance()
+    changes = [e.type for e in engine.drain_events() if e.type.startswith("queue.") and e.type != "queue.configured"]
+    assert changes == ["queue.opened", "queue.closed", "queue.opened", "queue.closed"]
+    assert sum(1 for t in engine._timers if t[3] == "hours") == 1
