@@ -58,15 +58,18 @@ def erlang_c(agents: int, traffic: float, aht_s: float, target_s: float) -> Queu
     return QueueFigures(traffic, agents, c, asa, sl, traffic / agents)
 
 
-def erlang_c_smallest(traffic: float, aht_s: float, target_s: float, target_sl: float, min_agents: int = 1) -> int:
+def erlang_c_smallest(
+    traffic: float, aht_s: float, target_s: float, target_sl: float, min_agents: int = 1
+) -> tuple[int, float]:
     """The smallest n ≥ min_agents, n > traffic, with Erlang C service level ≥ target_sl.
 
     One pass: the Erlang B recurrence visits n = 1, 2, 3 … anyway, and the service level at
     each n follows from B(n) in O(1), so the answer costs O(n) float operations — no
     search, no repeated recurrences. Used for the hundreds of intervals of a week plan.
+    Returns the number of agents and the service level they give.
     """
     if traffic <= 0:
-        return max(0, min_agents)
+        return max(0, min_agents), 1.0
     b = 1.0
     decay = target_s / aht_s
     n = 0
@@ -76,8 +79,9 @@ def erlang_c_smallest(traffic: float, aht_s: float, target_s: float, target_sl: 
         if n <= traffic or n < min_agents:
             continue
         c = n * b / (n - traffic * (1.0 - b))
-        if 1.0 - c * math.exp(-(n - traffic) * decay) >= target_sl:
-            return n
+        level = 1.0 - c * math.exp(-(n - traffic) * decay)
+        if level >= target_sl:
+            return n, level
 
 
 def _log_add(a: float, b: float) -> float:

@@ -17,7 +17,7 @@ from datetime import datetime
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
-from dozvon.staffing.erlang import erlang_c, erlang_c_smallest
+from dozvon.staffing.erlang import erlang_c_smallest
 from dozvon.staffing.plan import Traffic, positions_for, staff
 
 SLOTS_PER_DAY = 96
@@ -144,8 +144,7 @@ def _servers(
         # Erlang C in one pass; the occupancy cap as an exact bound: erlangs / n <= cap.
         erlangs = Fraction(contacts) * Fraction(aht) / SLOT_S
         by_occupancy = math.ceil(erlangs / settings.max_occupancy)
-        agents = erlang_c_smallest(float(erlangs), aht, target, settings.target_sl, by_occupancy)
-        result = (agents, erlang_c(agents, float(erlangs), aht, target).service_level)
+        result = erlang_c_smallest(float(erlangs), aht, target, settings.target_sl, by_occupancy)
     cache[key] = result
     return result
 
