@@ -56,11 +56,6 @@ class RouterService:
         return restore(self.clock, state["queues"], state["operators"], state["contacts"],
                        state["meta"], state["last_operator"], self.settings)
 
-    def reload(self) -> None:
-        """Throw the in-memory state away and rebuild it from the database."""
-        with self._lock:
-            self.engine = self._load()
-
     def run(self, command: Callable[[RoutingEngine], T]) -> T:
         """Run one engine command and commit what it changed; atomic for the caller."""
         with self._lock:

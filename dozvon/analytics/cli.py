@@ -253,11 +253,13 @@ def report_kpi(
             rows = kpi_report(
                 session, projects, start, end, period=period, by=cuts, tz=tz, default_target_s=target_answer
             )
-            hourly = (
-                kpi_report(session, projects, start, end, period="hour", tz=tz, default_target_s=target_answer)
-                if chart_path
-                else []
-            )
+            if not chart_path:
+                hourly = []
+            elif period == "hour" and not cuts:
+                hourly = rows  # the heat-map needs exactly these rows: do not query them twice
+            else:
+                hourly = kpi_report(session, projects, start, end, period="hour", tz=tz,
+                                    default_target_s=target_answer)
     if csv_path is not None:
         if str(csv_path) == "-":
             export.write_csv(rows, sys.stdout)

@@ -54,7 +54,8 @@ class Malformed(ValueError):
     pass
 
 
-def _number(record: Record, index: int, what: str) -> float:
+def data_number(record: Record, index: int, what: str) -> float:
+    """Data field ``index`` of a record as a number; a missing or non-numeric one makes the line malformed."""
     try:
         value = record.data[index]
     except IndexError:
@@ -144,17 +145,17 @@ def _validate_numbers(record: Record) -> None:
     """The numbers each event must carry (so that a half-written line is caught here)."""
     event = record.event
     if event == "CONNECT":
-        _number(record, 0, "hold time")
+        data_number(record, 0, "hold time")
     elif event in ("COMPLETECALLER", "COMPLETEAGENT"):
-        _number(record, 0, "hold time")
-        _number(record, 1, "talk time")
+        data_number(record, 0, "hold time")
+        data_number(record, 1, "talk time")
     elif event in ("ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY"):
-        _number(record, 2, "wait time")
+        data_number(record, 2, "wait time")
     elif event == "EXITWITHKEY":
-        _number(record, 3, "wait time")
+        data_number(record, 3, "wait time")
     elif event in ("TRANSFER", "BLINDTRANSFER"):
-        _number(record, 2, "hold time")
-        _number(record, 3, "talk time")
+        data_number(record, 2, "hold time")
+        data_number(record, 3, "talk time")
 
 
 @dataclass
@@ -187,24 +188,24 @@ def _count(c: QueueCounts, record: Record, target: float, short: float) -> None:
     if event == "ENTERQUEUE":
         c.offered += 1
     elif event == "CONNECT":
-        hold = _number(data, 0, "hold time")
+        hold = data_number(data, 0, "hold time")
         c.answered += 1
         c.hold_sum += hold
         if hold <= target:
             c.within_target += 1
     elif event in ("COMPLETECALLER", "COMPLETEAGENT"):
         c.completed += 1
-        c.talk_sum += _number(data, 1, "talk time")
+        c.talk_sum += data_number(data, 1, "talk time")
     elif event in ("TRANSFER", "BLINDTRANSFER"):
         c.transferred += 1
         c.completed += 1
-        c.talk_sum += _number(data, 3, "talk time")
+        c.talk_sum += data_number(data, 3, "talk time")
     elif event == "ATTENDEDTRANSFER":
         c.transferred += 1
         c.completed += 1
         c.talk_sum += attended_transfer_talk(data)
     elif event == "ABANDON":
-        wait = _number(data, 2, "wait time")
+        wait = data_number(data, 2, "wait time")
         c.abandoned += 1
         c.abandon_wait_sum += wait
         if wait < short:

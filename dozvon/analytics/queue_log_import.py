@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dozvon.acd import repository as acd_repository
-from dozvon.analytics.queue_log import Problem, Record, _number, attended_transfer_talk, read_records
+from dozvon.analytics.queue_log import Problem, Record, attended_transfer_talk, data_number, read_records
 from dozvon.core.errors import Conflict
 from dozvon.eventlog import repository as eventlog
 from dozvon.eventlog.models import EventRecord
@@ -94,7 +94,7 @@ class Converter:
             self.emit(outcome, t, call, r.agent, offer_id=offer_id, ring_s=ring,
                       reason="no_answer" if event == "RINGNOANSWER" else "answered_elsewhere")
         elif event == "CONNECT":
-            hold = _number(r, 0, "hold time")
+            hold = data_number(r, 0, "hold time")
             ring = _seconds(r.data[2] if len(r.data) > 2 else "")
             offer_id = self._offer(r, call, ring)
             self.emit("offer.accepted", t, call, r.agent, offer_id=offer_id, ring_s=ring)
@@ -103,20 +103,20 @@ class Converter:
             self.emit("contact.answered", t, call, r.agent, wait_s=hold, queue_wait_s=hold, first=True, ring_s=ring,
                       **caller)
         elif event in ("COMPLETECALLER", "COMPLETEAGENT"):
-            talk = _number(r, 1, "talk time")
+            talk = data_number(r, 1, "talk time")
             by = "customer" if event == "COMPLETECALLER" else "operator"
             self.emit("contact.ended", t, call, r.agent, by=by, talk_s=talk, hold_s=0.0, wrap_up_s=0.0)
             self.emit("contact.wrap_up_ended", t, call, r.agent, wrap_s=0.0, timed_out=True)
             self._close(call, t, r.agent, "handled", talk_s=talk, hold_s=0.0, wrap_s=0.0,
                         disposition_missing=True)
         elif event in ("TRANSFER", "BLINDTRANSFER", "ATTENDEDTRANSFER"):
-            talk = _number(r, 3, "talk time") if event != "ATTENDEDTRANSFER" else attended_transfer_talk(r)
+            talk = data_number(r, 3, "talk time") if event != "ATTENDEDTRANSFER" else attended_transfer_talk(r)
             target = r.data[0] if r.data else ""
             self.emit("contact.transferred", t, call, r.agent, to_external=target, to_operator=None,
                       to_queue=None, escalation=False, leg_talk_s=talk)
             self._close(call, t, None, "transferred_external", talk_s=talk, hold_s=0.0, wrap_s=0.0)
         elif event == "ABANDON":
-            wait = _number(r, 2, "wait time")
+            wait = data_number(r, 2, "wait time")
             self.emit("contact.abandoned", t, call, wait_s=wait, queue_wait_s=wait, **{"while": "waiting"})
             self._close(call, t, None, "abandoned", reason="waiting")
         elif event in ("EXITWITHTIMEOUT", "EXITEMPTY", "EXITWITHKEY"):

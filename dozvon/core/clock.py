@@ -52,10 +52,3 @@ class ManualClock:
 def to_datetime(ts: float) -> datetime:
     """Epoch seconds to an aware UTC datetime (for display and storage)."""
     return datetime.fromtimestamp(ts, tz=UTC)
-
-
-def from_datetime(dt: datetime) -> float:
-    """An aware datetime to epoch seconds; naive datetimes are refused, not guessed."""
-    if dt.tzinfo is None:
-        raise ValueError(f"naive datetime {dt.isoformat()} has no time zone; use UTC")
-    return dt.timestamp()

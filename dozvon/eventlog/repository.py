@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, insert, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session
 
 from dozvon.eventlog.models import EventRecord
@@ -44,12 +44,6 @@ def list_events(session: Session, project: str, *, after_seq: int = 0, limit: in
     if until_us is not None:
         stmt = stmt.where(EventRecord.at_us < until_us)
     return list(session.scalars(stmt.order_by(EventRecord.seq).limit(limit)))
-
-
-def count_by_type(session: Session, project: str) -> dict[str, int]:
-    stmt = (select(EventRecord.type, func.count()).where(EventRecord.project == project)
-            .group_by(EventRecord.type))
-    return {t: n for t, n in session.execute(stmt)}
 
 
 def as_dict(record: EventRecord) -> dict[str, Any]:

@@ -12,7 +12,6 @@ from dozvon.routing.engine import RoutingEngine
 from dozvon.routing.events import RoutingEvent
 from dozvon.routing.model import (
     CONTACT_TYPES,
-    Channel,
     ContactSpec,
     Disposition,
     EngineSettings,
@@ -22,7 +21,6 @@ from dozvon.routing.model import (
 
 __all__ = [
     "CONTACT_TYPES",
-    "Channel",
     "ContactSpec",
     "Disposition",
     "EngineSettings",

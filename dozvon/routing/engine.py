@@ -124,7 +124,6 @@ class RoutingEngine(Dispatcher):
             contact.answered_at = now
             contact.answered_once = True
         op.contacts.add(contact.spec.id)
-        op.handled += 1
         data: dict[str, Any] = {"wait_s": now - contact.enqueued_at, "first": first,
                                 "queue_wait_s": now - contact.queue_since, "ring_s": now - offer.created_at}
         if contact.spec.customer_id is not None:

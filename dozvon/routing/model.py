@@ -10,21 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from dozvon.core.errors import InvalidInput
 from dozvon.routing.calendar import BusinessHours
-
-
-class Channel(StrEnum):
-    VOICE = "voice"
-    CHAT = "chat"
-    MESSENGER = "messenger"
-    EMAIL = "email"
-    FORM = "form"
-
 
 #: Capacity is counted per bucket: a messenger dialogue loads an operator like a web chat,
 #: a web-site form or marketplace request like an e-mail.
@@ -180,9 +170,6 @@ class OperatorConfig:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "buckets", tuple(b for b in BUCKETS if self.capacity.get(b, 0) > 0))
-
-    def capacity_of(self, bucket: str) -> int:
-        return self.capacity.get(bucket, 0)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "queues": list(self.queues), "skills": dict(self.skills),
@@ -364,8 +351,6 @@ class Operator:
     offers: set[str] = field(default_factory=set)
     #: Bumped on every change that affects routing: heap entries with an older one are stale.
     version: int = 0
-    #: Strategy keys cached per (queue, bucket) are rebuilt from these fields on each bump.
-    handled: int = 0
 
     @property
     def id(self) -> str:

@@ -34,7 +34,7 @@ from dozvon.routing.queues import QueueState
 
 _DERIVED = ("spec", "offers", "excluded")
 _CONTACT_FIELDS = tuple(f.name for f in fields(Contact) if f.name not in _DERIVED)
-_OPERATOR_FIELDS = ("state", "reason", "state_since", "idle_since", "missed", "handled", "order")
+_OPERATOR_FIELDS = ("state", "reason", "state_since", "idle_since", "missed", "order")
 
 
 def export_contact(contact: Contact) -> dict[str, Any]:
