@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dozvon.core.errors import InvalidInput
-from dozvon.routing.model import BUCKET_OF_CHANNEL, DEFAULT_CAPACITY
+from dozvon.routing.model import BUCKET_OF_CHANNEL, DEFAULT_CAPACITY, STRATEGIES
 
 
 class Distribution(BaseModel):
@@ -63,6 +63,14 @@ class QueueSpec(BaseModel):
     offer_timeout_s: float | None = Field(default=None, ge=0)
     target_answer_s: float = Field(default=20.0, ge=0)
     wrap_up_s: float | None = Field(default=None, ge=0)
+
+    @field_validator("strategy")
+    @classmethod
+    def _known_strategy(cls, value: str) -> str:
+        # Checked here too, so that it is listed with every other problem of the file.
+        if value not in STRATEGIES:
+            raise ValueError(f"unknown strategy {value!r}; expected one of {', '.join(STRATEGIES)}")
+        return value
 
 
 class AgentSpec(BaseModel):

@@ -136,6 +136,16 @@ def test_bad_scenarios_get_a_clear_located_message_and_no_stack_trace(
         assert "Traceback" not in result.stderr and result.stdout == ""
 
 
+def test_every_problem_of_a_scenario_is_listed_at_once(tmp_path: Path):
+    path = tmp_path / "two.yaml"
+    path.write_text("seed: 1\nduration_s: 3600\nqueues: [{name: sales, strategy: fastest}]\n"
+                    "agents: [{name: op, queues: [sales], answer_probability: 2}]\n", encoding="utf-8")
+    result = dozvon("simulate", str(path))
+    assert result.returncode == 2
+    assert "queues.0.strategy" in result.stderr and "fastest" in result.stderr
+    assert "agents.0.answer_probability" in result.stderr
+
+
 def test_a_missing_file_is_reported_not_raised(tmp_path: Path):
     result = dozvon("simulate", str(tmp_path / "nope.yaml"))
     assert result.returncode == 2 and "cannot read" in result.stderr and "Traceback" not in result.stderr
