@@ -37,11 +37,20 @@ app.add_typer(db_app, name="db")
 
 def _register_subcommands() -> None:
     from dozvon.analytics.cli import import_app, report_app
+    from dozvon.server import cli as server_cli
     from dozvon.staffing.cli import app as staffing_app
 
     app.add_typer(staffing_app, name="staffing")
     app.add_typer(report_app, name="report")
     app.add_typer(import_app, name="import")
+    server_commands = {
+        "serve": h("Run the server: HTTP API, WebSocket, metrics.", "Запустить сервер: HTTP API, WebSocket, метрики."),
+        "init": h("Create the database and the first administrator.", "Создать базу данных и первого администратора."),
+        "demo": h("Run the server with a demo project, demo customers and a live wallboard in the terminal.",
+                  "Запустить сервер с демо-проектом, демо-клиентами и живым табло в терминале."),
+    }
+    for name, text in server_commands.items():
+        app.command(name, help=text)(getattr(server_cli, name))
 
 
 _register_subcommands()

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from dozvon.acd import repository as repo
 from dozvon.core.clock import Clock, SystemClock
@@ -49,6 +50,14 @@ class RouterService:
         self.engine = self._load()
         #: Called after each commit with the committed events (notifications, metrics).
         self.listeners: list[Callable[[list[RoutingEvent]], None]] = []
+        #: Called inside each command's transaction with its events: read models that must
+        #: never disagree with the log (conversations, callback tasks).
+        self.projections: list[Callable[[Session, str, list[RoutingEvent]], None]] = []
+
+    @property
+    def lock(self) -> threading.RLock:
+        """Held while a command runs; take it to check-then-act atomically (idempotency)."""
+        return self._lock
 
     def _load(self) -> RoutingEngine:
         with self.sessions() as session:
@@ -56,8 +65,12 @@ class RouterService:
         return restore(self.clock, state["queues"], state["operators"], state["contacts"],
                        state["meta"], state["last_operator"], self.settings)
 
-    def run(self, command: Callable[[RoutingEngine], T]) -> T:
-        """Run one engine command and commit what it changed; atomic for the caller."""
+    def run(self, command: Callable[[RoutingEngine], T],
+            also: Callable[[Session], None] | None = None) -> T:
+        """Run one engine command and commit what it changed; atomic for the caller.
+
+        ``also`` writes the caller's own rows (a conversation, a message) in the same
+        transaction as the command's events: both are stored, or neither."""
         with self._lock:
             try:
                 result = command(self.engine)
@@ -66,22 +79,26 @@ class RouterService:
                     self.engine = self._load()
                 raise
             events = self.engine.drain_events()
-            if events:
+            if events or also is not None:
                 try:
                     with self.sessions.begin() as session:
+                        if also is not None:
+                            also(session)
+                            session.flush()
                         self._write(session, events)
                 except Exception:
                     self.engine = self._load()
                     raise
-                for listener in self.listeners:
-                    listener(events)
+                if events:
+                    for listener in self.listeners:
+                        listener(events)
             return result
 
     def tick(self) -> list[Decision]:
         """Fire due timers (offer deadlines, wrap-up, hours …) on the service's clock."""
         return self.run(lambda engine: engine.advance())
 
-    def _write(self, session: Any, events: list[RoutingEvent]) -> None:
+    def _write(self, session: Session, events: list[RoutingEvent]) -> None:
         engine = self.engine
         contact_ids = sorted({e.contact_id for e in events if e.contact_id})
         operator_ids = sorted({e.operator_id for e in events if e.operator_id})
@@ -89,7 +106,11 @@ class RouterService:
             queue_names = sorted(engine.queues)
         else:
             queue_names = sorted({e.queue for e in events if e.queue and e.queue in engine.queues})
+        if not events:
+            return
         eventlog.append(session, self.project, events)
+        for projection in self.projections:
+            projection(session, self.project, events)
         repo.save_queues(session, self.project, [export_queue(engine.queues[n]) for n in queue_names])
         repo.save_operators(session, self.project, [export_operator(engine.operators[o])
                                                     for o in operator_ids if o in engine.operators])

@@ -37,3 +37,15 @@ class Conflict(DozvonError):
 
 class InvalidInput(DozvonError):
     status_code = 422
+
+
+class Unauthorized(DozvonError):
+    """No valid credentials: log in, or send an API token."""
+
+    status_code = 401
+
+
+class Forbidden(DozvonError):
+    """Valid credentials, but not allowed here."""
+
+    status_code = 403

@@ -128,3 +128,67 @@ register("week.csv_header", "{path}: the header must name the columns 'start' an
 register("week.csv_value", "{path}, line {line}: {column} {value!r} is not {rule}",
          "{path}, строка {line}: {column} {value!r} — не {rule}")
 register("week.empty", "No history to forecast from", "Нет истории для прогноза")
+
+# --- dozvon/accounts/service.py
+register("accounts.bad_slug", "Project id {value!r} must be 1–63 lowercase letters, digits, '-' or '_'",
+         "Идентификатор проекта {value!r}: 1–63 строчных латинских букв, цифр, '-' или '_'")
+register("accounts.project_exists", "Project {project!r} already exists", "Проект {project!r} уже существует")
+register("accounts.no_project", "No project {project!r}", "Нет проекта {project!r}")
+register("accounts.bad_username", "User name {value!r} must be 1–64 letters, digits, '.', '_', '@' or '-'",
+         "Имя пользователя {value!r}: 1–64 латинских букв, цифр, '.', '_', '@' или '-'")
+register("accounts.short_password", "The password must be at least 4 characters long",
+         "Пароль должен быть не короче 4 символов")
+register("accounts.user_exists", "User {username!r} already exists", "Пользователь {username!r} уже существует")
+register("accounts.no_user", "No user {username!r}", "Нет пользователя {username!r}")
+register("accounts.bad_role", "Unknown role {value!r}; expected one of {allowed}",
+         "Неизвестная роль {value!r}; допустимы: {allowed}")
+register("accounts.operator_taken", "Operator id {operator!r} already belongs to another user in {project!r}",
+         "Оператор {operator!r} в проекте {project!r} уже закреплён за другим пользователем")
+register("accounts.no_member", "{username!r} has no role in project {project!r}",
+         "У {username!r} нет роли в проекте {project!r}")
+register("accounts.bad_permissions", "Unknown or no permissions: {value}; choose from {allowed}",
+         "Неизвестные или пустые права: {value}; выберите из: {allowed}")
+register("accounts.no_token", "No API token {token} in this project", "В проекте нет API-токена {token}")
+
+# --- dozvon/server/gate.py and handlers
+register("auth.bad_credentials", "Wrong user name or password", "Неверное имя пользователя или пароль")
+register("auth.required", "Log in (POST /auth/login) or send an API token (Authorization: Bearer …)",
+         "Войдите (POST /auth/login) или передайте API-токен (Authorization: Bearer …)")
+register("auth.forbidden", "You are not allowed to do this here", "У вас нет прав на это действие здесь")
+register("auth.csrf", "Missing or wrong X-CSRF-Token header (it is returned at login and in the dozvon_csrf cookie)",
+         "Нет или неверен заголовок X-CSRF-Token (он выдаётся при входе и в cookie dozvon_csrf)")
+register("auth.origin", "This connection comes from another site", "Подключение пришло с другого сайта")
+register("auth.not_an_operator", "You are not an operator in project {project!r}",
+         "Вы не оператор в проекте {project!r}")
+register("auth.not_yours", "You may change only your own state in project {project!r}",
+         "В проекте {project!r} вы можете менять только свой статус")
+register("api.invalid_input", "Invalid input: {details}", "Некорректные данные: {details}")
+register("api.bad_command", "Not a valid command: {reason}", "Некорректная команда: {reason}")
+register("api.missing_field", "Field {field!r} is required", "Поле {field!r} обязательно")
+register("api.unknown_action", "Unknown action {value!r}; expected one of {allowed}",
+         "Неизвестное действие {value!r}; допустимы: {allowed}")
+register("report.bad_range", "The period {since} … {until} is empty or longer than ten years",
+         "Период {since} … {until} пуст или длиннее десяти лет")
+
+# --- dozvon/conversations/service.py
+register("conversations.unknown_external", "No {channel} contact with id {external_id!r}",
+         "Нет обращения канала {channel} с идентификатором {external_id!r}")
+register("conversations.voice_has_no_messages", "{contact!r} is a call: it has no text messages",
+         "{contact!r} — звонок, в нём нет текстовых сообщений")
+register("conversations.no_callback", "No callback task {task}", "Нет задачи на перезвон {task}")
+register("conversations.callback_done", "Callback task {task} is already done", "Задача на перезвон {task} уже выполнена")
+
+# --- dozvon/server/cli.py
+register("server.initialised", "Database {url} is ready; administrator {admin!r} created",
+         "База данных {url} готова; администратор {admin!r} создан")
+register("server.no_start", "The server could not start on {host}:{port} (is the port taken?)",
+         "Сервер не запустился на {host}:{port} (порт занят?)")
+register("server.demo_urls", "API and docs: {api}\nWallboard (JSON): {wallboard}\nMetrics: {metrics}",
+         "API и документация: {api}\nТабло (JSON): {wallboard}\nМетрики: {metrics}")
+register("server.demo_users",
+         "Users: admin, supervisor, operator1 … operator10 — password: demo (operator1 and operator2 are yours; "
+         "the others are bots)",
+         "Пользователи: admin, supervisor, operator1 … operator10 — пароль: demo (operator1 и operator2 — ваши, "
+         "остальные — боты)")
+register("server.demo_db", "Database: {url}", "База данных: {url}")
+register("server.demo_created", "The demo project was created.", "Демо-проект создан.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +31,12 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir, validation_alias="DOZVON_DATA_DIR")
     #: The project (tenant) whose routing this process runs.
     project: str = Field(default="default", validation_alias="DOZVON_PROJECT")
+    #: Where ``dozvon serve`` listens.
+    host: str = Field(default="127.0.0.1", validation_alias="DOZVON_HOST")
+    port: int = Field(default=8000, ge=1, le=65535, validation_alias="DOZVON_PORT")
+    #: Session cookies' Secure flag: ``auto`` (when the request came over HTTPS, also behind
+    #: a proxy that says so), ``always`` or ``never``.
+    cookie_secure: Literal["auto", "always", "never"] = Field(default="auto", validation_alias="DOZVON_COOKIE_SECURE")
     #: Echo SQL statements (debugging).
     sql_echo: bool = Field(default=False, validation_alias="DOZVON_SQL_ECHO")
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
+import dozvon.accounts.models
 import dozvon.acd.models
+import dozvon.conversations.models
 import dozvon.eventlog.models  # noqa: F401  (registers the tables on Base.metadata)
 from dozvon.core.db import Base
 

@@ -90,6 +90,22 @@ class RoutingEngine(Dispatcher):
         self._settle()
         return self._decisions()
 
+    def record_message(self, contact_id: str, direction: str, message_id: str, text: str,
+                       author: str | None = None) -> list[Decision]:
+        """A message of a text conversation, logged so that the operator's stream carries
+        it (``in``: from the customer; ``out``: from the operator, who must hold it)."""
+        contact = self._contact(contact_id)
+        if direction == "out":
+            self._require_state(contact, CONNECTED)
+            if author is not None and contact.operator_id != author:
+                raise Conflict("routing.not_your_contact", contact=contact_id)
+        else:
+            self._require_state(contact, WAITING, OFFERED, CONNECTED)
+        type_ = "message.received" if direction == "in" else "message.sent"
+        self._emit(type_, contact, contact.operator_id, message_id=message_id, text=text,
+                   author=author)
+        return []
+
     # ------------------------------------------------------------------ offers
 
     def _open_offer(self, offer_id: str, operator_id: str | None) -> Offer:

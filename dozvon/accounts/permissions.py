@@ -1,0 +1,74 @@
+"""What each role may do. One table, read by the API gate and shown in the docs.
+
+Permissions are checked per project: a supervisor of project A is nobody in project B.
+API tokens carry an explicit subset of these permissions instead of a role.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Every permission, with what it allows (also the choices for an API token).
+PERMISSIONS: dict[str, str] = {
+    "conversations:read": "see conversations, their messages and callback tasks",
+    "conversations:handle": "accept, decline, answer, end and classify one's own contacts",
+    "conversations:manage": "transfer, end or classify anybody's contacts; close callback tasks",
+    "operators:read": "see operators and their states",
+    "operators:self": "change one's own state (available, break, offline)",
+    "operators:manage": "configure operators and change anybody's state",
+    "queues:read": "see queues and their routing settings",
+    "queues:manage": "create and change queues",
+    "events:read": "read the event log and the live stream of the whole project",
+    "reports:read": "see KPI reports and the wallboard",
+    "ingest": "submit inbound calls and messages (channel adapters)",
+    "members:manage": "add people to the project and change their roles",
+    "tokens:manage": "create and revoke API tokens",
+    "audit:read": "read the audit log",
+}
+
+_OPERATOR = {"conversations:read", "conversations:handle", "operators:self", "queues:read",
+             "operators:read"}
+_SUPERVISOR = _OPERATOR | {"conversations:manage", "operators:manage", "events:read",
+                           "reports:read", "queues:manage"}
+
+#: Roles in a project: what a person with that role may do there.
+ROLES: dict[str, frozenset[str]] = {
+    "admin": frozenset(PERMISSIONS),
+    "supervisor": frozenset(_SUPERVISOR),
+    "operator": frozenset(_OPERATOR),
+    #: A client company's own staff: results and configuration, no conversations.
+    "viewer": frozenset({"reports:read", "queues:read", "operators:read"}),
+}
+
+#: Permissions outside any project, held only by superadmins.
+GLOBAL_PERMISSIONS: dict[str, str] = {
+    "projects:create": "create projects (tenants)",
+    "users:manage": "create users and reset their passwords",
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a person (by session) or an integration (by API token)."""
+
+    name: str
+    user_id: int | None = None
+    token_id: int | None = None
+    superadmin: bool = False
+    #: project → permissions there.
+    grants: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: project → this person's routing operator id there.
+    operator_ids: dict[str, str] = field(default_factory=dict)
+    #: Set when authenticated by cookie: unsafe requests must echo it (CSRF).
+    csrf_token: str | None = None
+
+    def can(self, permission: str, project: str | None = None) -> bool:
+        if self.superadmin:
+            return True
+        if project is None:
+            return permission in {"authenticated"}
+        return permission in self.grants.get(project, frozenset())
+
+    def projects(self) -> list[str] | None:
+        """The projects this caller may see; None means all of them (a superadmin)."""
+        return None if self.superadmin else sorted(self.grants)

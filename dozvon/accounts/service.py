@@ -1,0 +1,228 @@
+"""Every write to accounts, in one place: projects, users, roles, sessions, tokens.
+
+Each action takes the caller's open transaction and writes its audit entry in it, so an
+administrative change and its record are committed together or not at all. Reads start
+from the ``readable_*`` statements, which are limited to a project by construction.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import Session
+
+from dozvon.accounts import security
+from dozvon.accounts.models import ApiToken, AuditEntry, Membership, Project, User, WebSession
+from dozvon.accounts.permissions import PERMISSIONS, ROLES, Principal
+from dozvon.core.errors import Conflict, InvalidInput, NotFound, Unauthorized
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+SESSION_TTL_S = 12 * 3600  # one working shift and a bit
+
+
+def now_us() -> int:
+    return time.time_ns() // 1000
+
+
+def audit(session: Session, actor: str, action: str, project: str | None, target: str = "",
+          **details: Any) -> None:
+    session.add(AuditEntry(project=project, actor=actor, action=action, target=target,
+                           details=details, at_us=now_us()))
+
+
+# ----------------------------------------------------------------- readable statements
+
+def readable_projects(principal: Principal) -> Select[tuple[Project]]:
+    stmt = select(Project)
+    visible = principal.projects()
+    return stmt if visible is None else stmt.where(Project.slug.in_(visible))
+
+
+def readable_members(project: str) -> Select[tuple[Membership, User]]:
+    return (select(Membership, User).join(User, User.id == Membership.user_id)
+            .where(Membership.project == project))
+
+
+def readable_tokens(project: str) -> Select[tuple[ApiToken]]:
+    return select(ApiToken).where(ApiToken.project == project)
+
+
+def readable_audit(project: str) -> Select[tuple[AuditEntry]]:
+    return select(AuditEntry).where(AuditEntry.project == project)
+
+
+# ----------------------------------------------------------------- projects and users
+
+def create_project(session: Session, actor: str, slug: str, name: str, language: str = "ru",
+                   timezone: str = "Europe/Moscow") -> Project:
+    if not SLUG.match(slug):
+        raise InvalidInput("accounts.bad_slug", value=slug)
+    try:
+        ZoneInfo(timezone)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise InvalidInput("report.bad_zone", value=timezone) from None
+    if session.get(Project, slug) is not None:
+        raise Conflict("accounts.project_exists", project=slug)
+    project = Project(slug=slug, name=name, language=language, timezone=timezone, created_at_us=now_us())
+    session.add(project)
+    audit(session, actor, "project.created", slug, slug, name=name)
+    return project
+
+
+def get_project(session: Session, slug: str) -> Project:
+    project = session.get(Project, slug)
+    if project is None:
+        raise NotFound("accounts.no_project", project=slug)
+    return project
+
+
+def create_user(session: Session, actor: str, username: str, password: str, *, display_name: str = "",
+                superadmin: bool = False, language: str = "ru", password_hash: str | None = None) -> User:
+    """``password_hash`` lets bulk set-ups (demo, benches) hash one password once."""
+    if not USERNAME.match(username):
+        raise InvalidInput("accounts.bad_username", value=username)
+    if len(password) < 4 and password_hash is None:
+        raise InvalidInput("accounts.short_password")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict("accounts.user_exists", username=username)
+    user = User(username=username, display_name=display_name or username,
+                password_hash=password_hash or security.hash_password(password),
+                is_superadmin=superadmin, language=language, created_at_us=now_us())
+    session.add(user)
+    session.flush()
+    audit(session, actor, "user.created", None, username, superadmin=superadmin)
+    return user
+
+
+def user_by_name(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound("accounts.no_user", username=username)
+    return user
+
+
+def set_password(session: Session, actor: str, username: str, password: str) -> None:
+    if len(password) < 4:
+        raise InvalidInput("accounts.short_password")
+    user = user_by_name(session, username)
+    user.password_hash = security.hash_password(password)
+    session.execute(update(WebSession).where(WebSession.user_id == user.id).values(revoked=True))
+    audit(session, actor, "user.password_set", None, username)
+
+
+def set_membership(session: Session, actor: str, project: str, username: str, role: str,
+                   operator_id: str | None = None) -> Membership:
+    if role not in ROLES:
+        raise InvalidInput("accounts.bad_role", value=role, allowed=", ".join(ROLES))
+    get_project(session, project)
+    user = user_by_name(session, username)
+    if role == "operator" and not operator_id:
+        operator_id = username
+    if operator_id:
+        taken = session.scalar(select(Membership.user_id).where(
+            Membership.project == project, Membership.operator_id == operator_id,
+            Membership.user_id != user.id))
+        if taken is not None:
+            raise Conflict("accounts.operator_taken", operator=operator_id, project=project)
+    member = session.get(Membership, (user.id, project))
+    if member is None:
+        member = Membership(user_id=user.id, project=project, role=role, operator_id=operator_id)
+        session.add(member)
+    else:
+        member.role, member.operator_id = role, operator_id
+    audit(session, actor, "member.set", project, username, role=role, operator_id=operator_id)
+    return member
+
+
+def remove_membership(session: Session, actor: str, project: str, username: str) -> None:
+    user = user_by_name(session, username)
+    member = session.get(Membership, (user.id, project))
+    if member is None:
+        raise NotFound("accounts.no_member", username=username, project=project)
+    session.delete(member)
+    audit(session, actor, "member.removed", project, username)
+
+
+# ----------------------------------------------------------------- sessions
+
+def login(session: Session, username: str, password: str) -> tuple[str, str, User]:
+    """Check a password; on success open a web session. Returns (secret, csrf token, user)."""
+    user = session.scalar(select(User).where(User.username == username))
+    ok = security.verify_password(user.password_hash if user else None, password)
+    if user is None or not ok or not user.is_active:
+        raise Unauthorized("auth.bad_credentials")
+    secret, csrf = security.new_secret(), security.new_secret()
+    now = now_us()
+    session.add(WebSession(id_hash=security.digest(secret), user_id=user.id, csrf_token=csrf,
+                           created_at_us=now, expires_at_us=now + SESSION_TTL_S * 1_000_000))
+    session.flush()
+    return secret, csrf, user
+
+
+def logout(session: Session, secret: str) -> None:
+    session.execute(update(WebSession).where(WebSession.id_hash == security.digest(secret))
+                    .values(revoked=True))
+
+
+def _user_principal(session: Session, user: User, csrf: str | None) -> Principal:
+    grants: dict[str, frozenset[str]] = {}
+    operator_ids: dict[str, str] = {}
+    for member in session.scalars(select(Membership).where(Membership.user_id == user.id)):
+        grants[member.project] = ROLES.get(member.role, frozenset())
+        if member.operator_id:
+            operator_ids[member.project] = member.operator_id
+    return Principal(name=user.username, user_id=user.id, superadmin=user.is_superadmin,
+                     grants=grants, operator_ids=operator_ids, csrf_token=csrf)
+
+
+def principal_from_session(session: Session, secret: str) -> Principal | None:
+    row = session.get(WebSession, security.digest(secret))
+    if row is None or row.revoked or row.expires_at_us < now_us():
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    return _user_principal(session, user, row.csrf_token)
+
+
+# ----------------------------------------------------------------- API tokens
+
+def create_token(session: Session, actor: str, project: str, name: str,
+                 permissions: Iterable[str]) -> tuple[str, ApiToken]:
+    """A new token; the secret is returned once and stored only as a digest."""
+    wanted = sorted(set(permissions))
+    unknown = [p for p in wanted if p not in PERMISSIONS]
+    if unknown or not wanted:
+        raise InvalidInput("accounts.bad_permissions", value=", ".join(unknown) or "[]",
+                           allowed=", ".join(PERMISSIONS))
+    get_project(session, project)
+    secret = security.new_api_token()
+    token = ApiToken(project=project, name=name, prefix=secret[:10], token_hash=security.digest(secret),
+                     permissions=wanted, created_by=actor, created_at_us=now_us())
+    session.add(token)
+    session.flush()
+    audit(session, actor, "token.created", project, name, token_id=token.id, permissions=wanted)
+    return secret, token
+
+
+def revoke_token(session: Session, actor: str, project: str, token_id: int) -> None:
+    token = session.scalar(readable_tokens(project).where(ApiToken.id == token_id))
+    if token is None:
+        raise NotFound("accounts.no_token", token=token_id)
+    if token.revoked_at_us is None:
+        token.revoked_at_us = now_us()
+        audit(session, actor, "token.revoked", project, token.name, token_id=token_id)
+
+
+def principal_from_token(session: Session, secret: str) -> Principal | None:
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == security.digest(secret)))
+    if token is None or token.revoked_at_us is not None:
+        return None
+    return Principal(name=f"token:{token.name}", token_id=token.id,
+                     grants={token.project: frozenset(token.permissions)})

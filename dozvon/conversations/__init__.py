@@ -1,0 +1,1 @@
+"""Conversations: a customer's contact on a channel, its messages, and callback tasks."""

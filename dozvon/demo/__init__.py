@@ -1,0 +1,1 @@
+"""``dozvon demo``: a demo project, a generator of demo customers and a terminal wallboard."""

@@ -1,0 +1,71 @@
+"""The demo project: users, queues and operators a newcomer can play with.
+
+Users ``admin`` (superadmin), ``supervisor`` and ``operator1`` … ``operator10``, all with
+the password ``demo`` — demo only. Safe to run again: what exists is left alone.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from dozvon.accounts import security
+from dozvon.accounts import service as accounts
+from dozvon.accounts.models import Project, User
+from dozvon.routing.model import OperatorConfig, QueueConfig
+from dozvon.server.hub import Hub
+
+PROJECT = "demo"
+PASSWORD = "demo"
+OPERATORS = [f"operator{i}" for i in range(1, 11)]
+#: operator1 and operator2 are left to people; the rest are played by bots.
+HUMAN_OPERATORS = OPERATORS[:2]
+
+QUEUES = [
+    QueueConfig(name="sales", strategy="longest_idle", target_answer_s=20, wrap_up_s=30, weight=2,
+                max_wait_s=300),
+    QueueConfig(name="support", strategy="round_robin", target_answer_s=30, wrap_up_s=30,
+                callback_on_abandon=True, escalation_queue="vip"),
+    QueueConfig(name="vip", strategy="skills", target_answer_s=10, priority=100, wrap_up_s=30,
+                required_skills={"vip": 1}),
+]
+
+_NAMES = {
+    "operator1": "Анна Смирнова", "operator2": "Иван Петров", "operator3": "Мария Кузнецова",
+    "operator4": "Олег Соколов", "operator5": "Екатерина Попова", "operator6": "Дмитрий Волков",
+    "operator7": "Ольга Морозова", "operator8": "Сергей Новиков", "operator9": "Emily Clark",
+    "operator10": "James Walker",
+}
+
+
+def _operator(op_id: str, index: int) -> OperatorConfig:
+    queues = ("sales", "support", "vip") if index <= 3 else (("sales", "support") if index <= 7 else ("support",))
+    skills = {"vip": 2} if index <= 3 else {}
+    if index >= 9:
+        skills["lang_en"] = 1
+    skills["lang_ru"] = 1
+    return OperatorConfig.from_dict({"id": op_id, "name": _NAMES[op_id], "queues": list(queues), "skills": skills,
+                                     "capacity": {"voice": 1, "chat": 3, "email": 5}})
+
+
+def seed_demo(hub: Hub) -> bool:
+    """Create the demo project and its people once; True if anything was created."""
+    with hub.sessions.begin() as session:
+        if session.get(Project, PROJECT) is not None:
+            return False
+        accounts.create_project(session, "demo", PROJECT, "Демо: интернет-магазин «Ромашка»", "ru", "Europe/Moscow")
+        password_hash = security.hash_password(PASSWORD)  # one hash for all: argon2 is slow on purpose
+        existing = set(session.scalars(select(User.username)))
+        for username, superadmin in [("admin", True), ("supervisor", False)] + [(o, False) for o in OPERATORS]:
+            if username not in existing:
+                accounts.create_user(session, "demo", username, PASSWORD, password_hash=password_hash,
+                                     superadmin=superadmin, display_name=_NAMES.get(username, username))
+        accounts.set_membership(session, "demo", PROJECT, "admin", "admin")
+        accounts.set_membership(session, "demo", PROJECT, "supervisor", "supervisor")
+        for op_id in OPERATORS:
+            accounts.set_membership(session, "demo", PROJECT, op_id, "operator", op_id)
+    svc = hub.service(PROJECT)
+    for cfg in QUEUES:
+        svc.run(lambda e, c=cfg: e.add_queue(c))
+    for index, op_id in enumerate(OPERATORS, start=1):
+        svc.run(lambda e, c=_operator(op_id, index): e.add_operator(c))
+    return True

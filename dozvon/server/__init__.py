@@ -1,0 +1,1 @@
+"""The HTTP/WebSocket server every client talks to (operator desktop, wallboard, adapters)."""

@@ -1,0 +1,171 @@
+"""The real-time connection: ``/api/v1/projects/{project}/stream?after=SEQ`` (WebSocket).
+
+An operator receives their own events (offers, withdrawals, answers, messages of their
+conversations, state changes); a caller with ``events:read`` (a supervisor's wallboard)
+receives the whole project's. Each event carries the project's ``seq``: a client that
+reconnects with ``after=<last seq seen>`` first gets everything it missed from the event
+log, then live events — nothing is lost across a dropped connection, nothing repeated.
+
+Over the same socket the operator can act: ``{"id": 1, "action": "accept", "offer_id": …}``
+(also ``decline``, ``send`` {conversation_id, text}, ``end``, ``hold``, ``resume``,
+``dispose`` {conversation_id, contact_type, resolved, notes}, ``state`` {state, reason});
+each gets ``{"kind": "reply", "reply_to": 1, "ok": true}`` or an error with its message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import anyio.to_thread
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel, ValidationError
+
+from dozvon.accounts.permissions import Principal
+from dozvon.conversations import service as conversations
+from dozvon.core.errors import DozvonError, Forbidden, InvalidInput
+from dozvon.eventlog import repository as eventlog
+from dozvon.eventlog.models import EventRecord
+from dozvon.server.api.conversations import MANAGE, DispositionIn, decisions_out
+from dozvon.server.api.routing import StateIn
+from dozvon.server.deps import acting_operator
+from dozvon.server.gate import MEMBER
+from dozvon.server.hub import Hub, Subscription
+from dozvon.server.i18n import language_of
+
+router = APIRouter(tags=["stream"])
+
+_REPLAY_PAGE = 1000
+
+
+def _mine(record: EventRecord, operator_id: str | None) -> bool:
+    return operator_id is None or record.operator_id == operator_id
+
+
+def _replay(hub: Hub, project: str, after: int, operator_id: str | None) -> list[dict[str, Any]]:
+    """Events after ``after`` from the log (what the client missed), oldest first."""
+    out: list[dict[str, Any]] = []
+    with hub.sessions() as session:
+        while True:
+            stmt = eventlog.readable(project).where(EventRecord.seq > after)
+            if operator_id is not None:
+                stmt = stmt.where(EventRecord.operator_id == operator_id)
+            rows = list(session.scalars(stmt.order_by(EventRecord.seq).limit(_REPLAY_PAGE)))
+            out.extend({"kind": "event", **eventlog.as_dict(r)} for r in rows if _mine(r, operator_id))
+            if len(rows) < _REPLAY_PAGE:
+                return out
+            after = rows[-1].seq
+
+
+@router.websocket("/projects/{project}/stream")
+async def stream(websocket: WebSocket, project: str, after: int = 0) -> None:
+    hub: Hub = websocket.app.state.hub
+    caller: Principal = websocket.state.principal
+    lang = language_of(websocket.headers.get("accept-language"))
+    whole_project = caller.can("events:read", project)
+    operator_id = None if whole_project else caller.operator_ids.get(project)
+    if not whole_project and operator_id is None:
+        await websocket.close(code=4403)
+        return
+    try:
+        hub.service(project)
+    except DozvonError:
+        await websocket.close(code=4404)
+        return
+    await websocket.accept()
+    sub = hub.subscribe(project, operator_id)  # before the replay: nothing falls in between
+    sender = asyncio.create_task(_send_events(websocket, hub, sub, project, max(after, 0), operator_id))
+    try:
+        while True:
+            text = await websocket.receive_text()
+            reply = await _handle(hub, caller, project, text, lang)
+            await websocket.send_json(reply)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        hub.unsubscribe(sub)
+        sender.cancel()
+
+
+#: WebSocket routes have no OpenAPI entry to carry ``x-permission``: the gate reads this.
+stream.dozvon_permission = MEMBER  # type: ignore[attr-defined]
+
+
+async def _send_events(websocket: WebSocket, hub: Hub, sub: Subscription, project: str, after: int,
+                       operator_id: str | None) -> None:
+    last = after
+    try:
+        for payload in await anyio.to_thread.run_sync(_replay, hub, project, after, operator_id):
+            await websocket.send_json(payload)
+            last = payload["seq"]
+        while True:
+            payload = await sub.queue.get()
+            if payload["seq"] <= last:  # already sent from the log
+                continue
+            await websocket.send_json(payload)
+            last = payload["seq"]
+    except (WebSocketDisconnect, RuntimeError):
+        return
+
+
+class _Command(BaseModel):
+    id: int | str | None = None
+    action: str
+
+
+async def _handle(hub: Hub, caller: Principal, project: str, text: str, lang: str) -> dict[str, Any]:
+    request_id: Any = None
+    try:
+        raw = json.loads(text)
+        command = _Command.model_validate(raw)
+        request_id = command.id
+        result = await anyio.to_thread.run_sync(_run, hub, caller, project, command.action, raw)
+        return {"kind": "reply", "reply_to": request_id, "ok": True, **result}
+    except DozvonError as error:
+        return {"kind": "reply", "reply_to": request_id, "ok": False,
+                "error": {"code": error.code, "message": error.message(lang)}}
+    except (ValueError, ValidationError) as error:
+        message = InvalidInput("api.bad_command", reason=str(error).splitlines()[0]).message(lang)
+        return {"kind": "reply", "reply_to": request_id, "ok": False,
+                "error": {"code": "api.bad_command", "message": message}}
+
+
+def _str(raw: dict[str, Any], key: str) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not value:
+        raise InvalidInput("api.missing_field", field=key)
+    return value
+
+
+def _run(hub: Hub, caller: Principal, project: str, action: str, raw: dict[str, Any]) -> dict[str, Any]:
+    svc = hub.service(project)
+    if action == "state":
+        body = StateIn.model_validate({k: raw[k] for k in ("state", "reason") if k in raw})
+        own = caller.operator_ids.get(project)
+        if own is None:
+            raise Forbidden("auth.not_an_operator", project=project)
+        svc.run(lambda e: e.set_state(own, body.state, body.reason))
+        return {}
+    if not caller.can("conversations:handle", project):
+        raise Forbidden("auth.forbidden")
+    operator_id = acting_operator(caller, project, MANAGE)
+    if action in ("accept", "decline"):
+        offer_id = _str(raw, "offer_id")
+        if action == "accept":
+            return {"decisions": decisions_out(svc.run(lambda e: e.accept(offer_id, operator_id)))}
+        return {"decisions": decisions_out(svc.run(lambda e: e.decline(offer_id, operator_id, raw.get("reason"))))}
+    contact_id = _str(raw, "conversation_id")
+    if action == "send":
+        return {"message_id": conversations.send_message(svc, contact_id, operator_id, caller.name,
+                                                         _str(raw, "text"))}
+    if action in ("end", "hold", "resume"):
+        method = {"end": "end_contact", "hold": "hold", "resume": "resume"}[action]
+        return {"decisions": decisions_out(svc.run(
+            lambda e: getattr(e, method)(contact_id, operator_id=operator_id)))}
+    if action == "dispose":
+        body = DispositionIn.model_validate({k: raw[k] for k in ("contact_type", "resolved", "notes") if k in raw})
+        return {"decisions": decisions_out(conversations.dispose(svc, contact_id, operator_id, body.contact_type,
+                                                                 body.resolved, body.notes))}
+    raise InvalidInput("api.unknown_action", value=action,
+                       allowed="accept, decline, send, end, hold, resume, dispose, state")

@@ -1,0 +1,110 @@
+"""The ASGI application: routers, the gate, error answers, health, metrics, lifespan.
+
+FastAPI on Starlette/uvicorn: typed request bodies validated by Pydantic (field-level
+errors for free), OpenAPI generated from the same types, WebSockets in the same app,
+and synchronous handlers in a thread pool — the routing engine and SQLAlchemy stay
+synchronous and simple.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from typing import Any
+
+import anyio.to_thread
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import text
+
+from dozvon import __version__
+from dozvon.core.clock import Clock
+from dozvon.core.db import get_engine
+from dozvon.core.errors import DozvonError
+from dozvon.core.i18n import translate
+from dozvon.core.settings import Settings, get_settings
+from dozvon.server.api import accounts, auth, conversations, ingest, observe, routing, stream
+from dozvon.server.gate import API_PREFIX, ApiGate, gated_routes, make_authenticator
+from dozvon.server.hub import Hub
+from dozvon.server.i18n import language_of
+
+
+def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, **extra}}, status_code=status)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc]
+    return ".".join(parts[1:] if parts and parts[0] in ("body", "query", "path") else parts) or "body"
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    db = get_engine(settings.resolved_database_url(), echo=settings.sql_echo)
+    hub = Hub(db, clock)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await anyio.to_thread.run_sync(hub.load_all)
+        gc.collect()
+        gc.freeze()  # the loaded state is long-lived: keep the cyclic GC from rescanning it
+        task = asyncio.create_task(hub.run_timers())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+    app = FastAPI(title="Dozvon", version=__version__, lifespan=lifespan,
+                  description="Omnichannel contact center API. Everything under /api/v1 needs a "
+                              "session cookie (POST /auth/login) or an API token (Authorization: Bearer).")
+    app.state.hub = hub
+    app.state.settings = settings
+    api = [(API_PREFIX, module.router) for module in (accounts, routing, conversations, ingest, observe, stream)]
+    for prefix, router in api:
+        app.include_router(router, prefix=prefix)
+    app.include_router(auth.router)
+    app.add_middleware(ApiGate, routes=gated_routes(api), authenticate=make_authenticator(hub.sessions))
+
+    @app.exception_handler(DozvonError)
+    async def dozvon_error(request: Request, error: DozvonError) -> JSONResponse:
+        lang = language_of(request.headers.get("accept-language"))
+        return _error(error.status_code, error.code, error.message(lang), params=_plain(error.params))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        lang = language_of(request.headers.get("accept-language"))
+        fields = [{"field": _field(tuple(e.get("loc", ()))), "message": e.get("msg", ""), "type": e.get("type")}
+                  for e in error.errors()]
+        summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields[:5])
+        return _error(422, "api.invalid_input", translate("api.invalid_input", lang, details=summary),
+                      fields=fields)
+
+    @app.get("/healthz", tags=["ops"], summary="Alive")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"], summary="Database reachable and every engine loaded")
+    def readyz() -> Response:
+        try:
+            with db.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as error:
+            return _error(503, "ops.database_unreachable", str(error).splitlines()[0])
+        if not hub.loaded:
+            return _error(503, "ops.loading", "engines are loading")
+        return JSONResponse({"status": "ready", "projects": len(hub._services)})
+
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")
+    def metrics() -> Response:
+        return Response(hub.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    return app
+
+
+def _plain(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: v if isinstance(v, (str, int, float, bool, type(None))) else str(v) for k, v in params.items()}

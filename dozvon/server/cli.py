@@ -1,0 +1,152 @@
+"""``dozvon serve``, ``dozvon init`` and ``dozvon demo``."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from typing import Annotated
+
+import typer
+
+from dozvon.core.i18n import h, translate
+
+HostOption = Annotated[str | None, typer.Option("--host", help=h(
+    "Address to listen on (default: DOZVON_HOST or 127.0.0.1).",
+    "Адрес для приёма подключений (по умолчанию DOZVON_HOST или 127.0.0.1)."))]
+PortOption = Annotated[int | None, typer.Option("--port", min=1, max=65535, help=h(
+    "Port (default: DOZVON_PORT or 8000).", "Порт (по умолчанию DOZVON_PORT или 8000)."))]
+
+
+def _settings(database_url: str | None = None, host: str | None = None, port: int | None = None):  # type: ignore[no-untyped-def]
+    from dozvon.core.settings import Settings
+
+    overrides: dict[str, object] = {}
+    if database_url:
+        overrides["DATABASE_URL"] = database_url
+    if host:
+        overrides["DOZVON_HOST"] = host
+    if port:
+        overrides["DOZVON_PORT"] = port
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def _uvicorn(app: object, host: str, port: int, quiet: bool = False):  # type: ignore[no-untyped-def]
+    import uvicorn
+
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning" if quiet else "info",  # type: ignore[arg-type]
+                            proxy_headers=True, ws="websockets-sansio", lifespan="on")
+    return uvicorn.Server(config)
+
+
+def serve(host: HostOption = None, port: PortOption = None) -> None:
+    """Run the server (HTTP API, WebSocket, metrics) on DATABASE_URL."""
+    from dozvon.cli import reported_errors
+    from dozvon.core.db import upgrade
+    from dozvon.server.app import create_app
+
+    with reported_errors():
+        settings = _settings(host=host, port=port)
+        upgrade(settings.resolved_database_url())
+        app = create_app(settings)
+    _uvicorn(app, settings.host, settings.port).run()
+
+
+def init(
+    admin: Annotated[str | None, typer.Option("--admin", help=h("First administrator's user name.",
+                                                                "Имя первого администратора."))] = None,
+    password: Annotated[str | None, typer.Option("--password", envvar="DOZVON_ADMIN_PASSWORD", help=h(
+        "Their password (asked for when omitted).", "Его пароль (будет запрошен, если не указан)."))] = None,
+    project: Annotated[str | None, typer.Option("--project", help=h(
+        "Also create this project (tenant) with the admin in it.",
+        "Также создать этот проект (клиента) с администратором в нём."))] = None,
+    project_name: Annotated[str | None, typer.Option("--project-name", help=h("Its display name.",
+                                                                              "Его название."))] = None,
+) -> None:
+    """Create the database and the first administrator (interactively or by flags)."""
+    from dozvon.accounts import service as accounts
+    from dozvon.cli import console, reported_errors
+    from dozvon.core.db import get_engine, session_factory, upgrade
+
+    settings = _settings()
+    url = settings.resolved_database_url()
+    if admin is None:
+        admin = typer.prompt(h("Administrator's user name", "Имя администратора"), default="admin")
+    if password is None:
+        password = typer.prompt(h("Password", "Пароль"), hide_input=True, confirmation_prompt=True)
+    with reported_errors():
+        upgrade(url)
+        with session_factory(get_engine(url)).begin() as session:
+            accounts.create_user(session, "init", admin, password, superadmin=True)
+            if project:
+                accounts.create_project(session, admin, project, project_name or project)
+                accounts.set_membership(session, admin, project, admin, "admin")
+    console.print(translate("server.initialised", url=url, admin=admin))
+
+
+def demo(host: HostOption = None, port: PortOption = None,
+         duration: Annotated[float | None, typer.Option("--duration", min=1, help=h(
+             "Stop after this many seconds (default: run until Ctrl+C).",
+             "Остановиться через столько секунд (по умолчанию — до Ctrl+C)."))] = None,
+         rate: Annotated[float, typer.Option("--every", min=0.05, help=h(
+             "Mean seconds between demo customers.", "Среднее число секунд между демо-клиентами."))] = 4.0) -> None:
+    """The server with a demo project and demo customers, and a live wallboard in the terminal."""
+    from rich.live import Live
+
+    from dozvon.cli import console, reported_errors
+    from dozvon.core.db import upgrade
+    from dozvon.demo.seed import PROJECT, seed_demo
+    from dozvon.demo.traffic import DemoTraffic
+    from dozvon.demo.wallboard import render, summary_line
+    from dozvon.server.app import create_app
+
+    with reported_errors():
+        settings = _settings(host=host, port=port)
+        if not settings.database_url:
+            settings.database_url = f"sqlite:///{settings.data_dir / 'demo.db'}"
+        upgrade(settings.resolved_database_url())
+        app = create_app(settings)
+        hub = app.state.hub
+        created = seed_demo(hub)
+    server = _uvicorn(app, settings.host, settings.port, quiet=True)
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            console.print(translate("server.no_start", host=settings.host, port=settings.port))
+            raise typer.Exit(2)
+        time.sleep(0.05)
+    base = f"http://{settings.host}:{settings.port}"
+    urls = [translate("server.demo_urls", api=f"{base}/docs", metrics=f"{base}/metrics",
+                      wallboard=f"{base}/api/v1/projects/{PROJECT}/wallboard"),
+            translate("server.demo_users"), translate("server.demo_db", url=settings.resolved_database_url())]
+    if created:
+        urls.append(translate("server.demo_created"))
+    traffic = DemoTraffic(hub.service(PROJECT), interarrival_s=rate)
+    worker = threading.Thread(target=traffic.run, name="demo-traffic", daemon=True)
+    worker.start()
+    deadline = time.monotonic() + duration if duration else None
+    try:
+        if sys.stdout.isatty() and not os.environ.get("DOZVON_PLAIN"):
+            with Live(render(hub, PROJECT, urls), console=console, refresh_per_second=2, screen=False) as live:
+                while deadline is None or time.monotonic() < deadline:
+                    time.sleep(1)
+                    live.update(render(hub, PROJECT, urls))
+        else:
+            for line in urls:
+                console.print(line)
+            last = 0.0
+            while deadline is None or time.monotonic() < deadline:
+                time.sleep(0.5)
+                if time.monotonic() - last >= 10:
+                    console.print(summary_line(hub, PROJECT))
+                    last = time.monotonic()
+            console.print(summary_line(hub, PROJECT))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        traffic.stop.set()
+        worker.join(5)
+        server.should_exit = True
+        thread.join(10)

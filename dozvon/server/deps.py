@@ -1,0 +1,56 @@
+"""What route handlers share: the caller, the hub, a database session, the acting operator."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+from starlette.requests import HTTPConnection
+
+from dozvon.accounts.permissions import Principal
+from dozvon.acd.service import RouterService
+from dozvon.core.errors import Forbidden
+from dozvon.server.hub import Hub
+
+
+def get_principal(conn: HTTPConnection) -> Principal:
+    principal: Principal = conn.state.principal  # set by the gate for every /api/v1 call
+    return principal
+
+
+def get_hub(conn: HTTPConnection) -> Hub:
+    hub: Hub = conn.app.state.hub
+    return hub
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A session whose transaction commits when the handler returns without an error."""
+    with get_hub(request).sessions.begin() as session:
+        yield session
+
+
+CallerDep = Annotated[Principal, Depends(get_principal)]
+HubDep = Annotated[Hub, Depends(get_hub)]
+#: Commits when the handler returns (before the answer is sent), rolls back on an error.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def service(hub: Hub, project: str) -> RouterService:
+    return hub.service(project)
+
+
+def acting_operator(caller: Principal, project: str, manage_permission: str) -> str | None:
+    """The operator id an action is taken as: None (anyone's contact) for those allowed to
+    manage, else the caller's own operator id — the engine then refuses others' contacts."""
+    if caller.can(manage_permission, project):
+        return None
+    operator_id = caller.operator_ids.get(project)
+    if operator_id is None:
+        raise Forbidden("auth.not_an_operator", project=project)
+    return operator_id
+
+
+def page(items: list[Any], **cursor: Any) -> dict[str, Any]:
+    return {"items": items, **cursor}
