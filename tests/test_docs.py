@@ -14,6 +14,7 @@ def emitted_event_types() -> set[str]:
     source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "dozvon" / "routing").glob("*.py"))
     types = set(re.findall(r'_emit\(\s*"([a-z_]+\.[a-z_]+)"', source))
     types |= set(re.findall(r'"(queue\.(?:opened|closed))"', source))
+    types |= set(re.findall(r'"(message\.[a-z_]+)"', source))
     outcomes = set(re.findall(r'_end_offer\([^)]*?"(withdrawn|declined|timed_out)"', source))
     types |= {f"offer.{o}" for o in outcomes}
     return types

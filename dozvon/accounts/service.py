@@ -38,22 +38,22 @@ def audit(session: Session, actor: str, action: str, project: str | None, target
 
 # ----------------------------------------------------------------- readable statements
 
-def readable_projects(principal: Principal) -> Select[tuple[Project]]:
+def readable_projects(principal: Principal) -> Select[Project]:
     stmt = select(Project)
     visible = principal.projects()
     return stmt if visible is None else stmt.where(Project.slug.in_(visible))
 
 
-def readable_members(project: str) -> Select[tuple[Membership, User]]:
+def readable_members(project: str) -> Select[Membership, User]:
     return (select(Membership, User).join(User, User.id == Membership.user_id)
             .where(Membership.project == project))
 
 
-def readable_tokens(project: str) -> Select[tuple[ApiToken]]:
+def readable_tokens(project: str) -> Select[ApiToken]:
     return select(ApiToken).where(ApiToken.project == project)
 
 
-def readable_audit(project: str) -> Select[tuple[AuditEntry]]:
+def readable_audit(project: str) -> Select[AuditEntry]:
     return select(AuditEntry).where(AuditEntry.project == project)
 
 

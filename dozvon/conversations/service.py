@@ -34,15 +34,15 @@ OPEN = "open"
 
 # ----------------------------------------------------------------- readable statements
 
-def readable_conversations(project: str) -> Select[tuple[Conversation]]:
+def readable_conversations(project: str) -> Select[Conversation]:
     return select(Conversation).where(Conversation.project == project)
 
 
-def readable_messages(project: str) -> Select[tuple[Message]]:
+def readable_messages(project: str) -> Select[Message]:
     return select(Message).where(Message.project == project)
 
 
-def readable_callbacks(project: str) -> Select[tuple[CallbackTask]]:
+def readable_callbacks(project: str) -> Select[CallbackTask]:
     return select(CallbackTask).where(CallbackTask.project == project)
 
 

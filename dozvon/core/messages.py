@@ -176,7 +176,8 @@ register("conversations.unknown_external", "No {channel} contact with id {extern
 register("conversations.voice_has_no_messages", "{contact!r} is a call: it has no text messages",
          "{contact!r} — звонок, в нём нет текстовых сообщений")
 register("conversations.no_callback", "No callback task {task}", "Нет задачи на перезвон {task}")
-register("conversations.callback_done", "Callback task {task} is already done", "Задача на перезвон {task} уже выполнена")
+register("conversations.callback_done", "Callback task {task} is already done",
+         "Задача на перезвон {task} уже выполнена")
 
 # --- dozvon/server/cli.py
 register("server.initialised", "Database {url} is ready; administrator {admin!r} created",
@@ -192,3 +193,7 @@ register("server.demo_users",
          "остальные — боты)")
 register("server.demo_db", "Database: {url}", "База данных: {url}")
 register("server.demo_created", "The demo project was created.", "Демо-проект создан.")
+register("api.unstorable", "A value cannot be stored ({reason}); nothing was changed",
+         "Значение нельзя сохранить ({reason}); ничего не изменено")
+register("api.nul_character", "NUL characters are not allowed in the address or its parameters",
+         "Символ NUL недопустим в адресе и его параметрах")

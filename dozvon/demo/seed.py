@@ -6,11 +6,14 @@ the password ``demo`` — demo only. Safe to run again: what exists is left alon
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlalchemy import select
 
 from dozvon.accounts import security
 from dozvon.accounts import service as accounts
 from dozvon.accounts.models import Project, User
+from dozvon.routing.engine import RoutingEngine
 from dozvon.routing.model import OperatorConfig, QueueConfig
 from dozvon.server.hub import Hub
 
@@ -64,8 +67,8 @@ def seed_demo(hub: Hub) -> bool:
         for op_id in OPERATORS:
             accounts.set_membership(session, "demo", PROJECT, op_id, "operator", op_id)
     svc = hub.service(PROJECT)
-    for cfg in QUEUES:
-        svc.run(lambda e, c=cfg: e.add_queue(c))
+    for queue in QUEUES:
+        svc.run(partial(RoutingEngine.add_queue, cfg=queue))
     for index, op_id in enumerate(OPERATORS, start=1):
-        svc.run(lambda e, c=_operator(op_id, index): e.add_operator(c))
+        svc.run(partial(RoutingEngine.add_operator, cfg=_operator(op_id, index)))
     return True

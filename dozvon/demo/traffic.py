@@ -7,18 +7,18 @@ or chats for a while, ends the contact and classifies it; now and then it takes 
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from dozvon.acd.service import RouterService
 from dozvon.conversations import service as conversations
 from dozvon.core.errors import DozvonError
 from dozvon.demo.seed import HUMAN_OPERATORS, OPERATORS
-from dozvon.routing.engine import RoutingEngine
 from dozvon.routing.model import AVAILABLE, BREAK, CONNECTED, CONTACT_TYPES, OFFLINE, WRAP_UP, Disposition
 
 CUSTOMERS = [
@@ -51,7 +51,7 @@ class DemoTraffic:
         """Until stopped: new customers, impatient callers hanging up, bots working."""
         for op_id in OPERATORS:
             if op_id not in HUMAN_OPERATORS:
-                self._safe(lambda e, o=op_id: e.login(o))
+                self._safe("login", op_id)
         next_arrival = time.monotonic()
         while not self.stop.wait(0.25):
             now = time.monotonic()
@@ -62,11 +62,10 @@ class DemoTraffic:
                 self._impatience(now)
                 self._bots(now)
 
-    def _safe(self, command: Callable[[RoutingEngine], object]) -> None:
-        try:
-            self.svc.run(command)
-        except DozvonError:
-            pass  # the state moved on (a customer left first): nothing to do
+    def _safe(self, command: str, *args: Any, **kwargs: Any) -> None:
+        """Run an engine command; if the state moved on (a customer left first), skip it."""
+        with contextlib.suppress(DozvonError):
+            self.svc.run(lambda engine: getattr(engine, command)(*args, **kwargs))
 
     def _new_customer(self) -> None:
         name, lang, segment = self.rng.choice(CUSTOMERS)
@@ -94,10 +93,8 @@ class DemoTraffic:
                 del self._leave_at[contact_id]
             elif now >= when:
                 del self._leave_at[contact_id]
-                try:
+                with contextlib.suppress(DozvonError):
                     conversations.customer_left(self.svc, channel, external_id)
-                except DozvonError:
-                    pass
 
     def _due(self, key: str, now: float, low: float, high: float) -> bool:
         due = self._bot_due.setdefault(key, now + self.rng.uniform(low, high))
@@ -114,21 +111,21 @@ class DemoTraffic:
             op = engine.operators[op_id]
             for offer_id in sorted(op.offers):
                 if self._due("offer:" + offer_id, now, 2, 8):
-                    self._safe(lambda e, o=offer_id, p=op_id: e.accept(o, p))
+                    self._safe("accept", offer_id, op_id)
             for contact_id in sorted(op.contacts):
                 contact = engine.contacts.get(contact_id)
                 if contact is None:
                     continue
                 if contact.state == CONNECTED and contact.operator_id == op_id \
                         and self._due("talk:" + contact_id, now, 20, 90):
-                    self._safe(lambda e, c=contact_id, p=op_id: e.end_contact(c, operator_id=p))
+                    self._safe("end_contact", contact_id, operator_id=op_id)
                 elif contact.state == WRAP_UP and self._due("wrap:" + contact_id, now, 3, 12):
                     kind = self.rng.choice(CONTACT_TYPES[:4])
                     done = Disposition(kind, self.rng.random() < 0.85, "демо")
-                    self._safe(lambda e, c=contact_id, p=op_id, d=done: e.finish_wrap_up(c, d, operator_id=p))
+                    self._safe("finish_wrap_up", contact_id, done, operator_id=op_id)
             if op.state == AVAILABLE and not op.contacts and self.rng.random() < 0.002:
-                self._safe(lambda e, p=op_id: e.set_state(p, BREAK, "coffee"))
+                self._safe("set_state", op_id, BREAK, "coffee")
             elif op.state == BREAK and self.rng.random() < 0.02:
-                self._safe(lambda e, p=op_id: e.set_state(p, AVAILABLE))
+                self._safe("set_state", op_id, AVAILABLE)
             elif op.state == OFFLINE:
-                self._safe(lambda e, p=op_id: e.login(p))
+                self._safe("login", op_id)

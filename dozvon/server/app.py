@@ -19,6 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
+from sqlalchemy.exc import DataError
 
 from dozvon import __version__
 from dozvon.core.clock import Clock
@@ -83,6 +84,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields[:5])
         return _error(422, "api.invalid_input", translate("api.invalid_input", lang, details=summary),
                       fields=fields)
+
+    @app.exception_handler(DataError)
+    async def unstorable(request: Request, error: DataError) -> JSONResponse:
+        # The database refused a value the schema let through (a NUL character, a number
+        # out of its range): the transaction was rolled back, nothing was written.
+        lang = language_of(request.headers.get("accept-language"))
+        reason = str(error.orig).splitlines()[0] if error.orig else ""
+        return _error(422, "api.unstorable", translate("api.unstorable", lang, reason=reason))
 
     @app.get("/healthz", tags=["ops"], summary="Alive")
     def healthz() -> dict[str, str]:

@@ -124,6 +124,9 @@ class ApiGate:
         if cookie and scope["type"] == "websocket" and not _same_origin(headers):
             await _deny(scope, send, 403, "auth.origin", lang)
             return
+        if b"%00" in scope.get("query_string", b"") or "\x00" in scope["path"]:
+            await _deny(scope, send, 422, "api.nul_character", lang)
+            return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)
 

@@ -10,10 +10,12 @@ operator hears of an offer only once it is stored, and within milliseconds of th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -90,7 +92,7 @@ class Hub:
                     raise NotFound("accounts.no_project", project=project)
                 svc = RouterService(self.db, project, self.clock)
                 svc.projections.append(project_events)
-                svc.listeners.append(lambda events, p=project: self._committed(p, events))
+                svc.listeners.append(partial(self._committed, project))
                 self._wallboards[project] = self._rebuild_wallboard(svc, row.timezone)
                 self._services[project] = svc
                 self.metrics.track(project, svc)
@@ -145,7 +147,7 @@ class Hub:
                 payload = event_payload(e)
                 for sub in everyone:
                     sub.push(payload)
-                for sub in targeted.get(e.operator_id, ()):
+                for sub in targeted.get(e.operator_id or "", ()):
                     sub.push(payload)
         if self._loop is not None and self._wake is not None:
             self._loop.call_soon_threadsafe(self._wake.set)
@@ -168,10 +170,8 @@ class Hub:
             timeout = 1.0 if nearest is None else min(1.0, max(0.0, nearest - self.clock.now()))
             self._wake.clear()
             if timeout > 0:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout)
-                except TimeoutError:
-                    pass
 
     def _deadlines(self) -> Iterable[tuple[RouterService, float | None]]:
         for svc in list(self._services.values()):

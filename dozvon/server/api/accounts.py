@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -141,7 +141,8 @@ def token_out(t: ApiToken) -> dict[str, Any]:
 @router.get("/projects/{project}/tokens", summary="The project's API tokens (never their secrets)",
             **needs("tokens:manage"))
 def list_tokens(project: str, session: SessionDep) -> dict[str, Any]:
-    return page([token_out(t) for t in session.scalars(accounts.readable_tokens(project).order_by(ApiToken.id))])
+    tokens = session.scalars(accounts.readable_tokens(project).order_by(ApiToken.id))
+    return page([token_out(t) for t in tokens])
 
 
 @router.post("/projects/{project}/tokens", status_code=201,
@@ -153,7 +154,8 @@ def create_token(project: str, body: TokenIn, caller: CallerDep, session: Sessio
 
 @router.delete("/projects/{project}/tokens/{token_id}", status_code=204, summary="Revoke an API token",
                **needs("tokens:manage"))
-def revoke_token(project: str, token_id: int, caller: CallerDep, session: SessionDep) -> None:
+def revoke_token(project: str, token_id: Annotated[int, Path(ge=1, le=2**62)], caller: CallerDep,
+                 session: SessionDep) -> None:
     accounts.revoke_token(session, caller.name, project, token_id)
 
 
@@ -162,7 +164,7 @@ def revoke_token(project: str, token_id: int, caller: CallerDep, session: Sessio
 @router.get("/projects/{project}/audit", summary="Administrative actions, newest first",
             **needs("audit:read"))
 def audit_log(project: str, session: SessionDep,
-              before_id: Annotated[int | None, Query(ge=1)] = None,
+              before_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
               limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
     stmt = accounts.readable_audit(project)
     if before_id is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dozvon.conversations import service as conversations
@@ -27,7 +27,7 @@ def decisions_out(decisions: list[Decision]) -> list[dict[str, Any]]:
 
 
 def conversation_out(conv: Conversation, live: Any | None) -> dict[str, Any]:
-    out = {"id": conv.id, "channel": conv.channel, "queue": conv.queue, "external_id": conv.external_id,
+    out: dict[str, Any] = {"id": conv.id, "channel": conv.channel, "queue": conv.queue, "external_id": conv.external_id,
            "customer_id": conv.customer_id, "customer_name": conv.customer_name, "subject": conv.subject,
            "status": conv.status, "operator_id": conv.operator_id, "created_at": conv.created_at_us / 1e6,
            "answered_at": conv.answered_at_us / 1e6 if conv.answered_at_us else None,
@@ -202,7 +202,8 @@ def list_callbacks(project: str, session: SessionDep,
 
 @router.post("/projects/{project}/callbacks/{task_id}/done", summary="Mark a callback task done",
              **needs(HANDLE))
-def callback_done(project: str, task_id: int, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
+def callback_done(project: str, task_id: Annotated[int, Path(ge=1, le=2**62)], caller: CallerDep,
+                  session: SessionDep) -> dict[str, Any]:
     return callback_out(conversations.complete_callback(session, project, task_id, caller.name))
 
 

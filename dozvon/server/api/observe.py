@@ -54,7 +54,7 @@ def _day(value: date | None, default: date) -> date:
 @router.get("/projects/{project}/reports/kpi",
             summary="KPIs by period and cuts (METRICS.md), as JSON, CSV or XLSX", **needs("reports:read"))
 def kpi(project: str, session: SessionDep,
-        since: Annotated[date | None, Query(description="first day (project's local time); default: 7 days ago")] = None,
+        since: Annotated[date | None, Query(description="first day (local time); default: 7 days ago")] = None,
         until: Annotated[date | None, Query(description="day after the last; default: tomorrow")] = None,
         period: Annotated[Literal["15min", "hour", "day", "week", "month", "all"], Query()] = "day",
         by: Annotated[list[Literal["project", "queue", "channel", "operator", "source"]] | None, Query()] = None,

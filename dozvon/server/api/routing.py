@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
@@ -16,6 +17,7 @@ from dozvon.server.gate import needs
 router = APIRouter(tags=["routing"])
 
 Seconds = Annotated[float, Field(ge=0, le=10 * 365 * 86400)]
+Interval = Annotated[str, Field(pattern=r"^([01]?\d|2[0-4]):[0-5]\d-([01]?\d|2[0-4]):[0-5]\d$")]
 Name = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^/\s][^/]*$")]
 
 
@@ -31,10 +33,10 @@ class HoursIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     timezone: str = Field(default="Europe/Moscow", max_length=64)
-    #: {"mon": [["09:00", "18:00"]], …}; several intervals a day and past midnight allowed.
-    weekly: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], list[tuple[str, str]]] = {}
+    #: {"mon": ["09:00-13:00", "14:00-18:00"], …}; "22:00-06:00" runs past midnight.
+    weekly: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], list[Interval]] = {}
     #: {"2026-01-01": []} closed that day; or that day's own intervals.
-    holidays: dict[str, list[tuple[str, str]]] = {}
+    holidays: dict[date, list[Interval]] = {}
 
 
 class QueueIn(BaseModel):
@@ -103,7 +105,7 @@ def get_queue(project: str, name: str, hub: HubDep) -> dict[str, Any]:
 @router.put("/projects/{project}/queues/{name}", summary="Create or change a queue",
             **needs("queues:manage"))
 def put_queue(project: str, name: Name, body: QueueIn, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
-    data = body.model_dump()
+    data = body.model_dump(mode="json")
     cfg = QueueConfig.from_dict({"name": name, **data})
     svc = hub.service(project)
     svc.run(lambda e: e.add_queue(cfg),

@@ -164,8 +164,8 @@ def _run(hub: Hub, caller: Principal, project: str, action: str, raw: dict[str, 
         return {"decisions": decisions_out(svc.run(
             lambda e: getattr(e, method)(contact_id, operator_id=operator_id)))}
     if action == "dispose":
-        body = DispositionIn.model_validate({k: raw[k] for k in ("contact_type", "resolved", "notes") if k in raw})
-        return {"decisions": decisions_out(conversations.dispose(svc, contact_id, operator_id, body.contact_type,
-                                                                 body.resolved, body.notes))}
+        done = DispositionIn.model_validate({k: raw[k] for k in ("contact_type", "resolved", "notes") if k in raw})
+        return {"decisions": decisions_out(conversations.dispose(svc, contact_id, operator_id, done.contact_type,
+                                                                 done.resolved, done.notes))}
     raise InvalidInput("api.unknown_action", value=action,
                        allowed="accept, decline, send, end, hold, resume, dispose, state")
