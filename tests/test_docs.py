@@ -20,6 +20,16 @@ def emitted_event_types() -> set[str]:
     return types
 
 
+def test_every_api_operation_is_in_the_api_docs():
+    from dozvon.server.app import create_app
+
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    schema = create_app().openapi()
+    missing = [f"{m.upper()} {p}" for p, item in schema["paths"].items() for m in item
+               if f"`{m.upper()} {p}`" not in text]
+    assert missing == [], "operations missing from docs/api.md"
+
+
 def test_every_event_the_engine_emits_is_in_the_catalogue():
     catalogue = (ROOT / "docs" / "events.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"`([a-z_]+\.[a-z_]+)`", catalogue))

@@ -7,6 +7,7 @@ from the ``readable_*`` statements, which are limited to a project by constructi
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import Iterable
@@ -24,6 +25,17 @@ from dozvon.core.errors import Conflict, InvalidInput, NotFound, Unauthorized
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 SESSION_TTL_S = 12 * 3600  # one working shift and a bit
+
+
+#: Bumped by every change that can take rights away (revoked token, logout, new role,
+#: new password): cached principals of an older generation are looked up again.
+_generation = itertools.count(1)
+generation = next(_generation)
+
+
+def credentials_changed() -> None:
+    global generation
+    generation = next(_generation)
 
 
 def now_us() -> int:
@@ -71,6 +83,7 @@ def create_project(session: Session, actor: str, slug: str, name: str, language:
         raise Conflict("accounts.project_exists", project=slug)
     project = Project(slug=slug, name=name, language=language, timezone=timezone, created_at_us=now_us())
     session.add(project)
+    session.flush()
     audit(session, actor, "project.created", slug, slug, name=name)
     return project
 
@@ -114,6 +127,7 @@ def set_password(session: Session, actor: str, username: str, password: str) -> 
     user.password_hash = security.hash_password(password)
     session.execute(update(WebSession).where(WebSession.user_id == user.id).values(revoked=True))
     audit(session, actor, "user.password_set", None, username)
+    credentials_changed()
 
 
 def set_membership(session: Session, actor: str, project: str, username: str, role: str,
@@ -137,6 +151,7 @@ def set_membership(session: Session, actor: str, project: str, username: str, ro
     else:
         member.role, member.operator_id = role, operator_id
     audit(session, actor, "member.set", project, username, role=role, operator_id=operator_id)
+    credentials_changed()
     return member
 
 
@@ -147,6 +162,7 @@ def remove_membership(session: Session, actor: str, project: str, username: str)
         raise NotFound("accounts.no_member", username=username, project=project)
     session.delete(member)
     audit(session, actor, "member.removed", project, username)
+    credentials_changed()
 
 
 # ----------------------------------------------------------------- sessions
@@ -157,17 +173,24 @@ def login(session: Session, username: str, password: str) -> tuple[str, str, Use
     ok = security.verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.is_active:
         raise Unauthorized("auth.bad_credentials")
+    secret, csrf = open_session(session, user)
+    return secret, csrf, user
+
+
+def open_session(session: Session, user: User) -> tuple[str, str]:
+    """A new web session for a user whose identity is established; (secret, CSRF token)."""
     secret, csrf = security.new_secret(), security.new_secret()
     now = now_us()
     session.add(WebSession(id_hash=security.digest(secret), user_id=user.id, csrf_token=csrf,
                            created_at_us=now, expires_at_us=now + SESSION_TTL_S * 1_000_000))
     session.flush()
-    return secret, csrf, user
+    return secret, csrf
 
 
 def logout(session: Session, secret: str) -> None:
     session.execute(update(WebSession).where(WebSession.id_hash == security.digest(secret))
                     .values(revoked=True))
+    credentials_changed()
 
 
 def _user_principal(session: Session, user: User, csrf: str | None) -> Principal:
@@ -218,6 +241,7 @@ def revoke_token(session: Session, actor: str, project: str, token_id: int) -> N
     if token.revoked_at_us is None:
         token.revoked_at_us = now_us()
         audit(session, actor, "token.revoked", project, token.name, token_id=token_id)
+        credentials_changed()
 
 
 def principal_from_token(session: Session, secret: str) -> Principal | None:

@@ -36,6 +36,10 @@ T = TypeVar("T")
 
 #: Events after which every queue row is rewritten (membership may have changed).
 _RECONFIGURING = frozenset({"operator.configured", "queue.configured"})
+#: Events that change the stored row of the queue they name: opening hours, and the
+#: round-robin turn an offer takes. Other contact events leave the row as it was, and
+#: rewriting it (every member's turn) on each of them would cost O(members) per contact.
+_QUEUE_ROW_EVENTS = frozenset({"queue.opened", "queue.closed", "offer.created"})
 
 
 class RouterService:
@@ -98,6 +102,9 @@ class RouterService:
         """Fire due timers (offer deadlines, wrap-up, hours …) on the service's clock."""
         return self.run(lambda engine: engine.advance())
 
+    def _row_changes(self, e: RoutingEvent) -> bool:
+        return e.type != "offer.created" or self.engine.queues[e.queue or ""].cfg.strategy == "round_robin"
+
     def _write(self, session: Session, events: list[RoutingEvent]) -> None:
         engine = self.engine
         contact_ids = sorted({e.contact_id for e in events if e.contact_id})
@@ -105,7 +112,8 @@ class RouterService:
         if any(e.type in _RECONFIGURING for e in events):
             queue_names = sorted(engine.queues)
         else:
-            queue_names = sorted({e.queue for e in events if e.queue and e.queue in engine.queues})
+            queue_names = sorted({e.queue for e in events if e.type in _QUEUE_ROW_EVENTS
+                                  and e.queue in engine.queues and self._row_changes(e)})
         if not events:
             return
         eventlog.append(session, self.project, events)

@@ -43,6 +43,7 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("fcr", "FCR", "FCR"),
     ("recovered", "recovered", "возвращено"),
     ("lcr_customers", "LCR of customers", "LCR по клиентам"),
+    ("first_response_s", "first response, s", "первый ответ, с"),
 )
 
 

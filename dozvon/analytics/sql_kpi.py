@@ -174,6 +174,13 @@ def _facts(projects: list[str], since_us: int, until_us: int, default_target_s: 
     rona = (select(e.project, e.contact_id, func.count().label("rona"))
             .where(e.project.in_(projects), e.type == "offer.timed_out")
             .group_by(e.project, e.contact_id).subquery("rona"))
+    # Text channels: the customer's first message and the operator's first reply.
+    first_in = (select(e.project, e.contact_id, func.min(e.at_us).label("at_us"))
+                .where(e.project.in_(projects), e.type == "message.received")
+                .group_by(e.project, e.contact_id).subquery("first_in"))
+    first_out = (select(e.project, e.contact_id, func.min(e.at_us).label("at_us"))
+                 .where(e.project.in_(projects), e.type == "message.sent")
+                 .group_by(e.project, e.contact_id).subquery("first_out"))
     target = func.coalesce(QueueRow.config["target_answer_s"].as_float(), literal(default_target_s, Float))
 
     def same(sub: Any) -> ColumnElement[bool]:
@@ -193,6 +200,8 @@ def _facts(projects: list[str], since_us: int, until_us: int, default_target_s: 
             disposition.c.contact_id.label("disposed_id"), disposition.c.resolved,
             _customer_came_back(arrived, fcr_window_s).label("came_back"),
             _customer_reached(arrived, abandoned, recovery_window_s).label("reached"),
+            case((first_out.c.at_us >= first_in.c.at_us,
+                  cast(first_out.c.at_us - first_in.c.at_us, Float) / 1_000_000)).label("first_response_s"),
         )
         .select_from(arrived)
         .outerjoin(queued, same(queued))
@@ -201,6 +210,8 @@ def _facts(projects: list[str], since_us: int, until_us: int, default_target_s: 
         .outerjoin(closed, same(closed))
         .outerjoin(rona, same(rona))
         .outerjoin(disposition, same(disposition))
+        .outerjoin(first_in, same(first_in))
+        .outerjoin(first_out, same(first_out))
         .outerjoin(QueueRow, and_(QueueRow.project == arrived.c.project, QueueRow.name == queued.c.queue))
     )
 
@@ -256,6 +267,8 @@ def kpi_report(session: Session, projects: list[str], since: datetime, until: da
             count(and_(abandoned, f.customer_id.is_not(None), f.reached)).label("recovered"),
             func.count(func.distinct(case((abandoned, f.customer_id)))).label("lost_customers"),
             func.count(func.distinct(case((offered, f.customer_id)))).label("offered_customers"),
+            count(f.first_response_s.is_not(None)).label("responded"),
+            total(f.first_response_s, f.first_response_s.is_not(None)).label("first_response_sum"),
         )
         .select_from(facts)
         .join(table, and_(f.at_us >= table.c.start_us, f.at_us < table.c.end_us))
@@ -275,7 +288,8 @@ def _ratios(row: dict[str, Any]) -> dict[str, Any]:
     offered = row["offered"]
     return {
         **{k: v for k, v in row.items() if k not in ("lost", "waited", "wait_sum", "abandon_wait_sum", "handle_sum",
-                                                      "handled", "within_target")},
+                                                      "handled", "within_target", "responded",
+                                                      "first_response_sum")},
         "car": ratio(row["lost"], row["inbound"]),
         "lcr": ratio(row["abandoned"], offered),
         "p_wait": ratio(row["waited"], offered),
@@ -290,6 +304,8 @@ def _ratios(row: dict[str, Any]) -> dict[str, Any]:
         "fcr": ratio(row["first_contact_resolved"], row["disposed"]) if row["disposed"] else None,
         "recovered": ratio(row["recovered"], row["abandoned"]) if row["abandoned"] else None,
         "lcr_customers": ratio(row["lost_customers"], row["offered_customers"]),
+        # Text conversations only: the customer's first message to the operator's first reply.
+        "first_response_s": ratio(row["first_response_sum"], row["responded"]) if row["responded"] else None,
     }
 
 

@@ -76,6 +76,10 @@ def get_engine(url: str, echo: bool = False) -> Engine:
         kwargs: dict[str, Any] = {"echo": echo, "future": True}
         if full.startswith("postgresql"):
             kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
+        elif ":memory:" not in full:
+            # The server's thread pool reads concurrently: keep enough SQLite connections open
+            # that none is created (and its pragmas run) per request.
+            kwargs.update(pool_size=20, max_overflow=20)
         engine = create_engine(full, **kwargs)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)

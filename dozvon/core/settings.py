@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     #: Session cookies' Secure flag: ``auto`` (when the request came over HTTPS, also behind
     #: a proxy that says so), ``always`` or ``never``.
     cookie_secure: Literal["auto", "always", "never"] = Field(default="auto", validation_alias="DOZVON_COOKIE_SECURE")
+    #: The server's log level (``warning`` also turns the per-request access log off).
+    log_level: Literal["debug", "info", "warning", "error"] = Field(default="info", validation_alias="DOZVON_LOG_LEVEL")
     #: Echo SQL statements (debugging).
     sql_echo: bool = Field(default=False, validation_alias="DOZVON_SQL_ECHO")
 

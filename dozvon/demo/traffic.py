@@ -17,6 +17,7 @@ from typing import Any
 
 from dozvon.acd.service import RouterService
 from dozvon.conversations import service as conversations
+from dozvon.conversations.ingest import Inbound, ingest
 from dozvon.core.errors import DozvonError
 from dozvon.demo.seed import HUMAN_OPERATORS, OPERATORS
 from dozvon.routing.model import AVAILABLE, BREAK, CONNECTED, CONTACT_TYPES, OFFLINE, WRAP_UP, Disposition
@@ -73,13 +74,13 @@ class DemoTraffic:
         queue = "vip" if segment == "vip" else self.rng.choice(["sales", "support", "support"])
         external_id = f"demo-{uuid.uuid4().hex[:12]}"
         text = None if channel == "voice" else self.rng.choice(FIRST_LINES[lang])
-        item = conversations.Inbound(channel=channel, external_id=external_id, queue=queue,
+        item = Inbound(channel=channel, external_id=external_id, queue=queue,
                                      customer_id=f"cust-{CUSTOMERS.index((name, lang, segment))}",
                                      customer_name=name, text=text, language=lang, segment=segment,
                                      source=self.rng.choice(["site", "ads", "phone-book"]),
-                                     subject=text or "")
+                                     subject=text or "", as_message=channel in ("chat", "messenger"))
         try:
-            result = conversations.ingest(self.svc, item)
+            result = ingest(self.svc, item)
         except DozvonError:
             return
         if channel == "voice":  # callers are impatient; chatters and e-mailers wait

@@ -6,11 +6,16 @@ import os
 import sys
 import threading
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from dozvon.core.i18n import h, translate
+
+if TYPE_CHECKING:
+    import uvicorn
+
+    from dozvon.core.settings import Settings
 
 HostOption = Annotated[str | None, typer.Option("--host", help=h(
     "Address to listen on (default: DOZVON_HOST or 127.0.0.1).",
@@ -19,24 +24,24 @@ PortOption = Annotated[int | None, typer.Option("--port", min=1, max=65535, help
     "Port (default: DOZVON_PORT or 8000).", "Порт (по умолчанию DOZVON_PORT или 8000)."))]
 
 
-def _settings(database_url: str | None = None, host: str | None = None, port: int | None = None):  # type: ignore[no-untyped-def]
+def _settings(host: str | None = None, port: int | None = None) -> Settings:
+    """Settings from the environment and .env, with the command line's --host/--port on top."""
     from dozvon.core.settings import Settings
 
-    overrides: dict[str, object] = {}
-    if database_url:
-        overrides["DATABASE_URL"] = database_url
+    settings = Settings()
     if host:
-        overrides["DOZVON_HOST"] = host
+        settings.host = host
     if port:
-        overrides["DOZVON_PORT"] = port
-    return Settings(**overrides)  # type: ignore[arg-type]
+        settings.port = port
+    return settings
 
 
-def _uvicorn(app: object, host: str, port: int, quiet: bool = False):  # type: ignore[no-untyped-def]
+def _uvicorn(app: Any, host: str, port: int, log_level: str = "info") -> uvicorn.Server:
     import uvicorn
 
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning" if quiet else "info",  # type: ignore[arg-type]
-                            proxy_headers=True, ws="websockets-sansio", lifespan="on")
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level,
+                            access_log=log_level in ("debug", "info"), proxy_headers=True,
+                            ws="websockets-sansio", lifespan="on")
     return uvicorn.Server(config)
 
 
@@ -50,7 +55,7 @@ def serve(host: HostOption = None, port: PortOption = None) -> None:
         settings = _settings(host=host, port=port)
         upgrade(settings.resolved_database_url())
         app = create_app(settings)
-    _uvicorn(app, settings.host, settings.port).run()
+    _uvicorn(app, settings.host, settings.port, settings.log_level).run()
 
 
 def init(
@@ -109,7 +114,7 @@ def demo(host: HostOption = None, port: PortOption = None,
         app = create_app(settings)
         hub = app.state.hub
         created = seed_demo(hub)
-    server = _uvicorn(app, settings.host, settings.port, quiet=True)
+    server = _uvicorn(app, settings.host, settings.port, "warning")
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
     thread.start()
     while not server.started:

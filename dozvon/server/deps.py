@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 
 from dozvon.accounts.permissions import Principal
-from dozvon.acd.service import RouterService
 from dozvon.core.errors import Forbidden
 from dozvon.server.hub import Hub
 
@@ -35,10 +34,6 @@ CallerDep = Annotated[Principal, Depends(get_principal)]
 HubDep = Annotated[Hub, Depends(get_hub)]
 #: Commits when the handler returns (before the answer is sent), rolls back on an error.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
-
-
-def service(hub: Hub, project: str) -> RouterService:
-    return hub.service(project)
 
 
 def acting_operator(caller: Principal, project: str, manage_permission: str) -> str | None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
@@ -189,15 +190,34 @@ async def _deny(scope: Scope, send: Send, status: int, code: str, lang: str) -> 
     await send({"type": "http.response.body", "body": body})
 
 
+#: Seconds a looked-up caller is remembered. A change made in this process (a revoked
+#: token, a logout, a new role) takes effect at once; one made by another server process
+#: within this many seconds.
+PRINCIPAL_TTL_S = 2.0
+
+
 def make_authenticator(sessions: Any) -> Callable[[str | None, str | None], Principal | None]:
-    """Look a bearer token or a session cookie up in the database (in a worker thread)."""
+    """Look a bearer token or a session cookie up in the database (in a worker thread),
+    remembering the answer briefly: most calls then cost no query at all."""
+    cache: dict[tuple[str, str], tuple[Principal | None, float, int]] = {}
 
     def authenticate(bearer: str | None, cookie: str | None) -> Principal | None:
+        key = ("bearer", bearer) if bearer else ("cookie", cookie or "")
+        now = time.monotonic()
+        hit = cache.get(key)
+        if hit is not None and hit[1] > now and hit[2] == accounts.generation:
+            return hit[0]
+        current = accounts.generation
         with sessions() as session:
             if bearer:
-                return accounts.principal_from_token(session, bearer)
-            if cookie:
-                return accounts.principal_from_session(session, cookie)
-        return None
+                principal = accounts.principal_from_token(session, bearer)
+            elif cookie:
+                principal = accounts.principal_from_session(session, cookie)
+            else:
+                return None
+        if len(cache) > 10_000:
+            cache.clear()
+        cache[key] = (principal, now + PRINCIPAL_TTL_S, current)
+        return principal
 
     return authenticate

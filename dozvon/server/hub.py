@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 from dozvon.accounts.models import Project
 from dozvon.acd.service import RouterService
 from dozvon.analytics.realtime import Wallboard
+from dozvon.conversations.ingest import Inbound, IngestQueue, IngestResult
 from dozvon.conversations.service import project_events
 from dozvon.core.clock import Clock, SystemClock
 from dozvon.core.db import session_factory
@@ -61,6 +62,7 @@ class Hub:
         self.sessions = session_factory(db)
         self.metrics = Metrics()
         self._services: dict[str, RouterService] = {}
+        self._ingest: dict[str, IngestQueue] = {}
         self._wallboards: dict[str, Wallboard] = {}
         self._guard = threading.Lock()
         #: project → operator id (None: whole project) → subscriptions
@@ -97,6 +99,15 @@ class Hub:
                 self._services[project] = svc
                 self.metrics.track(project, svc)
         return svc
+
+    def ingest(self, project: str, item: Inbound) -> IngestResult:
+        """Store and route an inbound contact, committed together with concurrent ones."""
+        svc = self.service(project)
+        with self._guard:
+            line = self._ingest.get(project)
+            if line is None:
+                line = self._ingest[project] = IngestQueue(svc)
+        return line.submit(item)
 
     def wallboard(self, project: str) -> dict[str, Any]:
         svc = self.service(project)
@@ -142,7 +153,8 @@ class Hub:
         if by_operator:
             with self._guard:
                 everyone = list(by_operator.get(None, ()))
-                targeted = {op: list(subs) for op, subs in by_operator.items() if op is not None}
+                targeted = {e.operator_id: list(by_operator.get(e.operator_id, ()))
+                            for e in events if e.operator_id is not None}
             for e in events:
                 payload = event_payload(e)
                 for sub in everyone:

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from dozvon.conversations import service as conversations
+from dozvon.conversations.ingest import Inbound
 from dozvon.core.errors import NotFound
 from dozvon.server.api.conversations import decisions_out
 from dozvon.server.deps import HubDep
@@ -71,9 +72,9 @@ class LeftIn(BaseModel):
     external_id: ExternalId
 
 
-def _inbound(body: ContactIn | MessageIn) -> conversations.Inbound:
+def _inbound(body: ContactIn | MessageIn, as_message: bool) -> Inbound:
     c = body.customer
-    return conversations.Inbound(
+    return Inbound(as_message=as_message,
         channel=body.channel, external_id=body.external_id, queue=body.queue, customer_id=c.id,
         customer_name=c.name, subject=getattr(body, "subject", ""), text=body.text, language=c.language,
         segment=c.segment, source=body.source, priority=getattr(body, "priority", 0),
@@ -86,7 +87,7 @@ def _ingest(project: str, body: ContactIn | MessageIn, hub: Any, response: Respo
     svc = hub.service(project)
     if body.queue not in svc.engine.queues:
         raise NotFound("routing.unknown_queue", queue=body.queue)
-    result = conversations.ingest(svc, _inbound(body), as_message=as_message)
+    result = hub.ingest(project, _inbound(body, as_message))
     hub.metrics.ingest_latency.labels(project).observe(time.perf_counter() - started)
     response.status_code = 201 if result.created else 200
     return {"conversation_id": result.conversation_id, "message_id": result.message_id,
