@@ -145,7 +145,14 @@ async def run_load(port: int, server_pid: int, cookies: dict[str, str], contacts
         if len(tasks) % 50 == 0:
             await asyncio.sleep(0.05)
     await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 120)
-    await asyncio.sleep(2)  # the state commands are processed
+    # Measure only once every operator's "available" has been committed (read from /metrics).
+    wanted = f'dozvon_operators{{presence="available",project="{PROJECT}"}} {float(len(cookies))}'
+    async with httpx.AsyncClient(base_url=base) as probe:
+        deadline = time.monotonic() + 300
+        while wanted not in (await probe.get("/metrics")).text:
+            if time.monotonic() > deadline:
+                raise SystemExit("the operators did not all become available")
+            await asyncio.sleep(0.5)
 
     sent_at: dict[str, float] = {}
     conversation_of: dict[str, str] = {}
@@ -156,11 +163,20 @@ async def run_load(port: int, server_pid: int, cookies: dict[str, str], contacts
         return httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}, limits=limits,
                                  timeout=60)
 
+    retries = [0]
+
     async def ingest(http: httpx.AsyncClient, external_id: str) -> None:
         sent_at[external_id] = time.perf_counter()
-        answer = await http.post(f"/api/v1/projects/{PROJECT}/ingest/contacts", json={
-            "channel": "email", "external_id": external_id, "queue": "inbox",
-            "customer": {"id": external_id}, "subject": "bench", "text": "hello"})
+        for attempt in range(5):
+            try:
+                answer = await http.post(f"/api/v1/projects/{PROJECT}/ingest/contacts", json={
+                    "channel": "email", "external_id": external_id, "queue": "inbox",
+                    "customer": {"id": external_id}, "subject": "bench", "text": "hello"})
+                break
+            except httpx.TransportError:  # a dropped keep-alive connection: retrying is safe (idempotent)
+                retries[0] += 1
+                if attempt == 4:
+                    raise
         answer.raise_for_status()
         conversation_of[answer.json()["conversation_id"]] = external_id
 
@@ -196,7 +212,7 @@ async def run_load(port: int, server_pid: int, cookies: dict[str, str], contacts
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     return {"ingest_per_s": burst / elapsed, "latency_n": len(latencies),
-            "server_cpu_share": server_cpu / elapsed, "client_cpu_share": client_cpu / elapsed,
+            "server_cpu_share": server_cpu / elapsed, "retries": retries[0], "client_cpu_share": client_cpu / elapsed,
             "server_cpu_ms": 1000 * server_cpu / burst,
             "p50_ms": 1000 * percentile(latencies, 0.5), "p99_ms": 1000 * percentile(latencies, 0.99),
             "max_ms": 1000 * max(latencies) if latencies else float("nan"),
@@ -259,7 +275,7 @@ def main() -> None:
         print(f"[{database}] ingest through the API:        {result['ingest_per_s']:,.0f} contacts/s "
               f"({result['ingest_per_s'] / raw:.2f}× the raw insert rate); server CPU "
               f"{result['server_cpu_ms']:.1f} ms per contact, busy {100 * result['server_cpu_share']:.0f}% of a core, "
-              f"load generator {100 * result['client_cpu_share']:.0f}%")
+              f"load generator {100 * result['client_cpu_share']:.0f}%; {result['retries']} retried requests")
         print(f"[{database}] ingest → offer on the WebSocket, {result['latency_n']} contacts at {args.rate:.0f}/s: "
               f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, max {result['max_ms']:.1f} ms")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Any
@@ -42,10 +43,22 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts[1:] if parts and parts[0] in ("body", "query", "path") else parts) or "body"
 
 
+class _RefusedWebSocketFilter(logging.Filter):
+    """uvicorn's sans-I/O WebSocket protocol logs an error when an app refuses a handshake
+    with an HTTP response (the ASGI denial-response extension, which the gate uses for 401
+    and 403) — a refusal is not an error, so that line is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "returned without completing handshake" not in record.getMessage()
+
+
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or get_settings()
     db = get_engine(settings.resolved_database_url(), echo=settings.sql_echo)
     hub = Hub(db, clock)
+    uvicorn_log = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _RefusedWebSocketFilter) for f in uvicorn_log.filters):
+        uvicorn_log.addFilter(_RefusedWebSocketFilter())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

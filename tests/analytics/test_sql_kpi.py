@@ -191,3 +191,52 @@ def test_fcr_recovered_and_lost_customers_follow_the_customer_across_contacts(da
     assert row["recovered"] == pytest.approx(1 / 3)    # D of D, F, G
     assert row["lcr_customers"] == pytest.approx(2 / 4)  # k3, k4 of k1…k4
     assert row["lcr"] == pytest.approx(3 / 7)
+
+
+def test_first_response_time_runs_from_the_customers_first_message_to_the_first_reply(database_url, project):
+    """Chat X: the customer writes at 0 and 20 s, is answered at 30 s, the operator replies
+    at 45 s and 50 s → 45 s. Chat Y: first reply 15 s after the first message. A call has
+    no messages and counts for nothing; a chat never replied to counts for nothing."""
+    from dozvon.acd.service import RouterService
+    from dozvon.core.clock import ManualClock
+    from dozvon.routing import ContactSpec, OperatorConfig, QueueConfig
+    from tests.conftest import T0
+
+    upgrade(database_url)
+    clock = ManualClock(T0)
+    svc = RouterService(get_engine(database_url), project, clock)
+    svc.run(lambda e: e.add_queue(QueueConfig("chat")))
+    svc.run(lambda e: e.add_operator(OperatorConfig("anna", queues=("chat",),
+                                                    capacity={"voice": 1, "chat": 5, "email": 0})))
+
+    def chat(contact_id: str) -> None:
+        svc.run(lambda e: e.contact_arrived(ContactSpec(contact_id, "chat", channel="chat", customer_id=contact_id)))
+        svc.run(lambda e: e.record_message(contact_id, "in", f"{contact_id}-1", "hello"))
+
+    chat("X")
+    clock.advance(20)
+    svc.run(lambda e: e.record_message("X", "in", "X-2", "anyone?"))
+    clock.advance(10)
+    offers = svc.run(lambda e: e.login("anna"))
+    for offer in offers:
+        svc.run(lambda e, o=offer.offer_id: e.accept(o))
+    clock.advance(15)
+    svc.run(lambda e: e.record_message("X", "out", "X-3", "Здравствуйте!", "anna"))
+    clock.advance(5)
+    svc.run(lambda e: e.record_message("X", "out", "X-4", "Чем помочь?", "anna"))
+    chat("Y")
+    chat("Z")  # never replied to
+    clock.advance(15)
+    y_offer = next(o for o in svc.engine.offers.values() if o.contact_id == "Y")
+    svc.run(lambda e: e.accept(y_offer.id))
+    svc.run(lambda e: e.record_message("Y", "out", "Y-2", "Да?", "anna"))
+    svc.run(lambda e: e.contact_arrived(ContactSpec("V", "chat", channel="voice")))
+
+    with session_factory(get_engine(database_url))() as session:
+        since, until = log_span(session, [project])
+        (row,) = kpi_report(session, [project], since, until + timedelta(seconds=1), period="all")
+        by_channel = kpi_report(session, [project], since, until + timedelta(seconds=1), period="all",
+                                by=("channel",))
+    assert row["first_response_s"] == pytest.approx((45 + 15) / 2)
+    assert {r["channel"]: r["first_response_s"] for r in by_channel} == {
+        "chat": pytest.approx(30.0), "voice": None}

@@ -41,5 +41,7 @@ def test_reports_api_serves_kpis_as_json_csv_and_xlsx(live: Live) -> None:
     assert csv.headers["content-type"].startswith("text/csv") and len(csv.text.splitlines()) == 2
     xlsx = viewer.get("/api/v1/projects/alpha/reports/kpi", params={"period": "all", "format": "xlsx"})
     assert xlsx.content[:2] == b"PK"
+    chart = viewer.get("/api/v1/projects/alpha/reports/kpi", params={"period": "hour", "format": "html"})
+    assert chart.status_code == 200 and "plotly" in chart.text.lower() and "<script src=\"http" not in chart.text
     backwards = viewer.get("/api/v1/projects/alpha/reports/kpi", params={"since": "2026-02-01", "until": "2026-01-01"})
     assert backwards.status_code == 422

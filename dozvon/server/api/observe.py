@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from dozvon.accounts import service as accounts
-from dozvon.analytics.export import write_csv, write_xlsx
+from dozvon.analytics.export import write_chart, write_csv, write_xlsx
 from dozvon.analytics.sql_kpi import CUTS, kpi_report
 from dozvon.core.errors import InvalidInput
 from dozvon.eventlog import repository as eventlog
@@ -58,7 +58,8 @@ def kpi(project: str, session: SessionDep,
         until: Annotated[date | None, Query(description="day after the last; default: tomorrow")] = None,
         period: Annotated[Literal["15min", "hour", "day", "week", "month", "all"], Query()] = "day",
         by: Annotated[list[Literal["project", "queue", "channel", "operator", "source"]] | None, Query()] = None,
-        format: Annotated[Literal["json", "csv", "xlsx"], Query()] = "json") -> Any:
+        format: Annotated[Literal["json", "csv", "xlsx", "html"], Query(
+            description="html: an offline page with the KPI trends and the hot-hours heat-map")] = "json") -> Any:
     tz = accounts.get_project(session, project).timezone
     zone = ZoneInfo(tz)
     today = datetime.now(zone).date()
@@ -67,14 +68,23 @@ def kpi(project: str, session: SessionDep,
         raise InvalidInput("report.bad_range", since=first.isoformat(), until=last.isoformat())
     cuts = tuple(dict.fromkeys(by or ()))
     assert all(c in CUTS for c in cuts)
-    rows = kpi_report(session, [project], datetime(first.year, first.month, first.day, tzinfo=zone),
-                      datetime(last.year, last.month, last.day, tzinfo=zone), period=period, by=cuts, tz=tz)
+    start = datetime(first.year, first.month, first.day, tzinfo=zone)
+    end = datetime(last.year, last.month, last.day, tzinfo=zone)
+    rows = kpi_report(session, [project], start, end, period=period, by=cuts, tz=tz)
     name = f"kpi-{project}-{first.isoformat()}-{last.isoformat()}"
     if format == "csv":
         out = io.StringIO()
         write_csv(rows, out)
         return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                         headers={"content-disposition": f'attachment; filename="{name}.csv"'})
+    if format == "html":
+        hourly = rows if period == "hour" and not cuts else kpi_report(session, [project], start, end,
+                                                                        period="hour", tz=tz)
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"{name}.html"
+            write_chart(rows, hourly, path, tz, cuts[0] if cuts else None, f"KPI {project}")
+            page_html = path.read_text(encoding="utf-8")
+        return Response(page_html, media_type="text/html; charset=utf-8")
     if format == "xlsx":
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / f"{name}.xlsx"
