@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 import time
@@ -43,6 +44,10 @@ def _uvicorn(app: Any, host: str, port: int, log_level: str = "info") -> uvicorn
                             access_log=log_level in ("debug", "info"), proxy_headers=True,
                             ws="websockets-sansio", lifespan="on")
     return uvicorn.Server(config)
+
+
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def serve(host: HostOption = None, port: PortOption = None) -> None:
@@ -132,6 +137,7 @@ def demo(host: HostOption = None, port: PortOption = None,
     worker = threading.Thread(target=traffic.run, name="demo-traffic", daemon=True)
     worker.start()
     deadline = time.monotonic() + duration if duration else None
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)  # `kill`/systemd: stop as cleanly as Ctrl+C
     try:
         if sys.stdout.isatty() and not os.environ.get("DOZVON_PLAIN"):
             with Live(render(hub, PROJECT, urls), console=console, refresh_per_second=2, screen=False) as live:
