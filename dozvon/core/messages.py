@@ -197,3 +197,5 @@ register("api.unstorable", "A value cannot be stored ({reason}); nothing was cha
          "Значение нельзя сохранить ({reason}); ничего не изменено")
 register("api.nul_character", "NUL characters are not allowed in the address or its parameters",
          "Символ NUL недопустим в адресе и его параметрах")
+register("api.database_unavailable", "The database is unavailable ({reason}); nothing was stored — retry later",
+         "База данных недоступна ({reason}); ничего не сохранено — повторите позже")

@@ -20,7 +20,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 
 from dozvon import __version__
 from dozvon.core.clock import Clock
@@ -105,6 +105,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         lang = language_of(request.headers.get("accept-language"))
         reason = str(error.orig).splitlines()[0] if error.orig else ""
         return _error(422, "api.unstorable", translate("api.unstorable", lang, reason=reason))
+
+    @app.exception_handler(OperationalError)
+    async def database_down(request: Request, error: OperationalError) -> JSONResponse:
+        # The database is unreachable or refused the connection: nothing was stored, and
+        # the caller (an adapter) should retry — ingest is idempotent.
+        lang = language_of(request.headers.get("accept-language"))
+        reason = str(error.orig).splitlines()[0] if error.orig else ""
+        return _error(503, "api.database_unavailable", translate("api.database_unavailable", lang, reason=reason))
 
     @app.get("/healthz", tags=["ops"], summary="Alive")
     def healthz() -> dict[str, str]:
