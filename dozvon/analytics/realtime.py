@@ -87,7 +87,11 @@ class Wallboard:
 
     def _apply(self, e: RoutingEvent) -> None:
         t, cid, oid = e.type, e.contact_id or "", e.operator_id
-        if t == "contact.queued":
+        if t == "queue.configured" and e.queue:
+            # A queue created or changed while running: its own target from now on (the
+            # day's accumulator shares this dict).
+            self.targets[e.queue] = float(e.data.get("config", {}).get("target_answer_s", self.default_target))
+        elif t == "contact.queued":
             self._stop_waiting(cid)
             queue = e.queue or ""
             self.waiting.setdefault(queue, {})[cid] = e.at

@@ -41,8 +41,9 @@ _NAMES = {
 
 
 def _operator(op_id: str, index: int) -> OperatorConfig:
-    queues = ("sales", "support", "vip") if index <= 3 else (("sales", "support") if index <= 7 else ("support",))
-    skills = {"vip": 2} if index <= 3 else {}
+    # operator1–2 are people's; operator3–4 are the bots who also serve VIP customers.
+    queues = ("sales", "support", "vip") if index <= 4 else (("sales", "support") if index <= 7 else ("support",))
+    skills = {"vip": 2} if index <= 4 else {}
     if index >= 9:
         skills["lang_en"] = 1
     skills["lang_ru"] = 1

@@ -107,7 +107,7 @@ class ApiGate:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         lang = language_of(headers.get("accept-language"))
         bearer = _bearer(headers.get("authorization"))
-        cookie = None if bearer else _cookie(headers.get("cookie"), SESSION_COOKIE)
+        cookie = None if bearer else cookie_value(headers.get("cookie"), SESSION_COOKIE)
         principal = None
         if bearer or cookie:
             principal = await anyio.to_thread.run_sync(self.authenticate, bearer, cookie)
@@ -153,7 +153,7 @@ def _bearer(value: str | None) -> str | None:
     return None
 
 
-def _cookie(value: str | None, name: str) -> str | None:
+def cookie_value(value: str | None, name: str) -> str | None:
     if not value:
         return None
     jar: SimpleCookie = SimpleCookie()

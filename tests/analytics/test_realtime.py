@@ -87,3 +87,17 @@ def test_todays_counters_restart_at_local_midnight():
     clock.advance(15 * 60)  # 00:05 the next day
     assert board.snapshot(clock.now())["today"]["offered"] == 0
     assert board.snapshot(clock.now())["day"] == "2026-01-06"
+
+
+def test_a_queue_configured_while_running_is_measured_against_its_own_target():
+    engine, clock = make_engine([], [])
+    board = Wallboard(tz="Europe/Moscow")  # built before the queue exists, as a server's is
+    engine.add_queue(QueueConfig("vip", target_answer_s=10))
+    engine.add_operator(OperatorConfig("a", queues=("vip",)))
+    engine.contact_arrived(ContactSpec("v1", "vip"))
+    clock.advance(15)
+    engine.login("a")
+    engine.accept(next(iter(engine.contacts["v1"].offers)))
+    board.feed(engine.drain_events())
+    today = board.snapshot(clock.now())["today"]
+    assert today["answered"] == 1 and today["service_level"] == 0.0  # 15 s > vip's 10 s (not the default 20)

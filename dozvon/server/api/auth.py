@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from dozvon.accounts import service as accounts
 from dozvon.accounts.service import SESSION_TTL_S
-from dozvon.server.gate import CSRF_COOKIE, SESSION_COOKIE, _cookie
+from dozvon.server.gate import CSRF_COOKIE, SESSION_COOKIE, cookie_value
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -45,7 +45,7 @@ def login(body: LoginIn, request: Request, response: Response) -> dict[str, Any]
 
 @router.post("/logout", summary="End this browser's session")
 def logout(request: Request, response: Response) -> dict[str, bool]:
-    secret = _cookie(request.headers.get("cookie"), SESSION_COOKIE)
+    secret = cookie_value(request.headers.get("cookie"), SESSION_COOKIE)
     if secret:
         with request.app.state.hub.sessions.begin() as session:
             accounts.logout(session, secret)
