@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -67,18 +68,24 @@ def postgres_server_url() -> Iterator[str]:
         if os.environ.get("DOZVON_REQUIRE_POSTGRES") == "1":
             pytest.fail(problem + " (DOZVON_REQUIRE_POSTGRES=1: PostgreSQL tests must run)")
         pytest.skip(problem)
+    with new_postgres_database("dozvon_test") as url:
+        yield url
+
+
+@contextmanager
+def new_postgres_database(prefix: str) -> Iterator[str]:
+    """A database of its own on the PostgreSQL server, dropped afterwards (with every
+    pooled connection to it closed first)."""
     import psycopg
 
-    name = f"dozvon_test_{uuid.uuid4().hex[:12]}"
+    from dozvon.core.db import dispose_all
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
-    url = f"{base}/{name}"
     try:
-        yield url
+        yield f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
     finally:
-        from dozvon.core.db import dispose_all
-
         dispose_all()
         with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -65,8 +65,8 @@ class Principal:
     def can(self, permission: str, project: str | None = None) -> bool:
         if self.superadmin:
             return True
-        if project is None:
-            return permission in {"authenticated"}
+        if project is None:  # outside a project only superadmins hold permissions
+            return False
         return permission in self.grants.get(project, frozenset())
 
     def projects(self) -> list[str] | None:

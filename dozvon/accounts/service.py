@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import time
 from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 from dozvon.accounts import security
 from dozvon.accounts.models import ApiToken, AuditEntry, Membership, Project, User, WebSession
 from dozvon.accounts.permissions import PERMISSIONS, ROLES, Principal
+from dozvon.core.clock import now_us
 from dozvon.core.errors import Conflict, InvalidInput, NotFound, Unauthorized
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -36,10 +36,6 @@ generation = next(_generation)
 def credentials_changed() -> None:
     global generation
     generation = next(_generation)
-
-
-def now_us() -> int:
-    return time.time_ns() // 1000
 
 
 def audit(session: Session, actor: str, action: str, project: str | None, target: str = "",

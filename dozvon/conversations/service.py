@@ -7,7 +7,6 @@ Ingest itself lives in :mod:`dozvon.conversations.ingest`.
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from dozvon.acd.service import RouterService
 from dozvon.conversations.models import CallbackTask, Conversation, Message
+from dozvon.core.clock import now_us
 from dozvon.core.errors import Conflict, NotFound
 from dozvon.eventlog.repository import to_us
 from dozvon.routing.events import Decision, RoutingEvent
@@ -96,7 +96,7 @@ def complete_callback(session: Session, project: str, task_id: int, actor: str) 
     if task.status == "done":
         raise Conflict("conversations.callback_done", task=task_id)
     task.status, task.done_by = "done", actor
-    task.done_at_us = time.time_ns() // 1000
+    task.done_at_us = now_us()
     return task
 
 

@@ -52,3 +52,9 @@ class ManualClock:
 def to_datetime(ts: float) -> datetime:
     """Epoch seconds to an aware UTC datetime (for display and storage)."""
     return datetime.fromtimestamp(ts, tz=UTC)
+
+
+def now_us() -> int:
+    """The wall clock in integer microseconds (the unit every stored time uses), for rows
+    written outside the engine: sessions, tokens, audit entries, callback tasks."""
+    return time.time_ns() // 1000

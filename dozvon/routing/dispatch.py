@@ -196,6 +196,15 @@ class Dispatcher:
             return "ringing"
         return op.state
 
+    def waiting_by_queue(self) -> dict[str, int]:
+        """Contacts waiting for an operator (not yet ringing anywhere), per queue, every
+        queue listed — in one pass over the contacts, for wallboards and metrics."""
+        counts = dict.fromkeys(self.queues, 0)
+        for contact in self.contacts.values():
+            if contact.state == WAITING:
+                counts[contact.queue] = counts.get(contact.queue, 0) + 1
+        return counts
+
     def has_capacity(self, op: Operator, bucket: str) -> bool:
         """Whether the operator may be offered one more contact of this bucket now."""
         if op.state != AVAILABLE:

@@ -127,7 +127,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             return _error(503, "ops.database_unreachable", str(error).splitlines()[0])
         if not hub.loaded:
             return _error(503, "ops.loading", "engines are loading")
-        return JSONResponse({"status": "ready", "projects": len(hub._services)})
+        return JSONResponse({"status": "ready", "projects": hub.project_count()})
 
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")
     def metrics() -> Response:

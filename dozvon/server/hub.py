@@ -80,6 +80,10 @@ class Hub:
             self.service(slug)
         self.loaded = True
 
+    def project_count(self) -> int:
+        """How many projects' engines are loaded."""
+        return len(self._services)
+
     def service(self, project: str) -> RouterService:
         """The project's routing service, loaded from the database on first use."""
         svc = self._services.get(project)

@@ -14,7 +14,6 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from dozvon.routing.events import RoutingEvent
-from dozvon.routing.model import WAITING
 
 if TYPE_CHECKING:
     from dozvon.acd.service import RouterService
@@ -44,10 +43,7 @@ class _LiveState(Collector):
         for project, svc in list(self.services.items()):
             with svc.lock:
                 engine = svc.engine
-                counts: dict[str, int] = dict.fromkeys(engine.queues, 0)
-                for contact in engine.contacts.values():
-                    if contact.state == WAITING:
-                        counts[contact.queue] = counts.get(contact.queue, 0) + 1
+                counts = engine.waiting_by_queue()
                 by_presence: dict[str, int] = {}
                 for op_id in engine.operators:
                     key = engine.presence(op_id)

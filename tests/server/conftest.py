@@ -7,7 +7,6 @@ from __future__ import annotations
 import socket
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,12 +17,12 @@ import uvicorn
 
 from dozvon.accounts import security
 from dozvon.accounts import service as accounts
-from dozvon.core.db import dispose_all, upgrade
+from dozvon.core.db import upgrade
 from dozvon.core.settings import Settings
 from dozvon.routing.model import OperatorConfig, QueueConfig
 from dozvon.server.app import create_app
 from dozvon.server.hub import Hub
-from tests.conftest import POSTGRES_ADMIN_URL
+from tests.conftest import new_postgres_database
 
 PROJECTS = ("alpha", "beta")
 PASSWORD = "secret-pw"
@@ -123,19 +122,9 @@ def _fresh_database(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[s
         yield url
         return
     request.getfixturevalue("postgres_server_url")  # fails or skips as the other PostgreSQL tests do
-    import psycopg
-
-    name = f"dozvon_srv_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-    upgrade(url)
-    try:
+    with new_postgres_database("dozvon_srv") as url:
+        upgrade(url)
         yield url
-    finally:
-        dispose_all()
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

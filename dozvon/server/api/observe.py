@@ -47,10 +47,6 @@ def wallboard(project: str, hub: HubDep) -> dict[str, Any]:
     return hub.wallboard(project)
 
 
-def _day(value: date | None, default: date) -> date:
-    return value if value is not None else default
-
-
 @router.get("/projects/{project}/reports/kpi",
             summary="KPIs by period and cuts (METRICS.md), as JSON, CSV or XLSX", **needs("reports:read"))
 def kpi(project: str, session: SessionDep,
@@ -63,7 +59,8 @@ def kpi(project: str, session: SessionDep,
     tz = accounts.get_project(session, project).timezone
     zone = ZoneInfo(tz)
     today = datetime.now(zone).date()
-    first, last = _day(since, today - timedelta(days=7)), _day(until, today + timedelta(days=1))
+    first = since if since is not None else today - timedelta(days=7)
+    last = until if until is not None else today + timedelta(days=1)
     if last <= first or (last - first).days > 3700:
         raise InvalidInput("report.bad_range", since=first.isoformat(), until=last.isoformat())
     cuts = tuple(dict.fromkeys(by or ()))

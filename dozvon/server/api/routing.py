@@ -80,26 +80,28 @@ class StateIn(BaseModel):
     reason: str | None = Field(default=None, max_length=200)
 
 
-def queue_out(hub: Any, project: str, name: str) -> dict[str, Any]:
+def queues_out(hub: Any, project: str, names: list[str] | None = None) -> list[dict[str, Any]]:
+    """The named queues (all, if None) with their settings and contacts waiting now."""
     svc = hub.service(project)
     with svc.lock:
-        state = svc.engine.queues.get(name)
-        if state is None:
-            raise NotFound("routing.unknown_queue", queue=name)
-        waiting = sum(1 for c in svc.engine.contacts.values() if c.queue == name and c.state == "waiting")
-        return {**state.cfg.to_dict(), "open": state.open, "members": sorted(state.members),
-                "waiting": waiting}
+        engine = svc.engine
+        waiting = engine.waiting_by_queue()
+        for name in names or ():
+            if name not in engine.queues:
+                raise NotFound("routing.unknown_queue", queue=name)
+        chosen = [engine.queues[n] for n in (names if names is not None else sorted(engine.queues))]
+        return [{**state.cfg.to_dict(), "open": state.open, "members": sorted(state.members),
+                 "waiting": waiting[state.cfg.name]} for state in chosen]
 
 
 @router.get("/projects/{project}/queues", summary="Queues with their settings", **needs("queues:read"))
 def list_queues(project: str, hub: HubDep) -> dict[str, Any]:
-    names = sorted(hub.service(project).engine.queues)
-    return page([queue_out(hub, project, n) for n in names])
+    return page(queues_out(hub, project))
 
 
 @router.get("/projects/{project}/queues/{name}", summary="One queue", **needs("queues:read"))
 def get_queue(project: str, name: str, hub: HubDep) -> dict[str, Any]:
-    return queue_out(hub, project, name)
+    return queues_out(hub, project, [name])[0]
 
 
 @router.put("/projects/{project}/queues/{name}", summary="Create or change a queue",
@@ -110,7 +112,7 @@ def put_queue(project: str, name: Name, body: QueueIn, caller: CallerDep, hub: H
     svc = hub.service(project)
     svc.run(lambda e: e.add_queue(cfg),
             also=lambda s: accounts.audit(s, caller.name, "queue.configured", project, name, config=data))
-    return queue_out(hub, project, name)
+    return queues_out(hub, project, [name])[0]
 
 
 def operator_out(hub: Any, project: str, operator_id: str) -> dict[str, Any]:

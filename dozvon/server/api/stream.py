@@ -23,13 +23,11 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ValidationError
 
 from dozvon.accounts.permissions import Principal
-from dozvon.conversations import service as conversations
 from dozvon.core.errors import DozvonError, Forbidden, InvalidInput
 from dozvon.eventlog import repository as eventlog
 from dozvon.eventlog.models import EventRecord
-from dozvon.server.api.conversations import MANAGE, DispositionIn, decisions_out
-from dozvon.server.api.routing import StateIn
-from dozvon.server.deps import acting_operator
+from dozvon.server.api import conversations as api
+from dozvon.server.api.routing import StateIn, set_state
 from dozvon.server.gate import MEMBER
 from dozvon.server.hub import Hub, Subscription
 from dozvon.server.i18n import language_of
@@ -138,34 +136,37 @@ def _str(raw: dict[str, Any], key: str) -> str:
     return value
 
 
+def _fields(raw: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {k: raw[k] for k in keys if k in raw}
+
+
+#: Socket actions on a conversation that the REST API also offers without a body.
+_CONTACT_ACTIONS = {"end": api.end, "hold": api.hold, "resume": api.resume}
+
+
 def _run(hub: Hub, caller: Principal, project: str, action: str, raw: dict[str, Any]) -> dict[str, Any]:
-    svc = hub.service(project)
+    """One command from the socket, carried out by the same handler as its REST twin (with
+    the same body model), so that both doors validate and act alike."""
     if action == "state":
-        body = StateIn.model_validate({k: raw[k] for k in ("state", "reason") if k in raw})
         own = caller.operator_ids.get(project)
         if own is None:
             raise Forbidden("auth.not_an_operator", project=project)
-        svc.run(lambda e: e.set_state(own, body.state, body.reason))
-        return {}
-    if not caller.can("conversations:handle", project):
+        return set_state(project, own, StateIn.model_validate(_fields(raw, "state", "reason")), caller, hub)
+    if not caller.can(api.HANDLE, project):
         raise Forbidden("auth.forbidden")
-    operator_id = acting_operator(caller, project, MANAGE)
-    if action in ("accept", "decline"):
-        offer_id = _str(raw, "offer_id")
-        if action == "accept":
-            return {"decisions": decisions_out(svc.run(lambda e: e.accept(offer_id, operator_id)))}
-        return {"decisions": decisions_out(svc.run(lambda e: e.decline(offer_id, operator_id, raw.get("reason"))))}
-    contact_id = _str(raw, "conversation_id")
+    if action == "accept":
+        return api.accept(project, _str(raw, "offer_id"), caller, hub)
+    if action == "decline":
+        return api.decline(project, _str(raw, "offer_id"), api.DeclineIn.model_validate(_fields(raw, "reason")),
+                           caller, hub)
+    conversation_id = _str(raw, "conversation_id")
     if action == "send":
-        return {"message_id": conversations.send_message(svc, contact_id, operator_id, caller.name,
-                                                         _str(raw, "text"))}
-    if action in ("end", "hold", "resume"):
-        method = {"end": "end_contact", "hold": "hold", "resume": "resume"}[action]
-        return {"decisions": decisions_out(svc.run(
-            lambda e: getattr(e, method)(contact_id, operator_id=operator_id)))}
+        return api.send_message(project, conversation_id, api.TextIn.model_validate(_fields(raw, "text")),
+                                caller, hub)
+    if action in _CONTACT_ACTIONS:
+        return _CONTACT_ACTIONS[action](project, conversation_id, caller, hub)
     if action == "dispose":
-        done = DispositionIn.model_validate({k: raw[k] for k in ("contact_type", "resolved", "notes") if k in raw})
-        return {"decisions": decisions_out(conversations.dispose(svc, contact_id, operator_id, done.contact_type,
-                                                                 done.resolved, done.notes))}
+        body = api.DispositionIn.model_validate(_fields(raw, "contact_type", "resolved", "notes"))
+        return api.disposition(project, conversation_id, body, caller, hub)
     raise InvalidInput("api.unknown_action", value=action,
                        allowed="accept, decline, send, end, hold, resume, dispose, state")
