@@ -8,6 +8,7 @@ the reason — unless ``DOZVON_REQUIRE_POSTGRES=1`` (set by .ci/run), where they
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import uuid
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from contextlib import contextmanager
 
 import pytest
 
+from dozvon.channels.registry import registry
 from dozvon.core.clock import ManualClock
 from dozvon.routing import EngineSettings, OperatorConfig, QueueConfig, RoutingEngine
 
@@ -33,6 +35,8 @@ def make_engine(
     t0: float = T0,
 ) -> tuple[RoutingEngine, ManualClock]:
     clock = ManualClock(t0)
+    # The server's channels (a messenger loads like a chat, a form like an e-mail).
+    settings = dataclasses.replace(settings or EngineSettings(), channel_buckets=registry.buckets())
     engine = RoutingEngine(clock, queues, operators, settings)
     if login:
         for op in operators:

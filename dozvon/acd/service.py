@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from dozvon.acd import repository as repo
+from dozvon.channels.registry import registry
 from dozvon.core.clock import Clock, SystemClock
 from dozvon.core.db import session_factory
 from dozvon.eventlog import repository as eventlog
@@ -48,7 +49,7 @@ class RouterService:
         self.db = db
         self.project = project
         self.clock = clock or SystemClock()
-        self.settings = settings
+        self.settings = settings or EngineSettings(channel_buckets=registry.buckets())
         self.sessions = session_factory(db)
         self._lock = threading.RLock()
         self.engine = self._load()

@@ -199,3 +199,7 @@ register("api.nul_character", "NUL characters are not allowed in the address or 
          "Символ NUL недопустим в адресе и его параметрах")
 register("api.database_unavailable", "The database is unavailable ({reason}); nothing was stored — retry later",
          "База данных недоступна ({reason}); ничего не сохранено — повторите позже")
+
+# --- dozvon/channels/registry.py
+register("channels.bad_bucket", "Channel {channel!r}: unknown capacity bucket {value!r}; expected one of {allowed}",
+         "Канал {channel!r}: неизвестная группа нагрузки {value!r}; допустимы: {allowed}")

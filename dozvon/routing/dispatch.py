@@ -70,6 +70,9 @@ class Dispatcher:
         self._token = 0
         self._timers: list[tuple[float, int, str, str]] = []  # (at, rank, key, kind)
         self._out: list[Decision] = []
+        #: Every decision handed out, kept for a driver that carries them out after its
+        #: commit (the server); None (the simulator): not kept.
+        self.issued: list[Decision] | None = None
         self._pending_contacts: list[Contact] = []
         self._pending_ops: list[Operator] = []
         self._operator_order = 0
@@ -148,6 +151,15 @@ class Dispatcher:
 
     def _decisions(self) -> list[Decision]:
         out, self._out = self._out, []
+        if self.issued is not None:
+            self.issued.extend(out)
+        return out
+
+    def drain_decisions(self) -> list[Decision]:
+        """Take the decisions handed out since the last drain (when :attr:`issued` is kept)."""
+        out = self.issued or []
+        if self.issued is not None:
+            self.issued = []
         return out
 
     def drain_events(self) -> list[RoutingEvent]:
@@ -417,7 +429,8 @@ class Dispatcher:
         self._emit("offer.created", contact, op.cfg.id, offer_id=offer_id, deadline=deadline,
                    directed=contact.directed_to is not None,
                    sticky=contact.sticky_operator is not None)
-        self._out.append(Decision(ev.OFFER, contact.spec.id, op.cfg.id, offer_id, deadline))
+        self._out.append(Decision(ev.OFFER, contact.spec.id, op.cfg.id, offer_id, deadline,
+                                  channel=contact.spec.channel))
 
     def _release(self, op: Operator, bucket: str, idle: bool = True) -> None:
         """Free one slot of the operator and let them take the next contact."""
@@ -441,7 +454,7 @@ class Dispatcher:
         self._emit(f"offer.{outcome}", contact, op.cfg.id, **data)
         if outcome in ("withdrawn", "timed_out"):
             self._out.append(Decision(ev.WITHDRAW, contact.spec.id, op.cfg.id, offer.id,
-                                      reason=reason or outcome))
+                                      reason=reason or outcome, channel=contact.spec.channel))
 
     def _after_failed_offer(self, contact: Contact, op: Operator) -> None:
         """An offer was declined or ran out: the contact goes to the next operator."""
@@ -484,7 +497,8 @@ class Dispatcher:
             key = f"lang_{contact.spec.language}"
             contact.needs[key] = max(1, contact.needs.get(key, 0))
         state.waiting_count += 1
-        data: dict[str, Any] = {"reason": reason, "priority": contact.priority}
+        data: dict[str, Any] = {"reason": reason, "priority": contact.priority,
+                                "target_answer_s": state.cfg.target_answer_s}
         if state.cfg.max_wait_s is not None:
             contact.max_wait_at = now + state.cfg.max_wait_s
             self._timer(contact.max_wait_at, "max_wait", contact.spec.id)
@@ -539,19 +553,21 @@ class Dispatcher:
             self._emit("callback.created", contact, reason=reason,
                        customer_id=contact.spec.customer_id)
             self._out.append(Decision(ev.CALLBACK, contact.spec.id, reason=reason,
-                                      target=contact.spec.customer_id))
+                                      target=contact.spec.customer_id, channel=contact.spec.channel))
             if action.text:
-                self._out.append(Decision(ev.AUTO_REPLY, contact.spec.id, text=action.text))
+                self._out.append(Decision(ev.AUTO_REPLY, contact.spec.id, text=action.text, reason=reason,
+                                          channel=contact.spec.channel))
             self._close(contact, "callback", reason)
             return
         if action.kind == "message":
             self._out.append(Decision(ev.AUTO_REPLY, contact.spec.id, text=action.text,
-                                      reason=reason))
+                                      reason=reason, channel=contact.spec.channel))
             outcome = "message"
         else:
             outcome = "rejected"
         if contact.bucket == "voice":
-            self._out.append(Decision(ev.DISCONNECT, contact.spec.id, reason=reason))
+            self._out.append(Decision(ev.DISCONNECT, contact.spec.id, reason=reason,
+                                      channel=contact.spec.channel))
         self._close(contact, outcome, reason)
 
     def _close(self, contact: Contact, outcome: str, reason: str | None = None,

@@ -18,7 +18,7 @@ from typing import Any
 from dozvon.core.errors import Conflict, InvalidInput
 from dozvon.routing import events as ev
 from dozvon.routing.dispatch import CLOSED, Dispatcher
-from dozvon.routing.events import Decision
+from dozvon.routing.events import Decision, RoutingEvent
 from dozvon.routing.model import (
     AVAILABLE,
     BREAK,
@@ -45,7 +45,7 @@ class RoutingEngine(Dispatcher):
     def contact_arrived(self, spec: ContactSpec) -> list[Decision]:
         """A new inbound contact: stored by the caller, now queued, offered or turned away."""
         state = self._queue(spec.queue)
-        bucket = spec.bucket()
+        bucket = spec.bucket(self.settings.channel_buckets)
         if spec.id in self.contacts:
             raise Conflict("routing.duplicate_contact", contact=spec.id)
         now = self.clock.now()
@@ -85,7 +85,7 @@ class RoutingEngine(Dispatcher):
             self._emit("callback.created", contact, reason="abandoned",
                        customer_id=contact.spec.customer_id)
             self._out.append(Decision(ev.CALLBACK, contact_id, reason="abandoned",
-                                      target=contact.spec.customer_id))
+                                      target=contact.spec.customer_id, channel=contact.spec.channel))
         self._close(contact, "abandoned", was)
         self._settle()
         return self._decisions()
@@ -105,6 +105,19 @@ class RoutingEngine(Dispatcher):
         self._emit(type_, contact, contact.operator_id, message_id=message_id, text=text,
                    author=author)
         return []
+
+    def note(self, type_: str, contact_id: str | None = None, operator_id: str | None = None, *,
+             queue: str | None = None, channel: str | None = None, **data: Any) -> None:
+        """Log a fact the engine does not route on (a message delivered to the customer, a
+        survey answer): it gets the project's next ``seq`` like every other event. Works for
+        contacts the engine has already forgotten — the caller names queue and channel."""
+        contact = self.contacts.get(contact_id or "")
+        if contact is not None:
+            self._emit(type_, contact, operator_id, **data)
+            return
+        self.event_seq += 1
+        self.events.append(RoutingEvent(self.event_seq, type_, self.clock.now(), contact_id,
+                                        operator_id, queue, channel, data))
 
     # ------------------------------------------------------------------ offers
 
@@ -147,7 +160,8 @@ class RoutingEngine(Dispatcher):
             if self.settings.remember_last_operator:
                 self.last_operator[contact.spec.customer_id] = (op.cfg.id, now)
         self._emit("contact.answered", contact, op.cfg.id, **data)
-        self._out.append(Decision(ev.CONNECT, contact.spec.id, op.cfg.id, offer_id))
+        self._out.append(Decision(ev.CONNECT, contact.spec.id, op.cfg.id, offer_id,
+                                  channel=contact.spec.channel))
         self._settle()
         return self._decisions()
 
@@ -298,7 +312,8 @@ class RoutingEngine(Dispatcher):
         self._release(from_op, contact.bucket)
         contact.operator_id = None
         if to_external is not None:
-            self._out.append(Decision(ev.TRANSFER_OUT, contact_id, target=to_external))
+            self._out.append(Decision(ev.TRANSFER_OUT, contact_id, target=to_external,
+                                      channel=contact.spec.channel))
             contact.ended_at = self.clock.now()
             self._close(contact, "transferred_external")
         elif target_op is not None:
@@ -309,7 +324,7 @@ class RoutingEngine(Dispatcher):
             contact.excluded = set()
             contact.directed_to = target_op.cfg.id
             self._emit("contact.queued", contact, reason="transfer", priority=contact.priority,
-                       directed_to=target_op.cfg.id)
+                       target_answer_s=state.cfg.target_answer_s, directed_to=target_op.cfg.id)
             self._offer(contact, target_op, state)
         elif target_queue is not None:
             contact.state = WAITING  # so that _enqueue counts it in the new queue

@@ -44,6 +44,11 @@ class Decision(NamedTuple):
     text: str | None = None
     target: str | None = None
     reason: str | None = None
+    #: The contact's channel: which adapter carries the decision out.
+    channel: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self._asdict().items() if v is not None}
 
 
 # Decision kinds.

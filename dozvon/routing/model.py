@@ -16,16 +16,13 @@ from typing import Any, NamedTuple
 from dozvon.core.errors import InvalidInput
 from dozvon.routing.calendar import BusinessHours
 
-#: Capacity is counted per bucket: a messenger dialogue loads an operator like a web chat,
-#: a web-site form or marketplace request like an e-mail.
-BUCKET_OF_CHANNEL: dict[str, str] = {
-    "voice": "voice",
-    "chat": "chat",
-    "messenger": "chat",
-    "email": "email",
-    "form": "email",
-}
+#: Capacity is counted per bucket. Which bucket a channel loads is the channel registry's
+#: business (``dozvon.channels``: a messenger dialogue loads an operator like a web chat,
+#: a web-site form like an e-mail); the engine gets the mapping in
+#: :attr:`EngineSettings.channel_buckets`, so adding a channel never edits the engine.
 BUCKETS: tuple[str, ...] = ("voice", "chat", "email")
+#: Without a registry (the simulator, tests of the engine alone) each bucket is a channel.
+DEFAULT_CHANNEL_BUCKETS: Mapping[str, str] = MappingProxyType({b: b for b in BUCKETS})
 DEFAULT_CAPACITY: dict[str, int] = {"voice": 1, "chat": 5, "email": 5}
 DEFAULT_OFFER_TIMEOUT_S: dict[str, float] = {"voice": 20.0, "chat": 60.0, "email": 300.0}
 
@@ -208,6 +205,8 @@ class EngineSettings:
     #: How long a contact closed without a disposition waits for a late one (0: forget it
     #: at once — the simulator, where nobody comes back to fill it in).
     late_disposition_s: float = 24 * 3600.0
+    #: Channel → capacity bucket (from the channel registry); an unknown channel is refused.
+    channel_buckets: Mapping[str, str] = field(default_factory=lambda: DEFAULT_CHANNEL_BUCKETS)
 
 
 class ContactSpec(NamedTuple):
@@ -232,12 +231,12 @@ class ContactSpec(NamedTuple):
     last_contact_at: float | None = None
     flags: tuple[str, ...] = ()
 
-    def bucket(self) -> str:
+    def bucket(self, channel_buckets: Mapping[str, str] = DEFAULT_CHANNEL_BUCKETS) -> str:
         try:
-            return BUCKET_OF_CHANNEL[self.channel]
+            return channel_buckets[self.channel]
         except KeyError:
             raise InvalidInput("routing.bad_channel", value=self.channel,
-                               allowed=", ".join(BUCKET_OF_CHANNEL)) from None
+                               allowed=", ".join(sorted(channel_buckets))) from None
 
     def to_dict(self) -> dict[str, Any]:
         data = self._asdict()

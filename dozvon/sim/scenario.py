@@ -17,8 +17,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from dozvon.channels.registry import registry
 from dozvon.core.errors import InvalidInput
-from dozvon.routing.model import BUCKET_OF_CHANNEL, DEFAULT_CAPACITY, STRATEGIES
+from dozvon.routing.model import DEFAULT_CAPACITY, STRATEGIES
 
 
 class Distribution(BaseModel):
@@ -112,8 +113,8 @@ class TrafficSpec(BaseModel):
     @field_validator("channel")
     @classmethod
     def _known_channel(cls, value: str) -> str:
-        if value not in BUCKET_OF_CHANNEL:
-            raise ValueError(f"unknown channel {value!r}; expected one of {', '.join(BUCKET_OF_CHANNEL)}")
+        if registry.find(value) is None:
+            raise ValueError(f"unknown channel {value!r}; expected one of {', '.join(registry.names())}")
         return value
 
     @field_validator("arrivals_per_hour")

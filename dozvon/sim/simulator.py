@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dozvon.analytics.kpi import KpiAccumulator
+from dozvon.channels.registry import registry
 from dozvon.core.clock import ManualClock
 from dozvon.routing import events as ev
 from dozvon.routing.engine import RoutingEngine
@@ -54,7 +55,8 @@ class Simulation:
         self.rng_agents = random.Random(f"{seed}:agents")
         # Nobody fills in a disposition after a simulated contact is over: forget at once.
         settings = {"late_disposition_s": 0.0, **scenario.settings}
-        self.engine = RoutingEngine(self.clock, settings=EngineSettings(**settings))
+        self.engine = RoutingEngine(self.clock, settings=EngineSettings(
+            **{"channel_buckets": registry.buckets(), **settings}))
         self.agent_of: dict[str, AgentSpec] = {}
         self.queue_wrap: dict[str, float] = {}
         self._configure()

@@ -1,0 +1,6 @@
+"""Channels: the adapters between outside systems (phones, chats, mail, forms) and Dozvon.
+
+:mod:`dozvon.channels.registry` names every channel, the capacity bucket it loads and the
+adapter that carries out decisions and delivers outbound messages for it. Adding a channel
+is registering it here; the routing engine never changes (see docs/channels.md).
+"""
