@@ -107,17 +107,19 @@ class RoutingEngine(Dispatcher):
         return []
 
     def note(self, type_: str, contact_id: str | None = None, operator_id: str | None = None, *,
-             queue: str | None = None, channel: str | None = None, **data: Any) -> None:
+             queue: str | None = None, channel: str | None = None, at: float | None = None,
+             **data: Any) -> None:
         """Log a fact the engine does not route on (a message delivered to the customer, a
-        survey answer): it gets the project's next ``seq`` like every other event. Works for
-        contacts the engine has already forgotten — the caller names queue and channel."""
+        survey answer, imported history at its own time ``at``): it gets the project's next
+        ``seq`` like every other event. Queue and channel default to the contact's while the
+        engine still holds it; for a forgotten contact the caller names them."""
         contact = self.contacts.get(contact_id or "")
         if contact is not None:
-            self._emit(type_, contact, operator_id, **data)
-            return
+            queue = queue or contact.queue
+            channel = channel or contact.spec.channel
         self.event_seq += 1
-        self.events.append(RoutingEvent(self.event_seq, type_, self.clock.now(), contact_id,
-                                        operator_id, queue, channel, data))
+        self.events.append(RoutingEvent(self.event_seq, type_, self.clock.now() if at is None else at,
+                                        contact_id, operator_id, queue, channel, data))
 
     # ------------------------------------------------------------------ offers
 
