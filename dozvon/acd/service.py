@@ -43,6 +43,12 @@ _RECONFIGURING = frozenset({"operator.configured", "queue.configured"})
 _QUEUE_ROW_EVENTS = frozenset({"queue.opened", "queue.closed", "offer.created"})
 
 
+#: Called inside a command's transaction with the decisions it made: may log further facts
+#: on the engine (an auto-reply's ``message.sent``) and returns what to write with them
+#: (the message and its outbox row), or None.
+DecisionHook = Callable[[RoutingEngine, list[Decision]], Callable[[Session], None] | None]
+
+
 class RouterService:
     def __init__(self, db: Engine, project: str = "default", clock: Clock | None = None,
                  settings: EngineSettings | None = None) -> None:
@@ -53,11 +59,16 @@ class RouterService:
         self.sessions = session_factory(db)
         self._lock = threading.RLock()
         self.engine = self._load()
+        self._committed_seq = self.engine.event_seq
         #: Called after each commit with the committed events (notifications, metrics).
         self.listeners: list[Callable[[list[RoutingEvent]], None]] = []
+        #: Called after each commit with the decisions it carried — from commands and timer
+        #: ticks alike — so that the channel adapters act on them (see dozvon.channels).
+        self.decision_listeners: list[Callable[[list[Decision]], None]] = []
         #: Called inside each command's transaction with its events: read models that must
         #: never disagree with the log (conversations, callback tasks).
         self.projections: list[Callable[[Session, str, list[RoutingEvent]], None]] = []
+        self.decision_hooks: list[DecisionHook] = []
 
     @property
     def lock(self) -> threading.RLock:
@@ -67,41 +78,78 @@ class RouterService:
     def _load(self) -> RoutingEngine:
         with self.sessions() as session:
             state = repo.load_state(session, self.project)
-        return restore(self.clock, state["queues"], state["operators"], state["contacts"],
-                       state["meta"], state["last_operator"], self.settings)
+        engine = restore(self.clock, state["queues"], state["operators"], state["contacts"],
+                         state["meta"], state["last_operator"], self.settings)
+        engine.issued = []  # the decisions of a command reach the adapters after its commit
+        return engine
 
-    def run(self, command: Callable[[RoutingEngine], T],
-            also: Callable[[Session], None] | None = None) -> T:
+    def read(self, view: Callable[[RoutingEngine], T]) -> T:
+        """Read live state consistently: ``view`` runs under the project's lock, between
+        commands, and must return plain copies (never the engine's own objects), so that
+        callers never iterate what a command thread is changing."""
+        with self._lock:
+            return view(self.engine)
+
+    def run(self, command: Callable[[RoutingEngine], T], also: Callable[[Session], None] | None = None,
+            before: Callable[[Session], None] | None = None) -> T:
         """Run one engine command and commit what it changed; atomic for the caller.
 
-        ``also`` writes the caller's own rows (a conversation, a message) in the same
-        transaction as the command's events: both are stored, or neither."""
+        ``before`` writes the caller's rows *before* the engine moves (an ingested
+        conversation): if the database refuses them, the engine has not changed and needs
+        no rebuild. ``also`` writes rows that depend on the command's outcome, in the same
+        transaction as its events: everything is stored, or nothing. Decisions reach
+        :attr:`decision_listeners` only after the commit."""
         with self._lock:
+            engine = self.engine
+            ran = False
             try:
-                result = command(self.engine)
-            except Exception:
-                if self.engine.events:  # it changed something before failing: discard it
-                    self.engine = self._load()
-                raise
-            events = self.engine.drain_events()
-            if events or also is not None:
-                try:
-                    with self.sessions.begin() as session:
-                        if also is not None:
-                            also(session)
-                            session.flush()
+                with self.sessions() as session, session.begin():
+                    if before is not None:
+                        before(session)
+                        session.flush()
+                    ran = True
+                    result = command(engine)
+                    decided = list(engine.issued or ())
+                    writers = [hook(engine, decided) for hook in self.decision_hooks] if decided else []
+                    events = engine.drain_events()
+                    if also is not None:
+                        also(session)
+                        session.flush()
+                    for writer in writers:
+                        if writer is not None:
+                            writer(session)
+                    if events:
                         self._write(session, events)
-                except Exception:
-                    self.engine = self._load()
-                    raise
-                if events:
-                    for listener in self.listeners:
-                        listener(events)
+            except Exception:
+                if ran and (engine.events or engine.issued or engine.event_seq != self._committed_seq):
+                    self.engine = self._load()  # memory never runs ahead of the database
+                else:
+                    engine.drain_events()
+                    engine.drain_decisions()
+                raise
+            self._committed_seq = engine.event_seq
+            decisions = engine.drain_decisions()
+            if events:
+                for listener in self.listeners:
+                    listener(events)
+            if decisions:
+                for decision_listener in self.decision_listeners:
+                    decision_listener(decisions)
             return result
 
     def tick(self) -> list[Decision]:
         """Fire due timers (offer deadlines, wrap-up, hours …) on the service's clock."""
         return self.run(lambda engine: engine.advance())
+
+    def next_deadline(self) -> float | None:
+        """When :meth:`tick` has work next (None: no timer pending)."""
+        return self.read(lambda engine: engine.next_deadline())
+
+    def last_seq(self) -> int:
+        """The ``seq`` of the project's last committed event: a client that read state now
+        and streams ``after`` it misses nothing and sees nothing twice."""
+        with self._lock:
+            return self._committed_seq
 
     def _row_changes(self, e: RoutingEvent) -> bool:
         return e.type != "offer.created" or self.engine.queues[e.queue or ""].cfg.strategy == "round_robin"

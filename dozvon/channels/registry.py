@@ -70,7 +70,9 @@ class ChannelAdapter(Protocol):
 
     def carry_out(self, project: str, decision: Decision) -> None: ...
 
-    def deliver(self, message: OutboundMessage) -> None: ...
+    def deliver(self, message: OutboundMessage) -> str | None:
+        """Send it; return the channel's id for it (if it gives one) once accepted."""
+        ...
 
 
 class ExternalAdapter:
@@ -83,7 +85,7 @@ class ExternalAdapter:
     def carry_out(self, project: str, decision: Decision) -> None:
         return None
 
-    def deliver(self, message: OutboundMessage) -> None:  # pragma: no cover - never pushed
+    def deliver(self, message: OutboundMessage) -> str | None:  # pragma: no cover - never pushed
         raise DeliveryFailed("fetched by the outside adapter", permanent=False)
 
 

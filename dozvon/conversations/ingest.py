@@ -9,6 +9,12 @@ Group commit: under load, the requests that arrive while a transaction is being 
 wait in :class:`IngestQueue` and are stored together in the next one — one commit, one
 multi-row INSERT per table — instead of one transaction each. Every request is still
 acknowledged only after the transaction holding it has committed.
+
+A bad item fails alone. What the database would refuse (a NUL character, a value longer
+than its column) is refused before the batch (:func:`check_storable`); the batch's rows
+are written *before* the engine moves, so that if the database still refuses them the
+engine is untouched, and the batch is retried one item at a time — only the offender gets
+an error, and the engine is never rebuilt for it.
 """
 
 from __future__ import annotations
@@ -16,18 +22,22 @@ from __future__ import annotations
 import queue
 import threading
 import uuid
+from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
+from dozvon.acd import queries as live
 from dozvon.acd.service import RouterService
+from dozvon.channels.registry import registry
+from dozvon.conversations import queries as q
+from dozvon.conversations.identity import ChannelIdentity, CustomerRef, IdentityResolver
 from dozvon.conversations.models import Conversation, Message
-from dozvon.conversations.service import OPEN, by_external, readable_conversations
-from dozvon.core.errors import DozvonError
+from dozvon.core.errors import DozvonError, InvalidInput
 from dozvon.eventlog.repository import to_us
 from dozvon.routing.engine import RoutingEngine
 from dozvon.routing.events import Decision
@@ -36,6 +46,12 @@ from dozvon.routing.model import CONNECTED, OFFERED, WAITING, ContactSpec
 #: The most requests stored in one transaction.
 MAX_BATCH = 200
 _TALKING = (WAITING, OFFERED, CONNECTED)
+#: Column limits of what an item stores (conversations and messages tables).
+_LIMITS = {"channel": 32, "external_id": 200, "queue": 128, "customer_id": 200, "customer_name": 200,
+           "subject": 500, "language": 16, "segment": 32, "source": 200}
+#: How an item's fields are named in the API's request body (for error messages).
+_API_NAMES = {"customer_id": "customer.id", "customer_name": "customer.name", "language": "customer.language",
+              "segment": "customer.segment"}
 
 
 @dataclass(frozen=True)
@@ -66,40 +82,84 @@ class IngestResult:
     decisions: list[Decision] = field(default_factory=list)
 
 
-def ingest(svc: RouterService, item: Inbound) -> IngestResult:
+def check_storable(item: Inbound) -> None:
+    """Refuse what the database would refuse, naming the field: a NUL character, a value
+    longer than its column, an unknown channel, a priority out of range."""
+    registry.get(item.channel)
+    strings: dict[str, str | None] = {name: getattr(item, name) for name in _LIMITS}
+    strings["text"] = item.text
+    for name, value in [*strings.items(), *((f"skills.{k}", k) for k in item.skills)]:
+        if value is None:
+            continue
+        where = _API_NAMES.get(name, name)
+        if "\x00" in value:
+            raise InvalidInput("ingest.nul_character", field=where)
+        limit = _LIMITS.get(name)
+        if limit is not None and len(value) > limit:
+            raise InvalidInput("ingest.too_long", field=where, limit=limit, length=len(value))
+    if not -10**6 <= item.priority <= 10**6:
+        raise InvalidInput("ingest.out_of_range", field="priority", value=item.priority, low=-10**6, high=10**6)
+
+
+def ingest(svc: RouterService, item: Inbound, identity: IdentityResolver | None = None) -> IngestResult:
     """Store and route one inbound contact or message; a retry changes nothing."""
-    result = ingest_many(svc, [item])[0]
+    result = ingest_many(svc, [item], identity)[0]
     if isinstance(result, DozvonError):
         raise result
     return result
 
 
-def ingest_many(svc: RouterService, items: list[Inbound]) -> list[IngestResult | DozvonError]:
+def ingest_many(svc: RouterService, items: list[Inbound],
+                identity: IdentityResolver | None = None) -> list[IngestResult | DozvonError]:
     """Store and route several in one transaction; each gets its result or its own error."""
-    with svc.lock:
+    resolver = identity or ChannelIdentity()
+    results: list[IngestResult | DozvonError | None] = [None] * len(items)
+    todo = []
+    for i, item in enumerate(items):
         try:
-            return _batch(svc, items)
-        except IntegrityError:  # another server stored one of these ids first: one by one
-            return [_alone(svc, item) for item in items]
+            check_storable(item)
+            todo.append(i)
+        except DozvonError as error:
+            results[i] = error
+    with svc.lock:
+        while todo:
+            batch = [items[i] for i in todo]
+            try:
+                done, deferred = _batch(svc, batch, resolver)
+            except (IntegrityError, DataError):
+                # Another server stored one of these ids first, or the database refused an
+                # item the checks let through: one at a time, so each gets its own answer.
+                for i in todo:
+                    results[i] = _alone(svc, items[i], resolver)
+                break
+            for position, result in done.items():
+                results[todo[position]] = result
+            todo = [todo[position] for position in deferred]
+    assert all(r is not None for r in results)
+    return results  # type: ignore[return-value]
 
 
-def _alone(svc: RouterService, item: Inbound) -> IngestResult | DozvonError:
-    try:
-        return _batch(svc, [item])[0]
-    except IntegrityError:
-        with svc.sessions() as session:
-            found = _existing(session, svc.project, item)
-        if found is None:
-            raise
-        return found
+def _alone(svc: RouterService, item: Inbound, resolver: IdentityResolver) -> IngestResult | DozvonError:
+    while True:
+        try:
+            done, deferred = _batch(svc, [item], resolver)
+        except (IntegrityError, DataError) as error:
+            with svc.sessions() as session:
+                found = _existing(session, svc.project, item)
+            if found is not None:
+                return found
+            reason = str(error.orig).splitlines()[0] if error.orig else type(error).__name__
+            return InvalidInput("api.unstorable", reason=reason)
+        if not deferred:
+            return done[0]
 
 
 def _existing(session: Session, project: str, item: Inbound) -> IngestResult | None:
     if item.as_message:
-        msg = by_external(session, Message, project, item.channel, item.external_id)
+        msg = q.by_external(session, Message, project, item.channel, item.external_id)
         if msg is not None:
             return IngestResult(msg.conversation_id, msg.id, created=False)
-    conv = by_external(session, Conversation, project, item.channel, item.external_id)
+    conv = q.by_external(session, Conversation, project, item.channel, item.external_id)
     if conv is not None:
         first = session.scalar(select(Message.id).where(Message.conversation_id == conv.id)
                                .order_by(Message.id).limit(1))
@@ -107,19 +167,28 @@ def _existing(session: Session, project: str, item: Inbound) -> IngestResult | N
     return None
 
 
-def _open_conversation(session: Session, project: str, channel: str, customer_id: str) -> Conversation | None:
-    return session.scalar(readable_conversations(project).where(
-        Conversation.channel == channel, Conversation.customer_id == customer_id,
-        Conversation.status == OPEN).order_by(Conversation.created_at_us.desc()).limit(1))
+@dataclass(frozen=True)
+class _Planned:
+    index: int
+    item: Inbound
+    conversation_id: str
+    #: True: a message joining the customer's open conversation; False: a new contact.
+    joins: bool
+    customer_id: str | None
 
 
-def _batch(svc: RouterService, items: list[Inbound]) -> list[IngestResult | DozvonError]:
-    results: list[IngestResult | DozvonError | None] = [None] * len(items)
-    first_of: dict[tuple[str, str], int] = {}
+def _plan(svc: RouterService, items: list[Inbound], resolver: IdentityResolver,
+          results: dict[int, IngestResult | DozvonError]) -> tuple[list[_Planned], list[int], list[tuple[int, int]]]:
+    """Which items are new, which are retries, which join an open conversation. A second
+    message of a customer whose conversation this batch opens waits for the next batch
+    (whether it joins depends on how the first is routed)."""
+    fresh: list[tuple[int, str | None]] = []
     repeats: list[tuple[int, int]] = []
-    plan: list[tuple[int, str | None]] = []  # (index, the open conversation a message joins)
-    engine = svc.engine
+    first_of: dict[tuple[str, str], int] = {}
+    open_of: dict[tuple[str, str], str] = {}
     with svc.sessions() as session:
+        customers = resolver.resolve(session, svc.project,
+                                     [CustomerRef(i.channel, i.customer_id, i.customer_name) for i in items])
         for i, item in enumerate(items):
             key = (item.channel, item.external_id)
             if key in first_of:
@@ -130,89 +199,125 @@ def _batch(svc: RouterService, items: list[Inbound]) -> list[IngestResult | Dozv
             if found is not None:
                 results[i] = found
                 continue
-            joins = None
-            if item.as_message and item.customer_id:
-                current = _open_conversation(session, svc.project, item.channel, item.customer_id)
-                if current is not None and current.id in engine.contacts \
-                        and engine.contacts[current.id].state in _TALKING:
-                    joins = current.id
-            plan.append((i, joins))
-    if plan:
-        now_us = to_us(svc.clock.now())
-        conversations: list[dict[str, Any]] = []
-        messages: list[dict[str, Any]] = []
+            customer = customers[i]
+            fresh.append((i, customer))
+            who = (item.channel, customer or "")
+            if item.as_message and customer and who not in open_of:
+                current = q.open_conversation(session, svc.project, item.channel, customer)
+                open_of[who] = current.id if current is not None else ""
+    talking = live.live_contacts(svc, [c for c in open_of.values() if c])
+    planned: list[_Planned] = []
+    deferred: list[int] = []
+    opened: set[tuple[str, str]] = set()
+    for i, customer in fresh:
+        item = items[i]
+        who = (item.channel, customer or "")
+        if not (item.as_message and customer):
+            planned.append(_Planned(i, item, uuid.uuid4().hex, False, customer))
+            continue
+        now = talking.get(open_of[who])
+        if now is not None and now.state in _TALKING:
+            planned.append(_Planned(i, item, now.id, True, customer))
+        elif who in opened:
+            deferred.append(i)
+        else:
+            opened.add(who)
+            planned.append(_Planned(i, item, uuid.uuid4().hex, False, customer))
+    return planned, deferred, repeats
 
-        def command(engine: RoutingEngine) -> None:
-            opened: dict[tuple[str, str], str] = {}  # conversations this batch opened, by customer
-            for i, joins in plan:
-                item = items[i]
-                key = (item.channel, item.customer_id or "")
-                if joins is None and item.as_message and key in opened \
-                        and engine.contacts[opened[key]].state in _TALKING:
-                    joins = opened[key]
-                try:
-                    conv_id, decisions = _route(engine, item, joins)
-                except DozvonError as error:  # the engine changes nothing on bad input
-                    results[i] = error
-                    continue
-                if joins is None:
-                    if item.as_message and item.customer_id:
-                        opened[key] = conv_id
-                    conversations.append({
-                        "id": conv_id, "project": svc.project, "channel": item.channel, "queue": item.queue,
-                        "external_id": item.external_id, "customer_id": item.customer_id,
-                        "customer_name": item.customer_name, "subject": item.subject, "status": OPEN,
-                        "created_at_us": now_us, "details": {}})
-                if item.text is not None:
-                    messages.append({
-                        "project": svc.project, "conversation_id": conv_id, "channel": item.channel,
-                        "external_id": item.external_id, "direction": "in", "author": item.customer_name,
-                        "text": item.text, "at_us": now_us})
-                results[i] = IngestResult(conv_id, None, True, decisions)
+
+def _batch(svc: RouterService, items: list[Inbound],
+           resolver: IdentityResolver) -> tuple[dict[int, IngestResult | DozvonError], list[int]]:
+    """One transaction: rows first, then the engine. Returns each done item's result by
+    position, and the positions deferred to the next batch."""
+    results: dict[int, IngestResult | DozvonError] = {}
+    planned, deferred, repeats = _plan(svc, items, resolver, results)
+    if planned:
+        now_us = to_us(svc.clock.now())
+        message_ids: dict[str, int] = {}
+        decided: dict[int, list[Decision]] = {}
+        refused: list[_Planned] = []
 
         def store(session: Session) -> None:
+            conversations = [_conversation_row(svc.project, p, now_us) for p in planned if not p.joins]
             if conversations:
                 session.execute(insert(Conversation), conversations)
+            messages = [_message_row(svc.project, p, now_us) for p in planned if p.item.text is not None]
             if messages:
                 ids = session.scalars(insert(Message).returning(Message.id, sort_by_parameter_order=True),
                                       messages).all()
-                by_id = {row["external_id"]: new_id for row, new_id in zip(messages, ids, strict=True)}
-                for i, _ in plan:
-                    result = results[i]
-                    if isinstance(result, IngestResult):
-                        results[i] = IngestResult(result.conversation_id, by_id.get(items[i].external_id),
-                                                  True, result.decisions)
+                message_ids.update((row["external_id"], new_id) for row, new_id in zip(messages, ids, strict=True))
 
-        svc.run(command, also=store)
+        def command(engine: RoutingEngine) -> None:
+            for p in planned:
+                try:
+                    decided[p.index] = _route(engine, p)
+                except DozvonError as error:  # the engine changes nothing on bad input
+                    results[p.index] = error
+                    refused.append(p)
+
+        def forget_refused(session: Session) -> None:
+            for p in refused:
+                session.execute(delete(Message).where(Message.project == svc.project, Message.channel == p.item.channel,
+                                                      Message.external_id == p.item.external_id))
+                if not p.joins:
+                    session.execute(delete(Conversation).where(Conversation.id == p.conversation_id))
+
+        svc.run(command, also=forget_refused, before=store)
+        for p in planned:
+            if p.index in decided:
+                results[p.index] = IngestResult(p.conversation_id, message_ids.get(p.item.external_id), True,
+                                                decided[p.index])
     for i, first in repeats:  # the same id twice in one batch: the second is a retry
-        result = results[first]
+        result = results.get(first)
+        if result is None:  # the first was deferred: so is the repeat
+            deferred.append(i)
+            continue
         results[i] = result if not isinstance(result, IngestResult) else \
             IngestResult(result.conversation_id, result.message_id, False)
-    assert all(r is not None for r in results)
-    return results  # type: ignore[return-value]
+    return results, deferred
 
 
-def _route(engine: RoutingEngine, item: Inbound, joins: str | None) -> tuple[str, list[Decision]]:
+def _conversation_row(project: str, p: _Planned, now_us: int) -> dict[str, Any]:
+    item = p.item
+    details: dict[str, Any] = {}
+    if item.customer_id is not None and item.customer_id != p.customer_id:
+        details["customer_ref"] = item.customer_id
+    return {"id": p.conversation_id, "project": project, "channel": item.channel, "queue": item.queue,
+            "external_id": item.external_id, "customer_id": p.customer_id, "customer_name": item.customer_name,
+            "subject": item.subject, "status": q.OPEN, "created_at_us": now_us, "details": details}
+
+
+def _message_row(project: str, p: _Planned, now_us: int) -> dict[str, Any]:
+    item = p.item
+    return {"project": project, "conversation_id": p.conversation_id, "channel": item.channel,
+            "external_id": item.external_id, "direction": "in", "author": item.customer_name,
+            "text": item.text, "at_us": now_us}
+
+
+def _route(engine: RoutingEngine, p: _Planned) -> list[Decision]:
     """The engine's part of one item: a new contact (and its first message), or a message."""
-    if joins is not None:
-        engine.record_message(joins, "in", item.external_id, item.text or "", item.customer_name or None)
-        return joins, []
-    conv_id = uuid.uuid4().hex
-    spec = ContactSpec(id=conv_id, queue=item.queue, channel=item.channel, priority=item.priority,
-                       customer_id=item.customer_id, language=item.language, segment=item.segment,
+    item = p.item
+    if p.joins:
+        engine.record_message(p.conversation_id, "in", item.external_id, item.text or "", item.customer_name or None)
+        return []
+    spec = ContactSpec(id=p.conversation_id, queue=item.queue, channel=item.channel, priority=item.priority,
+                       customer_id=p.customer_id, language=item.language, segment=item.segment,
                        source=item.source, skills=dict(item.skills))
     decisions = engine.contact_arrived(spec)
-    contact = engine.contacts.get(conv_id)
+    contact = engine.contacts.get(p.conversation_id)
     if item.text is not None and contact is not None and contact.state in _TALKING:
-        engine.record_message(conv_id, "in", item.external_id, item.text, item.customer_name or None)
-    return conv_id, decisions
+        engine.record_message(p.conversation_id, "in", item.external_id, item.text, item.customer_name or None)
+    return decisions
 
 
 class IngestQueue:
     """One project's group commit: requests wait while the previous batch is written."""
 
-    def __init__(self, svc: RouterService, max_batch: int = MAX_BATCH) -> None:
+    def __init__(self, svc: RouterService, identity: IdentityResolver | None = None,
+                 max_batch: int = MAX_BATCH) -> None:
         self.svc = svc
+        self.identity = identity or ChannelIdentity()
         self.max_batch = max_batch
         self._queue: queue.SimpleQueue[tuple[Inbound, Future[IngestResult]]] = queue.SimpleQueue()
         self._worker = threading.Thread(target=self._run, name=f"ingest-{svc.project}", daemon=True)
@@ -220,21 +325,27 @@ class IngestQueue:
 
     def submit(self, item: Inbound, timeout: float = 60.0) -> IngestResult:
         """Store and route ``item``; returns once its transaction has committed."""
+        check_storable(item)  # a bad item is refused at once, without joining a batch
         future: Future[IngestResult] = Future()
         self._queue.put((item, future))
         return future.result(timeout)
 
+    def _take(self) -> list[tuple[Inbound, Future[IngestResult]]]:
+        batch = [self._queue.get()]
+        while len(batch) < self.max_batch:
+            try:
+                batch.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        return batch
+
     def _run(self) -> None:
         while True:
-            batch = [self._queue.get()]
-            while len(batch) < self.max_batch:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
+            batch = self._take()
             try:
-                results = ingest_many(self.svc, [item for item, _ in batch])
-            except Exception as error:  # the whole transaction failed: every request hears why
+                results: Iterable[IngestResult | DozvonError] = ingest_many(
+                    self.svc, [item for item, _ in batch], self.identity)
+            except Exception as error:  # the whole transaction failed (database down): all hear why
                 for _, future in batch:
                     future.set_exception(error)
                 continue

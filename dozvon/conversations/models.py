@@ -86,3 +86,37 @@ class CallbackTask(Base):
     done_by: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (Index("ix_callback_tasks_project_status", "project", "status", "created_at_us"),)
+
+
+class OutboxItem(Base):
+    """One message to a customer, waiting for (or done with) delivery by its channel.
+
+    Written in the same transaction as the message and its ``message.sent`` event, so a
+    message is never announced without being on its way, nor sent without being logged.
+    ``key`` is the idempotency key the channel sees on every attempt.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    project: Mapped[str] = mapped_column(String(64), nullable=False)
+    channel: Mapped[str] = mapped_column(String(32), nullable=False)
+    conversation_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    key: Mapped[str] = mapped_column(String(200), nullable=False)
+    #: pending → delivered | failed
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    #: When the next attempt is due; while an attempt is under way, when it is given up
+    #: as lost (the sender died) and may be made again.
+    due_at_us: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
+    created_at_us: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    done_at_us: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        Index("ix_outbox_key", "project", "key", unique=True),
+        Index("ix_outbox_due", "status", "due_at_us"),
+        Index("ix_outbox_conversation", "project", "conversation_id"),
+    )

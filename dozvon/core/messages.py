@@ -203,3 +203,70 @@ register("api.database_unavailable", "The database is unavailable ({reason}); no
 # --- dozvon/channels/registry.py
 register("channels.bad_bucket", "Channel {channel!r}: unknown capacity bucket {value!r}; expected one of {allowed}",
          "Канал {channel!r}: неизвестная группа нагрузки {value!r}; допустимы: {allowed}")
+
+# --- dozvon/eventlog/catalogue.py
+register("events.unknown_type", "Unknown event type {type!r} (not in the catalogue, docs/events.md)",
+         "Неизвестный тип события {type!r} (его нет в каталоге, docs/events.md)")
+register("events.bad_version", "Event {type!r}: version {version} is not the current one ({current})",
+         "Событие {type!r}: версия {version} не совпадает с текущей ({current})")
+register("events.unknown_field", "Event {type!r}: unknown field {field!r}; expected any of {allowed}",
+         "Событие {type!r}: неизвестное поле {field!r}; допустимы: {allowed}")
+register("events.missing_field", "Event {type!r}: field {field!r} is required",
+         "Событие {type!r}: поле {field!r} обязательно")
+register("events.wrong_type", "Event {type!r}: field {field!r} must be {expected}, not {value!r}",
+         "Событие {type!r}: поле {field!r} должно быть: {expected}, а не {value!r}")
+
+# --- dozvon/conversations/ingest.py, actions.py, outbox
+register("ingest.nul_character", "{field}: contains a NUL character (\\u0000), which cannot be stored",
+         "{field}: содержит символ NUL (\\u0000), который нельзя сохранить")
+register("ingest.too_long", "{field}: {length} characters; at most {limit}",
+         "{field}: символов {length}; допустимо не больше {limit}")
+register("ingest.out_of_range", "{field}: {value} is out of range {low}…{high}",
+         "{field}: значение {value} вне диапазона {low}…{high}")
+register("conversations.no_outbox_item", "No outgoing message {item} in this project",
+         "В этом проекте нет исходящего сообщения {item}")
+register("routing.unknown_target_queue",
+         "Queue {queue!r}, {field}: there is no queue {target!r} (queues: {allowed})",
+         "Очередь {queue!r}, {field}: нет очереди {target!r} (есть: {allowed})")
+register("routing.target_is_itself", "Queue {queue!r}, {field}: a queue cannot send contacts to itself",
+         "Очередь {queue!r}, {field}: очередь не может направлять обращения сама в себя")
+
+# --- dozvon/server/api/auth.py, dozvon/accounts/service.py (login throttling)
+register("auth.too_many_logins", "Too many failed logins; try again in {seconds} s",
+         "Слишком много неудачных попыток входа; повторите через {seconds} с")
+
+# --- dozvon/server/app.py (errors of the web framework itself)
+register("api.not_found", "Nothing at {method} {path}; the API's operations are listed at /docs",
+         "По адресу {method} {path} ничего нет; операции API перечислены на /docs")
+register("api.method_not_allowed", "{method} is not allowed at {path}; allowed: {allowed}",
+         "Метод {method} недопустим для {path}; допустимы: {allowed}")
+register("api.body_not_utf8", "The request body is not UTF-8 text: byte 0x{byte} at position {position}",
+         "Тело запроса — не текст в UTF-8: байт 0x{byte} в позиции {position}")
+register("api.bad_body", "The request body cannot be read: {reason}", "Не удаётся прочитать тело запроса: {reason}")
+register("api.http_error", "{status} {phrase}{detail}", "Ошибка {status} ({phrase}){detail}")
+register("api.malformed_json", "malformed JSON at line {line}, column {column}: {reason}",
+         "некорректный JSON в строке {line}, столбце {column}: {reason}")
+register("json.expecting_value", "Expecting value", "ожидалось значение")
+register("json.expecting_comma", "Expecting ','", "ожидалась запятая ','")
+register("json.expecting_colon", "Expecting ':'", "ожидалось двоеточие ':'")
+register("json.expecting_name", "Expecting a property name in double quotes",
+         "ожидалось имя поля в двойных кавычках")
+register("json.extra_data", "Extra data after the JSON value", "лишние данные после значения JSON")
+register("json.unterminated_string", "Unterminated string", "незакрытая строка")
+register("json.control_character", "Invalid control character in a string",
+         "недопустимый управляющий символ в строке")
+register("json.bad_escape", "Invalid \\escape in a string", "недопустимая escape-последовательность в строке")
+
+# --- dozvon/server/api/stream.py
+register("stream.bad_after", "after={value!r}: expected the seq of an event (a whole number >= 0)",
+         "after={value!r}: ожидается номер события seq (целое число >= 0)")
+register("stream.frame_too_large", "The command is {size} characters long; at most {limit}",
+         "Команда длиной {size} символов; допустимо не больше {limit}")
+register("stream.too_deep", "The command nests more than {limit} levels deep",
+         "Команда вложена глубже {limit} уровней")
+register("stream.bad_json", "Malformed JSON at line {line}, column {column}: {reason}",
+         "Некорректный JSON в строке {line}, столбце {column}: {reason}")
+register("stream.not_an_object", "A command is a JSON object such as {{\"action\": \"accept\", \"offer_id\": \"of1\"}}",
+         "Команда — это JSON-объект, например {{\"action\": \"accept\", \"offer_id\": \"of1\"}}")
+register("outbox.delivered_by_server", "Channel {channel!r} is delivered by the server itself; nothing to take",
+         "Канал {channel!r} доставляет сам сервер; забирать нечего")

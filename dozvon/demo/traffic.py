@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dozvon.acd.service import RouterService
-from dozvon.conversations import service as conversations
+from dozvon.conversations import actions
 from dozvon.conversations.ingest import Inbound, ingest
 from dozvon.core.errors import DozvonError
 from dozvon.demo.seed import HUMAN_OPERATORS, OPERATORS
@@ -95,7 +95,7 @@ class DemoTraffic:
             elif now >= when:
                 del self._leave_at[contact_id]
                 with contextlib.suppress(DozvonError):
-                    conversations.customer_left(self.svc, channel, external_id)
+                    actions.do_customer_left(self.svc, channel, external_id)
 
     def _due(self, key: str, now: float, low: float, high: float) -> bool:
         due = self._bot_due.setdefault(key, now + self.rng.uniform(low, high))

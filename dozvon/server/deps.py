@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from pydantic import BaseModel, ConfigDict, field_validator
 from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 
@@ -49,3 +50,26 @@ def acting_operator(caller: Principal, project: str, manage_permission: str) -> 
 
 def page(items: list[Any], **cursor: Any) -> dict[str, Any]:
     return {"items": items, **cursor}
+
+
+def _no_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("contains a NUL character (\\u0000), which cannot be stored")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _no_nul(key)
+            _no_nul(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _no_nul(item)
+    return value
+
+
+class Body(BaseModel):
+    """A request body: unknown fields are refused, and so is a NUL character anywhere
+    (no database column can store it) — each with the field it was found in."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    _refuse_nul = field_validator("*", mode="after")(_no_nul)

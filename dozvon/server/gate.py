@@ -68,7 +68,8 @@ def allowed(principal: Principal, permission: str | None, project: str | None) -
         return False
     if permission == MEMBER:
         return project in principal.grants
-    return principal.can(permission, project)
+    # "a|b": either permission will do (the handler decides what each allows).
+    return any(principal.can(p, project) for p in permission.split("|"))
 
 
 @dataclass(frozen=True)

@@ -26,13 +26,17 @@ from sqlalchemy.engine import Engine
 from dozvon.accounts.models import Project
 from dozvon.acd.service import RouterService
 from dozvon.analytics.realtime import Wallboard
+from dozvon.channels.registry import DeliveryFailed, OutboundMessage, registry
+from dozvon.conversations import actions, outbox
+from dozvon.conversations.identity import ChannelIdentity, IdentityResolver
 from dozvon.conversations.ingest import Inbound, IngestQueue, IngestResult
-from dozvon.conversations.service import project_events
+from dozvon.conversations.projection import project_events
 from dozvon.core.clock import Clock, SystemClock
 from dozvon.core.db import session_factory
 from dozvon.core.errors import NotFound
 from dozvon.eventlog import repository as eventlog
-from dozvon.routing.events import RoutingEvent
+from dozvon.eventlog.recipients import recipients
+from dozvon.routing.events import Decision, RoutingEvent
 from dozvon.server.metrics import Metrics
 
 
@@ -68,8 +72,11 @@ class Hub:
         #: project → operator id (None: whole project) → subscriptions
         self._subs: dict[str, dict[str | None, set[Subscription]]] = {}
         self._wake: asyncio.Event | None = None
+        self._outbox_wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.loaded = False
+        #: The ingest step that tells who a customer is (the CRM replaces it).
+        self.identity: IdentityResolver = ChannelIdentity()
 
     # ------------------------------------------------------------------ services
 
@@ -98,7 +105,9 @@ class Hub:
                     raise NotFound("accounts.no_project", project=project)
                 svc = RouterService(self.db, project, self.clock)
                 svc.projections.append(project_events)
+                svc.decision_hooks.append(actions.auto_replies(svc))
                 svc.listeners.append(partial(self._committed, project))
+                svc.decision_listeners.append(partial(self._carry_out, project))
                 self._wallboards[project] = self._rebuild_wallboard(svc, row.timezone)
                 self._services[project] = svc
                 self.metrics.track(project, svc)
@@ -110,13 +119,13 @@ class Hub:
         with self._guard:
             line = self._ingest.get(project)
             if line is None:
-                line = self._ingest[project] = IngestQueue(svc)
+                line = self._ingest[project] = IngestQueue(svc, self.identity)
         return line.submit(item)
 
     def wallboard(self, project: str) -> dict[str, Any]:
         svc = self.service(project)
-        with svc.lock:
-            return self._wallboards[project].snapshot(self.clock.now())
+        board = self._wallboards[project]
+        return svc.read(lambda _engine: board.snapshot(self.clock.now()))
 
     def _rebuild_wallboard(self, svc: RouterService, tz: str) -> Wallboard:
         """Today's figures after a restart: replay today's events, then the live states."""
@@ -157,16 +166,35 @@ class Hub:
         if by_operator:
             with self._guard:
                 everyone = list(by_operator.get(None, ()))
-                targeted = {e.operator_id: list(by_operator.get(e.operator_id, ()))
-                            for e in events if e.operator_id is not None}
+                named = {o: list(subs) for o, subs in by_operator.items() if o is not None and subs}
             for e in events:
+                audience = recipients(e)
                 payload = event_payload(e)
-                for sub in everyone:
-                    sub.push(payload)
-                for sub in targeted.get(e.operator_id or "", ()):
-                    sub.push(payload)
+                if audience.supervisors:
+                    for sub in everyone:
+                        sub.push(payload)
+                for operator_id in audience.operators:
+                    for sub in named.get(operator_id, ()):
+                        sub.push(payload)
         if self._loop is not None and self._wake is not None:
             self._loop.call_soon_threadsafe(self._wake.set)
+            if self._outbox_wake is not None and any(e.type == "message.sent" for e in events):
+                self._loop.call_soon_threadsafe(self._outbox_wake.set)
+
+    def _carry_out(self, project: str, decisions: list[Decision]) -> None:
+        """After a commit (in the committing thread): each decision to the adapter of its
+        contact's channel. An adapter hands the work on and returns; one that fails is
+        logged and never undoes what was committed."""
+        for decision in decisions:
+            channel = registry.find(decision.channel)
+            if channel is None:
+                continue
+            try:
+                channel.adapter.carry_out(project, decision)
+            except Exception as error:
+                self.metrics.adapter_errors.labels(decision.channel or "").inc()
+                print(f"dozvon: channel {decision.channel!r} failed to carry out {decision.kind}: {error}",
+                      flush=True)
 
     # ------------------------------------------------------------------ timers
 
@@ -191,7 +219,7 @@ class Hub:
 
     def _deadlines(self) -> Iterable[tuple[RouterService, float | None]]:
         for svc in list(self._services.values()):
-            yield svc, svc.engine.next_deadline()
+            yield svc, svc.next_deadline()
 
     def _due_services(self) -> list[RouterService]:
         now = self.clock.now()
@@ -200,3 +228,62 @@ class Hub:
     def _nearest_deadline(self) -> float | None:
         times = [at for _, at in self._deadlines() if at is not None]
         return min(times) if times else None
+
+    # ------------------------------------------------------------------ the outbox
+
+    #: Deliveries under way at once (a slow channel must not hold up the others).
+    DELIVERY_CONCURRENCY = 8
+
+    async def run_outbox(self) -> None:
+        """Deliver due outbox messages of the channels whose adapters run in this server,
+        for ever: after every commit that queued a message, and when a retry comes due."""
+        self._outbox_wake = asyncio.Event()
+        limiter = anyio.CapacityLimiter(self.DELIVERY_CONCURRENCY)
+        while True:
+            pushing = [name for name in registry.names() if registry.get(name).adapter.pushes]
+            self._outbox_wake.clear()
+            try:
+                due = await anyio.to_thread.run_sync(self._take_due, pushing)
+                if due:
+                    async with anyio.create_task_group() as group:
+                        for message in due:
+                            group.start_soon(self._deliver_one, message, limiter)
+                    continue  # there may be more due
+                nearest = await anyio.to_thread.run_sync(self._next_due, pushing)
+            except Exception as error:  # the database may be down: try again shortly
+                self.metrics.timer_errors.inc()
+                print(f"dozvon: outbox delivery failed: {error}", flush=True)
+                nearest = None
+            timeout = 1.0 if nearest is None else min(1.0, max(0.01, nearest - self.clock.now()))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._outbox_wake.wait(), timeout)
+
+    def _take_due(self, channels: list[str]) -> list[OutboundMessage]:
+        if not channels:
+            return []
+        with self.sessions.begin() as session:
+            return outbox.take_due(session, eventlog.to_us(self.clock.now()), channels)
+
+    def _next_due(self, channels: list[str]) -> float | None:
+        with self.sessions() as session:
+            due = outbox.next_due_us(session, channels)
+        return None if due is None else due / 1e6
+
+    async def _deliver_one(self, message: OutboundMessage, limiter: anyio.CapacityLimiter) -> None:
+        await anyio.to_thread.run_sync(self.deliver, message, limiter=limiter)
+
+    def deliver(self, message: OutboundMessage) -> None:
+        """One attempt at one message, reported as its outcome (in a worker thread)."""
+        svc = self.service(message.project)
+        channel = registry.find(message.channel)
+        try:
+            if channel is None:
+                raise DeliveryFailed(f"no channel {message.channel!r} is registered", permanent=False)
+            channel_message_id = channel.adapter.deliver(message)
+        except DeliveryFailed as failure:
+            actions.do_report_delivery(svc, message.id, delivered=False, error=failure.reason,
+                                       permanent=failure.permanent)
+        except Exception as error:  # an adapter's bug is a failed attempt, not a lost message
+            actions.do_report_delivery(svc, message.id, delivered=False, error=f"{type(error).__name__}: {error}")
+        else:
+            actions.do_report_delivery(svc, message.id, delivered=True, channel_message_id=channel_message_id)

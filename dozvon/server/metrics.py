@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from dozvon.acd import queries as live
 from dozvon.routing.events import RoutingEvent
 
 if TYPE_CHECKING:
@@ -41,13 +42,7 @@ class _LiveState(Collector):
         presence = GaugeMetricFamily("dozvon_operators", "Operators by presence now",
                                      labels=["project", "presence"])
         for project, svc in list(self.services.items()):
-            with svc.lock:
-                engine = svc.engine
-                counts = engine.waiting_by_queue()
-                by_presence: dict[str, int] = {}
-                for op_id in engine.operators:
-                    key = engine.presence(op_id)
-                    by_presence[key] = by_presence.get(key, 0) + 1
+            counts, by_presence = live.load_now(svc)
             for queue, n in sorted(counts.items()):
                 waiting.add_metric([project, queue], n)
             for key, n in sorted(by_presence.items()):
@@ -70,6 +65,8 @@ class Metrics:
                                         ["project"], buckets=_LATENCY_BUCKETS, registry=self.registry)
         self.timer_errors = Counter("dozvon_timer_errors", "Timer ticks that failed (retried)",
                                     registry=self.registry)
+        self.adapter_errors = Counter("dozvon_adapter_errors", "Decisions a channel adapter failed to carry out",
+                                      ["channel"], registry=self.registry)
         self._live = _LiveState()
         self.registry.register(self._live)
 

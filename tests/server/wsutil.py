@@ -17,6 +17,8 @@ class Stream:
         self.ws: ClientConnection = opening.__enter__()
         self.events: list[dict[str, Any]] = []
         self.replies: dict[Any, dict[str, Any]] = {}
+        #: The stream's first message: {"kind": "hello", "seq": the last committed event}.
+        self.hello: dict[str, Any] | None = None
         self._taken: set[int] = set()
         self._next_id = 0
 
@@ -30,6 +32,8 @@ class Stream:
         message = json.loads(self.ws.recv(timeout=timeout))
         if message.get("kind") == "reply":
             self.replies[message.get("reply_to")] = message
+        elif message.get("kind") == "hello":
+            self.hello = message
         else:
             self.events.append(message)
 
@@ -65,7 +69,9 @@ class Stream:
         return self.replies.pop(body["id"])
 
 
-def open_stream(ws_url: str, client: httpx.Client, project: str, after: int = 0) -> Stream:
+def open_stream(ws_url: str, client: httpx.Client, project: str, after: int | None = 0) -> Stream:
+    """A stream replaying the log after ``after`` (None: live events from now on)."""
     cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
-    return Stream(connect(f"{ws_url}/api/v1/projects/{project}/stream?after={after}",
+    query = "" if after is None else f"?after={after}"
+    return Stream(connect(f"{ws_url}/api/v1/projects/{project}/stream{query}",
                           additional_headers={"Cookie": cookie}, open_timeout=10))

@@ -11,24 +11,40 @@ import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, Field
 
-from dozvon.conversations import service as conversations
+from dozvon.acd import queries as live
+from dozvon.channels.registry import registry
+from dozvon.conversations import actions
 from dozvon.conversations.ingest import Inbound
 from dozvon.core.errors import NotFound
 from dozvon.server.api.conversations import decisions_out
-from dozvon.server.deps import HubDep
+from dozvon.server.deps import Body, HubDep
 from dozvon.server.gate import needs
 
 router = APIRouter(tags=["ingest"])
 
-Channel = Literal["voice", "chat", "messenger", "email", "form"]
-TextChannel = Literal["chat", "messenger", "email", "form"]
+
+def _registered(value: str) -> str:
+    if registry.find(value) is None:
+        raise ValueError(f"unknown channel {value!r}; registered: {', '.join(registry.names())}")
+    return value
+
+
+def _text_channel(value: str) -> str:
+    if not registry.get(_registered(value)).text:
+        raise ValueError(f"channel {value!r} carries no text messages")
+    return value
+
+
+#: A channel of the registry (dozvon.channels): voice, chat, messenger, email, form and
+#: those adapters add.
+Channel = Annotated[str, Field(min_length=1, max_length=32), AfterValidator(_registered)]
+TextChannel = Annotated[str, Field(min_length=1, max_length=32), AfterValidator(_text_channel)]
 ExternalId = Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class CustomerIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CustomerIn(Body):
     #: Your stable id of the customer (phone number, e-mail, messenger user id).
     id: str | None = Field(default=None, min_length=1, max_length=200)
     name: str = Field(default="", max_length=200)
@@ -36,10 +52,9 @@ class CustomerIn(BaseModel):
     language: str | None = Field(default=None, pattern=r"^[a-z]{2}$")
 
 
-class ContactIn(BaseModel):
+class ContactIn(Body):
     """A new inbound call, e-mail, form or chat."""
 
-    model_config = ConfigDict(extra="forbid")
     channel: Channel
     external_id: ExternalId
     queue: str = Field(min_length=1, max_length=128)
@@ -48,14 +63,13 @@ class ContactIn(BaseModel):
     text: str | None = Field(default=None, max_length=100000)
     source: str | None = Field(default=None, max_length=200)
     priority: int = Field(default=0, ge=-10**6, le=10**6)
-    skills: dict[str, Annotated[int, Field(ge=0, le=100)]] = {}
+    skills: dict[str, Annotated[int, Field(ge=0, le=100)]] = Field(default_factory=dict)
 
 
-class MessageIn(BaseModel):
+class MessageIn(Body):
     """A customer's message on a text channel: joins the customer's open conversation on the
     channel, or opens a new one in ``queue``."""
 
-    model_config = ConfigDict(extra="forbid")
     channel: TextChannel
     external_id: ExternalId
     queue: str = Field(min_length=1, max_length=128)
@@ -64,10 +78,9 @@ class MessageIn(BaseModel):
     source: str | None = Field(default=None, max_length=200)
 
 
-class LeftIn(BaseModel):
+class LeftIn(Body):
     """The customer hung up or closed the chat (by the id the contact was ingested with)."""
 
-    model_config = ConfigDict(extra="forbid")
     channel: Channel
     external_id: ExternalId
 
@@ -84,8 +97,7 @@ def _inbound(body: ContactIn | MessageIn, as_message: bool) -> Inbound:
 def _ingest(project: str, body: ContactIn | MessageIn, hub: Any, response: Response,
             as_message: bool) -> dict[str, Any]:
     started = time.perf_counter()
-    svc = hub.service(project)
-    if body.queue not in svc.engine.queues:
+    if body.queue not in live.queue_names(hub.service(project)):
         raise NotFound("routing.unknown_queue", queue=body.queue)
     result = hub.ingest(project, _inbound(body, as_message))
     hub.metrics.ingest_latency.labels(project).observe(time.perf_counter() - started)
@@ -111,5 +123,5 @@ def ingest_message(project: str, body: MessageIn, hub: HubDep, response: Respons
 @router.post("/projects/{project}/ingest/left", summary="The customer hung up / left (idempotent)",
              **needs("ingest"))
 def customer_left(project: str, body: LeftIn, hub: HubDep) -> dict[str, Any]:
-    conversation_id = conversations.customer_left(hub.service(project), body.channel, body.external_id)
+    conversation_id = actions.do_customer_left(hub.service(project), body.channel, body.external_id)
     return {"conversation_id": conversation_id}

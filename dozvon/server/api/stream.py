@@ -1,33 +1,49 @@
-"""The real-time connection: ``/api/v1/projects/{project}/stream?after=SEQ`` (WebSocket).
+"""The real-time connection: ``/api/v1/projects/{project}/stream[?after=SEQ]`` (WebSocket).
 
 An operator receives their own events (offers, withdrawals, answers, messages of their
-conversations, state changes); a caller with ``events:read`` (a supervisor's wallboard)
-receives the whole project's. Each event carries the project's ``seq``: a client that
-reconnects with ``after=<last seq seen>`` first gets everything it missed from the event
-log, then live events — nothing is lost across a dropped connection, nothing repeated.
+conversations and their delivery, state changes); a caller with ``events:read`` (a
+supervisor's wallboard) receives the whole project's — the rule is
+:func:`dozvon.eventlog.recipients.recipients`, the same for live events and the replay.
+
+The first message is ``{"kind": "hello", "seq": N}``: N is the last event already
+committed. Without ``after`` the stream starts there — live events only. Every REST
+answer that shows live state carries the ``seq`` it reflects, so a client reads state
+over REST, then connects with ``after=<that seq>``, and misses nothing in between; a
+client that reconnects with ``after=<last seq seen>`` first gets everything it missed
+from the event log, then live events — nothing lost, nothing repeated.
 
 Over the same socket the operator can act: ``{"id": 1, "action": "accept", "offer_id": …}``
 (also ``decline``, ``send`` {conversation_id, text}, ``end``, ``hold``, ``resume``,
+``transfer`` {conversation_id, to_operator | to_queue | to_external, escalation},
 ``dispose`` {conversation_id, contact_type, resolved, notes}, ``state`` {state, reason});
-each gets ``{"kind": "reply", "reply_to": 1, "ok": true}`` or an error with its message.
+each gets ``{"kind": "reply", "reply_to": 1, "ok": true, …}`` or ``"ok": false`` with an
+error and its message. A frame over 64 KiB or nested deeper than 32 levels is answered
+with an error; the connection stays open.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from typing import Any
 
 import anyio.to_thread
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
 from dozvon.accounts.permissions import Principal
+from dozvon.acd import actions as acd_actions
+from dozvon.acd import queries as live
+from dozvon.conversations import actions
 from dozvon.core.errors import DozvonError, Forbidden, InvalidInput
+from dozvon.core.i18n import translate
 from dozvon.eventlog import repository as eventlog
 from dozvon.eventlog.models import EventRecord
-from dozvon.server.api import conversations as api
-from dozvon.server.api.routing import StateIn, set_state
+from dozvon.server.api.conversations import HANDLE, MANAGE, DeclineIn, DispositionIn, TextIn, TransferIn, decisions_out
+from dozvon.server.api.routing import StateIn
+from dozvon.server.deps import acting_operator
 from dozvon.server.gate import MEMBER
 from dozvon.server.hub import Hub, Subscription
 from dozvon.server.i18n import language_of
@@ -35,45 +51,55 @@ from dozvon.server.i18n import language_of
 router = APIRouter(tags=["stream"])
 
 _REPLAY_PAGE = 1000
+#: Bounds on one command frame: larger or deeper frames are refused, the socket stays.
+MAX_FRAME_CHARS = 64 * 1024
+MAX_DEPTH = 32
 
 
-def _mine(record: EventRecord, operator_id: str | None) -> bool:
-    return operator_id is None or record.operator_id == operator_id
-
-
-def _replay(hub: Hub, project: str, after: int, operator_id: str | None) -> list[dict[str, Any]]:
-    """Events after ``after`` from the log (what the client missed), oldest first."""
+def _replay(hub: Hub, project: str, after: int, supervisor: bool, operator_id: str | None) -> list[dict[str, Any]]:
+    """Events after ``after`` from the log that this caller receives, oldest first."""
     out: list[dict[str, Any]] = []
     with hub.sessions() as session:
         while True:
-            stmt = eventlog.readable(project).where(EventRecord.seq > after)
-            if operator_id is not None:
-                stmt = stmt.where(EventRecord.operator_id == operator_id)
-            rows = list(session.scalars(stmt.order_by(EventRecord.seq).limit(_REPLAY_PAGE)))
-            out.extend({"kind": "event", **eventlog.as_dict(r)} for r in rows if _mine(r, operator_id))
+            stmt = eventlog.readable_to(project, supervisor=supervisor, operator_id=operator_id)
+            rows = list(session.scalars(stmt.where(EventRecord.seq > after).order_by(EventRecord.seq)
+                                        .limit(_REPLAY_PAGE)))
+            out.extend({"kind": "event", **eventlog.as_dict(r)} for r in rows)
             if len(rows) < _REPLAY_PAGE:
                 return out
             after = rows[-1].seq
 
 
+def _after(value: str | None) -> int | None:
+    if value is None:
+        return None
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        raise InvalidInput("stream.bad_after", value=value[:40])
+    return int(value)
+
+
 @router.websocket("/projects/{project}/stream")
-async def stream(websocket: WebSocket, project: str, after: int = 0) -> None:
+async def stream(websocket: WebSocket, project: str) -> None:
     hub: Hub = websocket.app.state.hub
     caller: Principal = websocket.state.principal
     lang = language_of(websocket.headers.get("accept-language"))
-    whole_project = caller.can("events:read", project)
-    operator_id = None if whole_project else caller.operator_ids.get(project)
-    if not whole_project and operator_id is None:
-        await websocket.close(code=4403)
-        return
+    supervisor = caller.can("events:read", project)
+    operator_id = None if supervisor else caller.operator_ids.get(project)
     try:
-        hub.service(project)
-    except DozvonError:
-        await websocket.close(code=4404)
+        after = _after(websocket.query_params.get("after"))
+        svc = hub.service(project)
+        if not supervisor and operator_id is None:
+            raise Forbidden("auth.not_an_operator", project=project)
+    except DozvonError as error:
+        body = {"error": {"code": error.code, "message": error.message(lang)}}
+        await websocket.send_denial_response(JSONResponse(body, status_code=error.status_code))
         return
     await websocket.accept()
-    sub = hub.subscribe(project, operator_id)  # before the replay: nothing falls in between
-    sender = asyncio.create_task(_send_events(websocket, hub, sub, project, max(after, 0), operator_id))
+    sub = hub.subscribe(project, operator_id)  # before reading the seq: nothing falls in between
+    seq = svc.last_seq()
+    await websocket.send_json({"kind": "hello", "seq": seq})
+    sender = asyncio.create_task(_send_events(websocket, hub, sub, project, seq if after is None else after,
+                                              after is not None, supervisor, operator_id))
     try:
         while True:
             text = await websocket.receive_text()
@@ -91,15 +117,16 @@ stream.dozvon_permission = MEMBER  # type: ignore[attr-defined]
 
 
 async def _send_events(websocket: WebSocket, hub: Hub, sub: Subscription, project: str, after: int,
-                       operator_id: str | None) -> None:
+                       replay: bool, supervisor: bool, operator_id: str | None) -> None:
     last = after
     try:
-        for payload in await anyio.to_thread.run_sync(_replay, hub, project, after, operator_id):
-            await websocket.send_json(payload)
-            last = payload["seq"]
+        if replay:
+            for payload in await anyio.to_thread.run_sync(_replay, hub, project, after, supervisor, operator_id):
+                await websocket.send_json(payload)
+                last = payload["seq"]
         while True:
             payload = await sub.queue.get()
-            if payload["seq"] <= last:  # already sent from the log
+            if payload["seq"] <= last:  # already sent from the log, or before the hello
                 continue
             await websocket.send_json(payload)
             last = payload["seq"]
@@ -107,66 +134,142 @@ async def _send_events(websocket: WebSocket, hub: Hub, sub: Subscription, projec
         return
 
 
-class _Command(BaseModel):
-    id: int | str | None = None
-    action: str
+# ----------------------------------------------------------------- commands
+
+def _depth(text: str) -> int:
+    """How deeply the JSON text nests arrays and objects (strings skipped)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def parse_command(text: str) -> dict[str, Any]:
+    """One frame as a command object, or a clear error (never a crash of the socket)."""
+    if len(text) > MAX_FRAME_CHARS:
+        raise InvalidInput("stream.frame_too_large", size=len(text), limit=MAX_FRAME_CHARS)
+    if _depth(text) > MAX_DEPTH:
+        raise InvalidInput("stream.too_deep", limit=MAX_DEPTH)
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidInput("stream.bad_json", line=error.lineno, column=error.colno, reason=error.msg) from None
+    if not isinstance(raw, dict):
+        raise InvalidInput("stream.not_an_object")
+    return raw
+
+
+def _explain(error: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ())) or 'body'}: {e.get('msg', '')}"
+                     for e in error.errors()[:5])
 
 
 async def _handle(hub: Hub, caller: Principal, project: str, text: str, lang: str) -> dict[str, Any]:
     request_id: Any = None
     try:
-        raw = json.loads(text)
-        command = _Command.model_validate(raw)
-        request_id = command.id
-        result = await anyio.to_thread.run_sync(_run, hub, caller, project, command.action, raw)
+        raw = parse_command(text)
+        request_id = raw.get("id") if isinstance(raw.get("id"), (int, str)) else None
+        action = raw.get("action")
+        command = _COMMANDS.get(action) if isinstance(action, str) else None
+        if command is None:
+            raise InvalidInput("api.unknown_action", value=str(action)[:40], allowed=", ".join(_COMMANDS))
+        result = await anyio.to_thread.run_sync(command, _Context(hub, caller, project), raw)
         return {"kind": "reply", "reply_to": request_id, "ok": True, **result}
     except DozvonError as error:
         return {"kind": "reply", "reply_to": request_id, "ok": False,
                 "error": {"code": error.code, "message": error.message(lang)}}
-    except (ValueError, ValidationError) as error:
-        message = InvalidInput("api.bad_command", reason=str(error).splitlines()[0]).message(lang)
+    except ValidationError as error:
         return {"kind": "reply", "reply_to": request_id, "ok": False,
-                "error": {"code": "api.bad_command", "message": message}}
+                "error": {"code": "api.bad_command",
+                          "message": translate("api.bad_command", lang, reason=_explain(error))}}
+
+
+class _Context:
+    """Who is acting where: the socket's caller in its project."""
+
+    def __init__(self, hub: Hub, caller: Principal, project: str) -> None:
+        self.svc = hub.service(project)
+        self.caller = caller
+        self.project = project
+
+    def acting(self) -> str | None:
+        if not self.caller.can(HANDLE, self.project):
+            raise Forbidden("auth.forbidden")
+        return acting_operator(self.caller, self.project, MANAGE)
+
+
+def _body(model: type[BaseModel], raw: dict[str, Any], *keys: str) -> Any:
+    return model.model_validate({k: raw[k] for k in keys if k in raw})
 
 
 def _str(raw: dict[str, Any], key: str) -> str:
     value = raw.get(key)
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str) or not value or len(value) > 200:
         raise InvalidInput("api.missing_field", field=key)
     return value
 
 
-def _fields(raw: dict[str, Any], *keys: str) -> dict[str, Any]:
-    return {k: raw[k] for k in keys if k in raw}
+def _accept(ctx: _Context, raw: dict[str, Any]) -> dict[str, Any]:
+    return {"decisions": decisions_out(actions.do_accept_offer(ctx.svc, _str(raw, "offer_id"), ctx.acting()))}
 
 
-#: Socket actions on a conversation that the REST API also offers without a body.
-_CONTACT_ACTIONS = {"end": api.end, "hold": api.hold, "resume": api.resume}
+def _decline(ctx: _Context, raw: dict[str, Any]) -> dict[str, Any]:
+    body = _body(DeclineIn, raw, "reason")
+    return {"decisions": decisions_out(actions.do_decline_offer(ctx.svc, _str(raw, "offer_id"), ctx.acting(),
+                                                                body.reason))}
 
 
-def _run(hub: Hub, caller: Principal, project: str, action: str, raw: dict[str, Any]) -> dict[str, Any]:
-    """One command from the socket, carried out by the same handler as its REST twin (with
-    the same body model), so that both doors validate and act alike."""
-    if action == "state":
-        own = caller.operator_ids.get(project)
-        if own is None:
-            raise Forbidden("auth.not_an_operator", project=project)
-        return set_state(project, own, StateIn.model_validate(_fields(raw, "state", "reason")), caller, hub)
-    if not caller.can(api.HANDLE, project):
-        raise Forbidden("auth.forbidden")
-    if action == "accept":
-        return api.accept(project, _str(raw, "offer_id"), caller, hub)
-    if action == "decline":
-        return api.decline(project, _str(raw, "offer_id"), api.DeclineIn.model_validate(_fields(raw, "reason")),
-                           caller, hub)
-    conversation_id = _str(raw, "conversation_id")
-    if action == "send":
-        return api.send_message(project, conversation_id, api.TextIn.model_validate(_fields(raw, "text")),
-                                caller, hub)
-    if action in _CONTACT_ACTIONS:
-        return _CONTACT_ACTIONS[action](project, conversation_id, caller, hub)
-    if action == "dispose":
-        body = api.DispositionIn.model_validate(_fields(raw, "contact_type", "resolved", "notes"))
-        return api.disposition(project, conversation_id, body, caller, hub)
-    raise InvalidInput("api.unknown_action", value=action,
-                       allowed="accept, decline, send, end, hold, resume, dispose, state")
+def _send(ctx: _Context, raw: dict[str, Any]) -> dict[str, Any]:
+    body = _body(TextIn, raw, "text")
+    message_id = actions.do_send_message(ctx.svc, _str(raw, "conversation_id"), ctx.acting(), ctx.caller.name,
+                                         body.text)
+    return {"message_id": message_id}
+
+
+def _on_contact(do: Callable[..., list[Any]]) -> Callable[[_Context, dict[str, Any]], dict[str, Any]]:
+    def command(ctx: _Context, raw: dict[str, Any]) -> dict[str, Any]:
+        return {"decisions": decisions_out(do(ctx.svc, _str(raw, "conversation_id"), ctx.acting()))}
+    return command
+
+
+def _transfer(ctx: _Context, raw: dict[str, Any]) -> dict[str, Any]:
+    body = _body(TransferIn, raw, "to_operator", "to_queue", "to_external", "escalation")
+    return {"decisions": decisions_out(actions.do_transfer(
+        ctx.svc, _str(raw, "conversation_id"), ctx.acting(), to_operator=body.to_operator, to_queue=body.to_queue,
+        to_external=body.to_external, escalation=body.escalation))}
+
+
+def _dispose(ctx: _Context, raw: dict[str, Any]) -> dict[str, Any]:
+    body = _body(DispositionIn, raw, "contact_type", "resolved", "notes")
+    return {"decisions": decisions_out(actions.do_dispose(ctx.svc, _str(raw, "conversation_id"), ctx.acting(),
+                                                          body.contact_type, body.resolved, body.notes))}
+
+
+def _state(ctx: _Context, raw: dict[str, Any]) -> dict[str, Any]:
+    own = ctx.caller.operator_ids.get(ctx.project)
+    if own is None:
+        raise Forbidden("auth.not_an_operator", project=ctx.project)
+    body = _body(StateIn, raw, "state", "reason")
+    acd_actions.do_set_operator_state(ctx.svc, own, body.state, body.reason)
+    return live.operator(ctx.svc, own)
+
+
+_COMMANDS: dict[str, Callable[[_Context, dict[str, Any]], dict[str, Any]]] = {
+    "accept": _accept, "decline": _decline, "send": _send,
+    "end": _on_contact(actions.do_end), "hold": _on_contact(actions.do_hold),
+    "resume": _on_contact(actions.do_resume), "transfer": _transfer, "dispose": _dispose, "state": _state,
+}

@@ -1,0 +1,136 @@
+"""Reads of live routing state: plain copies taken under the project's lock.
+
+Nothing outside :mod:`dozvon.acd` touches a service's engine. A handler, a page or the
+metrics scrape asks here, and gets dicts and frozen records copied between two commands —
+never the engine's own dicts, which a command thread may be changing at that moment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from dozvon.acd.service import RouterService
+from dozvon.core.errors import NotFound
+from dozvon.routing.engine import RoutingEngine
+
+
+@dataclass(frozen=True, slots=True)
+class LiveOffer:
+    offer_id: str
+    operator_id: str
+    deadline: float
+
+
+@dataclass(frozen=True, slots=True)
+class LiveContact:
+    """What the engine knows of an unfinished contact now."""
+
+    id: str
+    state: str
+    queue: str
+    operator_id: str | None
+    offers: tuple[LiveOffer, ...]
+
+
+def _queue_dict(engine: RoutingEngine, name: str, waiting: dict[str, int]) -> dict[str, Any]:
+    state = engine.queues[name]
+    return {**state.cfg.to_dict(), "open": state.open, "members": sorted(state.members),
+            "waiting": waiting.get(name, 0)}
+
+
+def queues(svc: RouterService, names: Iterable[str] | None = None) -> tuple[list[dict[str, Any]], int]:
+    """The named queues (all, if None) with their settings and contacts waiting now, and
+    the ``seq`` of the last event they reflect."""
+    wanted = None if names is None else list(names)
+
+    def view(engine: RoutingEngine) -> list[dict[str, Any]]:
+        for name in wanted or ():
+            if name not in engine.queues:
+                raise NotFound("routing.unknown_queue", queue=name)
+        waiting = engine.waiting_by_queue()
+        return [_queue_dict(engine, n, waiting) for n in (wanted if wanted is not None else sorted(engine.queues))]
+
+    return svc.read(lambda engine: (view(engine), svc.last_seq()))
+
+
+def queue_names(svc: RouterService) -> set[str]:
+    return svc.read(lambda engine: set(engine.queues))
+
+
+def queue_configs(svc: RouterService) -> dict[str, dict[str, Any]]:
+    """Every queue's settings by name (for checks that span queues: overflow targets)."""
+    return svc.read(lambda engine: {n: q.cfg.to_dict() for n, q in engine.queues.items()})
+
+
+def _operator_dict(engine: RoutingEngine, operator_id: str) -> dict[str, Any]:
+    op = engine.operators[operator_id]
+    return {**op.cfg.to_dict(), "state": op.state, "reason": op.reason, "state_since": op.state_since,
+            "presence": engine.presence(operator_id), "contacts": sorted(op.contacts),
+            "offers": sorted(op.offers)}
+
+
+def operator(svc: RouterService, operator_id: str) -> dict[str, Any]:
+    """One operator's profile, state and load, with the ``seq`` of the last event it
+    reflects: stream ``after`` it to miss nothing."""
+    def view(engine: RoutingEngine) -> dict[str, Any]:
+        if operator_id not in engine.operators:
+            raise NotFound("routing.unknown_operator", operator=operator_id)
+        return {**_operator_dict(engine, operator_id), "seq": svc.last_seq()}
+
+    return svc.read(view)
+
+
+def operators(svc: RouterService) -> tuple[list[dict[str, Any]], int]:
+    return svc.read(lambda engine: ([_operator_dict(engine, o) for o in sorted(engine.operators)],
+                                    svc.last_seq()))
+
+
+def operator_ids(svc: RouterService) -> set[str]:
+    return svc.read(lambda engine: set(engine.operators))
+
+
+def live_contacts(svc: RouterService, ids: Iterable[str]) -> dict[str, LiveContact]:
+    """The engine's view of those of ``ids`` it still holds (closed ones are absent)."""
+    wanted = list(ids)
+
+    def view(engine: RoutingEngine) -> dict[str, LiveContact]:
+        out = {}
+        for contact_id in wanted:
+            c = engine.contacts.get(contact_id)
+            if c is not None:
+                out[contact_id] = LiveContact(
+                    contact_id, c.state, c.queue, c.operator_id,
+                    tuple(LiveOffer(o.id, o.operator_id, o.deadline) for o in c.offers.values()))
+        return out
+
+    return svc.read(view)
+
+
+def live_contact(svc: RouterService, contact_id: str) -> LiveContact | None:
+    return live_contacts(svc, [contact_id]).get(contact_id)
+
+
+def load_now(svc: RouterService) -> tuple[dict[str, int], dict[str, int]]:
+    """Contacts waiting per queue and operators per presence, in one consistent read (for
+    metrics and wallboards)."""
+    def view(engine: RoutingEngine) -> tuple[dict[str, int], dict[str, int]]:
+        by_presence: dict[str, int] = {}
+        for operator_id in engine.operators:
+            key = engine.presence(operator_id)
+            by_presence[key] = by_presence.get(key, 0) + 1
+        return engine.waiting_by_queue(), by_presence
+
+    return svc.read(view)
+
+
+def roster(svc: RouterService) -> tuple[dict[str, float], list[tuple[str, str, str | None]]]:
+    """Each queue's service-level target, and each operator's (id, state, reason): what a
+    wallboard starts from."""
+    def view(engine: RoutingEngine) -> tuple[dict[str, float], list[tuple[str, str, str | None]]]:
+        targets = {n: q.cfg.target_answer_s for n, q in engine.queues.items()}
+        ops = [(o.cfg.id, o.state, o.reason) for o in engine.operators.values()]
+        return targets, ops
+
+    return svc.read(view)

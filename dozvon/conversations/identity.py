@@ -1,0 +1,45 @@
+"""Who is contacting us: the step of ingest that turns a channel's customer id into one
+Dozvon customer, before routing.
+
+Sticky routing, priority by segment and the history all key on the resolved id, so a
+customer who calls, then writes in a messenger, is one person to all of them once a
+resolver knows both identities. The resolver runs inside the ingest batch (one call for
+the whole batch, in its database session), so that looking a million customers up costs
+one query per batch, not one per contact.
+
+Until the CRM knows customers, :class:`ChannelIdentity` keeps the id the channel gives
+(a phone number, an e-mail address, a messenger user id) as the customer's id: a
+customer is one person per identity, which is what routing did before this step existed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRef:
+    """A customer as a channel names them."""
+
+    channel: str
+    #: The channel's id of the customer (phone, e-mail, messenger id), if it gave one.
+    external_id: str | None
+    name: str = ""
+
+
+class IdentityResolver(Protocol):
+    def resolve(self, session: Session, project: str, refs: Sequence[CustomerRef]) -> list[str | None]:
+        """The Dozvon customer id of each ref (None: an anonymous contact), in order. May
+        create customers in ``session`` (the ingest's transaction)."""
+        ...
+
+
+class ChannelIdentity:
+    """The channel's id of a customer is their id (no customer base yet)."""
+
+    def resolve(self, session: Session, project: str, refs: Sequence[CustomerRef]) -> list[str | None]:
+        return [ref.external_id for ref in refs]
