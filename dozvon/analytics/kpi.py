@@ -14,7 +14,9 @@ Definitions as implemented (docs/kpi.md says the same in prose):
 * P(wait) — offered contacts not answered at once ÷ offered, where *at once* means the
   offer that was accepted was made the moment the contact entered the queue;
 * ASA — mean ``wait_s`` of answered contacts (zero waits included);
-* service level — answered with ``wait_s`` ≤ the queue's target ÷ offered;
+* service level — answered with ``wait_s`` ≤ the target the contact was queued under ÷
+  offered: the ``target_answer_s`` its ``contact.queued`` recorded; for older events, the
+  queue's target of its latest ``queue.configured`` before it, else ``targets``/the default;
 * AHT — mean talk + hold + wrap-up of answered contacts;
 * occupancy — operator time with at least one contact (talking or in wrap-up) ÷ time
   logged in and not on a break, inside the measured window;
@@ -102,7 +104,8 @@ class _Tracked:
 
 @dataclass
 class KpiAccumulator:
-    """Streams events into KPI counters. ``targets``: queue → target answer time (s)."""
+    """Streams events into KPI counters. ``targets``: queue → target answer time (s), for
+    events that do not record their own; each ``queue.configured`` updates it."""
 
     targets: dict[str, float] = field(default_factory=dict)
     count_from: float = float("-inf")
@@ -137,6 +140,11 @@ class KpiAccumulator:
             if handler is not None:
                 handler(self, event)
 
+    def _queue_configured(self, e: RoutingEvent) -> None:
+        target = e.data.get("config", {}).get("target_answer_s")
+        if e.queue and target is not None:
+            self.targets[e.queue] = float(target)
+
     # --- contact events ---------------------------------------------------------------
 
     def _arrived(self, e: RoutingEvent) -> None:
@@ -152,7 +160,10 @@ class KpiAccumulator:
         if cid in self._ignored or cid in self._contacts:
             return
         queue = e.queue or ""
-        self._contacts[cid] = _Tracked(queue, self.targets.get(queue, self.default_target))
+        target = e.data.get("target_answer_s")
+        if target is None:  # logged before contact.queued recorded its target
+            target = self.targets.get(queue, self.default_target)
+        self._contacts[cid] = _Tracked(queue, float(target))
         self.total.offered += 1
         self._queue(queue).offered += 1
 
@@ -295,6 +306,7 @@ class KpiAccumulator:
 
 
 KpiAccumulator._handlers = {
+    "queue.configured": KpiAccumulator._queue_configured,
     "contact.arrived": KpiAccumulator._arrived,
     "contact.queued": KpiAccumulator._queued,
     "offer.created": KpiAccumulator._offer_created,

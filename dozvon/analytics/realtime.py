@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from dozvon.analytics.kpi import KpiAccumulator
 from dozvon.routing.events import RoutingEvent
+from dozvon.routing.presence import derive_presence
 
 _OFFER_ENDS = frozenset({"offer.accepted", "offer.declined", "offer.timed_out", "offer.withdrawn"})
 
@@ -30,18 +31,15 @@ class _Operator:
     wrapping: int = 0
 
     def presence(self) -> str:
-        if self.talking:
-            return "busy"
-        if self.wrapping:
-            return "wrap_up"
-        if self.state != "available":
-            return self.state
-        return "ringing" if self.ringing else "available"
+        return derive_presence(self.state, self.ringing, self.talking, self.wrapping)
 
 
 @dataclass
 class Wallboard:
     tz: str = "UTC"
+    #: Service-level targets for events that do not record their own (``contact.queued``
+    #: carries ``target_answer_s``); the day's accumulator keeps it current from
+    #: ``queue.configured``.
     targets: dict[str, float] = field(default_factory=dict)
     default_target: float = 20.0
     #: queue -> {contact id: when it entered the queue (epoch s)}
@@ -87,11 +85,7 @@ class Wallboard:
 
     def _apply(self, e: RoutingEvent) -> None:
         t, cid, oid = e.type, e.contact_id or "", e.operator_id
-        if t == "queue.configured" and e.queue:
-            # A queue created or changed while running: its own target from now on (the
-            # day's accumulator shares this dict).
-            self.targets[e.queue] = float(e.data.get("config", {}).get("target_answer_s", self.default_target))
-        elif t == "contact.queued":
+        if t == "contact.queued":
             self._stop_waiting(cid)
             queue = e.queue or ""
             self.waiting.setdefault(queue, {})[cid] = e.at

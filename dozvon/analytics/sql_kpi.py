@@ -42,7 +42,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement, Select
 
-from dozvon.acd.models import QueueRow
 from dozvon.analytics.kpi import ratio
 from dozvon.core.errors import InvalidInput
 from dozvon.eventlog.models import EventRecord
@@ -135,6 +134,26 @@ def _customer_reached(arrived: Any, abandoned: Any, window_s: float) -> ColumnEl
         answer.at_us <= abandoned.c.abandoned_at_us + round(window_s * 1_000_000))
 
 
+def _target_when_queued(queued: Any, default_target_s: float) -> ColumnElement[Any]:
+    """The service-level target a ``contact.queued`` event was measured against: the one it
+    recorded (``target_answer_s``); for events older than that field, the target of the
+    queue's latest ``queue.configured`` at or before it; else the default. Never the queue's
+    live settings, so that changing a target never rewrites history."""
+    configured = aliased(EventRecord)
+    config_target = (
+        select(configured.data[("config", "target_answer_s")].as_float())
+        .where(configured.project == queued.project, configured.type == "queue.configured",
+               configured.queue == queued.queue,
+               or_(configured.at_us < queued.at_us,
+                   and_(configured.at_us == queued.at_us, configured.seq < queued.seq)))
+        .order_by(configured.at_us.desc(), configured.seq.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(queued.data["target_answer_s"].as_float(), config_target,
+                         literal(default_target_s, Float))
+
+
 def _facts(projects: list[str], since_us: int, until_us: int, default_target_s: float,
            fcr_window_s: float, recovery_window_s: float) -> Select[Any]:
     """One row per contact that arrived in [since, until): everything the KPIs need."""
@@ -146,7 +165,7 @@ def _facts(projects: list[str], since_us: int, until_us: int, default_target_s: 
     first_seq = (select(e.project, e.contact_id, func.min(e.seq).label("seq"))
                  .where(e.project.in_(projects), e.type == "contact.queued")
                  .group_by(e.project, e.contact_id).subquery("first_seq"))
-    queued = (select(e.project, e.contact_id, e.queue)
+    queued = (select(e.project, e.contact_id, e.queue, _target_when_queued(e, default_target_s).label("target_s"))
               .join(first_seq, and_(e.project == first_seq.c.project, e.seq == first_seq.c.seq))
               .subquery("queued"))
     answered = (select(e.project, e.contact_id, e.operator_id,
@@ -181,7 +200,6 @@ def _facts(projects: list[str], since_us: int, until_us: int, default_target_s: 
     first_out = (select(e.project, e.contact_id, func.min(e.at_us).label("at_us"))
                  .where(e.project.in_(projects), e.type == "message.sent")
                  .group_by(e.project, e.contact_id).subquery("first_out"))
-    target = func.coalesce(QueueRow.config["target_answer_s"].as_float(), literal(default_target_s, Float))
 
     def same(sub: Any) -> ColumnElement[bool]:
         return and_(sub.c.project == arrived.c.project, sub.c.contact_id == arrived.c.contact_id)
@@ -196,7 +214,7 @@ def _facts(projects: list[str], since_us: int, until_us: int, default_target_s: 
             closed.c.was_answered, closed.c.contact_id.label("closed_id"),
             closed.c.talk_s, closed.c.hold_s, closed.c.wrap_s,
             func.coalesce(rona.c.rona, 0).label("rona"),
-            target.label("target_s"),
+            queued.c.target_s,
             disposition.c.contact_id.label("disposed_id"), disposition.c.resolved,
             _customer_came_back(arrived, fcr_window_s).label("came_back"),
             _customer_reached(arrived, abandoned, recovery_window_s).label("reached"),
@@ -212,7 +230,6 @@ def _facts(projects: list[str], since_us: int, until_us: int, default_target_s: 
         .outerjoin(disposition, same(disposition))
         .outerjoin(first_in, same(first_in))
         .outerjoin(first_out, same(first_out))
-        .outerjoin(QueueRow, and_(QueueRow.project == arrived.c.project, QueueRow.name == queued.c.queue))
     )
 
 

@@ -101,3 +101,18 @@ def test_a_queue_configured_while_running_is_measured_against_its_own_target():
     board.feed(engine.drain_events())
     today = board.snapshot(clock.now())["today"]
     assert today["answered"] == 1 and today["service_level"] == 0.0  # 15 s > vip's 10 s (not the default 20)
+
+
+def test_a_replayed_contact_keeps_the_target_it_was_queued_under():
+    """A server restarted after sales' target went from 20 s to 10 s replays this morning's
+    contacts: one answered after 15 s met the 20 s target it was queued under."""
+    engine, clock = make_engine([QueueConfig("sales", target_answer_s=20)], [OperatorConfig("a", queues=("sales",))])
+    engine.set_state("a", "break", "meeting")
+    engine.contact_arrived(ContactSpec("m1", "sales"))
+    clock.advance(15)
+    engine.set_state("a", "available")
+    engine.accept(next(iter(engine.contacts["m1"].offers)))
+    morning = engine.drain_events()
+    board = Wallboard(targets={"sales": 10})  # the hub starts from the queues' live targets
+    board.feed(morning)
+    assert board.snapshot(clock.now())["today"]["service_level"] == 1.0

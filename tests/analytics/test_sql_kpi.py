@@ -240,3 +240,76 @@ def test_first_response_time_runs_from_the_customers_first_message_to_the_first_
     assert row["first_response_s"] == pytest.approx((45 + 15) / 2)
     assert {r["channel"]: r["first_response_s"] for r in by_channel} == {
         "chat": pytest.approx(30.0), "voice": None}
+
+
+def test_changing_a_queues_target_never_rewrites_yesterdays_service_level(database_url, project):
+    """Yesterday sales answered one call in 15 s and one in 25 s against its target of 20 s
+    (SL 1/2); today the target becomes 10 s, then 30 s: yesterday still reads 1/2."""
+    from dozvon.acd.service import RouterService
+    from dozvon.core.clock import ManualClock
+    from dozvon.routing import ContactSpec, OperatorConfig, QueueConfig
+    from tests.conftest import T0
+
+    upgrade(database_url)
+    clock = ManualClock(T0)
+    svc = RouterService(get_engine(database_url), project, clock)
+    svc.run(lambda e: e.add_queue(QueueConfig("sales", target_answer_s=20)))
+    svc.run(lambda e: e.add_operator(OperatorConfig("anna", queues=("sales",))))
+    svc.run(lambda e: e.login("anna"))
+
+    def answered_after(contact_id: str, wait_s: float) -> None:
+        svc.run(lambda e: e.set_state("anna", "break", "meeting"))
+        svc.run(lambda e: e.contact_arrived(ContactSpec(contact_id, "sales")))
+        clock.advance(wait_s)
+        offer = svc.run(lambda e: e.set_state("anna", "available"))[0]
+        svc.run(lambda e: e.accept(offer.offer_id))
+        svc.run(lambda e: e.end_contact(contact_id))
+        clock.advance(60)
+
+    answered_after("A", 15)
+    answered_after("B", 25)
+    yesterday = (datetime.fromtimestamp(T0, UTC).replace(hour=0), datetime.fromtimestamp(T0, UTC).replace(hour=23))
+
+    def report():
+        with session_factory(get_engine(database_url))() as session:
+            return kpi_report(session, [project], *yesterday, period="day", by=("queue",))
+
+    before = report()
+    assert before[0]["service_level"] == pytest.approx(1 / 2)
+    clock.advance(86400)
+    for target in (10, 30):
+        svc.run(lambda e, t=target: e.add_queue(QueueConfig("sales", target_answer_s=t)))
+        assert report() == before, target
+
+
+def test_events_without_a_recorded_target_use_the_queues_target_configured_at_that_time(database_url, project):
+    """Events logged before ``contact.queued`` recorded ``target_answer_s``: the target is
+    the one of the queue's ``queue.configured`` in force when the contact was queued, and
+    the default for a queue never configured in the log."""
+    from dozvon.routing.events import RoutingEvent
+
+    t0 = datetime(2026, 1, 5, 8, tzinfo=UTC).timestamp()
+    events: list[RoutingEvent] = []
+
+    def add(type_: str, at: float, contact_id: str | None = None, queue: str | None = None, **data) -> None:
+        events.append(RoutingEvent(len(events) + 1, type_, t0 + at, contact_id, None, queue, "voice", data))
+
+    def contact(contact_id: str, queue: str, at: float, wait_s: float) -> None:
+        add("contact.arrived", at, contact_id, queue, priority=0)
+        add("contact.queued", at, contact_id, queue, reason="arrival", priority=0)  # no target_answer_s
+        add("contact.answered", at + wait_s, contact_id, queue, wait_s=wait_s, ring_s=0.0, first=True)
+
+    add("queue.configured", 0, None, "sales", config={"name": "sales", "target_answer_s": 30})
+    contact("c1", "sales", 10, 25)      # within 30 s (the default 20 would fail it)
+    add("queue.configured", 100, None, "sales", config={"name": "sales", "target_answer_s": 10})
+    contact("c2", "sales", 200, 22)     # over 10 s
+    contact("c3", "other", 300, 18)     # never configured: the default 20 s
+    load(database_url, project, events)
+    with session_factory(get_engine(database_url))() as session:
+        rows = kpi_report(session, [project], datetime.fromtimestamp(t0, UTC),
+                          datetime.fromtimestamp(t0 + 3600, UTC), period="all", by=("queue",))
+    assert {r["queue"]: r["service_level"] for r in rows} == {"other": 1.0, "sales": 0.5}
+    streamed = KpiAccumulator(default_target=20.0)
+    streamed.feed(events)
+    assert streamed.report()["queues"]["sales"]["service_level"] == 0.5
+    assert streamed.report()["queues"]["other"]["service_level"] == 1.0
