@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, insert, select
+from sqlalchemy import Select, false, insert, select
 from sqlalchemy.orm import Session
 
 from dozvon.eventlog.models import EventRecord
+from dozvon.eventlog.recipients import NAMED_OPERATOR_TYPES
 from dozvon.routing.events import EVENT_VERSION, RoutingEvent
 
 
@@ -51,3 +52,20 @@ def as_dict(record: EventRecord) -> dict[str, Any]:
             "at": record.at_us / 1_000_000, "contact_id": record.contact_id,
             "operator_id": record.operator_id, "queue": record.queue,
             "channel": record.channel, "data": record.data}
+
+
+def readable_to(project: str, *, supervisor: bool, operator_id: str | None = None) -> Select[EventRecord]:
+    """:func:`readable`, limited to the events a socket caller receives — the rule of
+    :func:`dozvon.eventlog.recipients.recipients` as SQL (the replay of missed events).
+
+    ``supervisor``: the caller holds ``events:read`` on the project (supervisors receive
+    every event); otherwise ``operator_id`` is the caller's operator id in it (None: the
+    caller receives nothing).
+    """
+    stmt = readable(project)
+    if supervisor:
+        return stmt
+    if operator_id is None:
+        return stmt.where(false())
+    return stmt.where(EventRecord.operator_id == operator_id,
+                      EventRecord.type.in_(sorted(NAMED_OPERATOR_TYPES)))
