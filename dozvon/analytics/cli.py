@@ -142,16 +142,16 @@ def import_queue_log_command(
     project: Project = "default",
     database_url: DatabaseUrl = None,
 ) -> None:
+    from dozvon.acd.service import RouterService
     from dozvon.analytics.queue_log_import import import_queue_log
     from dozvon.cli import reported_errors
-    from dozvon.core.db import get_engine, session_factory, upgrade
+    from dozvon.core.db import get_engine, upgrade
     from dozvon.core.settings import get_settings
 
     url = database_url or get_settings().resolved_database_url()
     with reported_errors():
         upgrade(url)
-        with session_factory(get_engine(url)).begin() as session:
-            result = import_queue_log(session, project, _lines(file))
+        result = import_queue_log(RouterService(get_engine(url), project), _lines(file))
     console.print(translate("report.imported", contacts=result.contacts, events=result.events, project=project))
     _print_problems([{"line": p.line, "reason": p.reason} for p in result.problems])
 

@@ -4,8 +4,11 @@ Each queued call becomes a contact with the same events the routing engine write
 (docs/events.md), so every KPI and report computed from the event log works on the
 imported history, and gives the same figures as ``dozvon report queue-log`` on the file.
 A call that enters a second queue (after EXITWITHTIMEOUT, say) is a second contact, as
-``offered`` counts each ENTERQUEUE. Everything is written in one transaction: an import
-either lands whole or not at all, and importing the same file twice is refused.
+``offered`` counts each ENTERQUEUE. The events are appended through the project's
+routing service (:class:`dozvon.acd.service.RouterService`, the only writer of the log and
+the engine's tables), each as a fact at its own time with the project's next ``seq``, in one
+command: an import either lands whole or not at all, a live engine continues the sequence
+after it, and importing the same file twice is refused.
 """
 
 from __future__ import annotations
@@ -14,14 +17,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dozvon.acd import repository as acd_repository
+from dozvon.acd.service import RouterService
 from dozvon.analytics.queue_log import Problem, Record, attended_transfer_talk, data_number, read_records
 from dozvon.core.errors import Conflict
-from dozvon.eventlog import repository as eventlog
 from dozvon.eventlog.models import EventRecord
+from dozvon.routing.engine import RoutingEngine
 from dozvon.routing.events import RoutingEvent
 
 SOURCE = "asterisk_queue_log"
@@ -167,8 +170,9 @@ class ImportResult:
     problems: list[Problem]
 
 
-def import_queue_log(session: Session, project: str, lines: Iterable[str]) -> ImportResult:
-    """Convert and append (inside the caller's transaction). Refuses a log already imported."""
+def import_queue_log(service: RouterService, lines: Iterable[str]) -> ImportResult:
+    """Convert and append through ``service`` (its project), in one transaction of its own.
+    Refuses a log already imported: nothing is written then, nor when anything fails."""
     problems: list[Problem] = []
     converter = Converter()
     last_time = 0.0
@@ -176,18 +180,21 @@ def import_queue_log(session: Session, project: str, lines: Iterable[str]) -> Im
         converter.add(record)
         last_time = max(last_time, record.time)
     converter.finish(last_time)
+    project = service.project
     first_ids = [f"ql-{callid}" for callid in converter.entries]
-    for start in range(0, len(first_ids), 500):
-        chunk = first_ids[start:start + 500]
-        existing = session.scalar(select(EventRecord.contact_id).where(
-            EventRecord.project == project, EventRecord.contact_id.in_(chunk)).limit(1))
-        if existing is not None:
-            raise Conflict("import.already", project=project, contact=existing)
-    last = session.scalar(select(func.max(EventRecord.seq)).where(EventRecord.project == project)) or 0
     events = sorted(converter.events, key=lambda e: e.at)  # stable: a call's events keep their order
-    for offset, event in enumerate(events, start=1):
-        event.seq = last + offset
-    eventlog.append(session, project, events)
-    meta = acd_repository.load_meta(session, project)
-    acd_repository.save_meta(session, project, max(meta["event_seq"], last + len(events)), meta["offer_seq"])
+
+    def refuse_twice(session: Session) -> None:
+        for start in range(0, len(first_ids), 500):
+            chunk = first_ids[start:start + 500]
+            existing = session.scalar(select(EventRecord.contact_id).where(
+                EventRecord.project == project, EventRecord.contact_id.in_(chunk)).limit(1))
+            if existing is not None:
+                raise Conflict("import.already", project=project, contact=existing)
+
+    def append(engine: RoutingEngine) -> None:
+        for e in events:
+            engine.note(e.type, e.contact_id, e.operator_id, queue=e.queue, channel=e.channel, at=e.at, **e.data)
+
+    service.run(append, before=refuse_twice)
     return ImportResult(sum(converter.entries.values()), len(events), problems)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from dozvon.acd.repository import load_meta
+from dozvon.acd.service import RouterService
 from dozvon.analytics.queue_log import report
 from dozvon.analytics.queue_log_import import import_queue_log
 from dozvon.analytics.sql_kpi import kpi_report, log_span
@@ -73,8 +75,7 @@ def db(database_url):
 
 
 def test_imported_history_gives_the_same_kpis_from_the_event_log(db, project):
-    with session_factory(db).begin() as session:
-        result = import_queue_log(session, project, SAMPLE.read_text().splitlines(keepends=True))
+    result = import_queue_log(RouterService(db, project), SAMPLE.read_text().splitlines(keepends=True))
     assert result.contacts == 8 and len(result.problems) == 5  # one contact per ENTERQUEUE
     direct = report(SAMPLE.read_text().splitlines(keepends=True)).as_dict()
     with session_factory(db)() as session:
@@ -95,15 +96,56 @@ def test_imported_history_gives_the_same_kpis_from_the_event_log(db, project):
 
 def test_importing_the_same_log_twice_is_refused_and_writes_nothing(db, project):
     lines = SAMPLE.read_text().splitlines(keepends=True)
-    with session_factory(db).begin() as session:
-        import_queue_log(session, project, lines)
+    svc = RouterService(db, project)
+    import_queue_log(svc, lines)
     with session_factory(db)() as session:
         before = len(list_events(session, project, limit=10_000))
-    with pytest.raises(Conflict) as error, session_factory(db).begin() as session:
-        import_queue_log(session, project, lines)
+    with pytest.raises(Conflict) as error:
+        import_queue_log(svc, lines)
     assert "already" in error.value.message("en")
+    with pytest.raises(Conflict):
+        import_queue_log(RouterService(db, project), lines)  # a fresh process is refused too
     with session_factory(db)() as session:
         assert len(list_events(session, project, limit=10_000)) == before
+        assert load_meta(session, project)["event_seq"] == before
+
+
+def test_an_import_continues_the_live_engines_sequence_and_the_engine_continues_after_it(db, project):
+    """Imported through the project's routing service: a running engine's next event gets
+    the seq after the import's last (nothing written behind its back, no seq taken twice)."""
+    from dozvon.routing import OperatorConfig, QueueConfig
+
+    svc = RouterService(db, project)
+    svc.run(lambda e: e.add_queue(QueueConfig("sales")))
+    result = import_queue_log(svc, SAMPLE.read_text().splitlines(keepends=True))
+    svc.run(lambda e: e.add_operator(OperatorConfig("anna", queues=("sales",))))
+    with session_factory(db)() as session:
+        events = list_events(session, project, limit=10_000)
+        assert load_meta(session, project)["event_seq"] == result.events + 2
+    assert [e.seq for e in events] == list(range(1, result.events + 3))
+    assert events[0].type == "queue.configured" and events[-1].type == "operator.configured"
+    imported = events[1:-1]
+    assert all(e.data["source"] == "asterisk_queue_log" for e in imported)
+    assert [e.at_us for e in imported] == sorted(e.at_us for e in imported)  # at their own times
+
+
+def test_an_import_that_fails_half_way_leaves_nothing_and_can_be_run_again(db, project):
+    lines = SAMPLE.read_text().splitlines(keepends=True)
+    svc = RouterService(db, project)
+
+    def broken(session, project_, events):
+        raise RuntimeError("disk full")
+
+    svc.projections.append(broken)  # runs in the import's transaction, after its events are written
+    with pytest.raises(RuntimeError):
+        import_queue_log(svc, lines)
+    with session_factory(db)() as session:
+        assert list_events(session, project, limit=10_000) == []
+        assert load_meta(session, project)["event_seq"] == 0
+    svc.projections.remove(broken)
+    result = import_queue_log(svc, lines)
+    with session_factory(db)() as session:
+        assert [e.seq for e in list_events(session, project, limit=10_000)] == list(range(1, result.events + 1))
 
 
 def test_import_and_report_kpi_from_the_command_line(tmp_path: Path):
