@@ -55,7 +55,7 @@ class RouterService:
         self.db = db
         self.project = project
         self.clock = clock or SystemClock()
-        self.settings = settings or EngineSettings(channel_buckets=registry.buckets())
+        self.settings = settings or EngineSettings(channel_buckets=registry.bucket_map)
         self.sessions = session_factory(db)
         self._lock = threading.RLock()
         self.engine = self._load()

@@ -25,6 +25,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
 from dozvon.core.errors import InvalidInput
@@ -104,7 +105,11 @@ class Registry:
 
     def __init__(self) -> None:
         self._channels: dict[str, Channel] = {}
+        self._buckets: dict[str, str] = {}
         self._guard = threading.Lock()
+        #: Channel → capacity bucket, kept current as channels register: the engines'
+        #: settings hold this view, so a channel registered later is routed at once.
+        self.bucket_map: Mapping[str, str] = MappingProxyType(self._buckets)
 
     def register(self, name: str, bucket: str, adapter: ChannelAdapter | None = None,
                  text: bool = True) -> Channel:
@@ -116,11 +121,13 @@ class Registry:
         channel = Channel(name, bucket, adapter or ExternalAdapter(), text)
         with self._guard:
             self._channels[name] = channel
+            self._buckets[name] = bucket
         return channel
 
     def unregister(self, name: str) -> None:
         with self._guard:
             self._channels.pop(name, None)
+            self._buckets.pop(name, None)
 
     def get(self, name: str) -> Channel:
         channel = self._channels.get(name)
