@@ -1,7 +1,8 @@
 """Live wallboard figures, kept up to date event by event (O(1) per event).
 
 What a supervisor's wallboard shows: per queue, contacts waiting now and the longest
-wait; operators by presence (available, ringing, busy, wrap-up, break, offline); and
+wait; operators by presence (available, ringing, busy, wrap-up, break, offline) — every
+configured operator, offline until they log in — and each operator's own line; and
 today's offered, answered, abandoned, service level and ASA. It reads only events — the
 same stream the log stores — so the server can feed it as events commit, and a restarted
 server can rebuild it by replaying today's log. "Today" is the local day of the project's
@@ -24,6 +25,7 @@ _OFFER_ENDS = frozenset({"offer.accepted", "offer.declined", "offer.timed_out", 
 
 @dataclass
 class _Operator:
+    name: str = ""
     state: str = "offline"
     reason: str | None = None
     ringing: int = 0
@@ -67,11 +69,13 @@ class Wallboard:
             op = self.operators[operator_id] = _Operator()
         return op
 
-    def seed_operator(self, operator_id: str, state: str, reason: str | None = None) -> None:
-        """The state an operator is in when the board starts (from the engine or the log);
-        events keep it current from then on."""
+    def seed_operator(self, operator_id: str, state: str, reason: str | None = None, name: str | None = None) -> None:
+        """A configured operator and the state they are in when the board starts (from the
+        engine or the log); events keep it current from then on."""
         op = self._operator(operator_id)
         op.state, op.reason = state, reason
+        if name is not None:
+            op.name = name
 
     def feed(self, events: list[RoutingEvent]) -> None:
         for e in events:
@@ -85,7 +89,10 @@ class Wallboard:
 
     def _apply(self, e: RoutingEvent) -> None:
         t, cid, oid = e.type, e.contact_id or "", e.operator_id
-        if t == "contact.queued":
+        if t == "operator.configured" and oid:
+            # Known from the moment it exists: offline until it logs in, not missing.
+            self._operator(oid).name = str(e.data.get("config", {}).get("name") or "")
+        elif t == "contact.queued":
             self._stop_waiting(cid)
             queue = e.queue or ""
             self.waiting.setdefault(queue, {})[cid] = e.at
@@ -128,15 +135,22 @@ class Wallboard:
                 **_today(kpi),
             }
         presence: dict[str, int] = {}
-        for op in self.operators.values():
+        by_operator: dict[str, dict[str, Any]] = {}
+        for operator_id in sorted(self.operators):
+            op = self.operators[operator_id]
             key = op.presence()
             presence[key] = presence.get(key, 0) + 1
+            by_operator[operator_id] = {"name": op.name, "presence": key, "reason": op.reason,
+                                        "contacts": op.talking + op.wrapping}
         waiting_all = [since for contacts in self.waiting.values() for since in contacts.values()]
         return {
             "day": self.day.isoformat() if self.day else None,
             "waiting": len(waiting_all),
             "longest_wait_s": max((now - since for since in waiting_all), default=0.0),
             "operators": presence,
+            # The same presences, one per operator: a table of operators and its totals
+            # read them from here, so they cannot disagree.
+            "by_operator": by_operator,
             "queues": queues,
             "today": _today(report["total"]),
         }

@@ -27,8 +27,9 @@ def _presence(key: str) -> str:
 
 
 def render(hub: Hub, project: str, urls: list[str]) -> Group:
+    # One snapshot feeds every part of the screen: the operators' table and the totals
+    # under it are the same presences, so they always agree.
     board = hub.wallboard(project)
-    svc = hub.service(project)
     queues = Table(title=h("Queues — today", "Очереди — сегодня"), expand=True)
     for title in (h("queue", "очередь"), h("waiting", "ждут"), h("longest wait", "дольше всех"),
                   h("offered", "поступило"), h("answered", "отвечено"), h("abandoned", "потеряно"),
@@ -48,12 +49,10 @@ def render(hub: Hub, project: str, urls: list[str]) -> Group:
     for title in (h("operator", "оператор"), h("name", "имя"), h("state", "состояние"),
                   h("contacts", "обращений")):
         operators.add_column(title)
-    with svc.lock:
-        for op_id in sorted(svc.engine.operators, key=lambda o: (len(o), o)):
-            op = svc.engine.operators[op_id]
-            presence = svc.engine.presence(op_id)
-            operators.add_row(op_id, op.cfg.name, f"[{_STYLE.get(presence, '')}]{_presence(presence)}[/]",
-                              str(len(op.contacts)))
+    for op_id, op in sorted(board["by_operator"].items(), key=lambda item: (len(item[0]), item[0])):
+        presence = op["presence"]
+        operators.add_row(op_id, op["name"], f"[{_STYLE.get(presence, '')}]{_presence(presence)}[/]",
+                          str(op["contacts"]))
     summary = "  ".join(f"{_presence(k)}: {v}" for k, v in sorted(board["operators"].items()))
     header = Panel("\n".join(urls), title=h("Dozvon demo — Ctrl+C to stop", "Демо Дозвона — Ctrl+C для выхода"))
     return Group(header, queues, operators, summary)

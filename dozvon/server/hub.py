@@ -142,8 +142,8 @@ class Hub:
                 board.feed([RoutingEvent(r.seq, r.type, r.at_us / 1e6, r.contact_id, r.operator_id,
                                          r.queue, r.channel, r.data) for r in rows])
                 after = rows[-1].seq
-        for op in svc.engine.operators.values():
-            board.seed_operator(op.cfg.id, op.state, op.reason)
+        for op in svc.engine.operators.values():  # every configured operator, logged in or not
+            board.seed_operator(op.cfg.id, op.state, op.reason, op.cfg.name)
         return board
 
     # ------------------------------------------------------------------ fan-out

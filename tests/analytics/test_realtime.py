@@ -116,3 +116,17 @@ def test_a_replayed_contact_keeps_the_target_it_was_queued_under():
     board = Wallboard(targets={"sales": 10})  # the hub starts from the queues' live targets
     board.feed(morning)
     assert board.snapshot(clock.now())["today"]["service_level"] == 1.0
+
+
+def test_configured_operators_who_never_logged_in_are_shown_offline():
+    engine, clock = make_engine([QueueConfig("q")], [])
+    board = Wallboard()  # built before the operators exist, as a live server's is
+    for i in range(1, 6):
+        engine.add_operator(OperatorConfig(f"op{i}", queues=("q",), name=f"Operator {i}"))
+    board.feed(engine.drain_events())
+    snap = board.snapshot(clock.now())
+    assert snap["operators"] == {"offline": 5}
+    assert snap["by_operator"]["op3"] == {"name": "Operator 3", "presence": "offline", "reason": None, "contacts": 0}
+    engine.login("op2")
+    board.feed(engine.drain_events())
+    assert board.snapshot(clock.now())["operators"] == {"offline": 4, "available": 1}
