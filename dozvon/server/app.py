@@ -13,6 +13,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from http import HTTPStatus
 from typing import Any
 
 import anyio.to_thread
@@ -21,6 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 from sqlalchemy.exc import DataError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dozvon import __version__
 from dozvon.core.clock import Clock
@@ -34,8 +36,10 @@ from dozvon.server.hub import Hub
 from dozvon.server.i18n import language_of
 
 
-def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message, **extra}}, status_code=status)
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None,
+           **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, **extra}}, status_code=status,
+                        headers=headers)
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -87,16 +91,22 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     @app.exception_handler(DozvonError)
     async def dozvon_error(request: Request, error: DozvonError) -> JSONResponse:
         lang = language_of(request.headers.get("accept-language"))
-        return _error(error.status_code, error.code, error.message(lang), params=_plain(error.params))
+        return _error(error.status_code, error.code, error.message(lang), headers=getattr(error, "headers", None),
+                      params=_plain(error.params))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
         lang = language_of(request.headers.get("accept-language"))
-        fields = [{"field": _field(tuple(e.get("loc", ()))), "message": e.get("msg", ""), "type": e.get("type")}
-                  for e in error.errors()]
+        fields = [_field_error(e, error.body, lang) for e in error.errors()]
         summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields[:5])
         return _error(422, "api.invalid_input", translate("api.invalid_input", lang, details=summary),
                       fields=fields)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        # Starlette's and FastAPI's own errors (no such path, method not allowed, a body
+        # that cannot be read) in our shape and language instead of {"detail": "Not Found"}.
+        return _http_error(request, error, language_of(request.headers.get("accept-language")))
 
     @app.exception_handler(DataError)
     async def unstorable(request: Request, error: DataError) -> JSONResponse:
@@ -134,6 +144,57 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         return Response(hub.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
     return app
+
+
+#: Python's JSON parser's complaints, by message key (so that they can be read in Russian).
+_JSON_REASONS = {
+    "Expecting value": "json.expecting_value",
+    "Expecting ',' delimiter": "json.expecting_comma",
+    "Expecting ':' delimiter": "json.expecting_colon",
+    "Expecting property name enclosed in double quotes": "json.expecting_name",
+    "Extra data": "json.extra_data",
+    "Unterminated string starting at": "json.unterminated_string",
+    "Invalid control character at": "json.control_character",
+    "Invalid \\escape": "json.bad_escape",
+}
+
+
+def _field_error(error: Any, body: Any, lang: str) -> dict[str, Any]:
+    """One entry of a 422's ``fields``; malformed JSON names its line and column (FastAPI
+    gives the character offset), not a field."""
+    loc = tuple(error.get("loc", ()))
+    if error.get("type") == "json_invalid" and loc and isinstance(loc[-1], int) and isinstance(body, str):
+        offset = min(loc[-1], len(body))
+        line = body.count("\n", 0, offset) + 1
+        column = offset - body.rfind("\n", 0, offset)
+        reason = str((error.get("ctx") or {}).get("error", ""))
+        reason = translate(_JSON_REASONS[reason], lang) if reason in _JSON_REASONS else reason
+        return {"field": "body", "type": "json_invalid", "line": line, "column": column,
+                "message": translate("api.malformed_json", lang, line=line, column=column, reason=reason)}
+    return {"field": _field(loc), "message": error.get("msg", ""), "type": error.get("type")}
+
+
+def _http_error(request: Request, error: StarletteHTTPException, lang: str) -> JSONResponse:
+    status, method, path = error.status_code, request.method, request.url.path
+    headers = dict(error.headers or {})
+    params: dict[str, Any]
+    if status == 404:
+        code, params = "api.not_found", {"method": method, "path": path}
+    elif status == 405:
+        allowed = headers.get("Allow") or headers.get("allow") or "—"
+        code, params = "api.method_not_allowed", {"method": method, "path": path, "allowed": allowed}
+    elif status == 400 and isinstance(error.__cause__, UnicodeDecodeError):  # FastAPI could not read the body
+        cause = error.__cause__
+        code, params = "api.body_not_utf8", {"byte": cause.object[cause.start:cause.start + 1].hex(),
+                                             "position": cause.start}
+    elif status == 400 and error.__cause__ is not None:
+        reason = str(error.__cause__).splitlines()[0] if str(error.__cause__) else type(error.__cause__).__name__
+        code, params = "api.bad_body", {"reason": reason}
+    else:
+        phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""
+        detail = f": {error.detail}" if error.detail and error.detail != phrase else ""
+        code, params = "api.http_error", {"status": status, "phrase": phrase, "detail": detail}
+    return _error(status, code, translate(code, lang, **params), headers=headers or None)
 
 
 def _plain(params: dict[str, Any]) -> dict[str, Any]:
