@@ -19,7 +19,9 @@ from typing import Any
 import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -77,7 +79,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             with suppress(asyncio.CancelledError):
                 await task
 
-    app = FastAPI(title="Dozvon", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="Dozvon", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Omnichannel contact center API. Everything under /api/v1 needs a "
                               "session cookie (POST /auth/login) or an API token (Authorization: Bearer).")
     app.state.hub = hub
@@ -123,6 +125,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         lang = language_of(request.headers.get("accept-language"))
         reason = str(error.orig).splitlines()[0] if error.orig else ""
         return _error(503, "api.database_unavailable", translate("api.database_unavailable", lang, reason=reason))
+
+    _serve_docs(app)
 
     @app.get("/healthz", tags=["ops"], summary="Alive")
     def healthz() -> dict[str, str]:
@@ -195,6 +199,32 @@ def _http_error(request: Request, error: StarletteHTTPException, lang: str) -> J
         detail = f": {error.detail}" if error.detail and error.detail != phrase else ""
         code, params = "api.http_error", {"status": status, "phrase": phrase, "detail": detail}
     return _error(status, code, translate(code, lang, **params), headers=headers or None)
+
+
+#: Where /docs and /redoc load their scripts and styles from: files of the fastapi-offline
+#: package (Swagger UI 5 and ReDoc), served by us — no CDN, so the pages work offline.
+DOCS_ASSETS = "/docs/assets"
+
+
+def _serve_docs(app: FastAPI) -> None:
+    app.mount(DOCS_ASSETS, StaticFiles(packages=[("fastapi_offline", "static")]), name="docs-assets")
+    openapi_url = app.openapi_url or "/openapi.json"
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(openapi_url=root + openapi_url, title=f"{app.title} — API",
+                                   swagger_js_url=f"{root}{DOCS_ASSETS}/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{root}{DOCS_ASSETS}/swagger-ui.css",
+                                   swagger_favicon_url=f"{root}{DOCS_ASSETS}/favicon.png",
+                                   swagger_ui_parameters={"validatorUrl": None})
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_redoc_html(openapi_url=root + openapi_url, title=f"{app.title} — API",
+                              redoc_js_url=f"{root}{DOCS_ASSETS}/redoc.standalone.js",
+                              redoc_favicon_url=f"{root}{DOCS_ASSETS}/favicon.png", with_google_fonts=False)
 
 
 def _plain(params: dict[str, Any]) -> dict[str, Any]:
