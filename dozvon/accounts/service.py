@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 from dozvon.accounts import security
 from dozvon.accounts.models import ApiToken, AuditEntry, Membership, Project, User, WebSession
 from dozvon.accounts.permissions import PERMISSIONS, ROLES, Principal
+from dozvon.accounts.throttle import retry_after_header
 from dozvon.core.clock import now_us
-from dozvon.core.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from dozvon.core.errors import Conflict, DozvonError, InvalidInput, NotFound, Unauthorized
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
@@ -163,14 +164,42 @@ def remove_membership(session: Session, actor: str, project: str, username: str)
 
 # ----------------------------------------------------------------- sessions
 
+class LoginRefused(Unauthorized):
+    """Wrong user name or password. ``reason`` (``unknown_user``, ``bad_password``,
+    ``inactive``) is for the audit log only: the answer is the same for all three."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("auth.bad_credentials")
+        self.reason = reason
+
+
+class TooManyLogins(DozvonError):
+    """Too many failed logins for this account or from this address: wait ``retry_after`` s."""
+
+    status_code = 429
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = retry_after
+        self.headers = {"Retry-After": retry_after_header(retry_after)}
+        super().__init__("auth.too_many_logins", seconds=int(self.headers["Retry-After"]))
+
+
 def login(session: Session, username: str, password: str) -> tuple[str, str, User]:
-    """Check a password; on success open a web session. Returns (secret, csrf token, user)."""
+    """Check a password; on success open a web session. Returns (secret, csrf token, user).
+
+    Raises :class:`LoginRefused`. An unknown user costs an argon2 check all the same, so
+    the time taken does not tell whether the name exists."""
     user = session.scalar(select(User).where(User.username == username))
     ok = security.verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.is_active:
-        raise Unauthorized("auth.bad_credentials")
+        raise LoginRefused("unknown_user" if user is None else "bad_password" if not ok else "inactive")
     secret, csrf = open_session(session, user)
     return secret, csrf, user
+
+
+def audit_failed_login(session: Session, username: str, address: str, reason: str, **details: Any) -> None:
+    """A failed login in the audit log (no project: users are global); ``username`` as typed."""
+    audit(session, "anonymous", "login.failed", None, username[:200], address=address, reason=reason, **details)
 
 
 def open_session(session: Session, user: User) -> tuple[str, str]:

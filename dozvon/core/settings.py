@@ -41,6 +41,17 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = Field(default="info", validation_alias="DOZVON_LOG_LEVEL")
     #: Echo SQL statements (debugging).
     sql_echo: bool = Field(default=False, validation_alias="DOZVON_SQL_ECHO")
+    #: Failed logins: after this many for one account within the window, its logins are
+    #: refused (429) for ``login_lockout_s``, doubling with each further failure.
+    login_max_failures: int = Field(default=5, ge=1, validation_alias="DOZVON_LOGIN_MAX_FAILURES")
+    #: …and after this many from one client address (to any accounts).
+    login_address_max_failures: int = Field(default=50, ge=1, validation_alias="DOZVON_LOGIN_ADDRESS_MAX_FAILURES")
+    #: The window in which failed logins are counted, in seconds (also the longest lock-out).
+    login_window_s: float = Field(default=900.0, gt=0, validation_alias="DOZVON_LOGIN_WINDOW_S")
+    #: The first lock-out, in seconds.
+    login_lockout_s: float = Field(default=60.0, gt=0, validation_alias="DOZVON_LOGIN_LOCKOUT_S")
+    #: Threads that check passwords (argon2, slow on purpose), apart from the pool the API uses.
+    login_hash_threads: int = Field(default=2, ge=1, le=64, validation_alias="DOZVON_LOGIN_HASH_THREADS")
 
     def resolved_database_url(self) -> str:
         if self.database_url:
