@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -89,10 +91,61 @@ def write_xlsx(rows: list[dict[str, Any]], path: Path, title: str = "KPI") -> No
     book.save(path)
 
 
-def write_chart(
-    rows: list[dict[str, Any]], hourly: list[dict[str, Any]], path: Path, tz: str, cut: str | None, title: str
-) -> None:
-    """KPI trends per period (one line per cut value) and the hot-hours heat-map."""
+#: Share of a period its bars fill (the rest is the gap between periods).
+BAR_FILL = 0.8
+#: Up to this many periods, each is named under its bar.
+LABELLED_PERIODS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    """A period on the chart's time axis, in local wall-clock time (Plotly's date axes have
+    no time zones: a local day is 24 h there even when clocks change)."""
+
+    start: datetime
+    end: datetime
+
+    @property
+    def length_ms(self) -> float:
+        return (self.end - self.start).total_seconds() * 1000
+
+    @property
+    def middle(self) -> datetime:
+        return self.start + (self.end - self.start) / 2
+
+    def label(self) -> str:
+        """The period as a reader names it: 2026-01 for a month, 2026-01-05 for a day,
+        2026-01-05 11:00–12:00 for an hour, otherwise from – to."""
+        start, end = self.start, self.end
+        if start.time() == end.time() == time(0):
+            if start.day == end.day == 1 and (end.year - start.year) * 12 + end.month - start.month == 1:
+                return f"{start:%Y-%m}"
+            last_day = end - timedelta(days=1)
+            return f"{start:%Y-%m-%d}" if last_day == start else f"{start:%Y-%m-%d} – {last_day:%Y-%m-%d}"
+        if end - start <= timedelta(hours=1):
+            return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
+        return f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}"
+
+
+def _spans(rows: list[dict[str, Any]], zone: ZoneInfo) -> dict[str, _Span]:
+    """Each row's period in local wall-clock time, with its end: ``period_end`` where the
+    rows carry it, else the smallest step between periods (a lone period: a day)."""
+
+    def wall(text: str) -> datetime:
+        return datetime.fromisoformat(text).astimezone(zone).replace(tzinfo=None)
+
+    starts = sorted({wall(r["period"]) for r in rows})
+    steps = [b - a for a, b in pairwise(starts)]
+    step = min(steps) if steps else timedelta(days=1)
+    return {r["period"]: _Span(wall(r["period"]), wall(r["period_end"]) if r.get("period_end")
+                               else wall(r["period"]) + step) for r in rows}
+
+
+def chart_figure(rows: list[dict[str, Any]], hourly: list[dict[str, Any]], tz: str, cut: str | None,
+                 title: str) -> Any:
+    """The chart as a Plotly figure: KPI trends per period (one series per cut value) and the
+    hot-hours heat-map. Bars fill their period; lines and markers sit in its middle, so a
+    single period reads as one bar with its name under it, not as a bar across the page."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -114,38 +167,45 @@ def write_chart(
         ),
         specs=[[{}], [{"secondary_y": True}], [{}]],
     )
+    zone = ZoneInfo(tz)
+    spans = _spans(rows, zone)
     series: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         series[str(row.get(cut)) if cut else ("all" if not ru else "все")].append(row)
-    for label, points in series.items():
-        x = [p["period"] for p in points]
+    for index, (label, points) in enumerate(series.items()):
+        periods = [spans[p["period"]] for p in points]
+        x = [s.middle for s in periods]
+        named = {"customdata": [s.label() for s in periods]}
+        figure.add_trace(_line(x, points, "service_level", f"{names['service_level']} {label}", named), row=1, col=1)
+        figure.add_trace(_line(x, points, "car", f"CAR {label}", {**named, "line": {"dash": "dot"}}), row=1, col=1)
+        # Each series takes its slot of the period: side by side, never over each other.
+        slot = [BAR_FILL * s.length_ms / len(series) for s in periods]
+        offset = [-BAR_FILL * s.length_ms / 2 + index * w for s, w in zip(periods, slot, strict=True)]
         figure.add_trace(
-            go.Scatter(
-                x=x,
-                y=[p["service_level"] for p in points],
-                name=f"{names['service_level']} {label}",
-                mode="lines+markers",
-            ),
-            row=1,
-            col=1,
+            go.Bar(x=x, y=[p["offered"] for p in points], name=f"{names['offered']} {label}", opacity=0.5,
+                   width=slot, offset=offset, hovertemplate="%{customdata}: %{y}<extra>%{fullData.name}</extra>",
+                   **named),
+            row=2, col=1,
         )
-        figure.add_trace(
-            go.Scatter(x=x, y=[p["car"] for p in points], name=f"CAR {label}", mode="lines", line={"dash": "dot"}),
-            row=1,
-            col=1,
-        )
-        figure.add_trace(
-            go.Bar(x=x, y=[p["offered"] for p in points], name=f"{names['offered']} {label}", opacity=0.5), row=2, col=1
-        )
-        figure.add_trace(
-            go.Scatter(x=x, y=[p["asa_s"] for p in points], name=f"{names['asa_s']} {label}", mode="lines"),
-            row=2,
-            col=1,
-            secondary_y=True,
-        )
+        figure.add_trace(_line(x, points, "asa_s", f"{names['asa_s']} {label}", named), row=2, col=1,
+                         secondary_y=True)
+    distinct = sorted(set(spans.values()), key=lambda s: s.start)
+    if len(distinct) == 1:
+        # One period: show it with room on both sides and name it, instead of letting
+        # Plotly zoom into the instant of its single point (millisecond ticks).
+        (only,) = distinct
+        length = only.end - only.start
+        for row_number in (1, 2):
+            figure.update_xaxes(range=[only.start - length, only.end + length], tickvals=[only.middle],
+                                ticktext=[only.label()], row=row_number, col=1)
+    elif distinct:
+        # A few periods: each named under its bar; many: Plotly's own date ticks.
+        ticks = ({"tickvals": [s.middle for s in distinct], "ticktext": [s.label() for s in distinct]}
+                 if len(distinct) <= LABELLED_PERIODS else {})
+        for row_number in (1, 2):
+            figure.update_xaxes(range=[distinct[0].start, distinct[-1].end], row=row_number, col=1, **ticks)
     days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] if not ru else ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"]
     grid = [[0.0] * 24 for _ in range(7)]
-    zone = ZoneInfo(tz)
     for row in hourly:
         start = datetime.fromisoformat(row["period"]).astimezone(zone)
         grid[start.weekday()][start.hour] += row["offered"]
@@ -154,7 +214,28 @@ def write_chart(
         row=3,
         col=1,
     )
-    figure.update_yaxes(tickformat=".0%", row=1, col=1)
+    # Shares run from 0 to 100 %, whatever the data: an SL of 40 % must look like 40 %.
+    figure.update_yaxes(range=[0, 1], tickformat=".0%", row=1, col=1)
+    figure.update_yaxes(rangemode="tozero", row=2, col=1, secondary_y=False)
+    figure.update_yaxes(rangemode="tozero", row=2, col=1, secondary_y=True)
     figure.update_yaxes(autorange="reversed", row=3, col=1)  # Monday on top, as in a calendar
     figure.update_layout(title=title, height=1100, template="plotly_white")
+    return figure
+
+
+def _line(x: list[datetime], points: list[dict[str, Any]], key: str, name: str, style: dict[str, Any]) -> Any:
+    """One KPI as a line with markers (a single period is one marker, still visible)."""
+    import plotly.graph_objects as go
+
+    value = "%{y:.1%}" if key in PERCENT else "%{y:.1f}"
+    return go.Scatter(x=x, y=[p[key] for p in points], name=name, mode="lines+markers", cliponaxis=False,
+                      hovertemplate=f"%{{customdata}}: {value}<extra>%{{fullData.name}}</extra>", **style)
+
+
+def write_chart(
+    rows: list[dict[str, Any]], hourly: list[dict[str, Any]], path: Path, tz: str, cut: str | None, title: str
+) -> None:
+    """KPI trends per period (one line per cut value) and the hot-hours heat-map, as one
+    self-contained HTML file (plotly.js inlined: no network needed to open it)."""
+    figure = chart_figure(rows, hourly, tz, cut, title)
     path.write_text(figure.to_html(include_plotlyjs=True, full_html=True), encoding="utf-8")

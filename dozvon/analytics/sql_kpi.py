@@ -237,7 +237,8 @@ def kpi_report(session: Session, projects: list[str], since: datetime, until: da
                period: str = "day", by: tuple[str, ...] = (), tz: str = "UTC",
                default_target_s: float = 20.0, short_abandon_s: float = 5.0,
                fcr_window_s: float = 7 * 86400.0, recovery_window_s: float = 86400.0) -> list[dict[str, Any]]:
-    """KPI rows, one per (period, cut values) that had contacts, ordered by period then cuts."""
+    """KPI rows, one per (period, cut values) that had contacts, ordered by period then cuts.
+    ``period`` is the period's start (its label), ``period_end`` its end."""
     for cut in by:
         if cut not in CUTS:
             raise InvalidInput("kpi.bad_cut", value=cut, allowed=", ".join(CUTS))
@@ -293,7 +294,9 @@ def kpi_report(session: Session, projects: list[str], since: datetime, until: da
         # NULL (no operator answered, no source) sorts first on both databases.
         .order_by(table.c.label, *[column.asc().nulls_first() for column in cut_columns])
     )
-    rows = [_ratios(dict(row._mapping)) for row in session.execute(stmt)]
+    ends = {p.label: p.end.isoformat() for p in spans}
+    rows = [{"period": row.period, "period_end": ends[row.period], **_ratios(dict(row._mapping))}
+            for row in session.execute(stmt)]
     occupancy = occupancy_report(session, projects, since, until, period=period, by=by, tz=tz)
     for row in rows:
         key = (row["period"], *(row[cut] for cut in by))

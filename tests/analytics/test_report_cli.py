@@ -70,3 +70,50 @@ def test_bad_options_are_clear_errors(env):
 def test_an_empty_project_says_so(env):
     result = dozvon("report", "kpi", "--project", "nobody", env=env)
     assert result.returncode == 0 and "no events" in result.stdout
+
+
+def _row(start: str, end: str, **kpi) -> dict:
+    return {"period": start, "period_end": end, "offered": 8, "service_level": 0.4, "car": 0.5, "asa_s": 15.0, **kpi}
+
+
+def test_a_single_period_is_one_named_bar_with_room_around_it_and_shares_run_0_to_100_percent():
+    from datetime import datetime
+
+    from dozvon.analytics.export import chart_figure
+
+    day = 86_400_000
+    figure = chart_figure([_row("2026-01-05T00:00:00+03:00", "2026-01-06T00:00:00+03:00")], [], "Europe/Moscow",
+                          None, "one day")
+    layout = figure.layout
+    for axis in (layout.xaxis, layout.xaxis2):  # SL/CAR and contacts/ASA
+        assert [datetime.fromisoformat(str(x)) for x in axis.range] == [datetime(2026, 1, 4), datetime(2026, 1, 7)]
+        assert list(axis.ticktext) == ["2026-01-05"]
+        assert [datetime.fromisoformat(str(x)) for x in axis.tickvals] == [datetime(2026, 1, 5, 12)]
+    (bar,) = [t for t in figure.data if t.type == "bar"]
+    assert list(bar.width) == [0.8 * day] and list(bar.offset) == [-0.4 * day]  # a day's bar, centred on it
+    assert tuple(layout.yaxis.range) == (0, 1) and layout.yaxis.tickformat == ".0%"
+    assert layout.yaxis2.rangemode == "tozero" and layout.yaxis3.rangemode == "tozero"
+    assert all(t.mode == "lines+markers" for t in figure.data if t.type == "scatter")  # one point is still seen
+
+
+def test_several_periods_and_cuts_share_each_period_and_an_all_period_is_named_in_local_time():
+    from datetime import datetime
+
+    from dozvon.analytics.export import chart_figure
+
+    hour = 3_600_000
+    rows = [_row(f"2026-01-05T{h:02d}:00:00+03:00", f"2026-01-05T{h + 1:02d}:00:00+03:00", queue=q)
+            for h in (9, 10, 11) for q in ("sales", "support")]
+    figure = chart_figure(rows, [], "Europe/Moscow", "queue", "hours")
+    bars = [t for t in figure.data if t.type == "bar"]
+    assert [list(b.width) for b in bars] == [[0.4 * hour] * 3] * 2  # two queues side by side in 80 % of each hour
+    assert [b.offset[0] for b in bars] == [-0.4 * hour, 0.0]
+    assert [datetime.fromisoformat(str(x)) for x in figure.layout.xaxis.range] == [
+        datetime(2026, 1, 5, 9), datetime(2026, 1, 5, 12)]
+    assert list(figure.layout.xaxis.ticktext) == ["2026-01-05 09:00–10:00", "2026-01-05 10:00–11:00",
+                                                  "2026-01-05 11:00–12:00"]
+    assert tuple(figure.layout.yaxis.range) == (0, 1)
+    # --period all over the log's span, in UTC: shown in the project's time.
+    whole = chart_figure([_row("2026-01-05T08:00:00+00:00", "2026-01-05T10:30:00+00:00")], [], "Europe/Moscow",
+                         None, "all")
+    assert list(whole.layout.xaxis.ticktext) == ["2026-01-05 11:00 – 2026-01-05 13:30"]
