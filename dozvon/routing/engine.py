@@ -5,23 +5,37 @@ Every public method is one command. It validates first (raising a
 state, appends events to :attr:`RoutingEngine.events` and returns the decisions for the
 adapters.
 
-Timers (offer deadlines, wrap-up, maximum wait, sticky wait, opening hours) live in one
-heap; :meth:`RoutingEngine.advance` fires those that are due on the clock and
-:meth:`RoutingEngine.next_deadline` says when the driver should call it next.
+The engine coordinates; the work is done by its parts, which share its state (queues,
+operators, contacts, offers) and one outbox:
+
+- :class:`~dozvon.routing.timers.Timers` — the one timer heap (offer deadlines, wrap-up,
+  maximum wait, sticky wait, opening hours); :meth:`RoutingEngine.advance` fires those
+  that are due and :meth:`RoutingEngine.next_deadline` says when to call it next;
+- :class:`~dozvon.routing.admission.Admission` — into a queue (hours, length, wait
+  limits and what happens instead), back into line, and the contact's close;
+- :class:`~dozvon.routing.matching.Matcher` — who takes what: the heaps of ready
+  operators and waiting contacts;
+- :class:`~dozvon.routing.offers.Offering` — offers made and ended, and the routing that
+  each command ends with;
+- :class:`~dozvon.routing.conversation.Conversations` — from the answer to the close:
+  hold, transfer legs, wrap-up, dispositions.
 """
 
 from __future__ import annotations
 
-import heapq
+from collections.abc import Iterable
 from typing import Any
 
-from dozvon.core.errors import Conflict, InvalidInput
-from dozvon.routing import events as ev
-from dozvon.routing.dispatch import CLOSED, Dispatcher
+from dozvon.core.clock import Clock
+from dozvon.core.errors import Conflict, InvalidInput, NotFound
+from dozvon.routing.admission import Admission
+from dozvon.routing.conversation import Conversations
 from dozvon.routing.events import Decision, RoutingEvent
+from dozvon.routing.matching import Matcher
 from dozvon.routing.model import (
     AVAILABLE,
     BREAK,
+    CLOSED,
     CONNECTED,
     OFFERED,
     OFFLINE,
@@ -31,29 +45,230 @@ from dozvon.routing.model import (
     Contact,
     ContactSpec,
     Disposition,
+    EngineSettings,
     Offer,
     Operator,
+    OperatorConfig,
+    QueueConfig,
 )
+from dozvon.routing.offers import Offering
+from dozvon.routing.outbox import Outbox
+from dozvon.routing.presence import derive_presence
 from dozvon.routing.queues import QueueState
+from dozvon.routing.timers import Timers
 
 
-class RoutingEngine(Dispatcher):
+class RoutingEngine:
     """One contact center's (one project's) routing: the commands."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        queues: Iterable[QueueConfig] = (),
+        operators: Iterable[OperatorConfig] = (),
+        settings: EngineSettings | None = None,
+    ) -> None:
+        self._clock = clock
+        self._settings = settings or EngineSettings()
+        # The state every part shares: changed in place, never replaced.
+        self._queues: dict[str, QueueState] = {}
+        self._operators: dict[str, Operator] = {}
+        self._contacts: dict[str, Contact] = {}
+        self._offers: dict[str, Offer] = {}
+        self._outbox = Outbox(clock)
+        self._timers = Timers(self._queues, self._contacts, self._offers)
+        self._matcher = Matcher(clock, self._settings, self._queues, self._operators, self._contacts)
+        self._admission = Admission(clock, self._settings, self._queues, self._operators, self._contacts,
+                                    self._outbox, self._timers, self._matcher)
+        self._offering = Offering(clock, self._queues, self._operators, self._contacts, self._offers,
+                                  self._outbox, self._timers, self._matcher, self._admission)
+        self._conversations = Conversations(clock, self._queues, self._operators, self._contacts,
+                                            self._outbox, self._timers, self._matcher, self._admission)
+        self._emit = self._outbox.emit
+        self._next_operator_order = 0
+        for cfg in queues:
+            self.add_queue(cfg)
+        for op_cfg in operators:
+            self.add_operator(op_cfg)
+
+    # ------------------------------------------------------------------ state, read-only
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    @property
+    def settings(self) -> EngineSettings:
+        return self._settings
+
+    @property
+    def queues(self) -> dict[str, QueueState]:
+        return self._queues
+
+    @property
+    def operators(self) -> dict[str, Operator]:
+        return self._operators
+
+    @property
+    def contacts(self) -> dict[str, Contact]:
+        return self._contacts
+
+    @property
+    def offers(self) -> dict[str, Offer]:
+        return self._offers
+
+    # ------------------------------------------------------------------ counters and outbox
+
+    @property
+    def events(self) -> list[RoutingEvent]:
+        """The outbox: events appended in order; the driver drains it."""
+        return self._outbox.events
+
+    @events.setter
+    def events(self, value: list[RoutingEvent]) -> None:
+        self._outbox.events = value
+
+    @property
+    def event_seq(self) -> int:
+        return self._outbox.seq
+
+    @event_seq.setter
+    def event_seq(self, value: int) -> None:
+        self._outbox.seq = value
+
+    @property
+    def offer_seq(self) -> int:
+        return self._offering.seq
+
+    @offer_seq.setter
+    def offer_seq(self, value: int) -> None:
+        self._offering.seq = value
+
+    @property
+    def issued(self) -> list[Decision] | None:
+        """Every decision handed out, kept for a driver that carries them out after its
+        commit (the server); None (the simulator): not kept."""
+        return self._outbox.issued
+
+    @issued.setter
+    def issued(self, value: list[Decision] | None) -> None:
+        self._outbox.issued = value
+
+    @property
+    def last_operator(self) -> dict[str, tuple[str, float]]:
+        """customer id -> (operator id, time the operator answered them), for sticky routing."""
+        return self._admission.last_operator
+
+    @last_operator.setter
+    def last_operator(self, value: dict[str, tuple[str, float]]) -> None:
+        self._admission.last_operator = value
+
+    def drain_decisions(self) -> list[Decision]:
+        """Take the decisions handed out since the last drain (when :attr:`issued` is kept)."""
+        return self._outbox.drain_decisions()
+
+    def drain_events(self) -> list[RoutingEvent]:
+        """Take the events appended since the last drain (the driver persists them)."""
+        return self._outbox.drain_events()
+
+    def _done(self) -> list[Decision]:
+        """End of a command that may have freed work: route it, return what was decided."""
+        self._offering.settle()
+        return self._outbox.take_decisions()
+
+    # ------------------------------------------------------------------ configuration
+
+    def add_queue(self, cfg: QueueConfig) -> list[Decision]:
+        """Add a queue or change its settings (contacts already waiting keep their place)."""
+        cfg.validate()
+        state = self._queues.get(cfg.name)
+        if state is None:
+            state = self._queues[cfg.name] = QueueState(cfg)
+            for op in self._operators.values():
+                if cfg.name in op.cfg.queues:
+                    state.add_member(op.cfg.id)
+                    self._matcher.refresh(op)
+        else:
+            state.reconfigure(cfg)
+            self._matcher.rebuild_ready(state)
+        self._emit("queue.configured", None, queue=cfg.name, config=cfg.to_dict())
+        self._admission.schedule_hours(state, initial=True)
+        for operator_id in state.members:
+            if operator_id in self._operators:
+                self._matcher.wake_operator(self._operators[operator_id])
+        return self._done()
+
+    def add_operator(self, cfg: OperatorConfig) -> list[Decision]:
+        """Add an operator (offline) or change their queues, skills and capacity.
+
+        Returns the offers this makes possible (an available operator added to a queue
+        with waiting contacts gets one at once)."""
+        op = self._operators.get(cfg.id)
+        now = self._clock.now()
+        if op is None:
+            op = Operator(cfg=cfg, order=self._next_operator_order, state_since=now, idle_since=now)
+            self._next_operator_order += 1
+            self._operators[cfg.id] = op
+        else:
+            for name in op.cfg.queues:
+                if name not in cfg.queues and name in self._queues:
+                    self._queues[name].remove_member(cfg.id)
+            op.cfg = cfg
+        for name in cfg.queues:
+            if name in self._queues:
+                self._queues[name].add_member(cfg.id)
+        self._emit("operator.configured", None, cfg.id, config=cfg.to_dict())
+        self._matcher.refresh(op)
+        self._matcher.wake_operator(op)
+        return self._done()
+
+    # ------------------------------------------------------------------ reading
+
+    def presence(self, operator_id: str) -> str:
+        """What a wallboard shows: offline, break, available, ringing, busy or wrap_up
+        (see :func:`~dozvon.routing.presence.derive_presence`)."""
+        op = self._operator(operator_id)
+        talking = wrapping = 0
+        for contact_id in op.contacts:
+            contact = self._contacts.get(contact_id)
+            if contact is not None:
+                if contact.state == CONNECTED:
+                    talking += 1
+                elif contact.state == WRAP_UP:
+                    wrapping += 1
+        return derive_presence(op.state, len(op.offers), talking, wrapping)
+
+    def waiting_by_queue(self) -> dict[str, int]:
+        """Contacts waiting for an operator (not yet ringing anywhere), per queue, every
+        queue listed — in one pass over the contacts, for wallboards and metrics."""
+        counts = dict.fromkeys(self._queues, 0)
+        for contact in self._contacts.values():
+            if contact.state == WAITING:
+                counts[contact.queue] = counts.get(contact.queue, 0) + 1
+        return counts
+
+    def has_capacity(self, op: Operator, bucket: str) -> bool:
+        """Whether the operator may be offered one more contact of this bucket now."""
+        return self._matcher.has_capacity(op, bucket)
+
+    def armed_timers(self, kind: str) -> int:
+        """How many live timers of this kind (``hours``, ``offer``, ``wrap_up`` …) are armed."""
+        return self._timers.armed(kind)
 
     # ------------------------------------------------------------------ contacts
 
     def contact_arrived(self, spec: ContactSpec) -> list[Decision]:
         """A new inbound contact: stored by the caller, now queued, offered or turned away."""
         state = self._queue(spec.queue)
-        bucket = spec.bucket(self.settings.channel_buckets)
-        if spec.id in self.contacts:
+        bucket = spec.bucket(self._settings.channel_buckets)
+        if spec.id in self._contacts:
             raise Conflict("routing.duplicate_contact", contact=spec.id)
-        now = self.clock.now()
+        now = self._clock.now()
         priority = (spec.priority + state.cfg.priority
-                    + self.settings.segment_priority.get(spec.segment or "", 0))
+                    + self._settings.segment_priority.get(spec.segment or "", 0))
         contact = Contact(spec=spec, bucket=bucket, queue=spec.queue, priority=priority,
                           arrived_at=now, enqueued_at=now, queue_since=now)
-        self.contacts[spec.id] = contact
+        self._contacts[spec.id] = contact
         data: dict[str, Any] = {"priority": priority}
         for name in ("customer_id", "segment", "source", "language"):
             value = getattr(spec, name)
@@ -62,9 +277,8 @@ class RoutingEngine(Dispatcher):
         if spec.flags:
             data["flags"] = list(spec.flags)
         self._emit("contact.arrived", contact, **data)
-        self._admit(contact, state, "arrival")
-        self._settle()
-        return self._decisions()
+        self._admission.admit(contact, state, "arrival")
+        return self._done()
 
     def customer_left(self, contact_id: str) -> list[Decision]:
         """The customer hung up or closed the chat: abandon if unanswered, else end it."""
@@ -74,21 +288,9 @@ class RoutingEngine(Dispatcher):
         if contact.state == CONNECTED:
             return self.end_contact(contact_id, by="customer")
         was = contact.state
-        for offer in list(contact.offers.values()):
-            self._end_offer(offer, "withdrawn", "abandoned")
-        self._leave_queue(contact)
-        wait = self.clock.now() - contact.enqueued_at
-        self._emit("contact.abandoned", contact, wait_s=wait, **{"while": was},
-                   queue_wait_s=self.clock.now() - contact.queue_since)
-        state = self.queues[contact.queue]
-        if state.cfg.callback_on_abandon:
-            self._emit("callback.created", contact, reason="abandoned",
-                       customer_id=contact.spec.customer_id)
-            self._out.append(Decision(ev.CALLBACK, contact_id, reason="abandoned",
-                                      target=contact.spec.customer_id, channel=contact.spec.channel))
-        self._close(contact, "abandoned", was)
-        self._settle()
-        return self._decisions()
+        self._offering.withdraw_all(contact, "abandoned")
+        self._admission.abandoned(contact, was)
+        return self._done()
 
     def record_message(self, contact_id: str, direction: str, message_id: str, text: str,
                        author: str | None = None) -> list[Decision]:
@@ -113,117 +315,59 @@ class RoutingEngine(Dispatcher):
         survey answer, imported history at its own time ``at``): it gets the project's next
         ``seq`` like every other event. Queue and channel default to the contact's while the
         engine still holds it; for a forgotten contact the caller names them."""
-        contact = self.contacts.get(contact_id or "")
+        contact = self._contacts.get(contact_id or "")
         if contact is not None:
             queue = queue or contact.queue
             channel = channel or contact.spec.channel
-        self.event_seq += 1
-        self.events.append(RoutingEvent(self.event_seq, type_, self.clock.now() if at is None else at,
-                                        contact_id, operator_id, queue, channel, data))
+        self._outbox.record(type_, self._clock.now() if at is None else at, contact_id, operator_id,
+                            queue, channel, data)
 
     # ------------------------------------------------------------------ offers
 
+    def accept(self, offer_id: str, operator_id: str | None = None) -> list[Decision]:
+        """The operator answered: the contact is theirs, every other offer is withdrawn."""
+        offer = self._open_offer(offer_id, operator_id)
+        contact, op = self._offering.accepted(offer)
+        self._conversations.connect(contact, op, offer)
+        return self._done()
+
+    def decline(self, offer_id: str, operator_id: str | None = None,
+                reason: str | None = None) -> list[Decision]:
+        """The operator said no: the contact goes to the next operator."""
+        self._offering.declined(self._open_offer(offer_id, operator_id), reason)
+        return self._done()
+
     def _open_offer(self, offer_id: str, operator_id: str | None) -> Offer:
-        offer = self.offers.get(offer_id)
+        offer = self._offers.get(offer_id)
         if offer is None:
             raise Conflict("routing.unknown_offer", offer=offer_id)
         if operator_id is not None and offer.operator_id != operator_id:
             raise Conflict("routing.wrong_operator", offer=offer_id)
         return offer
 
-    def accept(self, offer_id: str, operator_id: str | None = None) -> list[Decision]:
-        """The operator answered: the contact is theirs, every other offer is withdrawn."""
-        offer = self._open_offer(offer_id, operator_id)
-        contact = self.contacts[offer.contact_id]
-        op = self.operators[offer.operator_id]
-        now = self.clock.now()
-        del self.offers[offer_id]
-        del contact.offers[offer_id]
-        op.offers.discard(offer_id)
-        op.missed = 0
-        self._emit("offer.accepted", contact, op.cfg.id, offer_id=offer_id,
-                   ring_s=now - offer.created_at)
-        for other in list(contact.offers.values()):
-            self._end_offer(other, "withdrawn", "answered_elsewhere")
-        self._leave_queue(contact)
-        first = not contact.answered_once
-        contact.state = CONNECTED
-        contact.operator_id = op.cfg.id
-        contact.leg_started = now
-        contact.directed_to = None
-        if first:
-            contact.answered_at = now
-            contact.answered_once = True
-        op.contacts.add(contact.spec.id)
-        data: dict[str, Any] = {"wait_s": now - contact.enqueued_at, "first": first,
-                                "queue_wait_s": now - contact.queue_since, "ring_s": now - offer.created_at}
-        if contact.spec.customer_id is not None:
-            data["customer_id"] = contact.spec.customer_id
-            if self.settings.remember_last_operator:
-                self.last_operator[contact.spec.customer_id] = (op.cfg.id, now)
-        self._emit("contact.answered", contact, op.cfg.id, **data)
-        self._out.append(Decision(ev.CONNECT, contact.spec.id, op.cfg.id, offer_id,
-                                  channel=contact.spec.channel))
-        self._settle()
-        return self._decisions()
-
-    def decline(self, offer_id: str, operator_id: str | None = None,
-                reason: str | None = None) -> list[Decision]:
-        """The operator said no: the contact goes to the next operator."""
-        offer = self._open_offer(offer_id, operator_id)
-        contact = self.contacts[offer.contact_id]
-        op = self.operators[offer.operator_id]
-        self._end_offer(offer, "declined", reason)
-        self._after_failed_offer(contact, op)
-        self._settle()
-        return self._decisions()
-
-    def _offer_timed_out(self, offer: Offer) -> None:
-        contact = self.contacts[offer.contact_id]
-        op = self.operators[offer.operator_id]
-        self._end_offer(offer, "timed_out", "no_answer")
-        op.missed += 1
-        limit = self.settings.max_missed_offers
+    def _offer_ran_out(self, offer: Offer) -> None:
+        """RONA: the contact goes on; too many misses in a row send the operator on a break."""
+        contact, op = self._offering.ran_out(offer)
+        limit = self._settings.max_missed_offers
         if limit and op.missed >= limit and op.state == AVAILABLE:
             self._set_state(op, BREAK, "missed_offers")
-        self._after_failed_offer(contact, op)
+        self._offering.after_missed(contact, op)
 
     # ------------------------------------------------------------------ conversation
-
-    def _own(self, contact: Contact, operator_id: str | None) -> None:
-        if operator_id is not None and contact.operator_id != operator_id:
-            raise Conflict("routing.not_your_contact", contact=contact.spec.id)
 
     def hold(self, contact_id: str, operator_id: str | None = None) -> list[Decision]:
         contact = self._contact(contact_id)
         self._require_state(contact, CONNECTED)
         self._own(contact, operator_id)
-        if contact.hold_started is None:
-            contact.hold_started = self.clock.now()
-            self._emit("contact.held", contact, contact.operator_id)
-        return self._decisions()
+        self._conversations.hold(contact)
+        return self._outbox.take_decisions()
 
     def resume(self, contact_id: str, operator_id: str | None = None) -> list[Decision]:
         contact = self._contact(contact_id)
         self._require_state(contact, CONNECTED)
         self._own(contact, operator_id)
-        if contact.hold_started is not None:
-            held = self.clock.now() - contact.hold_started
-            contact.hold_s += held
-            contact.hold_started = None
-            self._emit("contact.resumed", contact, contact.operator_id, hold_s=held)
-        return self._decisions()
-
-    def _end_leg(self, contact: Contact) -> float:
-        """Stop the talk clock of the current operator's leg; returns the leg's talk time."""
-        now = self.clock.now()
-        if contact.hold_started is not None:
-            contact.hold_s += now - contact.hold_started
-            contact.hold_started = None
-        talk = now - (contact.leg_started or now)
-        contact.talk_s += talk
-        contact.leg_started = None
-        return talk
+        self._conversations.resume(contact)
+        return self._outbox.take_decisions()
 
     def end_contact(self, contact_id: str, by: str = "operator",
                     operator_id: str | None = None) -> list[Decision]:
@@ -231,25 +375,8 @@ class RoutingEngine(Dispatcher):
         contact = self._contact(contact_id)
         self._require_state(contact, CONNECTED)
         self._own(contact, operator_id)
-        wrap = self._end_conversation(contact, by)
-        if wrap <= 0:
-            self._finish(contact, None, timed_out=True)
-        else:
-            self._timer(contact.wrap_deadline or 0.0, "wrap_up", contact_id)
-        self._settle()
-        return self._decisions()
-
-    def _end_conversation(self, contact: Contact, by: str) -> float:
-        """Stop the talk clock and enter wrap-up; returns the queue's wrap-up limit."""
-        now = self.clock.now()
-        self._end_leg(contact)
-        contact.ended_at = now
-        contact.state = WRAP_UP
-        wrap = self.queues[contact.queue].cfg.wrap_up_s
-        contact.wrap_deadline = now + wrap
-        self._emit("contact.ended", contact, contact.operator_id, by=by,
-                   talk_s=contact.talk_s - contact.hold_s, hold_s=contact.hold_s, wrap_up_s=wrap)
-        return wrap
+        self._conversations.end(contact, by)
+        return self._done()
 
     def finish_wrap_up(self, contact_id: str, disposition: Disposition,
                        operator_id: str | None = None) -> list[Decision]:
@@ -263,30 +390,11 @@ class RoutingEngine(Dispatcher):
         contact = self._contact(contact_id)
         self._own(contact, operator_id)
         if contact.state == CLOSED:
-            self._emit("contact.disposition", contact, contact.operator_id, late=True,
-                       **disposition.to_dict())
-            del self.contacts[contact_id]
-            return self._decisions()
+            self._conversations.late_disposition(contact, disposition)
+            return self._outbox.take_decisions()
         self._require_state(contact, CONNECTED, WRAP_UP)
-        if contact.state == CONNECTED:
-            self._end_conversation(contact, "operator")
-        self._finish(contact, disposition, timed_out=False)
-        self._settle()
-        return self._decisions()
-
-    def _finish(self, contact: Contact, disposition: Disposition | None, timed_out: bool) -> None:
-        op = self.operators.get(contact.operator_id or "")
-        if disposition is not None:
-            self._emit("contact.disposition", contact, contact.operator_id, late=False,
-                       **disposition.to_dict())
-        ended = contact.ended_at if contact.ended_at is not None else self.clock.now()
-        self._emit("contact.wrap_up_ended", contact, contact.operator_id,
-                   wrap_s=self.clock.now() - ended, timed_out=timed_out)
-        self._close(contact, "handled", "wrap_up_timeout" if timed_out else None,
-                    disposition_missing=disposition is None)
-        if op is not None:
-            op.contacts.discard(contact.spec.id)
-            self._release(op, contact.bucket)
+        self._conversations.close_with(contact, disposition)
+        return self._done()
 
     # ------------------------------------------------------------------ transfers
 
@@ -301,43 +409,24 @@ class RoutingEngine(Dispatcher):
         self._own(contact, operator_id)
         target_op = self._operator(to_operator) if to_operator is not None else None
         target_queue = self._queue(to_queue) if to_queue is not None else None
-        if target_op is not None and (not self.has_capacity(target_op, contact.bucket)
+        if target_op is not None and (not self._matcher.has_capacity(target_op, contact.bucket)
                                       or target_op.cfg.id == contact.operator_id):
             raise Conflict("routing.operator_busy", operator=target_op.cfg.id)
-        from_op = self.operators[contact.operator_id or ""]
-        leg_talk = self._end_leg(contact)
-        contact.transfers += 1
-        self._emit("contact.transferred", contact, from_op.cfg.id, to_operator=to_operator,
-                   to_queue=to_queue, to_external=to_external, escalation=escalation,
-                   leg_talk_s=leg_talk)
-        from_op.contacts.discard(contact_id)
-        self._release(from_op, contact.bucket)
-        contact.operator_id = None
+        self._conversations.hand_over(contact, to_operator, to_queue, to_external, escalation)
         if to_external is not None:
-            self._out.append(Decision(ev.TRANSFER_OUT, contact_id, target=to_external,
-                                      channel=contact.spec.channel))
-            contact.ended_at = self.clock.now()
-            self._close(contact, "transferred_external")
+            self._conversations.transfer_out(contact, to_external)
         elif target_op is not None:
-            state = self.queues[contact.queue]
-            contact.state = WAITING
-            state.waiting_count += 1
-            contact.queue_since = self.clock.now()
-            contact.excluded = set()
-            contact.directed_to = target_op.cfg.id
-            self._emit("contact.queued", contact, reason="transfer", priority=contact.priority,
-                       target_answer_s=state.cfg.target_answer_s, directed_to=target_op.cfg.id)
-            self._offer(contact, target_op, state)
+            state = self._admission.queue_for_operator(contact, target_op.cfg.id)
+            self._offering.make(contact, target_op, state)
         elif target_queue is not None:
-            contact.state = WAITING  # so that _enqueue counts it in the new queue
-            self._admit(contact, target_queue, "escalation" if escalation else "transfer")
-        self._settle()
-        return self._decisions()
+            contact.state = WAITING  # so that admission counts it in the new queue
+            self._admission.admit(contact, target_queue, "escalation" if escalation else "transfer")
+        return self._done()
 
     def escalate(self, contact_id: str, operator_id: str | None = None) -> list[Decision]:
         """Send a contact to its queue's escalation queue (senior operators, supervisors)."""
         contact = self._contact(contact_id)
-        target = self.queues[contact.queue].cfg.escalation_queue
+        target = self._queues[contact.queue].cfg.escalation_queue
         if not target:
             raise Conflict("routing.no_escalation", queue=contact.queue)
         return self.transfer(contact_id, to_queue=target, operator_id=operator_id,
@@ -365,13 +454,12 @@ class RoutingEngine(Dispatcher):
         self._set_state(op, state, reason if state == BREAK else None)
         if state == OFFLINE:
             self._emit("operator.logged_out", None, operator_id)
-        self._settle()
-        return self._decisions()
+        return self._done()
 
     def _set_state(self, op: Operator, state: str, reason: str | None) -> None:
         if op.state == state and op.reason == reason:
             return
-        now = self.clock.now()
+        now = self._clock.now()
         previous = op.state
         op.state, op.reason, op.state_since = state, reason, now
         if state == AVAILABLE:
@@ -381,87 +469,99 @@ class RoutingEngine(Dispatcher):
         self._emit("operator.state_changed", None, op.cfg.id, to=state, **{"from": previous},
                    reason=reason)
         if state != AVAILABLE:
-            for offer_id in sorted(op.offers):
-                offer = self.offers[offer_id]
-                contact = self.contacts[offer.contact_id]
-                self._end_offer(offer, "withdrawn", "operator_unavailable")
-                if not contact.offers:
-                    self._back_to_queue(contact)
-        self._refresh(op)
-        self._pending_ops.append(op)
+            self._offering.withdraw_from(op)
+        self._matcher.refresh(op)
+        self._matcher.wake_operator(op)
 
     # ------------------------------------------------------------------ time
 
     def next_deadline(self) -> float | None:
         """When :meth:`advance` has work next (None: no timer pending)."""
-        timers = self._timers
-        while timers:
-            at, _, key, kind = timers[0]
-            if self._timer_valid(at, kind, key):
-                return at
-            heapq.heappop(timers)
-        return None
-
-    def _timer_valid(self, at: float, kind: str, key: str) -> bool:
-        if kind == "offer":
-            offer = self.offers.get(key)
-            return offer is not None and offer.deadline == at
-        if kind == "hours":
-            state = self.queues.get(key)
-            return state is not None and state.next_change == at
-        contact = self.contacts.get(key)
-        if contact is None:
-            return False
-        if kind == "wrap_up":
-            return contact.state == WRAP_UP and contact.wrap_deadline == at
-        if kind == "max_wait":
-            return contact.state in (WAITING, OFFERED) and contact.max_wait_at == at
-        if kind == "sticky":
-            return contact.state in (WAITING, OFFERED) and contact.sticky_until == at
-        return kind == "forget" and contact.state == CLOSED
+        return self._timers.next_deadline()
 
     def advance(self) -> list[Decision]:
         """Fire every timer that is due by the clock's current time, in deadline order."""
-        now = self.clock.now()
-        timers = self._timers
-        while timers and timers[0][0] <= now:
-            at, _, key, kind = heapq.heappop(timers)
-            if not self._timer_valid(at, kind, key):
-                continue
+        now = self._clock.now()
+        pop_due = self._timers.pop_due
+        while (due := pop_due(now)) is not None:
+            kind, key = due
             if kind == "offer":
-                self._offer_timed_out(self.offers[key])
+                self._offer_ran_out(self._offers[key])
             elif kind == "hours":
-                self._hours_changed(self.queues[key])
+                self._admission.hours_changed(self._queues[key])
             elif kind == "wrap_up":
-                self._finish(self.contacts[key], None, timed_out=True)
+                self._conversations.finish(self._contacts[key], None, timed_out=True)
             elif kind == "max_wait":
-                self._max_wait_timer(self.contacts[key])
+                self._admission.max_wait_passed(self._contacts[key])
             elif kind == "sticky":
-                self._sticky_expired(self.contacts[key])
+                self._admission.sticky_expired(self._contacts[key])
             elif kind == "forget":
-                # The window for a late disposition closed: say so, so that the stored
-                # state of the contact goes too.
-                self._emit("contact.disposition_window_closed", self.contacts[key], self.contacts[key].operator_id)
-                del self.contacts[key]
-            self._settle()
-        return self._decisions()
+                self._admission.forget(self._contacts[key])
+            self._offering.settle()
+        return self._outbox.take_decisions()
 
-    def _max_wait_timer(self, contact: Contact) -> None:
-        if contact.state == OFFERED:
-            contact.max_wait_due = True  # let the ringing offer finish first
-            return
-        self._max_wait_reached(contact)
+    # ------------------------------------------------------------------ restore
 
-    def _sticky_expired(self, contact: Contact) -> None:
-        contact.sticky_operator = None
-        contact.sticky_until = None
-        if contact.state == WAITING:
-            self._emit("contact.sticky_expired", contact)
-            self._pending_contacts.append(contact)
+    def adopt_operator(self, op: Operator) -> None:
+        """Take an operator restored from storage as it was: no event, no routing yet."""
+        self._operators[op.cfg.id] = op
+        self._next_operator_order = max(self._next_operator_order, op.order + 1)
+        for name in op.cfg.queues:
+            if name in self._queues:
+                self._queues[name].add_member(op.cfg.id)
 
-    def _hours_changed(self, state: QueueState) -> None:
-        was_open = state.open
-        self._schedule_hours(state)
-        if state.open != was_open:
-            self._emit("queue.opened" if state.open else "queue.closed", None,
-                       queue=state.cfg.name)
+    def adopt_contact(self, contact: Contact, offers: Iterable[Offer] = ()) -> None:
+        """Take a contact restored from storage as it was, with its open offers: its load,
+        its place in line and its timers are derived again (adopt in token order)."""
+        self._contacts[contact.spec.id] = contact
+        for offer in offers:
+            self._offering.adopt(contact, offer)
+        if contact.state == OFFERED and not contact.offers:
+            contact.state = WAITING
+        if contact.state in (CONNECTED, WRAP_UP):
+            op = self._operators.get(contact.operator_id or "")
+            if op is not None:
+                op.contacts.add(contact.spec.id)
+                op.load[contact.bucket] += 1
+        self._admission.adopt(contact)
+        if contact.state == WRAP_UP and contact.wrap_deadline is not None:
+            self._timers.arm(contact.wrap_deadline, "wrap_up", contact.spec.id)
+        self._matcher.continue_tokens_after(contact.token)
+
+    def resume_after_restore(self) -> None:
+        """Everything adopted: check the hours (a queue that opened or closed while the
+        engine was down says so) and let every operator be matched again."""
+        for state in self._queues.values():
+            self._admission.schedule_hours(state, initial=True)
+        for op in self._operators.values():
+            self._matcher.refresh(op)
+
+    # ------------------------------------------------------------------ lookups
+
+    def _queue(self, name: str) -> QueueState:
+        state = self._queues.get(name)
+        if state is None:
+            raise NotFound("routing.unknown_queue", queue=name)
+        return state
+
+    def _operator(self, operator_id: str) -> Operator:
+        op = self._operators.get(operator_id)
+        if op is None:
+            raise NotFound("routing.unknown_operator", operator=operator_id)
+        return op
+
+    def _contact(self, contact_id: str) -> Contact:
+        contact = self._contacts.get(contact_id)
+        if contact is None:
+            raise NotFound("routing.unknown_contact", contact=contact_id)
+        return contact
+
+    def _require_state(self, contact: Contact, *states: str) -> None:
+        if contact.state not in states:
+            raise Conflict("routing.bad_state", contact=contact.spec.id, state=contact.state,
+                           needed=" | ".join(states))
+
+    @staticmethod
+    def _own(contact: Contact, operator_id: str | None) -> None:
+        if operator_id is not None and contact.operator_id != operator_id:
+            raise Conflict("routing.not_your_contact", contact=contact.spec.id)

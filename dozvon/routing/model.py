@@ -275,6 +275,9 @@ class Disposition:
 #: or more offers are ringing; ``connected``: an operator answered; ``wrap_up``: the
 #: conversation ended and the operator is finishing the paperwork.
 WAITING, OFFERED, CONNECTED, WRAP_UP = "waiting", "offered", "connected", "wrap_up"
+#: A contact that ended without a disposition stays in this state until one is given (or
+#: until :attr:`EngineSettings.late_disposition_s` passes).
+CLOSED = "closed"
 
 #: Operator states an operator (or supervisor) chooses. Being busy or in wrap-up is not a
 #: state of its own: it follows from the contacts the operator holds.

@@ -77,6 +77,11 @@ class QueueState:
             # it has caught up with them.
             self.turns.setdefault(operator_id, min(self.turns.values()))
 
+    def restore_member(self, operator_id: str, order: int) -> None:
+        """A member restored from storage keeps its place (and its turns stay as stored)."""
+        self.members[operator_id] = order
+        self._next_order = max(self._next_order, order + 1)
+
     def remove_member(self, operator_id: str) -> None:
         self.members.pop(operator_id, None)
 

@@ -15,13 +15,8 @@ from dataclasses import fields
 from typing import Any
 
 from dozvon.core.clock import Clock
-from dozvon.routing.dispatch import CLOSED
 from dozvon.routing.engine import RoutingEngine
 from dozvon.routing.model import (
-    CONNECTED,
-    OFFERED,
-    WAITING,
-    WRAP_UP,
     Contact,
     ContactSpec,
     EngineSettings,
@@ -83,71 +78,23 @@ def restore(
         state.open = bool(row.get("open", True))
         engine.queues[state.cfg.name] = state
         for operator_id, order in sorted((row.get("members") or {}).items(), key=lambda kv: kv[1]):
-            state.members[operator_id] = int(order)
-            state._next_order = max(state._next_order, int(order) + 1)
+            state.restore_member(operator_id, int(order))
     for row in operators:
-        cfg = OperatorConfig.from_dict(row["cfg"])
-        op = Operator(cfg=cfg, order=int(row.get("order", 0)))
+        op = Operator(cfg=OperatorConfig.from_dict(row["cfg"]), order=int(row.get("order", 0)))
         for name in _OPERATOR_FIELDS:
             if name in row:
                 setattr(op, name, row[name])
-        engine.operators[cfg.id] = op
-        engine._operator_order = max(engine._operator_order, op.order + 1)
-        for name in cfg.queues:
-            if name in engine.queues:
-                engine.queues[name].add_member(cfg.id)
+        engine.adopt_operator(op)
     # Tokens order contacts of equal priority and wait: restoring them keeps every place.
     for row in sorted(contacts, key=lambda r: int(r.get("token", 0))):
-        _restore_contact(engine, row)
-    engine._token = max([engine._token, *(c.token for c in engine.contacts.values())])
-    for state in engine.queues.values():
-        engine._schedule_hours(state, initial=True)
-    for op in engine.operators.values():
-        engine._refresh(op)
+        values = {name: row[name] for name in _CONTACT_FIELDS if name in row}
+        contact = Contact(spec=ContactSpec.from_dict(row["spec"]), **values)
+        contact.excluded = set(row.get("excluded") or ())
+        offers = [Offer(data["id"], contact.spec.id, data["operator_id"], data["created_at"], data["deadline"])
+                  for data in row.get("offers") or ()]
+        engine.adopt_contact(contact, offers)
+    engine.resume_after_restore()
     return engine
-
-
-def _restore_contact(engine: RoutingEngine, row: dict[str, Any]) -> None:
-    values = {name: row[name] for name in _CONTACT_FIELDS if name in row}
-    contact = Contact(spec=ContactSpec.from_dict(row["spec"]), **values)
-    contact.excluded = set(row.get("excluded") or ())
-    engine.contacts[contact.spec.id] = contact
-    state = engine.queues.get(contact.queue)
-    for data in row.get("offers") or ():
-        offer = Offer(data["id"], contact.spec.id, data["operator_id"], data["created_at"],
-                      data["deadline"])
-        op = engine.operators.get(offer.operator_id)
-        if op is None:
-            continue  # the operator was deleted: the offer is simply gone
-        contact.offers[offer.id] = offer
-        engine.offers[offer.id] = offer
-        op.offers.add(offer.id)
-        op.load[contact.bucket] += 1
-        engine._timer(offer.deadline, "offer", offer.id)
-    if contact.state == OFFERED and not contact.offers:
-        contact.state = WAITING
-    if contact.state in (CONNECTED, WRAP_UP):
-        op = engine.operators.get(contact.operator_id or "")
-        if op is not None:
-            op.contacts.add(contact.spec.id)
-            op.load[contact.bucket] += 1
-    if contact.state in (WAITING, OFFERED) and state is not None:
-        state.waiting_count += 1
-        if contact.max_wait_at is not None:
-            engine._timer(contact.max_wait_at, "max_wait", contact.spec.id)
-        if contact.sticky_until is not None:
-            engine._timer(contact.sticky_until, "sticky", contact.spec.id)
-    if contact.state == WAITING and state is not None:
-        target = contact.directed_to or contact.sticky_operator
-        if target is not None:
-            engine._hold_for(target, contact, keep_token=True)
-        else:
-            state.push_waiting(contact)
-    if contact.state == WRAP_UP and contact.wrap_deadline is not None:
-        engine._timer(contact.wrap_deadline, "wrap_up", contact.spec.id)
-    if contact.state == CLOSED:
-        forget_at = (contact.closed_at or 0.0) + engine.settings.late_disposition_s
-        engine._timer(forget_at, "forget", contact.spec.id)
 
 
 __all__ = ["export_contact", "export_meta", "export_operator", "export_queue", "restore"]

@@ -127,4 +127,4 @@ def test_reconfiguring_a_queue_with_the_same_hours_does_not_double_its_opening_a
         engine.advance()
     changes = [e.type for e in engine.drain_events() if e.type.startswith("queue.") and e.type != "queue.configured"]
     assert changes == ["queue.opened", "queue.closed", "queue.opened", "queue.closed"]
-    assert sum(1 for t in engine._timers if t[3] == "hours") == 1
+    assert engine.armed_timers("hours") == 1

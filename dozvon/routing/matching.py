@@ -1,0 +1,244 @@
+"""Matching: which operator gets a contact, and which contact an operator gets next.
+
+The :class:`Matcher` keeps three kinds of heap: operators ready to take a queue's next
+contact of a bucket (ordered by the queue's strategy), contacts waiting in a queue (by
+aged priority), and contacts held for one operator (sticky routing, directed transfers).
+All use lazy deletion (see :mod:`dozvon.routing.queues`): a change bumps a version or a
+token instead of searching a heap, and stale entries are dropped when they reach the top.
+
+It also keeps the worklist of what a command made worth routing again (contacts that
+started waiting, operators who got a free slot); :meth:`Offering.settle
+<dozvon.routing.offers.Offering.settle>` works through it at the end of every command.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from dozvon.core.clock import Clock
+from dozvon.routing.model import AVAILABLE, BUCKETS, WAITING, Contact, EngineSettings, Operator
+from dozvon.routing.queues import QueueState, WaitEntry
+
+_Entry = TypeVar("_Entry", bound=tuple[Any, ...])
+_Item = TypeVar("_Item")
+
+
+def first_acceptable(heap: list[_Entry], live: Callable[[_Entry], _Item | None],
+                     accepts: Callable[[_Item], bool]) -> _Item | None:
+    """The item of the heap's best live entry that ``accepts`` takes, or None.
+
+    Stale entries (``live`` returns None) met on the way are dropped for good. Live ones
+    this caller cannot take (an operator without the contact's skills, a contact that
+    operator may not have) are set aside and pushed back: the next caller may take them.
+    """
+    skipped = []
+    found = None
+    while heap:
+        item = live(heap[0])
+        if item is None:
+            heapq.heappop(heap)
+            continue
+        if not accepts(item):
+            skipped.append(heapq.heappop(heap))
+            continue
+        found = item
+        break
+    for entry in skipped:
+        heapq.heappush(heap, entry)
+    return found
+
+
+class Matcher:
+    __slots__ = ("_clock", "_contacts", "_held", "_operators", "_queues", "_settings", "_token",
+                 "_woken_contacts", "_woken_operators")
+
+    def __init__(self, clock: Clock, settings: EngineSettings, queues: dict[str, QueueState],
+                 operators: dict[str, Operator], contacts: dict[str, Contact]) -> None:
+        self._clock = clock
+        self._settings = settings
+        self._queues = queues
+        self._operators = operators
+        self._contacts = contacts
+        #: operator id -> contacts held for that operator only (sticky routing, directed transfers)
+        self._held: dict[str, list[WaitEntry]] = {}
+        #: The last position token handed out (tokens order contacts of equal priority and wait).
+        self._token = 0
+        self._woken_contacts: list[Contact] = []
+        self._woken_operators: list[Operator] = []
+
+    # ------------------------------------------------------------------ who may take what
+
+    def has_capacity(self, op: Operator, bucket: str) -> bool:
+        """Whether the operator may be offered one more contact of this bucket now."""
+        if op.state != AVAILABLE:
+            return False
+        if op.load[bucket] >= op.cfg.capacity.get(bucket, 0):
+            return False
+        return not (bucket != "voice" and self._settings.voice_blocks_text and op.load["voice"])
+
+    @staticmethod
+    def eligible(op: Operator, contact: Contact) -> bool:
+        """Whether this operator may take this contact at all (capacity aside)."""
+        if op.cfg.id in contact.excluded:
+            return False
+        if contact.directed_to is not None:
+            # A transfer to a named person: the transferring operator chose them.
+            return contact.directed_to == op.cfg.id
+        needed = contact.needs
+        if needed:
+            skills = op.cfg.skills
+            for name, level in needed.items():
+                if skills.get(name, 0) < level:
+                    return False
+        return True
+
+    # ------------------------------------------------------------------ ready operators
+
+    def refresh(self, op: Operator) -> None:
+        """Record that the operator changed: old heap entries go stale, fresh ones go in."""
+        op.version += 1
+        if op.state != AVAILABLE:
+            return
+        for bucket in op.cfg.buckets:
+            if not self.has_capacity(op, bucket):
+                continue
+            for name in op.cfg.queues:
+                state = self._queues.get(name)
+                if state is None or op.cfg.id not in state.members:
+                    continue
+                state.push_ready(op, bucket)
+                if state.needs_compaction(bucket):
+                    self._rebuild_ready(state, bucket)
+
+    def rebuild_ready(self, state: QueueState) -> None:
+        """Order the queue's ready operators again (its strategy or members changed)."""
+        for bucket in BUCKETS:
+            self._rebuild_ready(state, bucket)
+
+    def _rebuild_ready(self, state: QueueState, bucket: str) -> None:
+        state.ready[bucket] = []
+        for operator_id in state.members:
+            op = self._operators.get(operator_id)
+            if op is not None and self.has_capacity(op, bucket):
+                state.push_ready(op, bucket)
+
+    def release(self, op: Operator, bucket: str, idle: bool = True) -> None:
+        """Free one slot of the operator and let them take the next contact."""
+        op.load[bucket] -= 1
+        if idle and not op.contacts:
+            op.idle_since = self._clock.now()
+        self.refresh(op)
+        self._woken_operators.append(op)
+
+    # ------------------------------------------------------------------ choosing
+
+    def operator_for(self, state: QueueState, contact: Contact) -> Operator | None:
+        """The best ready operator for the contact by the queue's strategy, or None."""
+        operators, members, bucket = self._operators, state.members, contact.bucket
+        has_capacity, eligible = self.has_capacity, self.eligible
+
+        def live(entry: tuple[object, ...]) -> Operator | None:
+            op = operators.get(entry[-1])  # type: ignore[call-overload]
+            if (op is None or entry[-2] != op.version or op.cfg.id not in members
+                    or not has_capacity(op, bucket)):
+                return None
+            return op  # type: ignore[no-any-return]
+
+        return first_acceptable(state.ready[bucket], live, lambda op: eligible(op, contact))
+
+    def ring_all_targets(self, state: QueueState, contact: Contact) -> list[Operator]:
+        """Every member who may take the contact now, in member order (ring-all)."""
+        targets = []
+        for operator_id in state.members:
+            op = self._operators.get(operator_id)
+            if op is not None and self.has_capacity(op, contact.bucket) and self.eligible(op, contact):
+                targets.append(op)
+        return targets
+
+    def contact_for(self, op: Operator, bucket: str) -> Contact | None:
+        """The contact this operator should take next in this bucket, or None.
+
+        A contact held for them comes first; then the best of the heads of their queues by
+        queue weight, aged priority and wait."""
+        held = self._held.get(op.cfg.id)
+        if held:
+            contact = self._first_waiting(held, op, None)
+            if contact is not None and contact.bucket == bucket:
+                return contact
+        best: Contact | None = None
+        best_score: tuple[float, float, float] | None = None
+        now = self._clock.now()
+        for name in op.cfg.queues:
+            state = self._queues.get(name)
+            if state is None or not state.waiting_count:
+                continue
+            contact = self._first_waiting(state.waiting[bucket], op, name)
+            if contact is None:
+                continue
+            score = state.score(contact, now)
+            if best_score is None or score < best_score:
+                best, best_score = contact, score
+        return best
+
+    def _first_waiting(self, heap: list[WaitEntry], op: Operator, queue: str | None) -> Contact | None:
+        """The first contact of a waiting heap (of this queue, if named) the operator may take."""
+        contacts, eligible = self._contacts, self.eligible
+
+        def live(entry: WaitEntry) -> Contact | None:
+            contact = contacts.get(entry[3])
+            if (contact is None or contact.state != WAITING or contact.token != entry[2]
+                    or (queue is not None and contact.queue != queue)):
+                return None
+            return contact
+
+        return first_acceptable(heap, live, lambda contact: eligible(op, contact))
+
+    # ------------------------------------------------------------------ waiting contacts
+
+    def wait_in_queue(self, contact: Contact, state: QueueState) -> None:
+        """Nobody can take the contact now: it waits in its queue for the next operator."""
+        contact.token = self._next_token()
+        state.push_waiting(contact)
+
+    def hold_for(self, operator_id: str, contact: Contact) -> None:
+        """The contact waits for this one operator only (sticky routing, a directed transfer)."""
+        contact.token = self._next_token()
+        self._hold(operator_id, contact)
+
+    def _hold(self, operator_id: str, contact: Contact) -> None:
+        heapq.heappush(self._held.setdefault(operator_id, []),
+                       (-contact.priority, contact.enqueued_at, contact.token, contact.spec.id))
+
+    def adopt_waiting(self, contact: Contact, state: QueueState) -> None:
+        """A waiting contact restored from storage takes its place again, token and all."""
+        target = contact.directed_to or contact.sticky_operator
+        if target is not None:
+            self._hold(target, contact)
+        else:
+            state.push_waiting(contact)
+
+    def continue_tokens_after(self, token: int) -> None:
+        """Hand out tokens after this one (a restored contact holds it): every place kept."""
+        self._token = max(self._token, token)
+
+    def _next_token(self) -> int:
+        self._token += 1
+        return self._token
+
+    # ------------------------------------------------------------------ the worklist
+
+    def wake_contact(self, contact: Contact) -> None:
+        """The contact is waiting and should be routed before the command returns."""
+        self._woken_contacts.append(contact)
+
+    def wake_operator(self, op: Operator) -> None:
+        """The operator may have room for a contact: look for one before the command returns."""
+        self._woken_operators.append(op)
+
+    def take_woken_contact(self) -> Contact | None:
+        return self._woken_contacts.pop(0) if self._woken_contacts else None
+
+    def take_woken_operator(self) -> Operator | None:
+        return self._woken_operators.pop(0) if self._woken_operators else None

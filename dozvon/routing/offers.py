@@ -1,0 +1,228 @@
+"""Offering: making offers, ending them, and routing what a command made possible.
+
+An offer rings a contact at one operator until a deadline (ring-all rings several at
+once). It ends exactly once: accepted, declined, timed out (RONA: the contact moves on to
+the next operator, the one who missed it stays excluded) or withdrawn (answered
+elsewhere, the customer left, the operator went away).
+
+Routing happens in :meth:`Offering.settle`, at the end of each command: contacts waiting
+to be routed first, then operators with free capacity, so that the order of routing never
+depends on the order of the code that freed them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dozvon.core.clock import Clock
+from dozvon.routing import events as ev
+from dozvon.routing.admission import Admission
+from dozvon.routing.events import Decision
+from dozvon.routing.matching import Matcher
+from dozvon.routing.model import AVAILABLE, OFFERED, WAITING, Contact, Offer, Operator
+from dozvon.routing.outbox import Outbox
+from dozvon.routing.queues import QueueState
+from dozvon.routing.timers import Timers
+
+
+class Offering:
+    __slots__ = ("_admission", "_clock", "_contacts", "_decide", "_emit", "_matcher", "_offers",
+                 "_operators", "_queues", "_timers", "seq")
+
+    def __init__(self, clock: Clock, queues: dict[str, QueueState], operators: dict[str, Operator],
+                 contacts: dict[str, Contact], offers: dict[str, Offer], outbox: Outbox,
+                 timers: Timers, matcher: Matcher, admission: Admission) -> None:
+        self._clock = clock
+        self._queues = queues
+        self._operators = operators
+        self._contacts = contacts
+        self._offers = offers
+        self._emit = outbox.emit
+        self._decide = outbox.decide
+        self._timers = timers
+        self._matcher = matcher
+        self._admission = admission
+        #: The number of the last offer made (offer ids are ``of<seq>``; persisted).
+        self.seq = 0
+
+    # ------------------------------------------------------------------ routing
+
+    def settle(self) -> None:
+        """Route everything the last change made possible: contacts first, then operators."""
+        matcher, contacts = self._matcher, self._contacts
+        while True:
+            contact = matcher.take_woken_contact()
+            if contact is not None:
+                if contacts.get(contact.spec.id) is contact and contact.state == WAITING:
+                    self._route_contact(contact)
+                continue
+            op = matcher.take_woken_operator()
+            if op is None:
+                return
+            if op.state == AVAILABLE:
+                self._route_operator(op)
+
+    def _route_contact(self, contact: Contact) -> None:
+        matcher = self._matcher
+        state = self._queues[contact.queue]
+        target = contact.directed_to or contact.sticky_operator
+        if target is not None:
+            op = self._operators.get(target)
+            if op is not None and matcher.has_capacity(op, contact.bucket) and matcher.eligible(op, contact):
+                self.make(contact, op, state)
+            else:
+                matcher.hold_for(target, contact)
+            return
+        if state.cfg.strategy == "ring_all":
+            targets = matcher.ring_all_targets(state, contact)
+            for op in targets:
+                self.make(contact, op, state)
+            if targets:
+                return
+        else:
+            found = matcher.operator_for(state, contact)
+            if found is not None:
+                self.make(contact, found, state)
+                return
+        if contact.excluded and _clear_exclusions(contact):
+            self._route_contact(contact)
+            return
+        matcher.wait_in_queue(contact, state)
+
+    def _route_operator(self, op: Operator) -> None:
+        matcher = self._matcher
+        while op.state == AVAILABLE:
+            offered = False
+            for bucket in op.cfg.buckets:
+                if not matcher.has_capacity(op, bucket):
+                    continue
+                contact = matcher.contact_for(op, bucket)
+                if contact is not None:
+                    self.make(contact, op, self._queues[contact.queue])
+                    offered = True
+                    break
+            if not offered:
+                return
+
+    # ------------------------------------------------------------------ one offer's life
+
+    def make(self, contact: Contact, op: Operator, state: QueueState) -> None:
+        """Ring the contact at the operator until the queue's offer timeout."""
+        now = self._clock.now()
+        self.seq += 1
+        offer_id = f"of{self.seq}"
+        deadline = now + state.cfg.timeout_for(contact.bucket)
+        offer = Offer(offer_id, contact.spec.id, op.cfg.id, now, deadline)
+        contact.offers[offer_id] = offer
+        contact.state = OFFERED
+        self._offers[offer_id] = offer
+        op.offers.add(offer_id)
+        op.load[contact.bucket] += 1
+        if state.cfg.strategy == "round_robin" and not contact.directed_to:
+            state.turns[op.cfg.id] = state.turns.get(op.cfg.id, 0) + 1
+        self._matcher.refresh(op)
+        self._timers.arm(deadline, "offer", offer_id)
+        self._emit("offer.created", contact, op.cfg.id, offer_id=offer_id, deadline=deadline,
+                   directed=contact.directed_to is not None,
+                   sticky=contact.sticky_operator is not None)
+        self._decide(Decision(ev.OFFER, contact.spec.id, op.cfg.id, offer_id, deadline,
+                              channel=contact.spec.channel))
+
+    def end(self, offer: Offer, outcome: str, reason: str | None = None) -> None:
+        """Close one offer (declined, timed out, withdrawn) and free the operator's slot."""
+        contact = self._contacts[offer.contact_id]
+        op = self._operators[offer.operator_id]
+        del self._offers[offer.id]
+        del contact.offers[offer.id]
+        op.offers.discard(offer.id)
+        self._matcher.release(op, contact.bucket, idle=False)
+        data: dict[str, Any] = {"offer_id": offer.id, "ring_s": self._clock.now() - offer.created_at}
+        if reason:
+            data["reason"] = reason
+        self._emit(f"offer.{outcome}", contact, op.cfg.id, **data)
+        if outcome in ("withdrawn", "timed_out"):
+            self._decide(Decision(ev.WITHDRAW, contact.spec.id, op.cfg.id, offer.id,
+                                  reason=reason or outcome, channel=contact.spec.channel))
+
+    def accepted(self, offer: Offer) -> tuple[Contact, Operator]:
+        """The operator answered: the offer is theirs, every other offer of the contact is
+        withdrawn. The slot stays taken (now by the conversation)."""
+        contact = self._contacts[offer.contact_id]
+        op = self._operators[offer.operator_id]
+        del self._offers[offer.id]
+        del contact.offers[offer.id]
+        op.offers.discard(offer.id)
+        op.missed = 0
+        self._emit("offer.accepted", contact, op.cfg.id, offer_id=offer.id,
+                   ring_s=self._clock.now() - offer.created_at)
+        self.withdraw_all(contact, "answered_elsewhere")
+        return contact, op
+
+    def declined(self, offer: Offer, reason: str | None) -> None:
+        """The operator said no: the contact goes to the next operator."""
+        contact = self._contacts[offer.contact_id]
+        op = self._operators[offer.operator_id]
+        self.end(offer, "declined", reason)
+        self.after_missed(contact, op)
+
+    def ran_out(self, offer: Offer) -> tuple[Contact, Operator]:
+        """The offer rang out unanswered (RONA): ended, and counted against the operator.
+
+        The caller decides whether the count sends the operator on a break, then passes the
+        contact on with :meth:`after_missed`."""
+        contact = self._contacts[offer.contact_id]
+        op = self._operators[offer.operator_id]
+        self.end(offer, "timed_out", "no_answer")
+        op.missed += 1
+        return contact, op
+
+    def after_missed(self, contact: Contact, op: Operator) -> None:
+        """An offer was declined or ran out: the contact goes to the next operator."""
+        contact.excluded.add(op.cfg.id)
+        contact.last_missed = op.cfg.id
+        if contact.offers:
+            return  # ring-all: others are still ringing
+        self._admission.back_to_queue(contact)
+
+    def withdraw_all(self, contact: Contact, reason: str) -> None:
+        """Stop every offer of the contact ringing (it was answered, or the customer left)."""
+        for offer in list(contact.offers.values()):
+            self.end(offer, "withdrawn", reason)
+
+    def withdraw_from(self, op: Operator) -> None:
+        """The operator is no longer available: their ringing offers go to others."""
+        for offer_id in sorted(op.offers):
+            offer = self._offers[offer_id]
+            contact = self._contacts[offer.contact_id]
+            self.end(offer, "withdrawn", "operator_unavailable")
+            if not contact.offers:
+                self._admission.back_to_queue(contact)
+
+    # ------------------------------------------------------------------ restore
+
+    def adopt(self, contact: Contact, offer: Offer) -> None:
+        """An offer restored from storage rings again until its own deadline (a deadline
+        that passed while the server was down runs out on the first timer tick).
+
+        An offer to an operator who no longer exists is simply gone."""
+        op = self._operators.get(offer.operator_id)
+        if op is None:
+            return
+        contact.offers[offer.id] = offer
+        self._offers[offer.id] = offer
+        op.offers.add(offer.id)
+        op.load[contact.bucket] += 1
+        self._timers.arm(offer.deadline, "offer", offer.id)
+
+
+def _clear_exclusions(contact: Contact) -> bool:
+    """Nobody else can take it: let those who missed it earlier try again.
+
+    The operator who missed it last stays excluded, so that a contact never bounces
+    straight back to the person who just let it ring out — it goes to the next one.
+    """
+    last = contact.last_missed
+    if not contact.excluded - {last}:
+        return False
+    contact.excluded = {last} if last else set()
+    return True
