@@ -32,7 +32,7 @@ from dozvon.core.db import get_engine
 from dozvon.core.errors import DozvonError
 from dozvon.core.i18n import translate
 from dozvon.core.settings import Settings, get_settings
-from dozvon.server.api import accounts, auth, conversations, ingest, observe, routing, stream
+from dozvon.server.api import accounts, auth, conversations, ingest, observe, outbox, routing, stream
 from dozvon.server.gate import API_PREFIX, ApiGate, gated_routes, make_authenticator
 from dozvon.server.hub import Hub
 from dozvon.server.i18n import language_of
@@ -71,20 +71,23 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         await anyio.to_thread.run_sync(hub.load_all)
         gc.collect()
         gc.freeze()  # the loaded state is long-lived: keep the cyclic GC from rescanning it
-        task = asyncio.create_task(hub.run_timers())
+        tasks = [asyncio.create_task(hub.run_timers()), asyncio.create_task(hub.run_outbox())]
         try:
             yield
         finally:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with suppress(asyncio.CancelledError):
+                    await task
 
     app = FastAPI(title="Dozvon", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Omnichannel contact center API. Everything under /api/v1 needs a "
                               "session cookie (POST /auth/login) or an API token (Authorization: Bearer).")
     app.state.hub = hub
     app.state.settings = settings
-    api = [(API_PREFIX, module.router) for module in (accounts, routing, conversations, ingest, observe, stream)]
+    modules = (accounts, routing, conversations, ingest, outbox, observe, stream)
+    api = [(API_PREFIX, module.router) for module in modules]
     for prefix, router in api:
         app.include_router(router, prefix=prefix)
     app.include_router(auth.router)
@@ -93,8 +96,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     @app.exception_handler(DozvonError)
     async def dozvon_error(request: Request, error: DozvonError) -> JSONResponse:
         lang = language_of(request.headers.get("accept-language"))
-        return _error(error.status_code, error.code, error.message(lang), headers=getattr(error, "headers", None),
-                      params=_plain(error.params))
+        message = error.message(lang)
+        extra: dict[str, Any] = {"params": _plain(error.params)}
+        if isinstance(error.params.get("field"), str):  # the same shape as a validation error's
+            extra["fields"] = [{"field": error.params["field"], "message": message, "type": error.code}]
+        return _error(error.status_code, error.code, message, headers=getattr(error, "headers", None), **extra)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:

@@ -27,6 +27,7 @@ def test_a_queue_that_sends_contacts_to_a_missing_queue_is_refused_naming_the_fi
     error = answer.json()["error"]
     field = next(iter(setting)) + (".target_queue" if "target_queue" in str(setting) else "")
     assert error["params"]["field"] == field and "nowhere" in error["message"]
+    assert error["fields"][0]["field"] == field
     assert "нет очереди" in error["message"]
     assert admin.get("/api/v1/projects/alpha/queues/q9").status_code == 404  # nothing half-written
     assert admin.put("/api/v1/projects/alpha/queues/q9", json={"escalation_queue": "sales"}).status_code == 200
