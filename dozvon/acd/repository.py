@@ -44,10 +44,16 @@ def save_contacts(session: Session, project: str, contacts: Sequence[dict[str, A
            ("project", "id"))
 
 
+#: Ids per DELETE: PostgreSQL takes at most 65,535 parameters in one statement, and an
+#: imported PBX log names hundreds of thousands of contacts in one transaction.
+_DELETE_CHUNK = 5000
+
+
 def delete_contacts(session: Session, project: str, contact_ids: Sequence[str]) -> None:
-    if contact_ids:
+    ids = list(contact_ids)
+    for start in range(0, len(ids), _DELETE_CHUNK):
         session.execute(delete(ContactRow).where(ContactRow.project == project,
-                                                 ContactRow.id.in_(list(contact_ids))))
+                                                 ContactRow.id.in_(ids[start:start + _DELETE_CHUNK])))
 
 
 def save_customer_operators(session: Session, project: str,

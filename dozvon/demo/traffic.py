@@ -12,15 +12,18 @@ import random
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from dozvon.acd import actions as acd_actions
+from dozvon.acd import queries as live
 from dozvon.acd.service import RouterService
 from dozvon.conversations import actions
 from dozvon.conversations.ingest import Inbound, ingest
 from dozvon.core.errors import DozvonError
 from dozvon.demo.seed import HUMAN_OPERATORS, OPERATORS
-from dozvon.routing.model import AVAILABLE, BREAK, CONNECTED, CONTACT_TYPES, OFFLINE, WRAP_UP, Disposition
+from dozvon.routing.model import AVAILABLE, BREAK, CONNECTED, CONTACT_TYPES, OFFERED, OFFLINE, WAITING, WRAP_UP
 
 CUSTOMERS = [
     ("Алексей Иванов", "ru", None), ("Светлана Орлова", "ru", "vip"), ("Николай Фёдоров", "ru", None),
@@ -52,21 +55,21 @@ class DemoTraffic:
         """Until stopped: new customers, impatient callers hanging up, bots working."""
         for op_id in OPERATORS:
             if op_id not in HUMAN_OPERATORS:
-                self._safe("login", op_id)
+                self._safe(acd_actions.do_set_operator_state, self.svc, op_id, AVAILABLE)
         next_arrival = time.monotonic()
         while not self.stop.wait(0.25):
             now = time.monotonic()
             if now >= next_arrival:
                 self._new_customer()
                 next_arrival = now + self.rng.expovariate(1 / self.interarrival_s)
-            with self.svc.lock:  # read the engine's state while no command changes it
-                self._impatience(now)
-                self._bots(now)
+            self._impatience(now)
+            self._bots(now)
 
-    def _safe(self, command: str, *args: Any, **kwargs: Any) -> None:
-        """Run an engine command; if the state moved on (a customer left first), skip it."""
+    @staticmethod
+    def _safe(action: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Act as a person would; if the state moved on (a customer left first), skip it."""
         with contextlib.suppress(DozvonError):
-            self.svc.run(lambda engine: getattr(engine, command)(*args, **kwargs))
+            action(*args, **kwargs)
 
     def _new_customer(self) -> None:
         name, lang, segment = self.rng.choice(CUSTOMERS)
@@ -88,14 +91,14 @@ class DemoTraffic:
                                                       external_id)
 
     def _impatience(self, now: float) -> None:
+        waiting = live.live_contacts(self.svc, self._leave_at)
         for contact_id, (when, channel, external_id) in list(self._leave_at.items()):
-            contact = self.svc.engine.contacts.get(contact_id)
-            if contact is None or contact.answered_once:
+            contact = waiting.get(contact_id)
+            if contact is None or contact.state not in (WAITING, OFFERED):
                 del self._leave_at[contact_id]
             elif now >= when:
                 del self._leave_at[contact_id]
-                with contextlib.suppress(DozvonError):
-                    actions.do_customer_left(self.svc, channel, external_id)
+                self._safe(actions.do_customer_left, self.svc, channel, external_id)
 
     def _due(self, key: str, now: float, low: float, high: float) -> bool:
         due = self._bot_due.setdefault(key, now + self.rng.uniform(low, high))
@@ -105,28 +108,22 @@ class DemoTraffic:
         return False
 
     def _bots(self, now: float) -> None:
-        engine = self.svc.engine
-        for op_id in OPERATORS:
-            if op_id in HUMAN_OPERATORS or op_id not in engine.operators:
+        svc = self.svc
+        for op in live.operators(svc)[0]:
+            op_id = op["id"]
+            if op_id in HUMAN_OPERATORS or op_id not in OPERATORS:
                 continue
-            op = engine.operators[op_id]
-            for offer_id in sorted(op.offers):
+            for offer_id in op["offers"]:
                 if self._due("offer:" + offer_id, now, 2, 8):
-                    self._safe("accept", offer_id, op_id)
-            for contact_id in sorted(op.contacts):
-                contact = engine.contacts.get(contact_id)
-                if contact is None:
-                    continue
+                    self._safe(actions.do_accept_offer, svc, offer_id, op_id)
+            for contact_id, contact in live.live_contacts(svc, op["contacts"]).items():
                 if contact.state == CONNECTED and contact.operator_id == op_id \
                         and self._due("talk:" + contact_id, now, 20, 90):
-                    self._safe("end_contact", contact_id, operator_id=op_id)
+                    self._safe(actions.do_end, svc, contact_id, op_id)
                 elif contact.state == WRAP_UP and self._due("wrap:" + contact_id, now, 3, 12):
                     kind = self.rng.choice(CONTACT_TYPES[:4])
-                    done = Disposition(kind, self.rng.random() < 0.85, "демо")
-                    self._safe("finish_wrap_up", contact_id, done, operator_id=op_id)
-            if op.state == AVAILABLE and not op.contacts and self.rng.random() < 0.002:
-                self._safe("set_state", op_id, BREAK, "coffee")
-            elif op.state == BREAK and self.rng.random() < 0.02:
-                self._safe("set_state", op_id, AVAILABLE)
-            elif op.state == OFFLINE:
-                self._safe("login", op_id)
+                    self._safe(actions.do_dispose, svc, contact_id, op_id, kind, self.rng.random() < 0.85, "демо")
+            if op["state"] == AVAILABLE and not op["contacts"] and self.rng.random() < 0.002:
+                self._safe(acd_actions.do_set_operator_state, svc, op_id, BREAK, "coffee")
+            elif (op["state"] == BREAK and self.rng.random() < 0.02) or op["state"] == OFFLINE:
+                self._safe(acd_actions.do_set_operator_state, svc, op_id, AVAILABLE)

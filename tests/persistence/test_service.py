@@ -255,3 +255,19 @@ def test_a_contact_whose_late_disposition_window_closes_leaves_no_state_behind(d
         closed = eventlog.list_events(session, project, types=["contact.disposition_window_closed"])
         assert [e.contact_id for e in closed] == ["c1"]
     assert "c1" not in service(db, project, clock).engine.contacts
+
+
+def test_forgetting_more_contacts_than_one_statement_may_name_works(db):
+    """A PBX import names hundreds of thousands of contacts in one transaction; PostgreSQL
+    takes at most 65,535 parameters per statement."""
+    from dozvon.acd import repository as repo
+
+    with db.begin() as connection:
+        connection.execute(insert(ContactRow), [{"project": "p", "id": f"c{i}", "state": "waiting", "queue": "q",
+                                                 "doc": {}} for i in range(3)])
+    from sqlalchemy.orm import Session
+
+    with Session(db) as session, session.begin():
+        repo.delete_contacts(session, "p", [f"c{i}" for i in range(70_000)])
+    with db.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(ContactRow)) == 0
