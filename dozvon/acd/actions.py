@@ -13,7 +13,7 @@ from typing import Any
 from dozvon.accounts import service as accounts
 from dozvon.acd import queries as live
 from dozvon.acd.service import RouterService
-from dozvon.core.errors import InvalidInput, NotFound
+from dozvon.core.errors import Conflict, InvalidInput, NotFound
 from dozvon.routing.events import Decision
 from dozvon.routing.model import OperatorConfig, QueueConfig
 
@@ -59,6 +59,16 @@ def do_configure_queue(svc: RouterService, actor: str, cfg: QueueConfig, given: 
     check_queue_references(cfg, live.queue_names(svc))
     return svc.run(lambda e: e.add_queue(cfg),
                    also=lambda s: accounts.audit(s, actor, "queue.configured", svc.project, cfg.name, config=given))
+
+
+def do_remove_queue(svc: RouterService, actor: str, name: str) -> list[Decision]:
+    """Delete a queue: refused while it holds contacts or another queue sends contacts to
+    it (the message names them); its operators stop serving it. Audited."""
+    referring = queues_referring_to(svc, name)
+    if referring:
+        raise Conflict("routing.queue_referenced", queue=name, by=", ".join(referring))
+    return svc.run(lambda e: e.remove_queue(name),
+                   also=lambda s: accounts.audit(s, actor, "queue.removed", svc.project, name))
 
 
 def do_configure_operator(svc: RouterService, actor: str, cfg: OperatorConfig) -> list[Decision]:

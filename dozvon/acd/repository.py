@@ -33,6 +33,12 @@ def save_queues(session: Session, project: str, queues: Sequence[dict[str, Any]]
                                for q in queues], ("project", "name"))
 
 
+def delete_queues(session: Session, project: str, names: Sequence[str | None]) -> None:
+    wanted = [n for n in names if n]
+    if wanted:
+        session.execute(delete(QueueRow).where(QueueRow.project == project, QueueRow.name.in_(wanted)))
+
+
 def save_operators(session: Session, project: str, operators: Sequence[dict[str, Any]]) -> None:
     upsert(session, OperatorRow, [{"project": project, "id": o["cfg"]["id"], "state": o["state"],
                                    "doc": o} for o in operators], ("project", "id"))

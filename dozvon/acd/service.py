@@ -169,6 +169,8 @@ class RouterService:
         for projection in self.projections:
             projection(session, self.project, events)
         repo.save_queues(session, self.project, [export_queue(engine.queues[n]) for n in queue_names])
+        repo.delete_queues(session, self.project, [e.queue for e in events
+                                                   if e.type == "queue.removed" and e.queue not in engine.queues])
         repo.save_operators(session, self.project, [export_operator(engine.operators[o])
                                                     for o in operator_ids if o in engine.operators])
         live = [export_contact(engine.contacts[c]) for c in contact_ids if c in engine.contacts]

@@ -270,3 +270,8 @@ register("stream.not_an_object", "A command is a JSON object such as {{\"action\
          "Команда — это JSON-объект, например {{\"action\": \"accept\", \"offer_id\": \"of1\"}}")
 register("outbox.delivered_by_server", "Channel {channel!r} is delivered by the server itself; nothing to take",
          "Канал {channel!r} доставляет сам сервер; забирать нечего")
+register("routing.queue_in_use", "Queue {queue!r} still holds {count} contact(s); it can be deleted once they are done",
+         "В очереди {queue!r} ещё обращений: {count}; удалить её можно, когда они завершатся")
+register("routing.queue_referenced",
+         "Queue {queue!r} receives contacts from {by} (overflow or escalation); change those first",
+         "В очередь {queue!r} направляют обращения очереди {by} (переполнение или эскалация); сначала измените их")

@@ -569,6 +569,15 @@ class QueueConfigured(Event):
 
 
 @_event
+class QueueRemoved(Event):
+    """A queue was deleted (it held no contact and no queue sent contacts to it)."""
+
+    type = "queue.removed"
+    needs = _QUEUE
+    operator_receives = False
+
+
+@_event
 class QueueOpened(Event):
     """Business hours began (also when noticed at a restart)."""
 

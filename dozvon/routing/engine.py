@@ -23,6 +23,7 @@ operators, contacts, offers) and one outbox:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
@@ -196,6 +197,26 @@ class RoutingEngine:
         for operator_id in state.members:
             if operator_id in self._operators:
                 self._matcher.wake_operator(self._operators[operator_id])
+        return self._done()
+
+    def remove_queue(self, name: str) -> list[Decision]:
+        """Delete a queue that holds no contact and that no other queue sends contacts to
+        (overflow, escalation); its operators stop serving it."""
+        state = self._queue(name)
+        holding = sum(1 for c in self._contacts.values() if c.queue == name and c.state != CLOSED)
+        if holding:
+            raise Conflict("routing.queue_in_use", queue=name, count=holding)
+        referring = sorted(other for other, q in self._queues.items() if other != name and name in q.cfg.targets())
+        if referring:
+            raise Conflict("routing.queue_referenced", queue=name, by=", ".join(referring))
+        for operator_id in sorted(state.members):
+            op = self._operators.get(operator_id)
+            if op is not None:
+                op.cfg = dataclasses.replace(op.cfg, queues=tuple(q for q in op.cfg.queues if q != name))
+                self._emit("operator.configured", None, operator_id, config=op.cfg.to_dict())
+                self._matcher.refresh(op)
+        del self._queues[name]
+        self._emit("queue.removed", None, queue=name)
         return self._done()
 
     def add_operator(self, cfg: OperatorConfig) -> list[Decision]:

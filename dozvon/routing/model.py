@@ -130,6 +130,14 @@ class QueueConfig:
             if action is not None:
                 action.validate(self.name, field_name)
 
+    def targets(self) -> set[str]:
+        """The queues this one sends contacts to: overflow targets and escalation."""
+        found = {a.target_queue for a in (self.on_max_wait, self.on_full, self.on_closed)
+                 if a is not None and a.kind == "overflow" and a.target_queue}
+        if self.escalation_queue:
+            found.add(self.escalation_queue)
+        return found
+
     def timeout_for(self, bucket: str) -> float:
         if self.offer_timeout_s is not None:
             return self.offer_timeout_s

@@ -173,6 +173,8 @@ def busy_morning() -> tuple[RoutingEvent, ...]:
     # Configuration and presence.
     e.add_operator(OperatorConfig("op2", queues=("sales",), skills={"english": 2}, capacity=voice))
     e.add_queue(QueueConfig("support", strategy="ring_all", offer_timeout_s=20))
+    e.add_queue(QueueConfig("pilot"))
+    e.remove_queue("pilot")
     e.set_state("op3", "break", "lunch")
     e.logout("op3")
 

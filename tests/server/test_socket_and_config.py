@@ -92,3 +92,29 @@ def test_a_token_with_operators_manage_sets_anybodys_state_and_operators_self_on
     assert answer.status_code == 200 and answer.json()["state"] == "break", answer.text
     answer = live.client().post(url, json={"state": "available"}, headers={"Authorization": f"Bearer {own}"})
     assert answer.status_code == 403 and answer.json()["error"]["code"] == "auth.not_yours"
+
+
+def test_a_queue_others_send_contacts_to_or_holding_contacts_cannot_be_deleted(live: Live) -> None:
+    admin = live.client("alpha-admin")
+    assert admin.put("/api/v1/projects/alpha/queues/seniors", json={}).status_code == 200
+    assert admin.put("/api/v1/projects/alpha/queues/sales", json={
+        "strategy": "round_robin", "escalation_queue": "seniors"}).status_code == 200
+    refused = admin.delete("/api/v1/projects/alpha/queues/seniors")
+    assert refused.status_code == 409 and "sales" in refused.json()["error"]["message"], refused.text
+    live.token_client("alpha").post("/api/v1/projects/alpha/ingest/contacts", json={
+        "channel": "voice", "external_id": "busy-1", "queue": "sales"})
+    assert admin.put("/api/v1/projects/alpha/queues/sales", json={"strategy": "round_robin"}).status_code == 200
+    busy = admin.delete("/api/v1/projects/alpha/queues/sales")
+    assert busy.status_code == 409 and busy.json()["error"]["code"] == "routing.queue_in_use", busy.text
+    assert admin.delete("/api/v1/projects/alpha/queues/seniors").status_code == 204
+    assert admin.get("/api/v1/projects/alpha/queues/seniors").status_code == 404
+    # Gone for good: a restarted server does not bring it back.
+    live.stop()
+    from tests.server.conftest import start_server
+
+    again = start_server(live.database_url)
+    try:
+        names = [q["name"] for q in again.client("alpha-admin").get("/api/v1/projects/alpha/queues").json()["items"]]
+        assert names == ["sales"]
+    finally:
+        again.stop()

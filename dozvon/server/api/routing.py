@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import Field
 
 from dozvon.acd import actions
@@ -97,6 +97,14 @@ def put_queue(project: str, name: Name, body: QueueIn, caller: CallerDep, hub: H
     svc = hub.service(project)
     actions.do_configure_queue(svc, caller.name, QueueConfig.from_dict({"name": name, **data}), data)
     return get_queue(project, name, hub)
+
+
+@router.delete("/projects/{project}/queues/{name}", status_code=204,
+               summary="Delete a queue (refused while it holds contacts or others send contacts to it)",
+               **needs("queues:manage"))
+def delete_queue(project: str, name: str, caller: CallerDep, hub: HubDep) -> Response:
+    actions.do_remove_queue(hub.service(project), caller.name, name)
+    return Response(status_code=204)
 
 
 @router.get("/projects/{project}/operators", summary="Operators with their profile and state",
