@@ -14,6 +14,7 @@ from typing import Any
 from dozvon.acd.service import RouterService
 from dozvon.core.errors import NotFound
 from dozvon.routing.engine import RoutingEngine
+from dozvon.routing.model import CONNECTED, OFFERED, WAITING, WRAP_UP
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,12 +126,48 @@ def load_now(svc: RouterService) -> tuple[dict[str, int], dict[str, int]]:
     return svc.read(view)
 
 
-def roster(svc: RouterService) -> tuple[dict[str, float], list[tuple[str, str, str | None]]]:
-    """Each queue's service-level target, and each operator's (id, state, reason): what a
-    wallboard starts from."""
-    def view(engine: RoutingEngine) -> tuple[dict[str, float], list[tuple[str, str, str | None]]]:
-        targets = {n: q.cfg.target_answer_s for n, q in engine.queues.items()}
-        ops = [(o.cfg.id, o.state, o.reason) for o in engine.operators.values()]
-        return targets, ops
+@dataclass(frozen=True, slots=True)
+class OperatorLoad:
+    """An operator as a wallboard shows them: state, and what they hold."""
+
+    id: str
+    name: str
+    state: str
+    reason: str | None
+    ringing: int
+    talking: int
+    wrapping: int
+
+
+@dataclass(frozen=True, slots=True)
+class BoardSeed:
+    """What a wallboard rebuilt at start takes from the engine rather than from today's
+    events: targets, who is logged in and what they hold, who is waiting since when (a
+    call answered before midnight is not in today's events, but is on the board)."""
+
+    targets: dict[str, float]
+    operators: list[OperatorLoad]
+    #: queue -> {contact id: when it entered that queue}
+    waiting: dict[str, dict[str, float]]
+    #: contact id -> the operator wrapping it up
+    wrapping: dict[str, str]
+
+
+def board_seed(svc: RouterService) -> BoardSeed:
+    def view(engine: RoutingEngine) -> BoardSeed:
+        waiting: dict[str, dict[str, float]] = {}
+        wrapping: dict[str, str] = {}
+        talking: dict[str, int] = {}
+        for c in engine.contacts.values():
+            if c.state in (WAITING, OFFERED):
+                waiting.setdefault(c.queue, {})[c.id] = c.queue_since
+            elif c.state == CONNECTED and c.operator_id:
+                talking[c.operator_id] = talking.get(c.operator_id, 0) + 1
+            elif c.state == WRAP_UP and c.operator_id:
+                wrapping[c.id] = c.operator_id
+        loads = [OperatorLoad(o.cfg.id, o.cfg.name, o.state, o.reason, len(o.offers), talking.get(o.cfg.id, 0),
+                              sum(1 for holder in wrapping.values() if holder == o.cfg.id))
+                 for o in engine.operators.values()]
+        return BoardSeed({n: q.cfg.target_answer_s for n, q in engine.queues.items()}, loads, waiting, wrapping)
 
     return svc.read(view)

@@ -77,6 +77,21 @@ class Wallboard:
         if name is not None:
             op.name = name
 
+    def seed_live(self, waiting: dict[str, dict[str, float]], wrapping: dict[str, str],
+                  loads: list[tuple[str, int, int, int]]) -> None:
+        """Replace what is live now — who waits since when, and what each operator
+        (id, ringing, talking, wrapping) holds — with the engine's own account, after
+        today's events were replayed for the day's figures: a contact that began before
+        midnight is on the board, and nobody's count goes negative."""
+        self.waiting = {queue: dict(contacts) for queue, contacts in waiting.items()}
+        self._queue_of = {cid: queue for queue, contacts in waiting.items() for cid in contacts}
+        self._wrapping = dict(wrapping)
+        for op in self.operators.values():
+            op.ringing = op.talking = op.wrapping = 0
+        for operator_id, ringing, talking, wrapping_n in loads:
+            op = self._operator(operator_id)
+            op.ringing, op.talking, op.wrapping = ringing, talking, wrapping_n
+
     def feed(self, events: list[RoutingEvent]) -> None:
         for e in events:
             self._roll_day(e.at).feed([e])

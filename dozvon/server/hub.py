@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from dozvon.accounts.models import Project
+from dozvon.acd import queries as live
 from dozvon.acd.service import RouterService
 from dozvon.analytics.realtime import Wallboard
 from dozvon.channels.registry import DeliveryFailed, OutboundMessage, registry
@@ -128,8 +129,10 @@ class Hub:
         return svc.read(lambda _engine: board.snapshot(self.clock.now()))
 
     def _rebuild_wallboard(self, svc: RouterService, tz: str) -> Wallboard:
-        """Today's figures after a restart: replay today's events, then the live states."""
-        board = Wallboard(tz=tz, targets={n: q.cfg.target_answer_s for n, q in svc.engine.queues.items()})
+        """Today's figures after a restart: replay today's events, then take what is live
+        now (every configured operator, their load, who waits) from the engine."""
+        seed = live.board_seed(svc)
+        board = Wallboard(tz=tz, targets=seed.targets)
         midnight = datetime.fromtimestamp(self.clock.now(), ZoneInfo(tz)).replace(
             hour=0, minute=0, second=0, microsecond=0).timestamp()
         after = 0
@@ -142,8 +145,10 @@ class Hub:
                 board.feed([RoutingEvent(r.seq, r.type, r.at_us / 1e6, r.contact_id, r.operator_id,
                                          r.queue, r.channel, r.data) for r in rows])
                 after = rows[-1].seq
-        for op in svc.engine.operators.values():  # every configured operator, logged in or not
-            board.seed_operator(op.cfg.id, op.state, op.reason, op.cfg.name)
+        for op in seed.operators:  # every configured operator, logged in or not
+            board.seed_operator(op.id, op.state, op.reason, op.name)
+        board.seed_live(seed.waiting, seed.wrapping,
+                        [(op.id, op.ringing, op.talking, op.wrapping) for op in seed.operators])
         return board
 
     # ------------------------------------------------------------------ fan-out

@@ -68,3 +68,37 @@ def test_the_demo_wallboards_operator_table_and_its_totals_agree(db, monkeypatch
             table[presence] = table.get(presence, 0) + 1
         footer = dict(re.findall(r"(\S+): (\d+)", text.strip().splitlines()[-1]))
         assert {k: int(v) for k, v in footer.items()} == table == {"offline": 9, "available": 1}, text
+
+
+def test_after_a_restart_past_midnight_contacts_begun_yesterday_are_on_the_board(db):
+    """A call answered at 23:50 and still going at 00:10, and a chat waiting since 23:55:
+    the restarted board shows the operator busy and the chat waiting (its events are
+    yesterday's, outside today's replay), and no count goes below zero when they end."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from dozvon.conversations.ingest import Inbound, ingest
+
+    evening = datetime(2026, 3, 2, 23, 50, tzinfo=ZoneInfo("UTC")).timestamp()
+    clock = ManualClock(evening)
+    hub = Hub(db, clock)
+    with hub.sessions.begin() as session:
+        accounts.create_project(session, "test", "shop", "Shop", timezone="UTC")
+    svc = hub.service("shop")
+    svc.run(partial(RoutingEngine.add_queue, cfg=QueueConfig("sales")))
+    svc.run(partial(RoutingEngine.add_operator, cfg=OperatorConfig("op1", queues=("sales",),
+                                                                    capacity={"voice": 1, "chat": 0})))
+    svc.run(lambda e: e.login("op1"))
+    call = ingest(svc, Inbound("voice", "call-1", "sales")).conversation_id
+    svc.run(lambda e: e.accept(next(iter(e.offers))))
+    clock.advance(5 * 60)
+    ingest(svc, Inbound("chat", "chat-1", "sales", text="hello"))  # nobody takes chats
+    clock.advance(15 * 60)  # 00:10 next day
+    board = Hub(db, clock).wallboard("shop")
+    assert board["by_operator"]["op1"]["presence"] == "busy"
+    assert board["waiting"] == 1 and board["longest_wait_s"] == pytest.approx(15 * 60)
+    restarted = Hub(db, clock)
+    again = restarted.service("shop")
+    again.run(lambda e: e.end_contact(call))
+    after = restarted.wallboard("shop")["by_operator"]["op1"]
+    assert (after["presence"], after["contacts"]) == ("available", 0)  # no wrap-up set: free at once
