@@ -55,7 +55,7 @@ register("hours.bad_day", "Business hours: unknown day {value!r}; expected one o
 register("hours.bad_date", "Business hours: holiday {value!r} is not a date like 2026-01-01",
          "Часы работы: праздник {value!r} — не дата вида 2026-01-01")
 
-# --- dozvon/routing/dispatch.py
+# --- dozvon/routing/engine.py and its parts
 register("routing.unknown_queue", "Unknown queue {queue!r}", "Неизвестная очередь {queue!r}")
 register("routing.unknown_operator", "Unknown operator {operator!r}",
          "Неизвестный оператор {operator!r}")
