@@ -52,7 +52,7 @@ def first_acceptable(heap: list[_Entry], live: Callable[[_Entry], _Item | None],
 
 class Matcher:
     __slots__ = ("_clock", "_contacts", "_held", "_operators", "_queues", "_settings", "_token",
-                 "_woken_contacts", "_woken_operators")
+                 "woken_contacts", "woken_operators")
 
     def __init__(self, clock: Clock, settings: EngineSettings, queues: dict[str, QueueState],
                  operators: dict[str, Operator], contacts: dict[str, Contact]) -> None:
@@ -65,8 +65,10 @@ class Matcher:
         self._held: dict[str, list[WaitEntry]] = {}
         #: The last position token handed out (tokens order contacts of equal priority and wait).
         self._token = 0
-        self._woken_contacts: list[Contact] = []
-        self._woken_operators: list[Operator] = []
+        #: The worklist, in order: contacts that started waiting and operators who may have
+        #: room, to be routed before the command returns (drained by Offering.settle).
+        self.woken_contacts: list[Contact] = []
+        self.woken_operators: list[Operator] = []
 
     # ------------------------------------------------------------------ who may take what
 
@@ -130,7 +132,7 @@ class Matcher:
         if idle and not op.contacts:
             op.idle_since = self._clock.now()
         self.refresh(op)
-        self._woken_operators.append(op)
+        self.woken_operators.append(op)
 
     # ------------------------------------------------------------------ choosing
 
@@ -231,14 +233,8 @@ class Matcher:
 
     def wake_contact(self, contact: Contact) -> None:
         """The contact is waiting and should be routed before the command returns."""
-        self._woken_contacts.append(contact)
+        self.woken_contacts.append(contact)
 
     def wake_operator(self, op: Operator) -> None:
         """The operator may have room for a contact: look for one before the command returns."""
-        self._woken_operators.append(op)
-
-    def take_woken_contact(self) -> Contact | None:
-        return self._woken_contacts.pop(0) if self._woken_contacts else None
-
-    def take_woken_operator(self) -> Operator | None:
-        return self._woken_operators.pop(0) if self._woken_operators else None
+        self.woken_operators.append(op)

@@ -49,18 +49,17 @@ class Offering:
 
     def settle(self) -> None:
         """Route everything the last change made possible: contacts first, then operators."""
-        matcher, contacts = self._matcher, self._contacts
-        while True:
-            contact = matcher.take_woken_contact()
-            if contact is not None:
+        contacts = self._contacts
+        woken_contacts, woken_operators = self._matcher.woken_contacts, self._matcher.woken_operators
+        while woken_contacts or woken_operators:
+            while woken_contacts:
+                contact = woken_contacts.pop(0)
                 if contacts.get(contact.spec.id) is contact and contact.state == WAITING:
                     self._route_contact(contact)
-                continue
-            op = matcher.take_woken_operator()
-            if op is None:
-                return
-            if op.state == AVAILABLE:
-                self._route_operator(op)
+            if woken_operators:
+                op = woken_operators.pop(0)
+                if op.state == AVAILABLE:
+                    self._route_operator(op)
 
     def _route_contact(self, contact: Contact) -> None:
         matcher = self._matcher
