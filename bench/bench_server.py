@@ -29,8 +29,8 @@ import httpx
 import websockets
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, insert
 
+from dozvon.accounts import actions as accounts
 from dozvon.accounts import security
-from dozvon.accounts import service as accounts
 from dozvon.accounts.models import User
 from dozvon.acd.service import RouterService
 from dozvon.core.db import dispose_all, get_engine, session_factory, upgrade

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dozvon.accounts import service as accounts
+from dozvon.accounts import actions as accounts
 from dozvon.acd import queries as live
 from dozvon.acd.service import RouterService
 from dozvon.core.errors import Conflict, InvalidInput, NotFound

@@ -129,7 +129,7 @@ register("week.csv_value", "{path}, line {line}: {column} {value!r} is not {rule
          "{path}, строка {line}: {column} {value!r} — не {rule}")
 register("week.empty", "No history to forecast from", "Нет истории для прогноза")
 
-# --- dozvon/accounts/service.py
+# --- dozvon/accounts/actions.py
 register("accounts.bad_slug", "Project id {value!r} must be 1–63 lowercase letters, digits, '-' or '_'",
          "Идентификатор проекта {value!r}: 1–63 строчных латинских букв, цифр, '-' или '_'")
 register("accounts.project_exists", "Project {project!r} already exists", "Проект {project!r} уже существует")
@@ -231,7 +231,7 @@ register("routing.unknown_target_queue",
 register("routing.target_is_itself", "Queue {queue!r}, {field}: a queue cannot send contacts to itself",
          "Очередь {queue!r}, {field}: очередь не может направлять обращения сама в себя")
 
-# --- dozvon/server/api/auth.py, dozvon/accounts/service.py (login throttling)
+# --- dozvon/server/api/auth.py, dozvon/accounts/actions.py (login throttling)
 register("auth.too_many_logins", "Too many failed logins; try again in {seconds} s",
          "Слишком много неудачных попыток входа; повторите через {seconds} с")
 

@@ -10,8 +10,8 @@ from functools import partial
 
 from sqlalchemy import select
 
+from dozvon.accounts import actions as accounts
 from dozvon.accounts import security
-from dozvon.accounts import service as accounts
 from dozvon.accounts.models import Project, User
 from dozvon.routing.engine import RoutingEngine
 from dozvon.routing.model import OperatorConfig, QueueConfig

@@ -75,7 +75,7 @@ def init(
                                                                               "Его название."))] = None,
 ) -> None:
     """Create the database and the first administrator (interactively or by flags)."""
-    from dozvon.accounts import service as accounts
+    from dozvon.accounts import actions as accounts
     from dozvon.cli import console, reported_errors
     from dozvon.core.db import get_engine, session_factory, upgrade
 

@@ -26,7 +26,8 @@ from urllib.parse import urlsplit
 import anyio.to_thread
 from starlette.routing import BaseRoute, WebSocketRoute, compile_path
 
-from dozvon.accounts import service as accounts
+from dozvon.accounts import actions as accounts
+from dozvon.accounts import queries as account_queries
 from dozvon.accounts.permissions import Principal
 from dozvon.core.i18n import translate
 from dozvon.server.i18n import language_of
@@ -211,9 +212,9 @@ def make_authenticator(sessions: Any) -> Callable[[str | None, str | None], Prin
         current = accounts.generation
         with sessions() as session:
             if bearer:
-                principal = accounts.principal_from_token(session, bearer)
+                principal = account_queries.principal_from_token(session, bearer)
             elif cookie:
-                principal = accounts.principal_from_session(session, cookie)
+                principal = account_queries.principal_from_session(session, cookie)
             else:
                 return None
         if len(cache) > 10_000:

@@ -9,7 +9,7 @@ from functools import partial
 import pytest
 from rich.console import Console
 
-from dozvon.accounts import service as accounts
+from dozvon.accounts import actions as accounts
 from dozvon.core.clock import ManualClock
 from dozvon.core.db import get_engine, upgrade
 from dozvon.routing import OperatorConfig, QueueConfig

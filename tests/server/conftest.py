@@ -15,8 +15,8 @@ import httpx
 import pytest
 import uvicorn
 
+from dozvon.accounts import actions as accounts
 from dozvon.accounts import security
-from dozvon.accounts import service as accounts
 from dozvon.core.db import upgrade
 from dozvon.core.settings import Settings
 from dozvon.routing.model import OperatorConfig, QueueConfig

@@ -10,7 +10,7 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from dozvon.accounts import service as accounts
+from dozvon.accounts import actions as accounts
 from tests.server.conftest import Live
 from tests.server.wsutil import open_stream
 

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from dozvon.accounts import service as accounts
+from dozvon.accounts import actions as accounts
+from dozvon.accounts import queries as account_queries
 from dozvon.accounts.models import ApiToken, AuditEntry, Membership, Project, User
 from dozvon.accounts.permissions import GLOBAL_PERMISSIONS, PERMISSIONS, ROLES
 from dozvon.server.deps import CallerDep, HubDep, SessionDep, page
@@ -39,7 +40,7 @@ def permissions() -> dict[str, Any]:
 
 @router.get("/projects", summary="The projects the caller may see", **needs(AUTHENTICATED))
 def list_projects(caller: CallerDep, session: SessionDep) -> dict[str, Any]:
-    rows = session.scalars(accounts.readable_projects(caller).order_by(Project.slug))
+    rows = session.scalars(account_queries.readable_projects(caller).order_by(Project.slug))
     return page([project_out(p) for p in rows])
 
 
@@ -61,7 +62,7 @@ def create_project(body: ProjectIn, caller: CallerDep, hub: HubDep, session: Ses
 
 @router.get("/projects/{project}", summary="One project", **needs(MEMBER))
 def get_project(project: str, session: SessionDep) -> dict[str, Any]:
-    return project_out(accounts.get_project(session, project))
+    return project_out(account_queries.get_project(session, project))
 
 
 # ----------------------------------------------------------------- users (superadmins)
@@ -107,7 +108,7 @@ def member_out(m: Membership, u: User) -> dict[str, Any]:
 @router.get("/projects/{project}/members", summary="People with a role in the project",
             **needs("members:manage"))
 def list_members(project: str, session: SessionDep) -> dict[str, Any]:
-    rows = session.execute(accounts.readable_members(project).order_by(User.username))
+    rows = session.execute(account_queries.readable_members(project).order_by(User.username))
     return page([member_out(m, u) for m, u in rows])
 
 
@@ -116,7 +117,7 @@ def list_members(project: str, session: SessionDep) -> dict[str, Any]:
 def set_member(project: str, username: str, body: MemberIn, caller: CallerDep,
                session: SessionDep) -> dict[str, Any]:
     member = accounts.set_membership(session, caller.name, project, username, body.role, body.operator_id)
-    return member_out(member, accounts.user_by_name(session, username))
+    return member_out(member, account_queries.user_by_name(session, username))
 
 
 @router.delete("/projects/{project}/members/{username}", status_code=204,
@@ -141,7 +142,7 @@ def token_out(t: ApiToken) -> dict[str, Any]:
 @router.get("/projects/{project}/tokens", summary="The project's API tokens (never their secrets)",
             **needs("tokens:manage"))
 def list_tokens(project: str, session: SessionDep) -> dict[str, Any]:
-    tokens = session.scalars(accounts.readable_tokens(project).order_by(ApiToken.id))
+    tokens = session.scalars(account_queries.readable_tokens(project).order_by(ApiToken.id))
     return page([token_out(t) for t in tokens])
 
 
@@ -166,7 +167,7 @@ def revoke_token(project: str, token_id: Annotated[int, Path(ge=1, le=2**62)], c
 def audit_log(project: str, session: SessionDep,
               before_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
               limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
-    stmt = accounts.readable_audit(project)
+    stmt = account_queries.readable_audit(project)
     if before_id is not None:
         stmt = stmt.where(AuditEntry.id < before_id)
     rows = list(session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(limit)))

@@ -13,10 +13,11 @@ import anyio.to_thread
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from dozvon.accounts import service as accounts
+from dozvon.accounts import actions as accounts
+from dozvon.accounts import queries as account_queries
+from dozvon.accounts.actions import SESSION_TTL_S
 from dozvon.accounts.models import User
 from dozvon.accounts.permissions import Principal
-from dozvon.accounts.service import SESSION_TTL_S
 from dozvon.accounts.throttle import LoginThrottle
 from dozvon.server.gate import CSRF_COOKIE, SESSION_COOKIE, cookie_value
 
@@ -70,7 +71,7 @@ async def login(body: LoginIn, request: Request, response: Response) -> dict[str
         try:
             with hub.sessions.begin() as session:
                 secret, csrf, user = accounts.login(session, body.username, body.password)
-                principal = accounts.principal_from_session(session, secret)
+                principal = account_queries.principal_from_session(session, secret)
         except accounts.LoginRefused as refused:
             failure = throttle.failed(body.username, address)
             settled = True

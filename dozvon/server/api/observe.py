@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from dozvon.accounts import service as accounts
+from dozvon.accounts import queries as account_queries
 from dozvon.analytics.export import write_chart, write_csv, write_xlsx
 from dozvon.analytics.sql_kpi import CUTS, kpi_report
 from dozvon.core.errors import InvalidInput
@@ -56,7 +56,7 @@ def kpi(project: str, session: SessionDep,
         by: Annotated[list[Literal["project", "queue", "channel", "operator", "source"]] | None, Query()] = None,
         format: Annotated[Literal["json", "csv", "xlsx", "html"], Query(
             description="html: an offline page with the KPI trends and the hot-hours heat-map")] = "json") -> Any:
-    tz = accounts.get_project(session, project).timezone
+    tz = account_queries.get_project(session, project).timezone
     zone = ZoneInfo(tz)
     today = datetime.now(zone).date()
     first = since if since is not None else today - timedelta(days=7)

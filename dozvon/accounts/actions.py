@@ -1,8 +1,8 @@
 """Every write to accounts, in one place: projects, users, roles, sessions, tokens.
 
 Each action takes the caller's open transaction and writes its audit entry in it, so an
-administrative change and its record are committed together or not at all. Reads start
-from the ``readable_*`` statements, which are limited to a project by construction.
+administrative change and its record are committed together or not at all. Reads live in
+:mod:`dozvon.accounts.queries`.
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from dozvon.accounts import security
 from dozvon.accounts.models import ApiToken, AuditEntry, Membership, Project, User, WebSession
-from dozvon.accounts.permissions import PERMISSIONS, ROLES, Principal
+from dozvon.accounts.permissions import PERMISSIONS, ROLES
+from dozvon.accounts.queries import get_project, readable_tokens, user_by_name
 from dozvon.accounts.throttle import retry_after_header
 from dozvon.core.clock import now_us
 from dozvon.core.errors import Conflict, DozvonError, InvalidInput, NotFound, Unauthorized
@@ -45,27 +46,6 @@ def audit(session: Session, actor: str, action: str, project: str | None, target
                            details=details, at_us=now_us()))
 
 
-# ----------------------------------------------------------------- readable statements
-
-def readable_projects(principal: Principal) -> Select[Project]:
-    stmt = select(Project)
-    visible = principal.projects()
-    return stmt if visible is None else stmt.where(Project.slug.in_(visible))
-
-
-def readable_members(project: str) -> Select[Membership, User]:
-    return (select(Membership, User).join(User, User.id == Membership.user_id)
-            .where(Membership.project == project))
-
-
-def readable_tokens(project: str) -> Select[ApiToken]:
-    return select(ApiToken).where(ApiToken.project == project)
-
-
-def readable_audit(project: str) -> Select[AuditEntry]:
-    return select(AuditEntry).where(AuditEntry.project == project)
-
-
 # ----------------------------------------------------------------- projects and users
 
 def create_project(session: Session, actor: str, slug: str, name: str, language: str = "ru",
@@ -85,13 +65,6 @@ def create_project(session: Session, actor: str, slug: str, name: str, language:
     return project
 
 
-def get_project(session: Session, slug: str) -> Project:
-    project = session.get(Project, slug)
-    if project is None:
-        raise NotFound("accounts.no_project", project=slug)
-    return project
-
-
 def create_user(session: Session, actor: str, username: str, password: str, *, display_name: str = "",
                 superadmin: bool = False, language: str = "ru", password_hash: str | None = None) -> User:
     """``password_hash`` lets bulk set-ups (demo, benches) hash one password once."""
@@ -107,13 +80,6 @@ def create_user(session: Session, actor: str, username: str, password: str, *, d
     session.add(user)
     session.flush()
     audit(session, actor, "user.created", None, username, superadmin=superadmin)
-    return user
-
-
-def user_by_name(session: Session, username: str) -> User:
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None:
-        raise NotFound("accounts.no_user", username=username)
     return user
 
 
@@ -218,27 +184,6 @@ def logout(session: Session, secret: str) -> None:
     credentials_changed()
 
 
-def _user_principal(session: Session, user: User, csrf: str | None) -> Principal:
-    grants: dict[str, frozenset[str]] = {}
-    operator_ids: dict[str, str] = {}
-    for member in session.scalars(select(Membership).where(Membership.user_id == user.id)):
-        grants[member.project] = ROLES.get(member.role, frozenset())
-        if member.operator_id:
-            operator_ids[member.project] = member.operator_id
-    return Principal(name=user.username, user_id=user.id, superadmin=user.is_superadmin,
-                     grants=grants, operator_ids=operator_ids, csrf_token=csrf)
-
-
-def principal_from_session(session: Session, secret: str) -> Principal | None:
-    row = session.get(WebSession, security.digest(secret))
-    if row is None or row.revoked or row.expires_at_us < now_us():
-        return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.is_active:
-        return None
-    return _user_principal(session, user, row.csrf_token)
-
-
 # ----------------------------------------------------------------- API tokens
 
 def create_token(session: Session, actor: str, project: str, name: str,
@@ -268,10 +213,3 @@ def revoke_token(session: Session, actor: str, project: str, token_id: int) -> N
         audit(session, actor, "token.revoked", project, token.name, token_id=token_id)
         credentials_changed()
 
-
-def principal_from_token(session: Session, secret: str) -> Principal | None:
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == security.digest(secret)))
-    if token is None or token.revoked_at_us is not None:
-        return None
-    return Principal(name=f"token:{token.name}", token_id=token.id,
-                     grants={token.project: frozenset(token.permissions)})
