@@ -33,6 +33,7 @@ class LiveContact:
     queue: str
     operator_id: str | None
     offers: tuple[LiveOffer, ...]
+    channel: str = ""
 
 
 def _queue_dict(engine: RoutingEngine, name: str, waiting: dict[str, int]) -> dict[str, Any]:
@@ -103,7 +104,7 @@ def live_contacts(svc: RouterService, ids: Iterable[str]) -> dict[str, LiveConta
             if c is not None:
                 out[contact_id] = LiveContact(
                     contact_id, c.state, c.queue, c.operator_id,
-                    tuple(LiveOffer(o.id, o.operator_id, o.deadline) for o in c.offers.values()))
+                    tuple(LiveOffer(o.id, o.operator_id, o.deadline) for o in c.offers.values()), c.spec.channel)
         return out
 
     return svc.read(view)

@@ -19,10 +19,12 @@ from typing import Any
 from dozvon.acd import actions as acd_actions
 from dozvon.acd import queries as live
 from dozvon.acd.service import RouterService
+from dozvon.channels.registry import OutboundMessage, registry
 from dozvon.conversations import actions
 from dozvon.conversations.ingest import Inbound, ingest
 from dozvon.core.errors import DozvonError
 from dozvon.demo.seed import HUMAN_OPERATORS, OPERATORS
+from dozvon.routing.events import Decision
 from dozvon.routing.model import AVAILABLE, BREAK, CONNECTED, CONTACT_TYPES, OFFERED, OFFLINE, WAITING, WRAP_UP
 
 CUSTOMERS = [
@@ -38,6 +40,38 @@ FIRST_LINES = {
 }
 
 
+#: What a bot operator writes first in a text conversation.
+REPLY = "Здравствуйте! Меня зовут {name}, сейчас всё проверю."
+
+
+class DemoCustomers:
+    """The demo's customers as a channel adapter: they live in this process, so a reply
+    to them (a bot's, yours, an auto-reply) is delivered through the outbox like on any
+    channel, and they read it at once."""
+
+    pushes = True
+
+    def __init__(self) -> None:
+        self.received: list[OutboundMessage] = []
+
+    def carry_out(self, project: str, decision: Decision) -> None:
+        return None
+
+    def deliver(self, message: OutboundMessage) -> str | None:
+        self.received.append(message)
+        del self.received[:-100]  # a demo runs for hours: keep the latest only
+        return f"demo-{message.id}"
+
+
+def register_demo_channels() -> DemoCustomers:
+    """The demo's text channels reach the demo customers (the installation's real
+    adapters are not there in a demo)."""
+    customers = DemoCustomers()
+    for name in ("chat", "messenger", "email"):
+        registry.register(name, registry.get(name).bucket, customers)
+    return customers
+
+
 @dataclass
 class DemoTraffic:
     svc: RouterService
@@ -50,6 +84,7 @@ class DemoTraffic:
         self.rng = random.Random(self.seed)
         self._leave_at: dict[str, tuple[float, str, str]] = {}  # contact → (when, channel, external id)
         self._bot_due: dict[str, float] = {}  # offer/contact key → when the bot acts
+        self._greeted: set[str] = set()  # text conversations a bot has answered
 
     def run(self) -> None:
         """Until stopped: new customers, impatient callers hanging up, bots working."""
@@ -59,6 +94,8 @@ class DemoTraffic:
         next_arrival = time.monotonic()
         while not self.stop.wait(0.25):
             now = time.monotonic()
+            if len(self._greeted) > 10_000:
+                self._greeted.clear()
             if now >= next_arrival:
                 self._new_customer()
                 next_arrival = now + self.rng.expovariate(1 / self.interarrival_s)
@@ -117,7 +154,12 @@ class DemoTraffic:
                 if self._due("offer:" + offer_id, now, 2, 8):
                     self._safe(actions.do_accept_offer, svc, offer_id, op_id)
             for contact_id, contact in live.live_contacts(svc, op["contacts"]).items():
-                if contact.state == CONNECTED and contact.operator_id == op_id \
+                if contact.state == CONNECTED and contact.operator_id == op_id and contact.channel != "voice" \
+                        and contact_id not in self._greeted and self._due("greet:" + contact_id, now, 2, 6):
+                    self._greeted.add(contact_id)
+                    reply = REPLY.format(name=op["name"] or op_id)
+                    self._safe(actions.do_send_message, svc, contact_id, op_id, op_id, reply)
+                elif contact.state == CONNECTED and contact.operator_id == op_id \
                         and self._due("talk:" + contact_id, now, 20, 90):
                     self._safe(actions.do_end, svc, contact_id, op_id)
                 elif contact.state == WRAP_UP and self._due("wrap:" + contact_id, now, 3, 12):

@@ -107,7 +107,7 @@ def demo(host: HostOption = None, port: PortOption = None,
     from dozvon.cli import console, reported_errors
     from dozvon.core.db import upgrade
     from dozvon.demo.seed import PROJECT, seed_demo
-    from dozvon.demo.traffic import DemoTraffic
+    from dozvon.demo.traffic import DemoTraffic, register_demo_channels
     from dozvon.demo.wallboard import render, summary_line
     from dozvon.server.app import create_app
 
@@ -133,6 +133,7 @@ def demo(host: HostOption = None, port: PortOption = None,
             translate("server.demo_users"), translate("server.demo_db", url=settings.resolved_database_url())]
     if created:
         urls.append(translate("server.demo_created"))
+    register_demo_channels()
     traffic = DemoTraffic(hub.service(PROJECT), interarrival_s=rate)
     worker = threading.Thread(target=traffic.run, name="demo-traffic", daemon=True)
     worker.start()
