@@ -175,44 +175,46 @@ def do_report_delivery(svc: RouterService, item_id: int, *, delivered: bool, err
                        permanent: bool = False, channel_message_id: str | None = None) -> dict[str, Any]:
     """A sender's report on one attempt. Delivered → ``message.delivered``; failed → due
     again after a growing delay, or, permanently or after the last attempt,
-    ``message.failed``. A repeated report of a finished message changes nothing."""
-    with svc.lock, svc.sessions() as session:
-        item = outbox.get(session, svc.project, item_id)
-        if item is None:
-            raise NotFound("conversations.no_outbox_item", item=item_id)
-        if item.status != outbox.PENDING:
-            return q.outbox_dict(item)
-        conv = q.conversation(session, svc.project, item.conversation_id)
-        operator_id = conv.operator_id if conv is not None else None
-        queue = conv.queue if conv is not None else None
-        attempt = max(1, item.attempts)
-        final = delivered or permanent or attempt >= outbox.MAX_ATTEMPTS
-        now = svc.clock.now()
-        if not final:
-            item.last_error = (error or "")[:2000]
-            item.due_at_us = to_us(now + outbox.backoff_s(attempt))
-            session.commit()
-            return q.outbox_dict(item)
-        item_key, conv_id, channel = item.key, item.conversation_id, item.channel
+    ``message.failed``. A repeated report of a finished message changes nothing. Runs
+    under the project's lock throughout, so two reports of one message log one outcome."""
+    with svc.lock:
+        with svc.sessions() as session:
+            item = outbox.get(session, svc.project, item_id)
+            if item is None:
+                raise NotFound("conversations.no_outbox_item", item=item_id)
+            if item.status != outbox.PENDING:
+                return q.outbox_dict(item)
+            conv = q.conversation(session, svc.project, item.conversation_id)
+            operator_id = conv.operator_id if conv is not None else None
+            queue = conv.queue if conv is not None else None
+            attempt = max(1, item.attempts)
+            final = delivered or permanent or attempt >= outbox.MAX_ATTEMPTS
+            now = svc.clock.now()
+            if not final:
+                item.last_error = (error or "")[:2000]
+                item.due_at_us = to_us(now + outbox.backoff_s(attempt))
+                session.commit()
+                return q.outbox_dict(item)
+            item_key, conv_id, channel = item.key, item.conversation_id, item.channel
 
-    data: dict[str, Any] = {"message_id": item_key, "key": item_key, "attempt": attempt}
-    if delivered:
-        if channel_message_id:
-            data["channel_message_id"] = channel_message_id
-    else:
-        data.update(error=(error or "")[:2000], permanent=permanent)
+        data: dict[str, Any] = {"message_id": item_key, "key": item_key, "attempt": attempt}
+        if delivered:
+            if channel_message_id:
+                data["channel_message_id"] = channel_message_id
+        else:
+            data.update(error=(error or "")[:2000], permanent=permanent)
 
-    def finish(session: Session) -> None:
-        row = outbox.get(session, svc.project, item_id)
-        assert row is not None
-        row.status = outbox.DELIVERED if delivered else outbox.FAILED
-        row.done_at_us = to_us(now)
-        if not delivered:
-            row.last_error = data["error"]
+        def finish(session: Session) -> None:
+            row = outbox.get(session, svc.project, item_id)
+            assert row is not None
+            row.status = outbox.DELIVERED if delivered else outbox.FAILED
+            row.done_at_us = to_us(now)
+            if not delivered:
+                row.last_error = data["error"]
 
-    svc.run(lambda e: e.note("message.delivered" if delivered else "message.failed", conv_id, operator_id,
-                             channel=channel, queue=queue, **data), also=finish)
-    with svc.sessions() as session:
-        done = outbox.get(session, svc.project, item_id)
-        assert done is not None
-        return q.outbox_dict(done)
+        svc.run(lambda e: e.note("message.delivered" if delivered else "message.failed", conv_id, operator_id,
+                                 channel=channel, queue=queue, **data), also=finish)
+        with svc.sessions() as session:
+            done = outbox.get(session, svc.project, item_id)
+            assert done is not None
+            return q.outbox_dict(done)
