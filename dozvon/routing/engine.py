@@ -24,7 +24,7 @@ operators, contacts, offers) and one outbox:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from dozvon.core.clock import Clock
@@ -87,6 +87,16 @@ class RoutingEngine:
                                             self._outbox, self._timers, self._matcher, self._admission)
         self._emit = self._outbox.emit
         self._next_operator_order = 0
+        # Read-only views for drivers: the same dicts the parts change in place (plain
+        # attributes, not properties — the simulator reads them on every event).
+        self.queues: dict[str, QueueState] = self._queues
+        self.operators: dict[str, Operator] = self._operators
+        self.contacts: dict[str, Contact] = self._contacts
+        self.offers: dict[str, Offer] = self._offers
+        #: When :meth:`advance` has work next (None: no timer pending).
+        self.next_deadline: Callable[[], float | None] = self._timers.next_deadline
+        #: Take the events appended since the last drain (the driver persists them).
+        self.drain_events: Callable[[], list[RoutingEvent]] = self._outbox.drain_events
         for cfg in queues:
             self.add_queue(cfg)
         for op_cfg in operators:
@@ -101,22 +111,6 @@ class RoutingEngine:
     @property
     def settings(self) -> EngineSettings:
         return self._settings
-
-    @property
-    def queues(self) -> dict[str, QueueState]:
-        return self._queues
-
-    @property
-    def operators(self) -> dict[str, Operator]:
-        return self._operators
-
-    @property
-    def contacts(self) -> dict[str, Contact]:
-        return self._contacts
-
-    @property
-    def offers(self) -> dict[str, Offer]:
-        return self._offers
 
     # ------------------------------------------------------------------ counters and outbox
 
@@ -167,10 +161,6 @@ class RoutingEngine:
     def drain_decisions(self) -> list[Decision]:
         """Take the decisions handed out since the last drain (when :attr:`issued` is kept)."""
         return self._outbox.drain_decisions()
-
-    def drain_events(self) -> list[RoutingEvent]:
-        """Take the events appended since the last drain (the driver persists them)."""
-        return self._outbox.drain_events()
 
     def _done(self) -> list[Decision]:
         """End of a command that may have freed work: route it, return what was decided."""
@@ -495,10 +485,6 @@ class RoutingEngine:
         self._matcher.wake_operator(op)
 
     # ------------------------------------------------------------------ time
-
-    def next_deadline(self) -> float | None:
-        """When :meth:`advance` has work next (None: no timer pending)."""
-        return self._timers.next_deadline()
 
     def advance(self) -> list[Decision]:
         """Fire every timer that is due by the clock's current time, in deadline order."""

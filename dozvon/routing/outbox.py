@@ -7,6 +7,7 @@ exactly the decisions it made (and nothing a previous command made).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from dozvon.core.clock import Clock
@@ -47,12 +48,19 @@ class Outbox:
         self.seq += 1
         self.events.append(RoutingEvent(self.seq, type_, at, contact_id, operator_id, queue, channel, data))
 
-    def decide(self, decision: Decision) -> None:
-        self._decided.append(decision)
+    @property
+    def decide(self) -> Callable[[Decision], None]:
+        """Add a decision of the running command (the list's own ``append``: the parts
+        bind it once, and a decision costs no extra call)."""
+        return self._decided.append
 
     def take_decisions(self) -> list[Decision]:
         """The running command's decisions, to return to its caller (and keep, if kept)."""
-        out, self._decided = self._decided, []
+        decided = self._decided
+        if not decided:
+            return []
+        out = decided[:]
+        decided.clear()  # the same list: the bound ``decide`` stays valid
         if self.issued is not None:
             self.issued.extend(out)
         return out

@@ -131,6 +131,7 @@ class Simulation:
                      s.patience_s.sampler(self.rng_patience) if s.patience_s else None)
                     for s in scenario.traffic]
         engine, heap, clock, feed = self.engine, self.heap, self.clock, self.accumulator.feed
+        drain = engine.drain_events
         steps = 0
         while True:
             deadline = engine.next_deadline()
@@ -145,8 +146,9 @@ class Simulation:
                 break
             if decisions:
                 self._decide(decisions)
-            if engine.events:
-                feed(engine.drain_events())
+            events = drain()
+            if events:
+                feed(events)
             steps += 1
             if self.progress is not None and not steps & 0x1FFF:
                 self.progress(clock.t - self.start, scenario.duration_s)
