@@ -473,14 +473,19 @@ class MessageReceived(Event):
 
 @_event
 class MessageSent(Event):
-    """The operator replied (only on a connected contact, only its operator)."""
+    """The operator replied (only on a connected contact, only its operator), or the
+    queue's auto-reply went out (``auto``: out of hours, queue full, waited too long)."""
 
     type = "message.sent"
-    needs = _CONTACT
-    #: Ours: ``out-…``.
+    needs = ("contact_id",)
+    #: Ours: ``out-…`` (an operator's), ``auto-…`` (an auto-reply); the outbox's key.
     message_id: str
     text: str
     author: str | None
+    #: True for an auto-reply (absent for an operator's reply).
+    auto: bool | None = None
+    #: Why an auto-reply was sent (the engine's reason).
+    reason: Literal["closed", "queue_full", "max_wait"] | None = None
 
 
 @_event

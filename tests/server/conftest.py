@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from sqlalchemy import select
 
 from dozvon.accounts import actions as accounts
 from dozvon.accounts import security
@@ -141,3 +142,16 @@ def live(server_db: str) -> Iterator[Live]:
         yield server
     finally:
         server.stop()
+    assert_events_keep_the_contract(server)
+
+
+def assert_events_keep_the_contract(server: Live) -> None:
+    """Every event any server test made parses strictly against its typed class
+    (dozvon/eventlog/catalogue.py): the log's contract holds for what the server writes,
+    not only for what the engine emits."""
+    from dozvon.eventlog.catalogue import parse_event
+    from dozvon.eventlog.models import EventRecord
+
+    with server.hub.sessions() as session:
+        for record in session.scalars(select(EventRecord).order_by(EventRecord.project, EventRecord.seq)):
+            parse_event(record)
