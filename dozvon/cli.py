@@ -37,12 +37,15 @@ app.add_typer(db_app, name="db")
 
 def _register_subcommands() -> None:
     from dozvon.analytics.cli import import_app, report_app
+    from dozvon.crm.cli import customers_app, project_app
     from dozvon.server import cli as server_cli
     from dozvon.staffing.cli import app as staffing_app
 
     app.add_typer(staffing_app, name="staffing")
     app.add_typer(report_app, name="report")
     app.add_typer(import_app, name="import")
+    app.add_typer(project_app, name="project")
+    app.add_typer(customers_app, name="customers")
     server_commands = {
         "serve": h("Run the server: HTTP API, WebSocket, metrics.", "Запустить сервер: HTTP API, WebSocket, метрики."),
         "init": h("Create the database and the first administrator.", "Создать базу данных и первого администратора."),

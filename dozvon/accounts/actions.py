@@ -49,20 +49,33 @@ def audit(session: Session, actor: str, action: str, project: str | None, target
 # ----------------------------------------------------------------- projects and users
 
 def create_project(session: Session, actor: str, slug: str, name: str, language: str = "ru",
-                   timezone: str = "Europe/Moscow") -> Project:
+                   timezone: str = "Europe/Moscow", region: str | None = None) -> Project:
     if not SLUG.match(slug):
         raise InvalidInput("accounts.bad_slug", value=slug)
+    if region is not None:
+        region = check_region(region)
     try:
         ZoneInfo(timezone)
     except (ValueError, ZoneInfoNotFoundError):
         raise InvalidInput("report.bad_zone", value=timezone) from None
     if session.get(Project, slug) is not None:
         raise Conflict("accounts.project_exists", project=slug)
-    project = Project(slug=slug, name=name, language=language, timezone=timezone, created_at_us=now_us())
+    project = Project(slug=slug, name=name, language=language, timezone=timezone, region=region,
+                      created_at_us=now_us())
     session.add(project)
     session.flush()
-    audit(session, actor, "project.created", slug, slug, name=name)
+    audit(session, actor, "project.created", slug, slug, name=name, region=region, timezone=timezone)
     return project
+
+
+def check_region(region: str) -> str:
+    """An ISO 3166 alpha-2 code that phone numbering knows (BY, RU), upper case."""
+    import phonenumbers
+
+    code = region.strip().upper()
+    if code not in phonenumbers.SUPPORTED_REGIONS:
+        raise InvalidInput("accounts.bad_region", value=region)
+    return code
 
 
 def create_user(session: Session, actor: str, username: str, password: str, *, display_name: str = "",

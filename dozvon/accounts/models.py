@@ -27,6 +27,8 @@ class Project(Base):
     language: Mapped[str] = mapped_column(String(8), nullable=False, default="ru")
     #: The client's local time: "today" on the wallboard, business days in reports.
     timezone: Mapped[str] = mapped_column(String(64), nullable=False, default="Europe/Moscow")
+    #: ISO 3166 alpha-2 (BY, RU): the country of phone numbers written without a country code.
+    region: Mapped[str | None] = mapped_column(String(2))
     created_at_us: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 

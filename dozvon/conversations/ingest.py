@@ -186,7 +186,9 @@ def _plan(svc: RouterService, items: list[Inbound], resolver: IdentityResolver,
     repeats: list[tuple[int, int]] = []
     first_of: dict[tuple[str, str], int] = {}
     open_of: dict[tuple[str, str], str] = {}
-    with svc.sessions() as session:
+    # A transaction of its own: the identity step may create customers (committed here,
+    # before the contacts; a retry of a failed batch then finds them).
+    with svc.sessions.begin() as session:
         customers = resolver.resolve(session, svc.project,
                                      [CustomerRef(i.channel, i.customer_id, i.customer_name) for i in items])
         for i, item in enumerate(items):

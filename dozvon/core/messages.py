@@ -275,3 +275,30 @@ register("routing.queue_in_use", "Queue {queue!r} still holds {count} contact(s)
 register("routing.queue_referenced",
          "Queue {queue!r} receives contacts from {by} (overflow or escalation); change those first",
          "В очередь {queue!r} направляют обращения очереди {by} (переполнение или эскалация); сначала измените их")
+
+# --- dozvon/crm
+register("accounts.bad_region",
+         "Unknown region {value!r}: use a two-letter ISO 3166 country code like BY or RU",
+         "Неизвестный регион {value!r}: укажите двухбуквенный код страны ISO 3166, например BY или RU")
+register("crm.bad_phone",
+         "{value!r} is not a phone number (default region: {region}; write it with a country code, +375…)",
+         "{value!r} — не номер телефона (регион по умолчанию: {region}; укажите код страны, +375…)")
+register("crm.bad_email", "{value!r} is not an e-mail address", "{value!r} — не адрес электронной почты")
+register("crm.bad_identity", "{value!r} is not a valid {kind} identity",
+         "{value!r} — недопустимый идентификатор вида {kind}")
+register("crm.bad_kind", "Unknown identity kind {value!r}; expected one of {allowed}",
+         "Неизвестный вид идентификатора {value!r}; допустимы: {allowed}")
+register("crm.no_customer", "No customer {customer!r} in this project", "В проекте нет клиента {customer!r}")
+register("crm.identity_taken", "{kind} {value!r} already belongs to another customer ({customer})",
+         "{kind} {value!r} уже принадлежит другому клиенту ({customer})")
+register("crm.row_matches_several", "the row's phones and e-mails belong to different customers ({customers})",
+         "телефоны и адреса строки принадлежат разным клиентам ({customers})")
+register("crm.empty_row", "no name, phone, e-mail or telegram", "нет ни имени, ни телефона, ни e-mail, ни telegram")
+register("crm.row_not_object", "not an object with name, phone, email … keys",
+         "не объект с ключами name, phone, email …")
+register("crm.unreadable", "Cannot read {path}: {reason}", "Не удаётся прочитать {path}: {reason}")
+register("crm.imported", "Project {project!r}: created {created}, updated {updated}, refused {refused}",
+         "Проект {project!r}: создано {created}, обновлено {updated}, отклонено {refused}")
+register("crm.refused_row", "row {row}: {reason}", "строка {row}: {reason}")
+register("crm.project_created", "Project {project!r} created (region {region}, time zone {tz})",
+         "Проект {project!r} создан (регион {region}, часовой пояс {tz})")

@@ -8,6 +8,7 @@ from sqlalchemy import engine_from_config, pool
 import dozvon.accounts.models
 import dozvon.acd.models
 import dozvon.conversations.models
+import dozvon.crm.models
 import dozvon.eventlog.models  # noqa: F401  (registers the tables on Base.metadata)
 from dozvon.core.db import Base
 

@@ -1,0 +1,1 @@
+"""Customers and their identities: who is contacting us, whatever the channel."""

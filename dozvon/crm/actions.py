@@ -1,0 +1,158 @@
+"""Every write to customers: create, update, import — each with its audit entry.
+
+Actions take the caller's open transaction and never commit. The ingest step creates
+customers for unknown identities itself (:mod:`dozvon.crm.identity`), without an audit
+entry: the conversation it stores is their record.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from dozvon.accounts.actions import audit
+from dozvon.accounts.queries import get_project
+from dozvon.core.clock import now_us
+from dozvon.core.errors import Conflict, DozvonError, InvalidInput
+from dozvon.crm.identity import EMAIL, PHONE, TELEGRAM, Key, customers_by_identity, normalise, project_region
+from dozvon.crm.models import Customer, CustomerIdentity
+from dozvon.crm.queries import get_customer
+
+SEGMENT_LIMIT = 32
+NAME_LIMIT = 200
+#: Import columns that are not attributes; several phones (or e-mails) split on ';'.
+IMPORT_COLUMNS = ("name", PHONE, EMAIL, TELEGRAM, "segment")
+
+
+def _check_fields(name: str | None, segment: str | None) -> None:
+    if name is not None and len(name) > NAME_LIMIT:
+        raise InvalidInput("ingest.too_long", field="name", limit=NAME_LIMIT, length=len(name))
+    if segment is not None and len(segment) > SEGMENT_LIMIT:
+        raise InvalidInput("ingest.too_long", field="segment", limit=SEGMENT_LIMIT, length=len(segment))
+
+
+def _add_identities(session: Session, project: str, customer: Customer, keys: Iterable[Key]) -> list[Key]:
+    """Attach identities not yet attached; one owned by another customer is refused."""
+    wanted = list(dict.fromkeys(keys))
+    owners = customers_by_identity(session, project, wanted)
+    for key in wanted:
+        owner = owners.get(key)
+        if owner is not None and owner != customer.id:
+            raise Conflict("crm.identity_taken", kind=key[0], value=key[1], customer=owner)
+    added = [key for key in wanted if key not in owners]
+    session.add_all(CustomerIdentity(project=project, customer_id=customer.id, kind=kind, value=value,
+                                     created_at_us=now_us()) for kind, value in added)
+    session.flush()
+    return added
+
+
+def create_customer(session: Session, actor: str, project: str, name: str = "", *,
+                    identities: Iterable[Key] = (), segment: str | None = None,
+                    attributes: Mapping[str, Any] | None = None) -> Customer:
+    """``identities`` are (kind, normalised value) pairs (see :func:`normalise`)."""
+    _check_fields(name, segment)
+    get_project(session, project)
+    now = now_us()
+    customer = Customer(id=uuid.uuid4().hex, project=project, name=name, search_name=name.casefold(),
+                        segment=segment or None, attributes=dict(attributes or {}), created_at_us=now,
+                        updated_at_us=now)
+    session.add(customer)
+    session.flush()
+    added = _add_identities(session, project, customer, identities)
+    audit(session, actor, "customer.created", project, customer.id, name=name,
+          identities=[f"{k}:{v}" for k, v in added])
+    return customer
+
+
+def update_customer(session: Session, actor: str, project: str, customer_id: str, *, name: str | None = None,
+                    identities: Iterable[Key] = (), segment: str | None = None,
+                    attributes: Mapping[str, Any] | None = None) -> Customer:
+    """Change what is given: a new name or segment, identities added, attributes merged."""
+    _check_fields(name, segment)
+    customer = get_customer(session, project, customer_id)
+    changed: dict[str, Any] = {}
+    if name and name != customer.name:
+        customer.name, customer.search_name = name, name.casefold()
+        changed["name"] = name
+    if segment and segment != customer.segment:
+        customer.segment = changed["segment"] = segment
+    if attributes:
+        merged = {**customer.attributes, **attributes}
+        if merged != customer.attributes:
+            customer.attributes = merged
+            changed["attributes"] = sorted(attributes)
+    added = _add_identities(session, project, customer, identities)
+    if added:
+        changed["identities"] = [f"{k}:{v}" for k, v in added]
+    if changed:
+        customer.updated_at_us = now_us()
+        audit(session, actor, "customer.updated", project, customer.id, **changed)
+    return customer
+
+
+# ----------------------------------------------------------------------------- import
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    #: (row number, reason in the reader's language)
+    refused: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _split(value: Any) -> list[str]:
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else str(value).split(";")
+    return [str(v).strip() for v in items if str(v).strip()]
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def import_row(session: Session, actor: str, project: str, row: Mapping[str, Any], region: str | None) -> bool:
+    """One row of an import: True if it created a customer, False if it updated one whose
+    phone, e-mail or messenger id it names."""
+    keys: list[Key] = []
+    for kind in (PHONE, EMAIL, TELEGRAM):
+        keys.extend((kind, normalise(kind, value, region)) for value in _split(row.get(kind)))
+    name, segment = _text(row.get("name")), _text(row.get("segment")) or None
+    attributes = {str(k): v for k, v in row.items()
+                  if k not in IMPORT_COLUMNS and k is not None and v not in (None, "")}
+    if not keys and not name:
+        raise InvalidInput("crm.empty_row")
+    owners = sorted(set(customers_by_identity(session, project, keys).values()))
+    if len(owners) > 1:
+        raise Conflict("crm.row_matches_several", customers=", ".join(owners))
+    if owners:
+        update_customer(session, actor, project, owners[0], name=name or None, identities=keys,
+                        segment=segment, attributes=attributes)
+        return False
+    create_customer(session, actor, project, name, identities=keys, segment=segment, attributes=attributes)
+    return True
+
+
+def import_customers(session: Session, actor: str, project: str,
+                     rows: Iterable[tuple[int, Mapping[str, Any]]]) -> ImportReport:
+    """Rows numbered by the caller (a CSV's line, a JSON list's position); each in a
+    savepoint of its own, so a bad row is refused alone and never stops the import."""
+    get_project(session, project)
+    region = project_region(session, project)
+    report = ImportReport()
+    for number, row in rows:
+        try:
+            with session.begin_nested():
+                if not isinstance(row, Mapping):
+                    raise InvalidInput("crm.row_not_object")
+                if import_row(session, actor, project, row, region):
+                    report.created += 1
+                else:
+                    report.updated += 1
+        except DozvonError as error:
+            report.refused.append((number, error.message()))
+    return report

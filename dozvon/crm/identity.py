@@ -1,0 +1,153 @@
+"""Identities of customers, normalised per kind, and the CRM's step of ingest.
+
+Normalisation is what makes one person one customer: ``8 (029) 123-45-67``,
+``+375291234567`` and ``375 29 1234567`` in a project whose default region is BY are the
+same E.164 number; ``Anna@Example.RU`` and ``anna@example.ru`` the same address.
+
+:class:`CrmIdentity` is the hub's identity resolver: the channel decides the kind of the
+id it gives (a call: a phone; an e-mail or a form: an address; a messenger: its user id; the
+web chat: the visitor id; an address or a +-number is an e-mail or a phone on any channel).
+An id that does not parse as its kind is kept as a
+``channel:<name>`` identity rather than lost, so a returning customer is still known.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable, Sequence
+
+import phonenumbers
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from dozvon.accounts.models import Project
+from dozvon.conversations.identity import CustomerRef
+from dozvon.core.clock import now_us
+from dozvon.core.errors import InvalidInput
+from dozvon.crm.models import Customer, CustomerIdentity
+
+PHONE, EMAIL, TELEGRAM, MESSENGER, WEB = "phone", "email", "telegram", "messenger", "web"
+KINDS = (PHONE, EMAIL, TELEGRAM, MESSENGER, WEB)
+#: The identity kinds the id each channel gives may be, tried in order; other channels'
+#: ids are ``channel:<name>`` identities.
+CHANNEL_KINDS: dict[str, tuple[str, ...]] = {
+    "voice": (PHONE,), "email": (EMAIL,), "form": (EMAIL, PHONE), "telegram": (TELEGRAM,),
+    MESSENGER: (MESSENGER,), "chat": (WEB,)}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_VALUE_LIMIT = 200
+
+Key = tuple[str, str]
+
+
+def normalise(kind: str, value: str, region: str | None = None) -> str:
+    """The stored form of an identity, or :class:`InvalidInput` naming the value."""
+    raw = value.strip()
+    if not raw or len(raw) > _VALUE_LIMIT or "\x00" in raw:
+        raise InvalidInput("crm.bad_identity", kind=kind, value=value)
+    if kind == PHONE:
+        return normalise_phone(raw, region)
+    if kind == EMAIL:
+        if not _EMAIL.match(raw):
+            raise InvalidInput("crm.bad_email", value=value)
+        return raw.lower()
+    if kind == TELEGRAM:
+        # A user name (@Anna_K, case-insensitive) or a numeric user id.
+        name = raw.removeprefix("@")
+        if not name or any(c.isspace() for c in name):
+            raise InvalidInput("crm.bad_identity", kind=kind, value=value)
+        return name if name.isdigit() else "@" + name.lower()
+    if kind in (MESSENGER, WEB) or kind.startswith("channel:"):
+        return raw
+    raise InvalidInput("crm.bad_kind", value=kind, allowed=", ".join(KINDS))
+
+
+def normalise_phone(value: str, region: str | None = None) -> str:
+    """E.164 (``+375291234567``); numbers without a country code take ``region``. Without
+    a region, a number of digits only is read as international (``375 29 …``)."""
+    text = value.strip()
+    if region is None and not text.startswith("+"):
+        text = "+" + text
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidInput("crm.bad_phone", value=value, region=region or "—") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidInput("crm.bad_phone", value=value, region=region or "—")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def channel_key(channel: str, external_id: str, region: str | None) -> Key:
+    """The identity a channel's customer id stands for. Whatever the channel, an e-mail
+    address is an e-mail and a number written with ``+`` is a phone (a web chat whose
+    visitor gave theirs, a messenger keyed by phone); otherwise the channel's own kinds.
+    Never refused: an id that parses as none of them is a ``channel:<name>`` identity."""
+    text = external_id.strip()
+    kinds: list[str] = []
+    if _EMAIL.match(text):
+        kinds.append(EMAIL)
+    if text.startswith("+"):
+        kinds.append(PHONE)
+    kinds.extend(CHANNEL_KINDS.get(channel, ()))
+    for kind in kinds:
+        try:
+            return kind, normalise(kind, text, region)
+        except InvalidInput:
+            continue
+    return f"channel:{channel}", external_id
+
+
+def project_region(session: Session, project: str) -> str | None:
+    return session.scalar(select(Project.region).where(Project.slug == project))
+
+
+def customers_by_identity(session: Session, project: str, keys: Iterable[Key]) -> dict[Key, str]:
+    """Whose each identity is, in one query (keys not found are absent)."""
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    kinds = {k for k, _ in wanted}
+    values = {v for _, v in wanted}
+    rows = session.execute(select(CustomerIdentity.kind, CustomerIdentity.value, CustomerIdentity.customer_id)
+                           .where(CustomerIdentity.project == project, CustomerIdentity.kind.in_(kinds),
+                                  CustomerIdentity.value.in_(values)))
+    return {(kind, value): customer for kind, value, customer in rows if (kind, value) in wanted}
+
+
+class CrmIdentity:
+    """The ingest's identity step with the customer base: one customer per person."""
+
+    def resolve(self, session: Session, project: str, refs: Sequence[CustomerRef]) -> list[str | None]:
+        if not any(ref.external_id for ref in refs):
+            return [None] * len(refs)
+        region = project_region(session, project)
+        keys = [channel_key(ref.channel, ref.external_id, region) if ref.external_id else None for ref in refs]
+        found = customers_by_identity(session, project, (k for k in keys if k))
+        names: dict[Key, str] = {}
+        for key, ref in zip(keys, refs, strict=True):
+            if key is not None and key not in found:
+                names[key] = names.get(key) or ref.name
+        if names:
+            found.update(self._create(session, project, names))
+        return [found[k] if k else None for k in keys]
+
+    def _create(self, session: Session, project: str, names: dict[Key, str]) -> dict[Key, str]:
+        """A customer for each unknown identity, written in the ingest's session. Another
+        server may create one of them at the same moment: then theirs is taken."""
+        now = now_us()
+        created = {key: uuid.uuid4().hex for key in names}
+        try:
+            with session.begin_nested():
+                session.execute(insert(Customer), [
+                    {"id": created[key], "project": project, "name": name[:200], "search_name": name[:200].casefold(),
+                     "segment": None, "attributes": {}, "created_at_us": now, "updated_at_us": now}
+                    for key, name in names.items()])
+                session.execute(insert(CustomerIdentity), [
+                    {"project": project, "customer_id": created[key], "kind": key[0], "value": key[1],
+                     "created_at_us": now} for key in names])
+        except IntegrityError:
+            taken = customers_by_identity(session, project, names)
+            rest = {key: name for key, name in names.items() if key not in taken}
+            return {**taken, **(self._create(session, project, rest) if rest else {})}
+        return created

@@ -1,0 +1,55 @@
+"""Customers and the identities by which channels know them.
+
+A customer is one person (or company) of a project. Each identity — a phone number in
+E.164, a lower-case e-mail address, a messenger id, a web visitor id, or a channel's id
+that did not parse as any of these (``channel:<name>``) — belongs to exactly one customer
+of the project: the unique index on (project, kind, value) is what makes the same number
+reached in three spellings one person, also across server processes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dozvon.core.db import Base, JSONType
+
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    #: A random hex id: routing, conversations and the history key on it as a string.
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    project: Mapped[str] = mapped_column(String(64), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    #: ``name`` case-folded in Python: SQLite's lower() knows only ASCII, Russian names
+    #: must be found alike on both databases.
+    search_name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    segment: Mapped[str | None] = mapped_column(String(32))
+    #: Further columns of an import (city, contract number …), kept as given.
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
+    created_at_us: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    updated_at_us: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+    __table_args__ = (Index("ix_customers_project_name", "project", "search_name"),)
+
+
+class CustomerIdentity(Base):
+    __tablename__ = "customer_identities"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    project: Mapped[str] = mapped_column(String(64), nullable=False)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), nullable=False)
+    #: phone, email, telegram, messenger, web, or channel:<name>
+    kind: Mapped[str] = mapped_column(String(48), nullable=False)
+    value: Mapped[str] = mapped_column(String(200), nullable=False)
+    created_at_us: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+    __table_args__ = (
+        Index("ix_customer_identities_value", "project", "kind", "value", unique=True),
+        Index("ix_customer_identities_customer", "customer_id"),
+    )

@@ -1,0 +1,82 @@
+"""An inbound contact is matched to its customer before routing: one person who calls,
+then writes, is one customer, and a returning caller is offered to their last operator."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from dozvon.accounts import actions as accounts
+from dozvon.acd.service import RouterService
+from dozvon.conversations.identity import ChannelIdentity, IdentityResolver
+from dozvon.conversations.ingest import Inbound, ingest
+from dozvon.conversations.models import Conversation
+from dozvon.core.clock import ManualClock
+from dozvon.core.db import get_engine, session_factory, upgrade
+from dozvon.crm import queries
+from dozvon.crm.identity import CrmIdentity
+from dozvon.crm.models import Customer
+from dozvon.routing.events import OFFER
+from dozvon.routing.model import OperatorConfig, QueueConfig
+from tests.conftest import T0
+
+
+def _world(database_url: str, project: str) -> tuple[Engine, RouterService]:
+    upgrade(database_url)
+    db = get_engine(database_url)
+    with session_factory(db).begin() as session:
+        accounts.create_project(session, "test", project, "Shop", region="BY", timezone="Europe/Minsk")
+    svc = RouterService(db, project, ManualClock(T0))
+    svc.run(lambda e: e.add_queue(QueueConfig("sales", strategy="round_robin", offer_timeout_s=30,
+                                              wrap_up_s=0, sticky_wait_s=15)))
+    for name in ("a", "b"):
+        svc.run(lambda e, n=name: e.add_operator(OperatorConfig.from_dict(
+            {"id": n, "queues": ["sales"], "capacity": {"voice": 1, "chat": 3, "email": 3}})))
+        svc.run(lambda e, n=name: e.login(n))
+    return db, svc
+
+
+def test_a_call_then_a_chat_by_the_same_phone_and_an_e_mail_then_a_chat_are_one_customer_each(
+        database_url: str, project: str) -> None:
+    db, svc = _world(database_url, project)
+    crm = CrmIdentity()
+    call = ingest(svc, Inbound("voice", "call-1", "sales", customer_id="8 (029) 123-45-67",
+                               customer_name="Анна"), crm)
+    chat = ingest(svc, Inbound("chat", "chat-1", "sales", customer_id="+375 29 123 45 67", text="Добрый день",
+                               as_message=True), crm)
+    mail = ingest(svc, Inbound("email", "mail-1", "sales", customer_id="Oleg@Example.BY", text="Счёт"), crm)
+    web = ingest(svc, Inbound("chat", "chat-2", "sales", customer_id="oleg@example.by", text="Я по счёту",
+                              as_message=True), crm)
+    with session_factory(db)() as session:
+        rows = {c.external_id: c for c in session.scalars(select(Conversation).where(Conversation.project == project))}
+        assert rows["call-1"].customer_id == rows["chat-1"].customer_id
+        assert rows["mail-1"].customer_id == rows["chat-2"].customer_id != rows["call-1"].customer_id
+        # The channel's own id is kept beside the resolved one.
+        assert rows["call-1"].details["customer_ref"] == "8 (029) 123-45-67"
+        assert session.scalar(select(func.count()).select_from(Customer).where(Customer.project == project)) == 2
+        [anna] = queries.as_dicts(session, project, queries.find(session, project, "80291234567"))
+        assert anna["id"] == rows["call-1"].customer_id and anna["name"] == "Анна"
+        assert anna["phones"] == ["+375291234567"]
+    assert call.created and chat.created and mail.created and web.created
+
+
+def _returning_caller(database_url: str, project: str, resolver: IdentityResolver) -> tuple[str, str]:
+    """Operators offered a customer's first call and, after it, their call from the same
+    number written another way."""
+    _, svc = _world(database_url, project)
+    first = ingest(svc, Inbound("voice", "call-1", "sales", customer_id="+375291234567"), resolver)
+    [offer] = [d for d in first.decisions if d.kind == OFFER]
+    svc.run(lambda e: e.accept(offer.offer_id))
+    svc.run(lambda e: e.end_contact(first.conversation_id))
+    again = ingest(svc, Inbound("voice", "call-2", "sales", customer_id="8 029 123-45-67"), resolver)
+    [second] = [d for d in again.decisions if d.kind == OFFER]
+    return str(offer.operator_id), str(second.operator_id)
+
+
+def test_a_returning_caller_in_another_format_is_offered_to_their_last_operator(
+        database_url: str, project: str) -> None:
+    first, second = _returning_caller(database_url, project, CrmIdentity())
+    assert second == first
+    # Without the CRM the two spellings are two customers, and round robin moves on.
+    first, second = _returning_caller(database_url, project + "_raw", ChannelIdentity())
+    assert second != first
