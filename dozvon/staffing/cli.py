@@ -9,7 +9,6 @@ import csv
 import json
 import math
 import sys
-from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -412,7 +411,7 @@ def week_plan_command(
             patience,
         )
         result = plan(fc, settings)
-    records = [asdict(row) for row in result]
+    records = [row._asdict() for row in result]
     if out_csv is not None:
         with out_csv.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(records[0]))

@@ -70,14 +70,16 @@ def erlang_c_smallest(
     """
     if traffic <= 0:
         return max(0, min_agents), 1.0
-    b = 1.0
     decay = target_s / aht_s
-    n = 0
+    # No answer below the first candidate: run the bare recurrence up to it, then test.
+    first = max(1, min_agents, math.floor(traffic) + 1)
+    b = 1.0
+    for k in range(1, first):
+        b = traffic * b / (k + traffic * b)
+    n = first - 1
     while True:
         n += 1
         b = traffic * b / (n + traffic * b)
-        if n <= traffic or n < min_agents:
-            continue
         c = n * b / (n - traffic * (1.0 - b))
         level = 1.0 - c * math.exp(-(n - traffic) * decay)
         if level >= target_sl:

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from dozvon.staffing.erlang import erlang_c_smallest
@@ -93,8 +94,10 @@ def forecast(history: Iterable[HistoryRow], tz: str, weeks: float | None = None)
     return result
 
 
-@dataclass(frozen=True)
-class PlanRow:
+class PlanRow(NamedTuple):
+    """One interval of the week plan (a NamedTuple: immutable, and 672 of them are built
+    in a fraction of what frozen dataclasses cost)."""
+
     slot: int
     label: str
     voice_contacts: float
@@ -120,6 +123,19 @@ class PlanSettings:
     patience_s: float | None = None
 
 
+def _fewest_servers(contacts: float, aht: float, cap: Fraction) -> int:
+    """The fewest servers Erlang C may answer with: more than the offered load (else the
+    queue is unstable), and with load ÷ n ≤ cap. Computed exactly in integers — the floats
+    are exact binary fractions and the cap the user's exact decimal — so 17 Erlangs at a
+    cap of 0.85 is 20, never 21, and a load of exactly 16 Erlangs needs 17."""
+    cn, cd = contacts.as_integer_ratio()
+    an, ad = aht.as_integer_ratio()
+    load, per = cn * an, cd * ad * SLOT_S  # erlangs = load / per
+    stable = load // per + 1
+    by_occupancy = -(-(load * cap.denominator) // (per * cap.numerator))
+    return max(stable, by_occupancy)
+
+
 def _servers(
     contacts: float,
     aht: float,
@@ -128,53 +144,58 @@ def _servers(
     cache: dict[tuple[float, float, float], tuple[int, float | None]],
 ) -> tuple[int, float | None]:
     """The smallest staff for one interval (memoised: a week repeats the same loads)."""
-    if contacts <= 0:
-        return 0, None
     key = (contacts, aht, target)
     known = cache.get(key)
     if known is not None:
         return known
-    if settings.patience_s:
+    if contacts <= 0:
+        result: tuple[int, float | None] = (0, None)
+    elif settings.patience_s:
         traffic = Traffic(Fraction(contacts), Fraction(SLOT_S), Fraction(aht))
         answer = staff(
             "erlang-a", traffic, target, settings.target_sl, settings.max_occupancy, patience_s=settings.patience_s
         )
-        result: tuple[int, float | None] = (answer.agents, answer.figures.service_level)
+        result = (answer.agents, answer.figures.service_level)
     else:
-        # Erlang C in one pass; the occupancy cap as an exact bound: erlangs / n <= cap.
-        erlangs = Fraction(contacts) * Fraction(aht) / SLOT_S
-        by_occupancy = math.ceil(erlangs / settings.max_occupancy)
-        result = erlang_c_smallest(float(erlangs), aht, target, settings.target_sl, by_occupancy)
+        # Erlang C in one pass, from the exact lower bound up.
+        fewest = _fewest_servers(contacts, aht, settings.max_occupancy)
+        result = erlang_c_smallest(contacts * aht / SLOT_S, aht, target, settings.target_sl, fewest)
     cache[key] = result
     return result
 
 
 def plan(fc: Forecast, settings: PlanSettings) -> list[PlanRow]:
-    rows = []
+    """Operators per interval of the week: voice and chat apart, then positions after
+    shrinkage. Identical loads (a night of zeros, repeated weekdays) are computed once."""
+    positions_for(0, settings.shrinkage)  # refuses a shrinkage outside [0, 1) once, up front
+    lost, kept = settings.shrinkage.numerator, settings.shrinkage.denominator
+    remaining = kept - lost
+    concurrency = max(1, settings.chat_concurrency)
     cache: dict[tuple[float, float, float], tuple[int, float | None]] = {}
+    voice_calls, chat_calls = fc.contacts["voice"], fc.contacts["chat"]
+    voice_aht, chat_aht = fc.aht_s["voice"], fc.aht_s["chat"]
+    voice_default, chat_default = settings.voice_aht_s, settings.chat_aht_s
+    voice_target, chat_target = settings.target_s, settings.chat_target_s
+    rows = []
     for slot in range(SLOTS):
-        voice = fc.contacts["voice"][slot]
-        chat = fc.contacts["chat"][slot]
-        voice_agents, voice_sl = _servers(
-            voice, fc.aht_s["voice"][slot] or settings.voice_aht_s, settings.target_s, settings, cache
-        )
-        chat_servers, chat_sl = _servers(
-            chat, fc.aht_s["chat"][slot] or settings.chat_aht_s, settings.chat_target_s, settings, cache
-        )
-        chat_agents = math.ceil(chat_servers / max(1, settings.chat_concurrency))
+        voice = voice_calls[slot]
+        if voice > 0:
+            key = (voice, voice_aht[slot] or voice_default, voice_target)
+            found = cache.get(key)
+            voice_agents, voice_sl = found if found is not None else _servers(*key, settings, cache)
+        else:
+            voice_agents, voice_sl = 0, None
+        chat = chat_calls[slot]
+        if chat > 0:
+            key = (chat, chat_aht[slot] or chat_default, chat_target)
+            found = cache.get(key)
+            chat_servers, chat_sl = found if found is not None else _servers(*key, settings, cache)
+        else:
+            chat_servers, chat_sl = 0, None
+        chat_agents = -(-chat_servers // concurrency)
         agents = voice_agents + chat_agents
-        rows.append(
-            PlanRow(
-                slot,
-                slot_label(slot),
-                voice,
-                voice_agents,
-                chat,
-                chat_agents,
-                agents,
-                positions_for(agents, settings.shrinkage) if agents else 0,
-                voice_sl,
-                chat_sl,
-            )
-        )
+        # ⌈agents ÷ (1 − shrinkage)⌉ in integers, as positions_for does.
+        positions = -(-agents * kept // remaining)
+        rows.append(PlanRow(slot, LABELS[slot], voice, voice_agents, chat, chat_agents, agents, positions,
+                            voice_sl, chat_sl))
     return rows

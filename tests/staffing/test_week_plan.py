@@ -14,6 +14,9 @@ from fractions import Fraction
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from dozvon.staffing.plan import Traffic, staff
 from dozvon.staffing.week import SLOTS, HistoryRow, PlanSettings, forecast, plan, slot_of
 
@@ -107,3 +110,27 @@ def test_cli_from_the_event_log(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     intervals = json.loads(result.stdout)["intervals"]
     assert sum(i["voice_contacts"] for i in intervals) == 8 and max(i["agents"] for i in intervals) >= 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 30000), min_size=1, max_size=12), st.sampled_from([120.0, 180.0, 240.0, 333.3]),
+       st.sampled_from(["1", "0.85", "0.9", "0.7"]), st.sampled_from(["0", "0.3", "0.25"]),
+       st.sampled_from([0.7, 0.8, 0.9]))
+def test_the_fast_week_plan_staffs_every_interval_exactly_as_the_exact_search(
+        tenths: list[int], aht: float, cap: str, shrinkage: str, target_sl: float) -> None:
+    """The week plan's integer boundaries and one-pass search give, interval by interval,
+    exactly what the rational-arithmetic search of `dozvon staffing erlang-c` gives."""
+    fc_rows = [t / 10 for t in tenths] + [60.0]  # 60 calls of 240 s: exactly 16 Erlangs
+    fc = forecast([], "UTC")
+    fc.contacts["voice"] = (fc_rows * (SLOTS // len(fc_rows) + 1))[:SLOTS]
+    fc.aht_s["voice"] = [aht] * SLOTS
+    plan_settings = PlanSettings(target_s=20, target_sl=target_sl, max_occupancy=Fraction(cap),
+                                 shrinkage=Fraction(shrinkage))
+    rows = plan(fc, plan_settings)
+    for calls, row in zip(fc_rows, rows, strict=False):
+        if calls == 0:
+            assert (row.voice_agents, row.positions) == (0, 0)
+            continue
+        answer = staff("erlang-c", Traffic(Fraction(calls), Fraction(900), Fraction(aht)), 20, target_sl,
+                       Fraction(cap), Fraction(shrinkage))
+        assert (row.voice_agents, row.positions) == (answer.agents, answer.positions), (calls, aht, cap)
