@@ -103,6 +103,36 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
 
+def _count(x: float) -> str:
+    """A count, or the mean of counts over replications (one decimal)."""
+    return str(x) if isinstance(x, int) else f"{x:,.1f}"
+
+
+#: How each KPI reads in the confidence table: its name, and whether it is a percentage.
+_KPI_NAMES: dict[str, tuple[str, bool]] = {
+    "car": ("CAR", True), "lcr": ("LCR", True), "p_wait": ("P(wait)", True), "asa_s": ("ASA, s", False),
+    "service_level": ("SL", True), "aht_s": ("AHT, s", False), "occupancy": (h("occupancy", "загрузка"), True),
+    "rona": ("RONA", False), "avg_abandon_s": (h("average abandon, s", "среднее время до ухода, с"), False),
+    "service_level_excl_short": (h("SL without short abandons", "SL без коротких уходов"), True),
+    "service_level_of_answered": (h("SL of answered", "SL от отвеченных"), True),
+}
+
+
+def _ci_table(result: dict[str, Any]) -> Table:
+    """Each KPI's mean over the replications with its 95% confidence interval."""
+    table = Table(title=h("Mean of {n} replications with its 95% confidence interval",
+                          "Среднее по {n} прогонам и его 95% доверительный интервал").format(n=result["replications"]))
+    table.add_column("KPI")
+    for title in (h("mean", "среднее"), h("95% interval", "95% интервал")):
+        table.add_column(title, justify="right")
+    for key, interval in result["kpi"]["ci95"].items():
+        name, percent = _KPI_NAMES.get(key, (key, False))
+        shown = _pct if percent else (lambda v: f"{v:,.1f}")
+        span = "—" if interval is None else f"{shown(interval[0])} … {shown(interval[1])}"
+        table.add_row(name, shown(result["kpi"][key]), span)
+    return table
+
+
 def _kpi_table(result: dict[str, Any]) -> Table:
     table = Table(title=h("KPIs (after warm-up)", "KPI (после прогрева)"), show_lines=False)
     columns = [
@@ -116,10 +146,10 @@ def _kpi_table(result: dict[str, Any]) -> Table:
         table.add_column(title, justify="left" if index == 0 else "right")
 
     def row(name: str, data: dict[str, Any], counts: dict[str, Any]) -> list[str]:
-        return [name, str(counts["offered"]), str(counts["answered"]), str(counts["abandoned"]),
+        return [name, _count(counts["offered"]), _count(counts["answered"]), _count(counts["abandoned"]),
                 _pct(data["car"]), _pct(data["lcr"]), _pct(data["p_wait"]), f"{data['asa_s']:.1f}",
                 _pct(data["service_level"]), f"{data['aht_s']:.0f}", _pct(data["occupancy"]),
-                str(data["rona"])]
+                _count(data["rona"])]
 
     for name, data in result["queues"].items():
         table.add_row(*row(name, data, data))
@@ -135,28 +165,48 @@ def simulate(
                                                     "Файл сценария (YAML или JSON)."))],
     as_json: Annotated[bool, typer.Option("--json", help=h(
         "Print one JSON object instead of tables.", "Вывести один JSON-объект вместо таблиц."))] = False,
+    replications: Annotated[int, typer.Option("--replications", min=1, max=10000, help=h(
+        "Independent runs with seeds seed, seed+1, …: KPIs are their means, with 95% confidence intervals.",
+        "Независимые прогоны с зёрнами seed, seed+1, …: KPI — их средние, с 95% доверительными интервалами."))] = 1,
+    jobs: Annotated[int | None, typer.Option("--jobs", min=1, max=1024, help=h(
+        "Processes running replications at once (default: every core).",
+        "Сколько прогонов идёт одновременно (по умолчанию — по числу ядер)."))] = None,
 ) -> None:
+    from dozvon.sim.replications import replicate
     from dozvon.sim.scenario import load_scenario
     from dozvon.sim.simulator import simulate as run_simulation
 
     with reported_errors():
         spec = load_scenario(scenario)
         if as_json:
-            result = run_simulation(spec)
+            result = run_simulation(spec) if replications == 1 else replicate(spec, replications, jobs)
         else:
             with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                           TextColumn("{task.percentage:>5.1f}%"), TimeElapsedColumn(),
                           console=err_console, transient=True) as bar:
-                task = bar.add_task(h("Simulating", "Моделирование"), total=spec.duration_s)
+                if replications == 1:
+                    task = bar.add_task(h("Simulating", "Моделирование"), total=spec.duration_s)
 
-                def progress(done: float, total: float) -> None:
-                    bar.update(task, completed=min(done, total))
+                    def progress(done: float, total: float) -> None:
+                        bar.update(task, completed=min(done, total))
 
-                result = run_simulation(spec, progress)
+                    result = run_simulation(spec, progress)
+                else:
+                    task = bar.add_task(h("Replications", "Прогоны"), total=replications)
+                    result = replicate(spec, replications, jobs,
+                                       lambda done, total: bar.update(task, completed=done))
     if as_json:
         sys.stdout.write(json.dumps(result, ensure_ascii=False, sort_keys=False) + "\n")
         return
     console.print(_kpi_table(result))
+    if replications > 1:
+        console.print(_ci_table(result))
+        console.print(
+            h("{r} replications of {n:,.0f} contacts each in {wall:.2f} s on {j} processes ({rate:,.0f} contacts/s).",
+              "Прогонов: {r}, обращений в каждом: {n:,.0f}; за {wall:.2f} с в {j} процессах ({rate:,.0f} в секунду).")
+            .format(r=replications, n=result["contacts_simulated"], wall=result["wall_s"], j=result["jobs"],
+                    rate=result["contacts_per_s"]))
+        return
     console.print(
         h("Simulated {n} contacts in {wall:.2f} s ({rate:,.0f} contacts/s); unfinished: {u}.",
           "Смоделировано обращений: {n} за {wall:.2f} с ({rate:,.0f} в секунду); незавершённых: {u}.")

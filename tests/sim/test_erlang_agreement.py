@@ -8,6 +8,7 @@ from fractions import Fraction
 
 import pytest
 
+from dozvon.sim.replications import replicate
 from dozvon.sim.scenario import parse_scenario
 from dozvon.sim.simulator import simulate
 from dozvon.staffing.erlang import erlang_a, erlang_b, erlang_c
@@ -89,21 +90,33 @@ def _scenario(seed: int) -> dict:
 
 def test_the_simulated_engine_agrees_with_exact_erlang_a_within_its_95_percent_confidence_interval():
     """Poisson arrivals, exponential handling and patience, instant answer, first come first
-    served: the assumptions of Erlang A. 12 independent replications give each KPI a mean
-    and a t-based 95% confidence interval that must contain the exact value."""
+    served: the assumptions of Erlang A. 12 independent replications (on two processes)
+    give each KPI a mean and a t-based 95% confidence interval that must contain the exact
+    value."""
     exact = erlang_a(20, 360 / 3600, aht_s=180, patience_s=120, target_s=20)
-    runs = [simulate(parse_scenario(_scenario(seed))) for seed in range(1, 13)]
-    t_975 = 2.201  # Student's t, 11 degrees of freedom
-    checks = {
-        "p_wait": (exact.p_wait, [r["kpi"]["p_wait"] for r in runs]),
-        "p_abandon": (exact.p_abandon, [r["kpi"]["lcr"] for r in runs]),
-        "asa_s": (exact.asa_s, [r["kpi"]["asa_s"] for r in runs]),
-        "service_level": (exact.service_level, [r["kpi"]["service_level"] for r in runs]),
-    }
-    for name, (value, samples) in checks.items():
+    result = replicate(parse_scenario(_scenario(1)), replications=12, jobs=2)
+    assert result["seeds"] == list(range(1, 13))
+    checks = {"p_wait": exact.p_wait, "lcr": exact.p_abandon, "asa_s": exact.asa_s,
+              "service_level": exact.service_level}
+    for name, value in checks.items():
+        low, high = result["kpi"]["ci95"][name]
+        assert low <= value <= high, f"{name}: simulated {result['kpi'][name]:.4f} in [{low:.4f}, {high:.4f}], " \
+                                     f"exact {value:.4f}"
+    assert result["kpi"]["rona"] == 0
+
+
+def test_replications_report_the_mean_of_the_runs_and_a_t_interval_around_it():
+    runs = [simulate(parse_scenario({**_scenario(seed), "duration_s": 3 * 3600})) for seed in (5, 6, 7)]
+    result = replicate(parse_scenario({**_scenario(5), "duration_s": 3 * 3600}), replications=3, jobs=1)
+    for name in ("p_wait", "asa_s", "service_level", "aht_s"):
+        samples = [r["kpi"][name] for r in runs]
         mean = statistics.fmean(samples)
-        half_width = t_975 * statistics.stdev(samples) / math.sqrt(len(samples))
-        assert abs(mean - value) <= half_width, (
-            f"{name}: simulated {mean:.4f} ± {half_width:.4f}, exact {value:.4f}"
-        )
-    assert all(r["kpi"]["rona"] == 0 for r in runs)
+        half = 4.302653 * statistics.stdev(samples) / math.sqrt(3)  # Student's t, 2 degrees of freedom
+        assert result["kpi"][name] == pytest.approx(mean)
+        assert result["kpi"]["ci95"][name] == pytest.approx([mean - half, mean + half])
+    assert result["offered"] == pytest.approx(statistics.fmean(r["offered"] for r in runs))
+    assert result["queues"]["q"]["service_level"] == pytest.approx(
+        statistics.fmean(r["queues"]["q"]["service_level"] for r in runs))
+    # The same seeds on more processes give the same figures.
+    parallel = replicate(parse_scenario({**_scenario(5), "duration_s": 3 * 3600}), replications=3, jobs=3)
+    assert parallel["kpi"] == result["kpi"]

@@ -149,3 +149,28 @@ def test_every_problem_of_a_scenario_is_listed_at_once(tmp_path: Path):
 def test_a_missing_file_is_reported_not_raised(tmp_path: Path):
     result = dozvon("simulate", str(tmp_path / "nope.yaml"))
     assert result.returncode == 2 and "cannot read" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_replications_keep_the_pinned_keys_as_means_and_add_a_95_percent_interval_per_kpi(small: Path):
+    result = dozvon("simulate", str(small), "--replications", "4", "--jobs", "2", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert {"offered", "answered", "abandoned", "kpi", "queues", "agents", "contacts_per_s"} <= set(data)
+    assert (data["replications"], data["jobs"], data["seeds"]) == (4, 2, [7, 8, 9, 10])
+    ci95 = data["kpi"]["ci95"]
+    assert set(ci95) == set(data["kpi"]) - {"ci95"} and set(ci95) >= KPI_KEYS
+    for key, (low, high) in ci95.items():
+        assert low <= data["kpi"][key] <= high, key
+    assert ci95["service_level"][0] < ci95["service_level"][1]  # four different days do differ
+    assert set(data["agents"]) == {"op1", "op2", "op3", "op4", "boss"}
+    one = json.loads(dozvon("simulate", str(small), "--json").stdout)
+    assert "ci95" not in one["kpi"] and "replications" not in one  # one run stays one run
+
+
+def test_replications_print_the_interval_table_in_both_languages_and_refuse_zero(small: Path):
+    english = dozvon("simulate", str(small), "--replications", "2")
+    assert english.returncode == 0 and "95% confidence interval" in english.stdout, english.stderr
+    russian = dozvon("simulate", str(small), "--replications", "2", lang="ru")
+    assert "доверительный интервал" in russian.stdout and "среднее" in russian.stdout
+    zero = dozvon("simulate", str(small), "--replications", "0")
+    assert zero.returncode == 2 and "Traceback" not in zero.stderr
