@@ -7,9 +7,10 @@ resolver knows both identities. The resolver runs inside the ingest batch (one c
 the whole batch, in its database session), so that looking a million customers up costs
 one query per batch, not one per contact.
 
-Until the CRM knows customers, :class:`ChannelIdentity` keeps the id the channel gives
-(a phone number, an e-mail address, a messenger user id) as the customer's id: a
-customer is one person per identity, which is what routing did before this step existed.
+The hub's resolver is the CRM's (:class:`dozvon.crm.identity.CrmIdentity`): one customer
+per person, found by any of their phones, addresses and messenger ids. :class:`ChannelIdentity`
+keeps the id the channel gives as the customer's id (one customer per identity, which is
+what routing did before this step existed): the default of ``ingest`` when called alone.
 """
 
 from __future__ import annotations

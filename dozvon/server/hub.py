@@ -29,12 +29,13 @@ from dozvon.acd.service import RouterService
 from dozvon.analytics.realtime import Wallboard
 from dozvon.channels.registry import DeliveryFailed, OutboundMessage, registry
 from dozvon.conversations import actions, outbox
-from dozvon.conversations.identity import ChannelIdentity, IdentityResolver
+from dozvon.conversations.identity import IdentityResolver
 from dozvon.conversations.ingest import Inbound, IngestQueue, IngestResult
 from dozvon.conversations.projection import project_events
 from dozvon.core.clock import Clock, SystemClock
 from dozvon.core.db import session_factory
 from dozvon.core.errors import NotFound
+from dozvon.crm.identity import CrmIdentity
 from dozvon.eventlog import repository as eventlog
 from dozvon.eventlog.recipients import recipients
 from dozvon.routing.events import Decision, RoutingEvent
@@ -76,8 +77,9 @@ class Hub:
         self._outbox_wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.loaded = False
-        #: The ingest step that tells who a customer is (the CRM replaces it).
-        self.identity: IdentityResolver = ChannelIdentity()
+        #: The ingest step that tells who a customer is: one customer per person, found
+        #: by any of their phones, addresses and messenger ids (dozvon/crm).
+        self.identity: IdentityResolver = CrmIdentity()
 
     # ------------------------------------------------------------------ services
 

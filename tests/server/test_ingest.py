@@ -70,3 +70,26 @@ def test_bad_input_gets_field_level_errors_and_stores_nothing(live: Live) -> Non
     assert _count(live, select(func.count()).select_from(Conversation)) == 0
     gone = adapter.post("/api/v1/projects/alpha/ingest/left", json={"channel": "voice", "external_id": "never"})
     assert gone.status_code == 404
+
+
+def test_the_hub_matches_a_call_and_a_chat_of_one_number_to_one_customer_per_project(live: Live) -> None:
+    adapter = live.token_client("alpha")
+    call = adapter.post("/api/v1/projects/alpha/ingest/contacts", json={
+        "channel": "voice", "external_id": "call-crm", "queue": "sales",
+        "customer": {"id": "375291234567", "name": "Анна"}})
+    chat = adapter.post("/api/v1/projects/alpha/ingest/messages", json={
+        "channel": "chat", "external_id": "chat-crm", "queue": "sales",
+        "customer": {"id": "+375 29 123-45-67"}, "text": "Это я звонила"})
+    beta = live.token_client("beta").post("/api/v1/projects/beta/ingest/contacts", json={
+        "channel": "voice", "external_id": "call-crm", "queue": "sales", "customer": {"id": "+375291234567"}})
+    assert (call.status_code, chat.status_code, beta.status_code) == (201, 201, 201)
+    with live.hub.sessions() as session:
+        rows = {(c.project, c.external_id): c for c in session.scalars(
+            select(Conversation).where(Conversation.external_id.in_(["call-crm", "chat-crm"])))}
+    alpha_call, alpha_chat = rows["alpha", "call-crm"], rows["alpha", "chat-crm"]
+    assert alpha_call.customer_id == alpha_chat.customer_id is not None
+    assert alpha_call.details["customer_ref"] == "375291234567"
+    assert rows["beta", "call-crm"].customer_id != alpha_call.customer_id
+    listed = live.client("alpha-sup").get("/api/v1/projects/alpha/conversations",
+                                          params={"customer_id": alpha_call.customer_id}).json()["items"]
+    assert sorted(c["id"] for c in listed) == sorted([call.json()["conversation_id"], chat.json()["conversation_id"]])
