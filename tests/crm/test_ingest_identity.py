@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 
 from dozvon.accounts import actions as accounts
 from dozvon.acd.service import RouterService
-from dozvon.conversations.identity import ChannelIdentity, IdentityResolver
+from dozvon.conversations.identity import ChannelIdentity, CustomerRef, IdentityResolver
 from dozvon.conversations.ingest import Inbound, ingest
 from dozvon.conversations.models import Conversation
 from dozvon.core.clock import ManualClock
@@ -80,3 +80,16 @@ def test_a_returning_caller_in_another_format_is_offered_to_their_last_operator(
     # Without the CRM the two spellings are two customers, and round robin moves on.
     first, second = _returning_caller(database_url, project + "_raw", ChannelIdentity())
     assert second != first
+
+
+def test_a_customer_another_server_created_meanwhile_is_taken_not_duplicated(database_url: str, project: str) -> None:
+    db, _ = _world(database_url, project)
+    key = ("phone", "+375291234567")
+    with session_factory(db).begin() as session:
+        [theirs] = CrmIdentity().resolve(session, project, [CustomerRef("voice", "+375291234567")])
+    # Our lookup missed it (it was not there yet): creating it runs into the unique index.
+    with session_factory(db).begin() as session:
+        ours = CrmIdentity()._create(session, project, {key: "Анна", ("phone", "+375447654321"): "Олег"})
+        assert ours[key] == theirs and ours["phone", "+375447654321"] != theirs
+    with session_factory(db)() as session:
+        assert session.scalar(select(func.count()).select_from(Customer).where(Customer.project == project)) == 2
