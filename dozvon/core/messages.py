@@ -192,6 +192,13 @@ register("server.demo_users",
          "Пользователи: admin, supervisor, operator1 … operator10 — пароль: demo (operator1 и operator2 — ваши, "
          "остальные — боты)")
 register("server.demo_db", "Database: {url}", "База данных: {url}")
+register("server.demo_desktop", "Operator desktop (log in as operator1 / demo): {url}",
+         "Рабочий стол оператора (вход: operator1 / demo): {url}")
+register("server.demo_users_no_bots",
+         "Users: admin, supervisor, operator1 … operator10 — password: demo. No bots and no generated customers: "
+         "operator1 serves every queue; send contacts through the API",
+         "Пользователи: admin, supervisor, operator1 … operator10 — пароль: demo. Без ботов и сгенерированных "
+         "клиентов: operator1 обслуживает все очереди; обращения отправляйте через API")
 register("server.demo_created", "The demo project was created.", "Демо-проект создан.")
 register("api.unstorable", "A value cannot be stored ({reason}); nothing was changed",
          "Значение нельзя сохранить ({reason}); ничего не изменено")

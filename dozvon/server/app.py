@@ -36,6 +36,7 @@ from dozvon.server.api import accounts, auth, conversations, ingest, observe, ou
 from dozvon.server.gate import API_PREFIX, ApiGate, gated_routes, make_authenticator
 from dozvon.server.hub import Hub
 from dozvon.server.i18n import language_of
+from dozvon.web.routes import mount as mount_web
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None,
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     for prefix, router in api:
         app.include_router(router, prefix=prefix)
     app.include_router(auth.router)
+    mount_web(app)  # the pages: / (log in), /desktop; their files under /static
     app.add_middleware(ApiGate, routes=gated_routes(api), authenticate=make_authenticator(hub.sessions))
 
     @app.exception_handler(DozvonError)

@@ -100,7 +100,10 @@ def demo(host: HostOption = None, port: PortOption = None,
              "Stop after this many seconds (default: run until Ctrl+C).",
              "Остановиться через столько секунд (по умолчанию — до Ctrl+C)."))] = None,
          rate: Annotated[float, typer.Option("--every", min=0.05, help=h(
-             "Mean seconds between demo customers.", "Среднее число секунд между демо-клиентами."))] = 4.0) -> None:
+             "Mean seconds between demo customers.", "Среднее число секунд между демо-клиентами."))] = 4.0,
+         no_bots: Annotated[bool, typer.Option("--no-bots", help=h(
+             "Neither bot operators nor generated customers: people (or a test) play every role.",
+             "Без ботов-операторов и сгенерированных клиентов: все роли играют люди (или тест)."))] = False) -> None:
     """The server with a demo project and demo customers, and a live wallboard in the terminal."""
     from rich.live import Live
 
@@ -128,15 +131,18 @@ def demo(host: HostOption = None, port: PortOption = None,
             raise typer.Exit(2)
         time.sleep(0.05)
     base = f"http://{settings.host}:{settings.port}"
-    urls = [translate("server.demo_urls", api=f"{base}/docs", metrics=f"{base}/metrics",
+    urls = [translate("server.demo_desktop", url=f"{base}/"),
+            translate("server.demo_urls", api=f"{base}/docs", metrics=f"{base}/metrics",
                       wallboard=f"{base}/api/v1/projects/{PROJECT}/wallboard"),
-            translate("server.demo_users"), translate("server.demo_db", url=settings.resolved_database_url())]
+            translate("server.demo_users_no_bots" if no_bots else "server.demo_users"),
+            translate("server.demo_db", url=settings.resolved_database_url())]
     if created:
         urls.append(translate("server.demo_created"))
     register_demo_channels()
     traffic = DemoTraffic(hub.service(PROJECT), interarrival_s=rate)
     worker = threading.Thread(target=traffic.run, name="demo-traffic", daemon=True)
-    worker.start()
+    if not no_bots:
+        worker.start()
     deadline = time.monotonic() + duration if duration else None
     signal.signal(signal.SIGTERM, _stop_on_sigterm)  # `kill`/systemd: stop as cleanly as Ctrl+C
     try:
@@ -159,6 +165,7 @@ def demo(host: HostOption = None, port: PortOption = None,
         pass
     finally:
         traffic.stop.set()
-        worker.join(5)
+        if worker.is_alive():
+            worker.join(5)
         server.should_exit = True
         thread.join(10)

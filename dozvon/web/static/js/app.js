@@ -1,0 +1,56 @@
+// Controllers attach behaviour to server-rendered HTML (the Stimulus pattern, in a few
+// lines of our own): <div data-controller="offers"> gets an instance of the class in
+// controllers/offers.js; data-action="click:offers#accept" calls its accept(event, element);
+// data-target="offers.list" names its parts (this.target("list")). Actions are delegated,
+// so parts added later (an offer card) work without binding anything.
+import Desktop from "./controllers/desktop.js";
+import LoginForm from "./controllers/login-form.js";
+import StateSwitch from "./controllers/state-switch.js";
+import Offers from "./controllers/offers.js";
+import Conversations from "./controllers/conversations.js";
+
+const registry = {
+  "desktop": Desktop,
+  "login-form": LoginForm,
+  "state-switch": StateSwitch,
+  "offers": Offers,
+  "conversations": Conversations,
+};
+
+const EVENTS = ["click", "submit", "keydown", "change", "input", "focusin"];
+
+function actionsOf(element) {
+  return (element.dataset.action || "").split(/\s+/).filter(Boolean).map((spec) => {
+    const [type, rest] = spec.split(":");
+    const [name, method] = rest.split("#");
+    return { type: type === "focus" ? "focusin" : type, name, method };
+  });
+}
+
+function start() {
+  const instances = [];
+  for (const element of document.querySelectorAll("[data-controller]")) {
+    for (const name of element.dataset.controller.split(/\s+/)) {
+      const Controller = registry[name];
+      if (!Controller) continue;
+      const controller = new Controller(element, name);
+      instances.push(controller);
+      for (const type of EVENTS) {
+        element.addEventListener(type, (event) => {
+          for (let node = event.target; node && node !== element.parentNode; node = node.parentElement) {
+            if (!node.dataset || !node.dataset.action) continue;
+            for (const action of actionsOf(node)) {
+              if (action.type === type && action.name === name && typeof controller[action.method] === "function") {
+                controller[action.method](event, node);
+              }
+            }
+            if (node === element) break;
+          }
+        });
+      }
+    }
+  }
+  for (const controller of instances) controller.connect?.();
+}
+
+start();

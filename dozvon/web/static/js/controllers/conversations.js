@@ -1,0 +1,289 @@
+// Open conversations side by side: messages live (dedup by message id), the delivery of the
+// operator's messages, the composer (Enter sends, Shift+Enter new line), End and the wrap-up
+// form. A message typed while the connection is down waits in an outbox here and is sent
+// (over REST, retried with backoff) when it is back. Customer text only ever via textContent.
+import { Controller, t } from "../lib/controller.js";
+import { get, post, sleep } from "../lib/api.js";
+import { channelName } from "./offers.js";
+
+export default class Conversations extends Controller {
+  connect() {
+    this.panes = new Map();  // conversation id → {element, seen: Map(message id → li), unread}
+    this.outbox = [];
+    this.online = false;
+    this.on("dz:open", ({ id, focus }) => this.open(id, focus));
+    this.on("dz:event", (event) => this.event(event));
+    this.on("dz:move", (step) => this.move(step));
+    this.on("dz:connection", (up) => {
+      this.online = up;
+      if (up) this.flush();
+    });
+  }
+
+  get operatorId() {
+    return this.desktop.dataset.operator;
+  }
+
+  get base() {
+    return `/api/v1/projects/${encodeURIComponent(this.desktop.dataset.project)}`;
+  }
+
+  async open(id, focus) {
+    let pane = this.panes.get(id);
+    if (!pane) {
+      const element = document.getElementById("tpl-conversation").content.firstElementChild.cloneNode(true);
+      element.dataset.conversation = id;
+      pane = { id, element, seen: new Map(), unread: 0 };
+      this.panes.set(id, pane);
+      this.target("panes").append(element);
+      this.target("empty").hidden = true;
+      try {
+        const conversation = await get(`${this.base}/conversations/${encodeURIComponent(id)}`);
+        element.querySelector("[data-slot=name]").textContent =
+          conversation.customer_name || conversation.customer_id || t("web.chat.unknown");
+        element.querySelector("[data-slot=meta]").textContent =
+          [channelName(conversation.channel), conversation.queue].filter(Boolean).join(" · ");
+        for (const message of conversation.messages) this.append(pane, message);
+        if (conversation.state === "wrap_up") this.wrapUp(pane);
+        if (conversation.state === "closed") this.close(id);
+      } catch (error) {
+        this.emit("dz:error", t("web.desktop.error", { message: error.message }));
+      }
+    }
+    if (focus) pane.element.querySelector("[data-slot=box]").focus();
+  }
+
+  event(event) {
+    const data = event.data || {};
+    if (event.type === "contact.answered" && event.operator_id === this.operatorId) {
+      this.open(event.contact_id, false);
+      return;
+    }
+    const pane = this.panes.get(event.contact_id);
+    if (!pane) return;
+    if (event.type === "message.received" || event.type === "message.sent") {
+      const direction = event.type === "message.received" ? "in" : "out";
+      this.append(pane, { external_id: data.message_id, direction, text: data.text, author: data.author,
+                          at: event.at, delivery: direction === "out" ? "pending" : undefined });
+      if (direction === "in" && !pane.element.contains(document.activeElement)) {
+        pane.unread += 1;
+        this.showUnread(pane);
+      }
+    } else if (event.type === "message.delivered" || event.type === "message.failed") {
+      const item = pane.seen.get(data.message_id);
+      if (item) this.delivery(item, event.type === "message.delivered" ? "delivered" : "failed");
+    } else if (event.type === "contact.ended") {
+      this.wrapUp(pane);
+    } else if (event.type === "contact.transferred" && event.operator_id === this.operatorId) {
+      this.close(event.contact_id);
+    } else if (event.type === "contact.closed" && !pane.element.classList.contains("pane--wrapup")) {
+      this.close(event.contact_id);  // in wrap-up the form stays: a late disposition still counts
+    }
+  }
+
+  append(pane, message) {
+    const id = message.external_id;
+    if (id && pane.seen.has(id)) {
+      const known = pane.seen.get(id);
+      if (message.delivery && known.dataset.delivery === "pending" && message.delivery !== "pending") {
+        this.delivery(known, message.delivery);
+      }
+      return known;
+    }
+    // Our own message whose event came before the REST answer: adopt the local copy.
+    if (message.direction === "out" && id) {
+      for (const local of pane.element.querySelectorAll("[data-local]")) {
+        if (!local.dataset.id && local.querySelector(".msg__text").textContent === message.text) {
+          local.dataset.id = id;
+          pane.seen.set(id, local);
+          this.delivery(local, message.delivery || "pending");
+          return local;
+        }
+      }
+    }
+    const item = document.createElement("li");
+    item.className = `msg msg--${message.direction}`;
+    const text = document.createElement("p");
+    text.className = "msg__text";
+    text.textContent = message.text ?? "";
+    const meta = document.createElement("p");
+    meta.className = "msg__meta";
+    const time = document.createElement("time");
+    const at = new Date((message.at || Date.now() / 1000) * 1000);
+    time.dateTime = at.toISOString();
+    time.textContent = at.toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
+    meta.append(time);
+    if (message.direction === "out") {
+      const state = document.createElement("span");
+      state.className = "msg__delivery";
+      meta.append(state);
+    }
+    item.append(text, meta);
+    if (id) {
+      item.dataset.id = id;
+      pane.seen.set(id, item);
+    }
+    if (message.direction === "out") this.delivery(item, message.delivery || "pending");
+    // In time order: a conversation's history may arrive after a message typed at once.
+    const when = message.at || Date.now() / 1000;
+    item.dataset.at = String(when);
+    const list = pane.element.querySelector("[data-slot=messages]");
+    const later = [...list.children].find((other) => Number(other.dataset.at) > when);
+    list.insertBefore(item, later || null);
+    list.scrollTop = list.scrollHeight;
+    return item;
+  }
+
+  delivery(item, state) {
+    item.dataset.delivery = state;
+    const label = item.querySelector(".msg__delivery");
+    if (label) label.textContent = t(`web.delivery.${state}`);
+  }
+
+  showUnread(pane) {
+    const badge = pane.element.querySelector("[data-slot=unread]");
+    badge.textContent = String(pane.unread);
+    badge.setAttribute("aria-label", `${pane.unread} ${t("web.chat.unread")}`);
+    badge.hidden = pane.unread === 0;
+    pane.element.classList.toggle("pane--unread", pane.unread > 0);
+  }
+
+  paneOf(node) {
+    return this.panes.get(node.closest("[data-conversation]").dataset.conversation);
+  }
+
+  seen(event, node) {
+    const pane = this.paneOf(node);
+    for (const other of this.panes.values()) other.element.classList.toggle("pane--active", other === pane);
+    pane.unread = 0;
+    this.showUnread(pane);
+  }
+
+  key(event, box) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      box.form.requestSubmit();
+    }
+  }
+
+  send(event, form) {
+    event.preventDefault();
+    const box = form.querySelector("[data-slot=box]");
+    const text = box.value.trim();
+    if (!text) return;
+    box.value = "";
+    const pane = this.paneOf(form);
+    const item = this.append(pane, { direction: "out", text, at: Date.now() / 1000 });
+    item.dataset.local = "1";
+    this.delivery(item, this.online ? "sending" : "queued");
+    this.outbox.push({ pane, item, text });
+    this.flush();
+  }
+
+  // Sends the waiting messages in order; while the connection is down they wait, and a
+  // failure of the network or the server is retried with backoff (1 s doubling to 15 s).
+  async flush() {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      let delay = 1000;
+      while (this.outbox.length) {
+        if (!this.online) {
+          for (const entry of this.outbox) this.delivery(entry.item, "queued");
+          return;
+        }
+        const entry = this.outbox[0];
+        this.delivery(entry.item, "sending");
+        try {
+          const answer = await post(`${this.base}/conversations/${encodeURIComponent(entry.pane.id)}/messages`,
+                                    { text: entry.text });
+          this.outbox.shift();
+          delay = 1000;
+          const id = answer.message_id;
+          const known = entry.pane.seen.get(id);
+          if (known && known !== entry.item) {
+            entry.item.remove();  // the event's copy was drawn first
+          } else {
+            entry.item.dataset.id = id;
+            entry.pane.seen.set(id, entry.item);
+            if (entry.item.dataset.delivery === "sending") this.delivery(entry.item, "pending");
+          }
+        } catch (error) {
+          if (error.status === 0 || error.status >= 500) {
+            this.delivery(entry.item, "queued");
+            await sleep(delay);
+            delay = Math.min(delay * 2, 15000);
+          } else {
+            this.outbox.shift();
+            this.delivery(entry.item, "failed");
+            this.emit("dz:error", t("web.desktop.error", { message: error.message }));
+          }
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  async end(event, button) {
+    const pane = this.paneOf(button);
+    button.disabled = true;
+    try {
+      await post(`${this.base}/conversations/${encodeURIComponent(pane.id)}/end`);
+      this.wrapUp(pane);
+    } catch (error) {
+      button.disabled = false;
+      this.emit("dz:error", t("web.desktop.error", { message: error.message }));
+    }
+  }
+
+  wrapUp(pane) {
+    const element = pane.element;
+    element.classList.add("pane--wrapup");
+    element.querySelector("[data-slot=composer]").hidden = true;
+    element.querySelector("[data-slot=end]").hidden = true;
+    const form = element.querySelector("[data-slot=wrapup]");
+    if (form.hidden) {
+      form.hidden = false;
+      form.querySelector("input[name=contact_type]").focus();
+    }
+  }
+
+  async dispose(event, form) {
+    event.preventDefault();
+    const pane = this.paneOf(form);
+    const error = form.querySelector("[data-slot=wraperror]");
+    const kind = form.querySelector("input[name=contact_type]:checked");
+    if (!kind) {
+      error.textContent = t("web.wrap.type");
+      error.hidden = false;
+      return;
+    }
+    const body = { contact_type: kind.value, resolved: form.querySelector("input[name=resolved]:checked").value === "yes",
+                   notes: form.elements.notes.value };
+    try {
+      await post(`${this.base}/conversations/${encodeURIComponent(pane.id)}/disposition`, body);
+      this.close(pane.id);
+    } catch (failure) {
+      error.textContent = failure.message;
+      error.hidden = false;
+    }
+  }
+
+  close(id) {
+    const pane = this.panes.get(id);
+    if (!pane) return;
+    this.panes.delete(id);
+    pane.element.remove();
+    this.target("empty").hidden = this.panes.size > 0;
+  }
+
+  move(step) {
+    const list = [...this.panes.values()];
+    if (!list.length) return;
+    const current = list.findIndex((pane) => pane.element.contains(document.activeElement));
+    const next = list[(current + step + list.length) % list.length];
+    const box = next.element.querySelector("[data-slot=box]");
+    (box.offsetParent ? box : next.element).focus();
+  }
+}

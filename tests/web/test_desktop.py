@@ -1,0 +1,150 @@
+"""The operator desktop in a real browser: log in at ``/`` by the pinned accessible names,
+go available, take an offer, chat, end and classify — every step against the real API and
+WebSocket, checked through the API as well as on screen."""
+
+from __future__ import annotations
+
+import re
+import time
+from contextlib import closing
+from typing import Any
+
+from playwright.sync_api import expect
+
+from tests.server.conftest import PASSWORD, Live
+
+RU = {"user": "Логин", "password": "Пароль", "login": "Войти", "available": "На линии", "accept": "Принять",
+      "decline": "Отклонить", "message": "Сообщение", "send": "Отправить", "end": "Завершить"}
+EN = {"user": "Username", "password": "Password", "login": "Log in", "available": "Available", "accept": "Accept",
+      "decline": "Decline", "message": "Message", "send": "Send", "end": "End"}
+
+
+def log_in(page: Any, live: Live, username: str, names: dict[str, str]) -> None:
+    page.goto(live.url + "/")
+    page.get_by_label(names["user"]).fill(username)
+    page.get_by_label(names["password"]).fill(PASSWORD)
+    page.get_by_role("button", name=names["login"]).click()
+    expect(page).to_have_url(re.compile(r"/desktop$"))
+    expect(page.get_by_role("status")).to_have_attribute("data-connection", "up")
+
+
+def go_available(page: Any, names: dict[str, str]) -> None:
+    button = page.get_by_role("button", name=names["available"], exact=True)
+    button.click()
+    expect(button).to_have_attribute("aria-pressed", "true")
+
+
+def chat(live: Live, external_id: str, name: str, text: str, queue: str = "sales") -> str:
+    with live.token_client("alpha") as adapter:
+        answer = adapter.post("/api/v1/projects/alpha/ingest/messages", json={
+            "channel": "chat", "external_id": external_id, "queue": queue,
+            "customer": {"id": "cust-" + external_id, "name": name}, "text": text})
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["conversation_id"])
+
+
+def test_operator_logs_in_takes_an_offer_chats_and_classifies_it(live: Live, new_page: Any) -> None:
+    page = new_page("ru")
+    log_in(page, live, "alpha-op1", RU)
+    go_available(page, RU)
+    conv_id = chat(live, "web-1", "Алексей Иванов", "Где мой заказ?")
+    card = page.locator("[data-offer]").filter(has_text="Алексей Иванов")
+    expect(card).to_be_visible()
+    expect(card).to_contain_text("sales")
+    card.get_by_role("button", name=RU["accept"]).click()
+    expect(card).to_have_count(0)
+    pane = page.locator(f"[data-conversation='{conv_id}']")
+    expect(pane.get_by_text("Где мой заказ?")).to_be_visible()
+    box = pane.get_by_label(RU["message"])
+    box.fill("Здравствуйте! Сейчас проверю.")
+    box.press("Enter")
+    expect(pane.locator(".msg--out").get_by_text("Здравствуйте! Сейчас проверю.")).to_be_visible()
+    expect(box).to_have_value("")
+    with closing(live.client("alpha-op1")) as api:
+        stored = api.get(f"/api/v1/projects/alpha/conversations/{conv_id}").json()
+        assert [m["text"] for m in stored["messages"] if m["direction"] == "out"] == ["Здравствуйте! Сейчас проверю."]
+        pane.get_by_role("button", name=RU["end"], exact=True).click()
+        pane.get_by_label("Жалоба").check()
+        pane.get_by_label("Заметки").fill("вернули деньги")
+        pane.get_by_role("button", name="Сохранить и закрыть").click()
+        expect(pane).to_have_count(0)
+        deadline = time.monotonic() + 10
+        while (conv := api.get(f"/api/v1/projects/alpha/conversations/{conv_id}").json())["disposition"] is None:
+            assert time.monotonic() < deadline, conv
+            time.sleep(0.1)
+    assert conv["disposition"]["contact_type"] == "complaint", conv
+    assert conv["disposition"]["notes"] == "вернули деньги"
+
+
+def test_a_customers_markup_is_shown_as_text_and_never_runs(live: Live, new_page: Any) -> None:
+    page = new_page("ru")
+    log_in(page, live, "alpha-op1", RU)
+    go_available(page, RU)
+    name = '<img src=x onerror="alert(1)">Ева'
+    text = "<script>alert(2)</script><b>жирный</b>"
+    conv_id = chat(live, "web-xss", name, text)
+    card = page.locator("[data-offer]")
+    expect(card.get_by_text(name, exact=True)).to_be_visible()
+    card.get_by_role("button", name=RU["accept"]).click()
+    pane = page.locator(f"[data-conversation='{conv_id}']")
+    expect(pane.get_by_text(text, exact=True)).to_be_visible()
+    assert page.locator("img[src=x], b").count() == 0
+    # new_page fails the test if any dialog opened
+
+
+def test_the_desktop_speaks_english_and_the_switch_remembers_russian(live: Live, new_page: Any) -> None:
+    page = new_page("en")
+    log_in(page, live, "alpha-op1", EN)
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    go_available(page, EN)
+    chat(live, "web-en", "John Smith", "Hello!")
+    card = page.locator("[data-offer]")
+    expect(card.get_by_role("button", name=EN["decline"])).to_be_visible()
+    card.get_by_role("button", name=EN["accept"]).click()
+    expect(page.get_by_label(EN["message"])).to_be_visible()
+    expect(page.get_by_role("button", name=EN["send"])).to_be_visible()
+    expect(page.get_by_role("button", name=EN["end"], exact=True)).to_be_visible()
+    page.get_by_role("link", name="RU").click()
+    expect(page.get_by_role("button", name=RU["available"], exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name=RU["end"], exact=True)).to_be_visible()  # the open conversation is read again
+
+
+def test_a_wrong_password_is_answered_beside_the_form(live: Live, new_page: Any) -> None:
+    page = new_page("en")
+    page.goto(live.url + "/")
+    page.get_by_label("Username").fill("alpha-op1")
+    page.get_by_label("Password").fill("wrong")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    expect(page).to_have_url(live.url + "/")
+
+
+def test_an_offer_taken_elsewhere_or_unanswered_leaves_the_screen(live: Live, new_page: Any) -> None:
+    with closing(live.client("alpha-admin")) as admin:
+        assert admin.put("/api/v1/projects/alpha/queues/hotline",
+                         json={"strategy": "ring_all", "offer_timeout_s": 30}).status_code == 200
+        assert admin.put("/api/v1/projects/alpha/queues/slow",
+                         json={"strategy": "round_robin", "offer_timeout_s": 2}).status_code == 200
+        for op in ("op1", "op2"):
+            assert admin.put(f"/api/v1/projects/alpha/operators/{op}",
+                             json={"queues": ["hotline"], "capacity": {"chat": 3}}).status_code == 200
+    page = new_page("ru")
+    log_in(page, live, "alpha-op1", RU)
+    go_available(page, RU)
+    with closing(live.client("alpha-op2")) as op2:
+        assert op2.post("/api/v1/projects/alpha/operators/op2/state", json={"state": "available"}).status_code == 200
+        conv_id = chat(live, "web-ring", "Ольга", "Алло?", queue="hotline")
+        card = page.locator("[data-offer]").filter(has_text="Ольга")
+        expect(card).to_be_visible()
+        offers = op2.get(f"/api/v1/projects/alpha/conversations/{conv_id}").json()["offers"]
+        mine = [o["offer_id"] for o in offers if o["operator_id"] == "op2"]
+        assert op2.post(f"/api/v1/projects/alpha/offers/{mine[0]}/accept").status_code == 200
+        expect(card).to_have_count(0)  # answered elsewhere: withdrawn at once
+        assert op2.post("/api/v1/projects/alpha/operators/op2/state", json={"state": "offline"}).status_code == 200
+    with closing(live.client("alpha-admin")) as admin:
+        assert admin.put("/api/v1/projects/alpha/operators/op1",
+                         json={"queues": ["slow"], "capacity": {"chat": 3}}).status_code == 200
+    chat(live, "web-rona", "Пётр", "Есть кто?", queue="slow")
+    card = page.locator("[data-offer]").filter(has_text="Пётр")
+    expect(card).to_be_visible()
+    expect(card).to_have_count(0, timeout=8_000)  # no answer before the deadline: a RONA
