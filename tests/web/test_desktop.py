@@ -11,7 +11,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.server.conftest import PASSWORD, Live
+from tests.server.conftest import PASSWORD, Live, start_server
 
 RU = {"user": "Логин", "password": "Пароль", "login": "Войти", "available": "На линии", "accept": "Принять",
       "decline": "Отклонить", "message": "Сообщение", "send": "Отправить", "end": "Завершить"}
@@ -85,7 +85,8 @@ def test_a_customers_markup_is_shown_as_text_and_never_runs(live: Live, new_page
     conv_id = chat(live, "web-xss", name, text)
     card = page.locator("[data-offer]")
     expect(card.get_by_text(name, exact=True)).to_be_visible()
-    card.get_by_role("button", name=RU["accept"]).click()
+    page.locator("body").click(position={"x": 5, "y": 790})  # focus nowhere in particular
+    page.keyboard.press("Alt+KeyA")  # the shortcut accepts the newest offer
     pane = page.locator(f"[data-conversation='{conv_id}']")
     expect(pane.get_by_text(text, exact=True)).to_be_visible()
     assert page.locator("img[src=x], b").count() == 0
@@ -148,3 +149,31 @@ def test_an_offer_taken_elsewhere_or_unanswered_leaves_the_screen(live: Live, ne
     card = page.locator("[data-offer]").filter(has_text="Пётр")
     expect(card).to_be_visible()
     expect(card).to_have_count(0, timeout=8_000)  # no answer before the deadline: a RONA
+
+
+def test_a_reply_typed_while_the_server_is_away_is_sent_when_it_is_back(live: Live, new_page: Any) -> None:
+    page = new_page("ru")
+    log_in(page, live, "alpha-op1", RU)
+    go_available(page, RU)
+    conv_id = chat(live, "web-away", "Нина", "Вы тут?")
+    page.locator("[data-offer]").get_by_role("button", name=RU["accept"]).click()
+    pane = page.locator(f"[data-conversation='{conv_id}']")
+    expect(pane.get_by_text("Вы тут?")).to_be_visible()
+    port = int(live.url.rsplit(":", 1)[1])
+    live.stop()
+    expect(page.get_by_role("status")).to_have_attribute("data-connection", "down")
+    box = pane.get_by_label(RU["message"])
+    box.fill("Да, я здесь")
+    box.press("Enter")
+    mine = pane.locator(".msg--out").filter(has_text="Да, я здесь")
+    expect(mine).to_have_attribute("data-delivery", "queued")
+    again = start_server(live.database_url, port=port)  # the same address: the page reconnects by itself
+    try:
+        expect(page.get_by_role("status")).to_have_attribute("data-connection", "up", timeout=20_000)
+        expect(mine).not_to_have_attribute("data-delivery", re.compile("queued|sending"))
+        with closing(again.client("alpha-op1")) as api:
+            stored = api.get(f"/api/v1/projects/alpha/conversations/{conv_id}").json()["messages"]
+        assert [m["text"] for m in stored if m["direction"] == "out"] == ["Да, я здесь"]
+        expect(pane.locator(".msg--out")).to_have_count(1)  # shown once, not again by its event
+    finally:
+        again.stop()

@@ -70,4 +70,5 @@ def test_screens_of_the_login_page_and_the_desktop(live: Live, new_page: Any, la
     shot("desktop-conversation")
     pane.get_by_role("button", name=names["end"], exact=True).click()
     expect(pane.locator("form.wrapup")).to_be_visible()
+    expect(page.locator(".presence")).to_have_attribute("data-presence", "wrap_up")
     shot("desktop-wrapup")

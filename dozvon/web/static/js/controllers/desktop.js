@@ -27,6 +27,7 @@ export default class Desktop extends Controller {
     this.on("dz:error", (message) => this.showError(message));
     this.on("dz:gesture", () => this.unlockAlerts());
     this.on("dz:ring", (offer) => this.ring(offer));
+    document.addEventListener("keydown", (event) => this.shortcut(event));  // wherever the focus is
     this.stream = new Stream(project, {
       onEvent: (event) => this.dispatch(event),
       onStatus: (status) => this.connection(status),
