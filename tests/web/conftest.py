@@ -16,6 +16,8 @@ from tests.server.conftest import live, pytest_generate_tests, server_db  # noqa
 CHROMIUM = Path(os.environ.get("DOZVON_CHROMIUM", "/usr/bin/chromium"))
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+#: Where the screenshots go: docs/screens/ when DOZVON_SAVE_SCREENS=1 (to refresh the ones in
+#: the repository), else a temporary folder — a test run leaves the working tree alone.
 SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
 
 

@@ -116,8 +116,12 @@ def test_a_wrong_password_is_answered_beside_the_form(live: Live, new_page: Any)
     page.get_by_label("Username").fill("alpha-op1")
     page.get_by_label("Password").fill("wrong")
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.get_by_role("alert")).to_have_text("Wrong user name or password")
     expect(page).to_have_url(live.url + "/")
+    for _ in range(5):  # the account's fifth failure locks it: the lock-out is told, in the reader's language
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_timeout(150)
+    expect(page.get_by_role("alert")).to_contain_text("Too many failed logins; try again in")
 
 
 def test_an_offer_taken_elsewhere_or_unanswered_leaves_the_screen(live: Live, new_page: Any) -> None:
@@ -177,3 +181,27 @@ def test_a_reply_typed_while_the_server_is_away_is_sent_when_it_is_back(live: Li
         expect(pane.locator(".msg--out")).to_have_count(1)  # shown once, not again by its event
     finally:
         again.stop()
+
+
+def test_two_conversations_side_by_side_mark_unread_and_alt_arrows_move_between_them(live: Live,
+                                                                                       new_page: Any) -> None:
+    page = new_page("en")
+    log_in(page, live, "alpha-op1", EN)
+    go_available(page, EN)
+    first = chat(live, "web-two-1", "Anna", "First question")
+    page.locator("[data-offer]").get_by_role("button", name=EN["accept"]).click()
+    second = chat(live, "web-two-2", "Boris", "Second question")
+    page.locator("[data-offer]").filter(has_text="Boris").get_by_role("button", name=EN["accept"]).click()
+    one, two = page.locator(f"[data-conversation='{first}']"), page.locator(f"[data-conversation='{second}']")
+    expect(two.get_by_label(EN["message"])).to_be_focused()
+    expect(page.locator(".presence__load")).to_have_text("2 of 3 chats")
+    with closing(live.token_client("alpha")) as adapter:
+        assert adapter.post("/api/v1/projects/alpha/ingest/messages", json={
+            "channel": "chat", "external_id": "web-two-1b", "queue": "sales",
+            "customer": {"id": "cust-web-two-1", "name": "Anna"}, "text": "Anyone?"}).status_code == 201
+    expect(one.get_by_text("Anyone?")).to_be_visible()
+    badge = one.locator(".badge--unread")
+    expect(badge).to_have_text("1")
+    page.keyboard.press("Alt+ArrowRight")
+    expect(one.get_by_label(EN["message"])).to_be_focused()
+    expect(badge).to_be_hidden()

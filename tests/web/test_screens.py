@@ -4,7 +4,9 @@ offer, with conversations open, and the wrap-up form."""
 
 from __future__ import annotations
 
+import os
 from contextlib import closing
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,16 +31,17 @@ LINES = {
 
 
 @pytest.mark.parametrize("lang", ["ru", "en"])
-def test_screens_of_the_login_page_and_the_desktop(live: Live, new_page: Any, lang: str) -> None:
+def test_screens_of_the_login_page_and_the_desktop(live: Live, new_page: Any, lang: str, tmp_path: Path) -> None:
     save = live.database_url.startswith("sqlite")  # one set of pictures, not one per database
+    folder = SCREENS if os.environ.get("DOZVON_SAVE_SCREENS") == "1" else tmp_path
     names = RU if lang == "ru" else EN
     lines = LINES[lang]
     page = new_page(lang)
 
     def shot(name: str) -> None:
         if save:
-            SCREENS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENS / f"{name}-{lang}.png"))
+            folder.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(folder / f"{name}-{lang}.png"))
 
     page.goto(live.url + "/")
     expect(page.get_by_role("button", name=names["login"])).to_be_visible()
