@@ -21,6 +21,7 @@ from dozvon.acd import queries as live
 from dozvon.acd.service import RouterService
 from dozvon.channels.registry import OutboundMessage, registry
 from dozvon.conversations import actions
+from dozvon.conversations.identity import IdentityResolver
 from dozvon.conversations.ingest import Inbound, ingest
 from dozvon.core.errors import DozvonError
 from dozvon.demo.seed import HUMAN_OPERATORS, OPERATORS
@@ -79,6 +80,8 @@ class DemoTraffic:
     interarrival_s: float = 4.0
     seed: int | None = None
     stop: threading.Event = field(default_factory=threading.Event)
+    #: Who a demo customer is: the server's identity step (the CRM), as for real traffic.
+    identity: IdentityResolver | None = None
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -120,7 +123,7 @@ class DemoTraffic:
                                      source=self.rng.choice(["site", "ads", "phone-book"]),
                                      subject=text or "", as_message=channel in ("chat", "messenger"))
         try:
-            result = ingest(self.svc, item)
+            result = ingest(self.svc, item, self.identity)
         except DozvonError:
             return
         if channel == "voice":  # callers are impatient; chatters and e-mailers wait

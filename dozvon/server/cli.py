@@ -139,7 +139,7 @@ def demo(host: HostOption = None, port: PortOption = None,
     if created:
         urls.append(translate("server.demo_created"))
     register_demo_channels()
-    traffic = DemoTraffic(hub.service(PROJECT), interarrival_s=rate)
+    traffic = DemoTraffic(hub.service(PROJECT), interarrival_s=rate, identity=hub.identity)
     worker = threading.Thread(target=traffic.run, name="demo-traffic", daemon=True)
     if not no_bots:
         worker.start()
