@@ -59,3 +59,15 @@ def test_every_text_of_the_pages_is_in_russian_and_english() -> None:
     missing = {k for k in used if k not in CATALOGUE["en"] or k not in CATALOGUE["ru"]}
     assert not missing, sorted(missing)
     assert set(k for k in CATALOGUE["en"] if k.startswith("web.")) == set(k for k in CATALOGUE["ru"] if k.startswith("web."))
+
+
+def test_an_operator_of_two_projects_picks_one_on_the_desktop(live: Live) -> None:
+    with closing(live.client("beta-admin")) as admin:
+        assert admin.put("/api/v1/projects/beta/members/alpha-op1",
+                         json={"role": "operator", "operator_id": "op3"}).status_code == 200
+    with closing(live.client("alpha-op1")) as operator:
+        first = operator.get("/desktop").text
+        assert 'data-project="alpha"' in first and 'href="/desktop?project=beta"' in first
+        beta = operator.get("/desktop?project=beta").text
+        assert 'data-project="beta"' in beta and 'data-operator="op3"' in beta
+        assert 'data-project="alpha"' in operator.get("/desktop?project=gamma").text  # not theirs: the first

@@ -91,6 +91,17 @@ export default class Desktop extends Controller {
     indicator.textContent = status === "up" ? t("web.desktop.connected") : t("web.desktop.reconnecting");
     this.emit("dz:connection", status === "up");
     if (status === "up") this.refresh();
+    else this.checkSession();
+  }
+
+  // A socket refused because the session ended looks like any drop: ask the API, and
+  // go to the login page when the session is gone (never for a mere network failure).
+  async checkSession() {
+    try {
+      await get("/api/v1/me");
+    } catch (error) {
+      if (error.status === 401) location.assign("/");
+    }
   }
 
   showError(message) {
