@@ -205,3 +205,26 @@ def test_two_conversations_side_by_side_mark_unread_and_alt_arrows_move_between_
     page.keyboard.press("Alt+ArrowRight")
     expect(one.get_by_label(EN["message"])).to_be_focused()
     expect(badge).to_be_hidden()
+
+
+def test_the_operators_messages_show_their_delivery_as_the_channel_reports_it(live: Live, new_page: Any) -> None:
+    page = new_page("en")
+    log_in(page, live, "alpha-op1", EN)
+    go_available(page, EN)
+    conv_id = chat(live, "web-delivery", "Vera", "Hi")
+    page.locator("[data-offer]").get_by_role("button", name=EN["accept"]).click()
+    pane = page.locator(f"[data-conversation='{conv_id}']")
+    box = pane.get_by_label(EN["message"])
+    for text in ("Reaches you", "Gets lost"):
+        box.fill(text)
+        box.press("Enter")
+        expect(pane.locator(".msg--out").filter(has_text=text)).to_contain_text("Sent")
+    with closing(live.token_client("alpha")) as adapter:
+        taken = adapter.post("/api/v1/projects/alpha/outbox/take", params={"channel": "chat"}).json()["items"]
+        by_text = {item["text"]: item["id"] for item in taken}
+        assert adapter.post(f"/api/v1/projects/alpha/outbox/{by_text['Reaches you']}/result",
+                            json={"delivered": True}).status_code == 200
+        assert adapter.post(f"/api/v1/projects/alpha/outbox/{by_text['Gets lost']}/result",
+                            json={"delivered": False, "error": "blocked", "permanent": True}).status_code == 200
+    expect(pane.locator(".msg--out").filter(has_text="Reaches you")).to_have_attribute("data-delivery", "delivered")
+    expect(pane.locator(".msg--out").filter(has_text="Gets lost")).to_contain_text("Not delivered")
