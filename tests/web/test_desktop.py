@@ -228,3 +228,19 @@ def test_the_operators_messages_show_their_delivery_as_the_channel_reports_it(li
                             json={"delivered": False, "error": "blocked", "permanent": True}).status_code == 200
     expect(pane.locator(".msg--out").filter(has_text="Reaches you")).to_have_attribute("data-delivery", "delivered")
     expect(pane.locator(".msg--out").filter(has_text="Gets lost")).to_contain_text("Not delivered")
+
+
+def test_a_reload_shows_the_same_offers_and_conversations(live: Live, new_page: Any) -> None:
+    page = new_page("ru")
+    log_in(page, live, "alpha-op1", RU)
+    go_available(page, RU)
+    first = chat(live, "web-reload-1", "Глеб", "Первый")
+    page.locator("[data-offer]").get_by_role("button", name=RU["accept"]).click()
+    chat(live, "web-reload-2", "Зоя", "Второй")
+    expect(page.locator("[data-offer]").filter(has_text="Зоя")).to_be_visible()
+    page.reload()
+    expect(page.get_by_role("status")).to_have_attribute("data-connection", "up")
+    expect(page.locator("[data-offer]")).to_have_count(1)
+    expect(page.locator("[data-offer]").filter(has_text="Зоя")).to_be_visible()
+    expect(page.locator(f"[data-conversation='{first}']").get_by_text("Первый")).to_be_visible()
+    expect(page.get_by_role("button", name=RU["available"], exact=True)).to_have_attribute("aria-pressed", "true")

@@ -39,6 +39,7 @@ export default class Offers extends Controller {
   async event(event) {
     const data = event.data || {};
     if (event.type === "offer.created" && event.operator_id === this.operatorId) {
+      if (this.cards.has(data.offer_id)) return;  // listed at load and replayed by the stream
       this.cards.set(data.offer_id, null);  // reserved: an ending may arrive while we read the contact
       let conversation;
       try {
