@@ -177,6 +177,8 @@ def plan(fc: Forecast, settings: PlanSettings) -> list[PlanRow]:
     voice_default, chat_default = settings.voice_aht_s, settings.chat_aht_s
     voice_target, chat_target = settings.target_s, settings.chat_target_s
     rows = []
+    # The voice and chat halves below are the same steps written out twice on purpose: a
+    # helper call per group and interval costs more than the whole plan's budget.
     for slot in range(SLOTS):
         voice = voice_calls[slot]
         if voice > 0:
