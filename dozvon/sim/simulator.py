@@ -146,9 +146,8 @@ class Simulation:
                 break
             if decisions:
                 self._decide(decisions)
-            events = drain()
-            if events:
-                feed(events)
+            if engine.events:
+                feed(drain())
             steps += 1
             if self.progress is not None and not steps & 0x1FFF:
                 self.progress(clock.t - self.start, scenario.duration_s)
