@@ -13,7 +13,7 @@ from typing import Any
 from dozvon.accounts import actions as accounts
 from dozvon.acd import queries as live
 from dozvon.acd.service import RouterService
-from dozvon.core.errors import Conflict, InvalidInput, NotFound
+from dozvon.core.errors import InvalidInput, NotFound
 from dozvon.routing.events import Decision
 from dozvon.routing.model import OperatorConfig, QueueConfig
 
@@ -40,19 +40,6 @@ def _check_target(queue: str, field: str, target: str, existing: set[str]) -> No
                            allowed=", ".join(sorted(existing - {queue})) or "—")
 
 
-def queues_referring_to(svc: RouterService, name: str) -> list[str]:
-    """The queues whose overflow or escalation settings send contacts to ``name``."""
-    refs = []
-    for other, cfg in live.queue_configs(svc).items():
-        if other == name:
-            continue
-        targets = {(cfg.get(f) or {}).get("target_queue") for f in _ACTION_FIELDS
-                   if (cfg.get(f) or {}).get("kind") == "overflow"}
-        if name in targets or cfg.get("escalation_queue") == name:
-            refs.append(other)
-    return sorted(refs)
-
-
 def do_configure_queue(svc: RouterService, actor: str, cfg: QueueConfig, given: dict[str, Any]) -> list[Decision]:
     """Create or change a queue; audited with the settings as given."""
     cfg.validate()
@@ -63,10 +50,8 @@ def do_configure_queue(svc: RouterService, actor: str, cfg: QueueConfig, given: 
 
 def do_remove_queue(svc: RouterService, actor: str, name: str) -> list[Decision]:
     """Delete a queue: refused while it holds contacts or another queue sends contacts to
-    it (the message names them); its operators stop serving it. Audited."""
-    referring = queues_referring_to(svc, name)
-    if referring:
-        raise Conflict("routing.queue_referenced", queue=name, by=", ".join(referring))
+    it (the engine checks both under the lock, naming them); its operators stop serving
+    it. Audited."""
     return svc.run(lambda e: e.remove_queue(name),
                    also=lambda s: accounts.audit(s, actor, "queue.removed", svc.project, name))
 

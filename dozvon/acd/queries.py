@@ -61,9 +61,8 @@ def queue_names(svc: RouterService) -> set[str]:
     return svc.read(lambda engine: set(engine.queues))
 
 
-def queue_configs(svc: RouterService) -> dict[str, dict[str, Any]]:
-    """Every queue's settings by name (for checks that span queues: overflow targets)."""
-    return svc.read(lambda engine: {n: q.cfg.to_dict() for n, q in engine.queues.items()})
+def has_queue(svc: RouterService, name: str) -> bool:
+    return svc.read(lambda engine: name in engine.queues)
 
 
 def _operator_dict(engine: RoutingEngine, operator_id: str) -> dict[str, Any]:

@@ -97,7 +97,7 @@ def _inbound(body: ContactIn | MessageIn, as_message: bool) -> Inbound:
 def _ingest(project: str, body: ContactIn | MessageIn, hub: Any, response: Response,
             as_message: bool) -> dict[str, Any]:
     started = time.perf_counter()
-    if body.queue not in live.queue_names(hub.service(project)):
+    if not live.has_queue(hub.service(project), body.queue):
         raise NotFound("routing.unknown_queue", queue=body.queue)
     result = hub.ingest(project, _inbound(body, as_message))
     hub.metrics.ingest_latency.labels(project).observe(time.perf_counter() - started)
