@@ -143,11 +143,8 @@ def _servers(
     settings: PlanSettings,
     cache: dict[tuple[float, float, float], tuple[int, float | None]],
 ) -> tuple[int, float | None]:
-    """The smallest staff for one interval (memoised: a week repeats the same loads)."""
-    key = (contacts, aht, target)
-    known = cache.get(key)
-    if known is not None:
-        return known
+    """The smallest staff for a load the plan has not met yet (``plan`` looks in the cache
+    first: a week repeats the same loads), remembered in ``cache``."""
     if contacts <= 0:
         result: tuple[int, float | None] = (0, None)
     elif settings.patience_s:
@@ -160,7 +157,7 @@ def _servers(
         # Erlang C in one pass, from the exact lower bound up.
         fewest = _fewest_servers(contacts, aht, settings.max_occupancy)
         result = erlang_c_smallest(contacts * aht / SLOT_S, aht, target, settings.target_sl, fewest)
-    cache[key] = result
+    cache[(contacts, aht, target)] = result
     return result
 
 
