@@ -2,8 +2,9 @@
 
 What a supervisor's wallboard shows: per queue, contacts waiting now and the longest
 wait; operators by presence (available, ringing, busy, wrap-up, break, offline) — every
-configured operator, offline until they log in — and each operator's own line; and
-today's offered, answered, abandoned, service level and ASA. It reads only events — the
+configured operator, offline until they log in — and each operator's own line with how
+long they have been in that presence; and today's offered, answered, abandoned, service
+level (against the queue's own target answer time), ASA, CAR and LCR. It reads only events — the
 same stream the log stores — so the server can feed it as events commit, and a restarted
 server can rebuild it by replaying today's log. "Today" is the local day of the project's
 time zone; the day's counters restart at local midnight.
@@ -16,11 +17,16 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dozvon.analytics.kpi import KpiAccumulator
+from dozvon.analytics.kpi import Counts, KpiAccumulator
 from dozvon.routing.events import RoutingEvent
 from dozvon.routing.presence import derive_presence
 
 _OFFER_ENDS = frozenset({"offer.accepted", "offer.declined", "offer.timed_out", "offer.withdrawn"})
+
+
+#: The share of contacts a queue should answer within its target time when nothing else
+#: is configured: the usual 80/20 of contact centers (QueueConfig has no goal of its own yet).
+DEFAULT_SL_GOAL = 0.8
 
 
 @dataclass
@@ -31,9 +37,18 @@ class _Operator:
     ringing: int = 0
     talking: int = 0
     wrapping: int = 0
+    #: When the operator entered what the board shows for them (presence and break
+    #: reason), epoch s; None while unknown (a board rebuilt mid-state).
+    since: float | None = None
+    #: Contacts the operator may carry per bucket (voice, chat, email), once configured.
+    capacity: dict[str, int] | None = None
 
     def presence(self) -> str:
         return derive_presence(self.state, self.ringing, self.talking, self.wrapping)
+
+    def shown(self) -> tuple[str, str | None]:
+        """What the board shows: a change of it starts the operator's time in state anew."""
+        return self.presence(), self.reason
 
 
 @dataclass
@@ -44,6 +59,8 @@ class Wallboard:
     #: ``queue.configured``.
     targets: dict[str, float] = field(default_factory=dict)
     default_target: float = 20.0
+    #: The share answered within target a queue should reach (service-level goal).
+    sl_goal: float = DEFAULT_SL_GOAL
     #: queue -> {contact id: when it entered the queue (epoch s)}
     waiting: dict[str, dict[str, float]] = field(default_factory=dict)
     operators: dict[str, _Operator] = field(default_factory=dict)
@@ -69,13 +86,23 @@ class Wallboard:
             op = self.operators[operator_id] = _Operator()
         return op
 
-    def seed_operator(self, operator_id: str, state: str, reason: str | None = None, name: str | None = None) -> None:
+    def seed_operator(self, operator_id: str, state: str, reason: str | None = None, name: str | None = None,
+                      since: float | None = None, capacity: dict[str, int] | None = None) -> None:
         """A configured operator and the state they are in when the board starts (from the
-        engine or the log); events keep it current from then on."""
+        engine or the log); events keep it current from then on. ``since``: when they
+        entered that state, if known — else the time of today's event that put them there
+        is kept when it agrees, and the time is unknown otherwise."""
         op = self._operator(operator_id)
+        before = op.shown()
         op.state, op.reason = state, reason
+        if since is not None:
+            op.since = since
+        elif op.shown() != before:
+            op.since = None
         if name is not None:
             op.name = name
+        if capacity is not None:
+            op.capacity = dict(capacity)
 
     def seed_live(self, waiting: dict[str, dict[str, float]], wrapping: dict[str, str],
                   loads: list[tuple[str, int, int, int]]) -> None:
@@ -103,10 +130,26 @@ class Wallboard:
             self.waiting.get(queue, {}).pop(contact_id, None)
 
     def _apply(self, e: RoutingEvent) -> None:
+        # The operators this event may move: its own, and whoever wraps its contact up.
+        touched = {o for o in (e.operator_id, self._wrapping.get(e.contact_id or "")) if o}
+        before = {o: self.operators[o].shown() if o in self.operators else None for o in touched}
+        self._change(e)
+        for operator_id, shown in before.items():
+            op = self.operators.get(operator_id)
+            if op is not None and op.shown() != shown:
+                op.since = e.at
+
+    def _change(self, e: RoutingEvent) -> None:
         t, cid, oid = e.type, e.contact_id or "", e.operator_id
         if t == "operator.configured" and oid:
             # Known from the moment it exists: offline until it logs in, not missing.
-            self._operator(oid).name = str(e.data.get("config", {}).get("name") or "")
+            config = e.data.get("config", {})
+            op = self._operator(oid)
+            op.name = str(config.get("name") or "")
+            if isinstance(config.get("capacity"), dict):
+                op.capacity = {str(k): int(v) for k, v in config["capacity"].items()}
+        elif t == "queue.removed" and e.queue:
+            self.targets.pop(e.queue, None)
         elif t == "contact.queued":
             self._stop_waiting(cid)
             queue = e.queue or ""
@@ -141,13 +184,15 @@ class Wallboard:
         today = self._roll_day(now)
         report = today.report()
         queues: dict[str, Any] = {}
-        for name in sorted(set(self.waiting) | set(report["queues"])):
+        for name in sorted(set(self.waiting) | set(report["queues"]) | set(self.targets)):
             contacts = self.waiting.get(name, {})
-            kpi = report["queues"].get(name)
+            target = self.targets.get(name, self.default_target)
             queues[name] = {
                 "waiting": len(contacts),
                 "longest_wait_s": max((now - since for since in contacts.values()), default=0.0),
-                **_today(kpi),
+                **_today(report["queues"].get(name)),
+                "target_answer_s": target,
+                **self._service_now(today.queues.get(name), contacts, target, now),
             }
         presence: dict[str, int] = {}
         by_operator: dict[str, dict[str, Any]] = {}
@@ -156,10 +201,15 @@ class Wallboard:
             key = op.presence()
             presence[key] = presence.get(key, 0) + 1
             by_operator[operator_id] = {"name": op.name, "presence": key, "reason": op.reason,
-                                        "contacts": op.talking + op.wrapping}
+                                        "contacts": op.talking + op.wrapping, "ringing": op.ringing,
+                                        "since": op.since,
+                                        "in_state_s": max(0.0, now - op.since) if op.since is not None else None,
+                                        "capacity": dict(op.capacity) if op.capacity is not None else None}
         waiting_all = [since for contacts in self.waiting.values() for since in contacts.values()]
         return {
+            "now": now,
             "day": self.day.isoformat() if self.day else None,
+            "sl_goal": self.sl_goal,
             "waiting": len(waiting_all),
             "longest_wait_s": max((now - since for since in waiting_all), default=0.0),
             "operators": presence,
@@ -170,8 +220,25 @@ class Wallboard:
             "today": _today(report["total"]),
         }
 
+    def _service_now(self, counts: Counts | None, waiting: dict[str, float], target: float,
+                     now: float) -> dict[str, Any]:
+        """Service level so far, for the board: today's answered within target ÷ the
+        offered contacts whose outcome is decided — a contact still waiting inside its
+        target may yet make it, so it is not a failure yet; one waiting past it is.
+        Once nobody waits this is exactly today's ``service_level`` (METRICS.md). A queue
+        is ``below_goal`` when that share is under the goal; with nothing decided, it is not."""
+        offered = counts.offered if counts is not None else 0
+        within = counts.within_target if counts is not None else 0
+        undecided = sum(1 for since in waiting.values() if now - since <= target)
+        decided = offered - undecided
+        level = within / decided if decided > 0 else None
+        return {"service_level_now": level, "below_goal": level is not None and level < self.sl_goal}
+
+
+_TODAY = ("offered", "answered", "abandoned", "service_level", "asa_s", "car", "lcr")
+
 
 def _today(kpi: dict[str, Any] | None) -> dict[str, Any]:
     if kpi is None:
-        return {"offered": 0, "answered": 0, "abandoned": 0, "service_level": 0.0, "asa_s": 0.0}
-    return {key: kpi[key] for key in ("offered", "answered", "abandoned", "service_level", "asa_s")}
+        return {key: 0 if key in ("offered", "answered", "abandoned") else 0.0 for key in _TODAY}
+    return {key: kpi[key] for key in _TODAY}

@@ -126,7 +126,9 @@ def test_configured_operators_who_never_logged_in_are_shown_offline():
     board.feed(engine.drain_events())
     snap = board.snapshot(clock.now())
     assert snap["operators"] == {"offline": 5}
-    assert snap["by_operator"]["op3"] == {"name": "Operator 3", "presence": "offline", "reason": None, "contacts": 0}
+    assert snap["by_operator"]["op3"] == {"name": "Operator 3", "presence": "offline", "reason": None, "contacts": 0,
+                                          "ringing": 0, "since": clock.now(), "in_state_s": 0.0,
+                                          "capacity": {"voice": 1, "chat": 5, "email": 5}}
     engine.login("op2")
     board.feed(engine.drain_events())
     assert board.snapshot(clock.now())["operators"] == {"offline": 4, "available": 1}

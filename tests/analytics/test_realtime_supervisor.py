@@ -1,0 +1,119 @@
+"""What the supervisor's wallboard adds to the day's figures: each queue's own target and
+CAR/LCR, a service level that does not count a contact still inside its target as a
+failure, a queue below its goal, and each operator's time in state and capacity."""
+
+from __future__ import annotations
+
+import pytest
+
+from dozvon.analytics.realtime import Wallboard
+from dozvon.routing import ContactSpec, OperatorConfig, QueueConfig
+from tests.conftest import make_engine
+
+
+def board_for(engine, **kw) -> Wallboard:  # type: ignore[no-untyped-def]
+    board = Wallboard(targets={n: q.cfg.target_answer_s for n, q in engine.queues.items()}, **kw)
+    for op in engine.operators.values():
+        board.seed_operator(op.cfg.id, op.state, op.reason, op.cfg.name, since=op.state_since,
+                            capacity=op.cfg.capacity)
+    return board
+
+
+def test_each_queue_shows_its_own_target_and_todays_car_and_lcr():
+    engine, clock = make_engine([QueueConfig("sales", target_answer_s=30), QueueConfig("vip", target_answer_s=10)],
+                                [OperatorConfig("a", queues=("sales",))])
+    board = board_for(engine)
+    for cid in ("c1", "c2", "c3", "c4"):
+        engine.contact_arrived(ContactSpec(cid, "sales"))
+    engine.accept(next(iter(engine.contacts["c1"].offers)))
+    clock.advance(12)
+    engine.customer_left("c2")
+    engine.customer_left("c3")
+    board.feed(engine.drain_events())
+    snap = board.snapshot(clock.now())
+    sales, vip = snap["queues"]["sales"], snap["queues"]["vip"]
+    assert sales["target_answer_s"] == 30 and vip["target_answer_s"] == 10
+    assert sales["offered"] == 4 and sales["abandoned"] == 2
+    assert sales["lcr"] == pytest.approx(2 / 4)  # abandoned ÷ offered
+    assert sales["car"] == pytest.approx(2 / 4)  # lost before answer ÷ inbound
+    # An idle queue is on the board too, with zeros and no verdict on its service level.
+    assert (vip["offered"], vip["waiting"], vip["service_level_now"], vip["below_goal"]) == (0, 0, None, False)
+    assert snap["sl_goal"] == 0.8
+
+
+def test_a_contact_waiting_inside_its_target_is_not_yet_a_failure_but_one_past_it_is():
+    engine, clock = make_engine([QueueConfig("sales", target_answer_s=20)], [OperatorConfig("a", queues=("sales",))])
+    engine.set_state("a", "break", "lunch")
+    board = board_for(engine)
+    engine.contact_arrived(ContactSpec("c1", "sales"))
+    board.feed(engine.drain_events())
+    clock.advance(5)
+    sales = board.snapshot(clock.now())["queues"]["sales"]
+    assert sales["service_level"] == 0.0  # today's SL as METRICS.md defines it (offered: 1, in target: 0)
+    assert sales["service_level_now"] is None and not sales["below_goal"]  # nothing decided yet
+    clock.advance(20)  # 25 s: past the 20 s target, whatever happens next
+    sales = board.snapshot(clock.now())["queues"]["sales"]
+    assert sales["service_level_now"] == 0.0 and sales["below_goal"]
+    assert sales["longest_wait_s"] == 25
+
+
+def test_a_queue_meeting_its_goal_is_not_marked_and_the_goal_can_be_set():
+    engine, clock = make_engine([QueueConfig("sales", target_answer_s=20)],
+                                [OperatorConfig("a", queues=("sales",), capacity={"chat": 5})])
+    board = board_for(engine, sl_goal=0.5)
+    for cid in ("c1", "c2", "c3"):
+        engine.contact_arrived(ContactSpec(cid, "sales", channel="chat"))
+    clock.advance(5)
+    engine.accept(next(iter(engine.contacts["c1"].offers)))
+    engine.accept(next(iter(engine.contacts["c2"].offers)))
+    clock.advance(30)
+    engine.accept(next(iter(engine.contacts["c3"].offers)))  # late: 35 s > 20 s
+    board.feed(engine.drain_events())
+    sales = board.snapshot(clock.now())["queues"]["sales"]
+    assert sales["service_level_now"] == pytest.approx(2 / 3) == sales["service_level"]
+    assert not sales["below_goal"]  # 67 % ≥ the 50 % goal
+    assert not board_for(engine).snapshot(clock.now())["queues"]["sales"]["below_goal"]  # no contacts fed: none decided
+
+
+def test_time_in_state_starts_when_what_the_board_shows_changes():
+    engine, clock = make_engine([QueueConfig("sales", wrap_up_s=30)],
+                                [OperatorConfig("a", queues=("sales",), name="Anna")])
+    board = board_for(engine)
+    start = clock.now()
+    clock.advance(60)
+    assert board.snapshot(clock.now())["by_operator"]["a"]["in_state_s"] == 60  # available since login
+    engine.contact_arrived(ContactSpec("c1", "sales"))
+    clock.advance(4)
+    engine.accept(next(iter(engine.contacts["c1"].offers)))
+    clock.advance(10)
+    board.feed(engine.drain_events())
+    a = board.snapshot(clock.now())["by_operator"]["a"]
+    assert (a["presence"], a["in_state_s"], a["since"]) == ("busy", 10, start + 64)
+    engine.end_contact("c1")
+    board.feed(engine.drain_events())
+    clock.advance(3)
+    assert board.snapshot(clock.now())["by_operator"]["a"]["presence"] == "wrap_up"
+    assert board.snapshot(clock.now())["by_operator"]["a"]["in_state_s"] == 3
+    clock.advance(30)
+    engine.advance()  # wrap-up over
+    engine.set_state("a", "break", "lunch")
+    board.feed(engine.drain_events())
+    clock.advance(2)
+    engine.set_state("a", "break", "coffee")  # another reason: another state on the board
+    board.feed(engine.drain_events())
+    clock.advance(1)
+    a = board.snapshot(clock.now())["by_operator"]["a"]
+    assert (a["presence"], a["reason"], a["in_state_s"]) == ("break", "coffee", 1)
+
+
+def test_an_operator_whose_start_is_unknown_has_no_time_in_state_and_capacity_follows_configuration():
+    engine, clock = make_engine([QueueConfig("q")], [])
+    board = Wallboard()
+    board.seed_operator("old", "available")  # a board rebuilt with nothing to say since when
+    assert board.snapshot(clock.now())["by_operator"]["old"]["in_state_s"] is None
+    engine.add_operator(OperatorConfig("new", queues=("q",), capacity={"voice": 1, "chat": 3, "email": 0}))
+    board.feed(engine.drain_events())
+    assert board.snapshot(clock.now())["by_operator"]["new"]["capacity"] == {"voice": 1, "chat": 3, "email": 0}
+    engine.remove_queue("q")
+    board.feed(engine.drain_events())
+    assert "q" not in board.snapshot(clock.now())["queues"]
