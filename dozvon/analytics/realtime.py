@@ -74,7 +74,8 @@ class Wallboard:
 
     def _roll_day(self, at: float) -> KpiAccumulator:
         local = datetime.fromtimestamp(at, self._zone)
-        if self.today is None or local.date() != self.day:
+        # Forward only: an event of an earlier day (an imported history) is not today's.
+        if self.today is None or self.day is None or local.date() > self.day:
             midnight = local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
             self.today = KpiAccumulator(targets=self.targets, default_target=self.default_target, count_from=midnight)
             self.day = local.date()
@@ -192,7 +193,7 @@ class Wallboard:
                 "longest_wait_s": max((now - since for since in contacts.values()), default=0.0),
                 **_today(report["queues"].get(name)),
                 "target_answer_s": target,
-                **self._service_now(today.queues.get(name), contacts, target, now),
+                **self._service_now(today.queues.get(name), self._undecided(contacts, target, now)),
             }
         presence: dict[str, int] = {}
         by_operator: dict[str, dict[str, Any]] = {}
@@ -217,11 +218,18 @@ class Wallboard:
             # read them from here, so they cannot disagree.
             "by_operator": by_operator,
             "queues": queues,
-            "today": _today(report["total"]),
+            "today": {**_today(report["total"]),
+                      **self._service_now(today.total, sum(
+                          self._undecided(contacts, self.targets.get(name, self.default_target), now)
+                          for name, contacts in self.waiting.items()))},
         }
 
-    def _service_now(self, counts: Counts | None, waiting: dict[str, float], target: float,
-                     now: float) -> dict[str, Any]:
+    @staticmethod
+    def _undecided(waiting: dict[str, float], target: float, now: float) -> int:
+        """Contacts still waiting inside their queue's target: they may yet make it."""
+        return sum(1 for since in waiting.values() if now - since <= target)
+
+    def _service_now(self, counts: Counts | None, undecided: int) -> dict[str, Any]:
         """Service level so far, for the board: today's answered within target ÷ the
         offered contacts whose outcome is decided — a contact still waiting inside its
         target may yet make it, so it is not a failure yet; one waiting past it is.
@@ -229,7 +237,6 @@ class Wallboard:
         is ``below_goal`` when that share is under the goal; with nothing decided, it is not."""
         offered = counts.offered if counts is not None else 0
         within = counts.within_target if counts is not None else 0
-        undecided = sum(1 for since in waiting.values() if now - since <= target)
         decided = offered - undecided
         level = within / decided if decided > 0 else None
         return {"service_level_now": level, "below_goal": level is not None and level < self.sl_goal}

@@ -117,3 +117,31 @@ def test_an_operator_whose_start_is_unknown_has_no_time_in_state_and_capacity_fo
     engine.remove_queue("q")
     board.feed(engine.drain_events())
     assert "q" not in board.snapshot(clock.now())["queues"]
+
+
+def test_the_days_total_service_level_now_counts_each_wait_against_its_own_queues_target():
+    engine, clock = make_engine([QueueConfig("fast", target_answer_s=10), QueueConfig("slow", target_answer_s=60)],
+                                [OperatorConfig("a", queues=("fast", "slow"))])
+    engine.set_state("a", "break", "lunch")
+    board = board_for(engine)
+    engine.contact_arrived(ContactSpec("f1", "fast"))
+    engine.contact_arrived(ContactSpec("s1", "slow"))
+    board.feed(engine.drain_events())
+    clock.advance(30)  # past fast's target, inside slow's
+    today = board.snapshot(clock.now())["today"]
+    assert today["offered"] == 2 and today["service_level_now"] == 0.0 and today["below_goal"]
+    assert today["car"] == 0.0 and today["lcr"] == 0.0
+
+
+def test_events_of_an_earlier_day_do_not_turn_the_board_back_to_that_day():
+    """An imported history is appended through the live service: the board stays on today."""
+    engine, clock = make_engine([QueueConfig("q")], [OperatorConfig("a", queues=("q",))])
+    board = board_for(engine)
+    engine.contact_arrived(ContactSpec("today", "q"))
+    board.feed(engine.drain_events())
+    day = board.snapshot(clock.now())["day"]
+    engine.note("contact.arrived", "old", queue="q", channel="voice", at=clock.now() - 3 * 86400)
+    engine.note("contact.queued", "old", queue="q", channel="voice", at=clock.now() - 3 * 86400, target_answer_s=20)
+    board.feed(engine.drain_events())
+    snap = board.snapshot(clock.now())
+    assert snap["day"] == day and snap["today"]["offered"] == 1
