@@ -24,12 +24,13 @@ PERMISSIONS: dict[str, str] = {
     "members:manage": "add people to the project and change their roles",
     "tokens:manage": "create and revoke API tokens",
     "audit:read": "read the audit log",
+    "settings:manage": "change what Dozvon says for the project: quick replies, automatic messages, the chat widget",
 }
 
 _OPERATOR = {"conversations:read", "conversations:handle", "operators:self", "queues:read",
              "operators:read"}
 _SUPERVISOR = _OPERATOR | {"conversations:manage", "operators:manage", "events:read",
-                           "reports:read", "queues:manage"}
+                           "reports:read", "queues:manage", "settings:manage"}
 
 #: Roles in a project: what a person with that role may do there.
 ROLES: dict[str, frozenset[str]] = {

@@ -171,3 +171,35 @@ def board_seed(svc: RouterService) -> BoardSeed:
         return BoardSeed({n: q.cfg.target_answer_s for n, q in engine.queues.items()}, loads, waiting, wrapping)
 
     return svc.read(view)
+
+
+def operator_names(svc: RouterService) -> dict[str, str]:
+    """Operator id → the name customers see (the id when no name is set)."""
+    return svc.read(lambda engine: {o: (op.cfg.name or o) for o, op in engine.operators.items()})
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a contact stands: its state, its queue, and how many were there before it."""
+
+    state: str
+    queue: str
+    #: 1 = next; 0 when the contact is not waiting (ringing, talking …).
+    position: int
+    operator_id: str | None
+
+
+def place_in_line(svc: RouterService, contact_id: str) -> Place | None:
+    """The contact's place in its queue's line (by time of joining it), or None once closed."""
+    def view(engine: RoutingEngine) -> Place | None:
+        c = engine.contacts.get(contact_id)
+        if c is None:
+            return None
+        if c.state not in (WAITING, OFFERED):
+            return Place(c.state, c.queue, 0, c.operator_id)
+        ahead = sum(1 for other in engine.contacts.values()
+                    if other.queue == c.queue and other.state in (WAITING, OFFERED)
+                    and (other.queue_since, other.spec.id) < (c.queue_since, c.spec.id))
+        return Place(c.state, c.queue, ahead + 1, c.operator_id)
+
+    return svc.read(view)

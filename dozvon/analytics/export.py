@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from dozvon.core.i18n import current_language
 
 PERCENT = ("car", "lcr", "p_wait", "service_level", "service_level_excl_short", "service_level_of_answered", "fcr",
-           "recovered", "lcr_customers", "occupancy")
+           "recovered", "lcr_customers", "occupancy", "csat")
 COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("period", "period", "период"),
     ("project", "project", "проект"),
@@ -46,6 +46,8 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("recovered", "recovered", "возвращено"),
     ("lcr_customers", "LCR of customers", "LCR по клиентам"),
     ("first_response_s", "first response, s", "первый ответ, с"),
+    ("csat", "CSAT", "CSAT"),
+    ("csat_answers", "survey answers", "ответов на опрос"),
 )
 
 

@@ -197,9 +197,15 @@ def _facts(projects: list[str], since_us: int, until_us: int, default_target_s: 
     first_in = (select(e.project, e.contact_id, func.min(e.at_us).label("at_us"))
                 .where(e.project.in_(projects), e.type == "message.received")
                 .group_by(e.project, e.contact_id).subquery("first_in"))
+    # …an operator's: automatic messages (a welcome, an out-of-hours reply) are no response.
     first_out = (select(e.project, e.contact_id, func.min(e.at_us).label("at_us"))
-                 .where(e.project.in_(projects), e.type == "message.sent")
+                 .where(e.project.in_(projects), e.type == "message.sent",
+                        or_(e.data["auto"].as_boolean().is_(None), e.data["auto"].as_boolean().is_(False)))
                  .group_by(e.project, e.contact_id).subquery("first_out"))
+    # The customer survey after the contact (one answer per contact; the last counts).
+    csat = (select(e.project, e.contact_id, func.max(e.data["score"].as_integer()).label("score"))
+            .where(e.project.in_(projects), e.type == "csat.rated")
+            .group_by(e.project, e.contact_id).subquery("csat"))
 
     def same(sub: Any) -> ColumnElement[bool]:
         return and_(sub.c.project == arrived.c.project, sub.c.contact_id == arrived.c.contact_id)
@@ -220,6 +226,7 @@ def _facts(projects: list[str], since_us: int, until_us: int, default_target_s: 
             _customer_reached(arrived, abandoned, recovery_window_s).label("reached"),
             case((first_out.c.at_us >= first_in.c.at_us,
                   cast(first_out.c.at_us - first_in.c.at_us, Float) / 1_000_000)).label("first_response_s"),
+            csat.c.score.label("csat_score"),
         )
         .select_from(arrived)
         .outerjoin(queued, same(queued))
@@ -230,6 +237,7 @@ def _facts(projects: list[str], since_us: int, until_us: int, default_target_s: 
         .outerjoin(disposition, same(disposition))
         .outerjoin(first_in, same(first_in))
         .outerjoin(first_out, same(first_out))
+        .outerjoin(csat, same(csat))
     )
 
 
@@ -287,6 +295,8 @@ def kpi_report(session: Session, projects: list[str], since: datetime, until: da
             func.count(func.distinct(case((offered, f.customer_id)))).label("offered_customers"),
             count(f.first_response_s.is_not(None)).label("responded"),
             total(f.first_response_s, f.first_response_s.is_not(None)).label("first_response_sum"),
+            count(f.csat_score.is_not(None)).label("csat_answers"),
+            count(f.csat_score >= 4).label("csat_satisfied"),
         )
         .select_from(facts)
         .join(table, and_(f.at_us >= table.c.start_us, f.at_us < table.c.end_us))
@@ -309,7 +319,7 @@ def _ratios(row: dict[str, Any]) -> dict[str, Any]:
     return {
         **{k: v for k, v in row.items() if k not in ("lost", "waited", "wait_sum", "abandon_wait_sum", "handle_sum",
                                                       "handled", "within_target", "responded",
-                                                      "first_response_sum")},
+                                                      "first_response_sum", "csat_satisfied")},
         "car": ratio(row["lost"], row["inbound"]),
         "lcr": ratio(row["abandoned"], offered),
         "p_wait": ratio(row["waited"], offered),
@@ -326,6 +336,8 @@ def _ratios(row: dict[str, Any]) -> dict[str, Any]:
         "lcr_customers": ratio(row["lost_customers"], row["offered_customers"]),
         # Text conversations only: the customer's first message to the operator's first reply.
         "first_response_s": ratio(row["first_response_sum"], row["responded"]) if row["responded"] else None,
+        # Share of survey answers of 4 or 5 (METRICS.md); None when nobody answered.
+        "csat": ratio(row["csat_satisfied"], row["csat_answers"]) if row["csat_answers"] else None,
     }
 
 

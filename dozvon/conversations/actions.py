@@ -23,12 +23,14 @@ from dozvon.conversations import outbox
 from dozvon.conversations import queries as q
 from dozvon.conversations.models import CallbackTask, Conversation, Message
 from dozvon.core.clock import now_us
-from dozvon.core.errors import Conflict, NotFound
+from dozvon.core.errors import Conflict, InvalidInput, NotFound
 from dozvon.eventlog.repository import to_us
+from dozvon.replies.queries import auto_text_cache
+from dozvon.replies.render import fill, values
 from dozvon.routing import events as ev
 from dozvon.routing.engine import RoutingEngine
 from dozvon.routing.events import Decision
-from dozvon.routing.model import Disposition
+from dozvon.routing.model import CONNECTED, OFFERED, WAITING, Disposition
 
 
 def _conversation(svc: RouterService, conversation_id: str) -> Conversation:
@@ -42,8 +44,13 @@ def _conversation(svc: RouterService, conversation_id: str) -> Conversation:
 # ----------------------------------------------------------------- offers
 
 def do_accept_offer(svc: RouterService, offer_id: str, operator_id: str | None) -> list[Decision]:
-    """The operator answers: the contact is theirs; other ringing offers are withdrawn."""
-    return svc.run(lambda e: e.accept(offer_id, operator_id))
+    """The operator answers: the contact is theirs; other ringing offers are withdrawn. On
+    a text channel the project's greeting, if it has one, goes out in the operator's name."""
+    decisions = svc.run(lambda e: e.accept(offer_id, operator_id))
+    for d in decisions:
+        if d.kind == ev.CONNECT and d.contact_id is not None and d.operator_id is not None:
+            do_auto_message(svc, d.contact_id, "greeting", d.operator_id)
+    return decisions
 
 
 def do_decline_offer(svc: RouterService, offer_id: str, operator_id: str | None,
@@ -83,8 +90,106 @@ def do_send_message(svc: RouterService, conversation_id: str, operator_id: str |
 
 
 def do_end(svc: RouterService, conversation_id: str, operator_id: str | None) -> list[Decision]:
-    """The conversation is over; wrap-up starts."""
-    return svc.run(lambda e: e.end_contact(conversation_id, operator_id=operator_id))
+    """The conversation is over; wrap-up starts. On a text channel the project's farewell,
+    if it has one, goes out first — in the same transaction, so only when the end holds."""
+    farewell = auto_text_cache.get(svc.sessions, svc.project).get("farewell")
+    conv = _conversation(svc, conversation_id) if farewell else None
+    sent: list[tuple[str, str]] = []
+
+    def command(engine: RoutingEngine) -> list[Decision]:
+        contact = engine.contacts.get(conversation_id)
+        if (farewell and conv is not None and registry.get(conv.channel).text and contact is not None
+                and contact.state == CONNECTED and operator_id in (None, contact.operator_id)):
+            sent.append(_note_auto(engine, svc, conv, "farewell", farewell, contact.operator_id))
+        return engine.end_contact(conversation_id, operator_id=operator_id)
+
+    def write(session: Session) -> None:
+        for key, text in sent:
+            assert conv is not None
+            _write_outbound(session, svc, conv, key, text, "", auto=True, reason="farewell")
+
+    return svc.run(command, also=write)
+
+
+def _note_auto(engine: RoutingEngine, svc: RouterService, conv: Conversation, kind: str, template: str,
+               operator_id: str | None) -> tuple[str, str]:
+    """Log an automatic message of the project (its outbox row is the caller's): (key, text)."""
+    op = engine.operators.get(operator_id or "")
+    text = fill(template, values(conv.customer_name, op.cfg.name if op is not None else None))
+    key = "auto-" + uuid.uuid4().hex
+    engine.note("message.sent", conv.id, operator_id, channel=conv.channel, message_id=key, text=text,
+                author=operator_id, auto=True, reason=kind)
+    return key, text
+
+
+def do_auto_message(svc: RouterService, conversation_id: str, kind: str,
+                    operator_id: str | None = None) -> int | None:
+    """Send the project's automatic message ``kind`` (welcome, greeting) on a live text
+    conversation, if the project has one: the message's id, or None when nothing was sent."""
+    template = auto_text_cache.get(svc.sessions, svc.project).get(kind)
+    if not template:
+        return None
+    conv = _conversation(svc, conversation_id)
+    if not registry.get(conv.channel).text:
+        return None
+    sent: list[tuple[str, str]] = []
+    ids: list[int] = []
+
+    def command(engine: RoutingEngine) -> None:
+        contact = engine.contacts.get(conversation_id)
+        if contact is not None and contact.state in (WAITING, OFFERED, CONNECTED):
+            sent.append(_note_auto(engine, svc, conv, kind, template, operator_id))
+
+    def write(session: Session) -> None:
+        for key, text in sent:
+            ids.append(_write_outbound(session, svc, conv, key, text, "", auto=True, reason=kind))
+
+    svc.run(command, also=write)
+    return ids[0] if ids else None
+
+
+def do_add_note(svc: RouterService, conversation_id: str, author: str, text: str) -> str:
+    """A private note on the conversation for colleagues (a supervisor joining, an operator
+    leaving a hint): an event of the conversation, never sent to the customer."""
+    conv = _conversation(svc, conversation_id)
+    note_id = "note-" + uuid.uuid4().hex
+    svc.run(lambda e: e.note("note.added", conv.id, conv.operator_id if conv.id not in e.contacts
+                             else e.contacts[conv.id].operator_id, queue=conv.queue, channel=conv.channel,
+                             note_id=note_id, text=text, author=author))
+    return note_id
+
+
+#: Scores of the customer survey (CSAT counts 4 and 5 as satisfied: METRICS.md).
+CSAT_SCORES = range(1, 6)
+
+
+def do_rate(svc: RouterService, conversation_id: str, score: int, comment: str | None = None) -> None:
+    """The customer's rating of a conversation an operator answered and ended: once."""
+    if score not in CSAT_SCORES:
+        raise InvalidInput("conversations.bad_score", field="score", value=score)
+    with svc.lock:  # two ratings of one conversation: one wins, the other hears it was rated
+        conv = _conversation(svc, conversation_id)
+        if conv.answered_at_us is None or conv.operator_id is None:
+            raise Conflict("conversations.not_rateable", contact=conversation_id)
+        if (conv.details or {}).get("csat") is not None:
+            raise Conflict("conversations.already_rated", contact=conversation_id)
+
+        def command(engine: RoutingEngine) -> None:
+            contact = engine.contacts.get(conversation_id)
+            if contact is not None and contact.state in (WAITING, OFFERED, CONNECTED):
+                raise Conflict("conversations.not_rateable", contact=conversation_id)
+            data: dict[str, Any] = {"score": score}
+            if comment:
+                data["comment"] = comment
+            engine.note("csat.rated", conversation_id, conv.operator_id, queue=conv.queue, channel=conv.channel,
+                        **data)
+
+        def write(session: Session) -> None:
+            row = session.get(Conversation, conversation_id)
+            assert row is not None
+            row.details = {**(row.details or {}), "csat": score}
+
+        svc.run(command, also=write)
 
 
 def do_hold(svc: RouterService, conversation_id: str, operator_id: str | None) -> list[Decision]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from dozvon.channels.registry import OutboundMessage
@@ -86,3 +86,14 @@ def next_due_us(session: Session, channels: Sequence[str]) -> int | None:
     return session.scalar(select(OutboxItem.due_at_us).where(
         OutboxItem.status == PENDING, OutboxItem.channel.in_(list(channels)))
         .order_by(OutboxItem.due_at_us).limit(1))
+
+
+def make_due(session: Session, project: str, conversation_ids: Sequence[str], now_us: int) -> int:
+    """Pending messages of these conversations due now (their customer is back): how many."""
+    if not conversation_ids:
+        return 0
+    result = session.execute(update(OutboxItem).where(
+        OutboxItem.project == project, OutboxItem.status == PENDING,
+        OutboxItem.conversation_id.in_(list(conversation_ids)), OutboxItem.due_at_us > now_us)
+        .values(due_at_us=now_us))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -192,6 +192,8 @@ register("server.demo_users",
          "Пользователи: admin, supervisor, operator1 … operator10 — пароль: demo (operator1 и operator2 — ваши, "
          "остальные — боты)")
 register("server.demo_db", "Database: {url}", "База данных: {url}")
+register("server.demo_shop", "Demo shop with the chat widget (play the customer): {url}",
+         "Демо-магазин с виджетом чата (сыграйте клиента): {url}")
 register("server.demo_desktop", "Operator desktop (log in as operator1 / demo): {url}",
          "Рабочий стол оператора (вход: operator1 / demo): {url}")
 register("server.demo_users_no_bots",
@@ -309,3 +311,53 @@ register("crm.imported", "Project {project!r}: created {created}, updated {updat
 register("crm.refused_row", "row {row}: {reason}", "строка {row}: {reason}")
 register("crm.project_created", "Project {project!r} created (region {region}, time zone {tz})",
          "Проект {project!r} создан (регион {region}, часовой пояс {tz})")
+
+# --- dozvon/replies
+register("replies.empty_text", "{field}: the text is empty", "{field}: пустой текст")
+register("replies.text_too_long", "{field}: {length} characters, at most {limit}",
+         "{field}: {length} символов, допустимо не больше {limit}")
+register("replies.unknown_variable", "{field}: unknown variable {value}; known: {allowed}",
+         "{field}: неизвестная переменная {value}; доступны: {allowed}")
+register("replies.bad_shortcut", "{field}: {value!r} is not a keyword (letters, digits, - and _, up to 64)",
+         "{field}: {value!r} — не ключевое слово (буквы, цифры, - и _, до 64 символов)")
+register("replies.shortcut_taken", "{field}: the keyword {value!r} is already used by another quick reply",
+         "{field}: ключевое слово {value!r} уже занято другим быстрым ответом")
+register("replies.no_reply", "No quick reply {reply} in this project", "В проекте нет быстрого ответа {reply}")
+register("replies.bad_kind", "{field}: unknown automatic message {value!r}; expected one of {allowed}",
+         "{field}: неизвестное автосообщение {value!r}; допустимы: {allowed}")
+
+# --- dozvon/widget
+register("widget.too_many", "Too many requests; try again in {seconds} s",
+         "Слишком много запросов; повторите через {seconds} с")
+register("widget.no_visitor", "The chat's session is unknown or has expired; the chat starts anew",
+         "Сеанс чата не найден или устарел; чат начнётся заново")
+register("widget.not_enabled", "The chat is not available on this site", "Чат на этом сайте недоступен")
+register("widget.origin_refused", "The chat of {project!r} is not allowed on {origin}",
+         "Чат проекта {project!r} не разрешён на {origin}")
+register("widget.field_required", "{field}: please fill this in", "{field}: заполните это поле")
+register("widget.name_too_long", "{field}: at most {limit} characters", "{field}: не больше {limit} символов")
+register("widget.bad_phone", "{field}: {value!r} is not a phone number", "{field}: {value!r} — не номер телефона")
+register("widget.bad_email", "{field}: {value!r} is not an e-mail address",
+         "{field}: {value!r} — не адрес электронной почты")
+register("widget.bad_color", "{field}: {value!r} is not a colour like #2563eb",
+         "{field}: {value!r} — не цвет вида #2563eb")
+register("widget.bad_prechat_field", "{field}: unknown field {value!r}; expected one of {allowed}",
+         "{field}: неизвестное поле {value!r}; допустимы: {allowed}")
+register("widget.bad_prechat_mode", "{field}: {value!r} — expected one of {allowed}",
+         "{field}: {value!r} — допустимы: {allowed}")
+register("widget.bad_origin", "{field}: {value!r} is not a site address like https://shop.example",
+         "{field}: {value!r} — не адрес сайта вида https://shop.example")
+register("widget.too_many_origins", "{field}: at most {limit} sites", "{field}: не больше {limit} сайтов")
+register("widget.title_too_long", "{field}: at most {limit} characters", "{field}: не больше {limit} символов")
+register("widget.not_yours", "This conversation is not yours", "Это не ваш разговор")
+register("widget.nothing_to_rate", "There is no finished conversation to rate",
+         "Нет завершённого разговора для оценки")
+register("widget.already_rated", "This conversation has already been rated", "Этот разговор уже оценён")
+register("conversations.bad_score", "{field}: {value!r} — a rating is 1 to 5", "{field}: {value!r} — оценка от 1 до 5")
+register("conversations.not_rateable",
+         "Conversation {contact!r} cannot be rated: no operator has answered and ended it",
+         "Разговор {contact!r} нельзя оценить: оператор его не принял и не завершил")
+register("conversations.already_rated", "Conversation {contact!r} has already been rated",
+         "Разговор {contact!r} уже оценён")
+register("widget.unknown_queue", "{field}: there is no queue {value!r} in this project",
+         "{field}: в проекте нет очереди {value!r}")

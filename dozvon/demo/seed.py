@@ -9,13 +9,17 @@ from __future__ import annotations
 from functools import partial
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from dozvon.accounts import actions as accounts
 from dozvon.accounts import security
 from dozvon.accounts.models import Project, User
+from dozvon.replies import actions as replies
+from dozvon.replies import queries as reply_queries
 from dozvon.routing.engine import RoutingEngine
 from dozvon.routing.model import OperatorConfig, QueueConfig
 from dozvon.server.hub import Hub
+from dozvon.widget import visitors as widget
 
 PROJECT = "demo"
 PASSWORD = "demo"
@@ -51,10 +55,28 @@ def _operator(op_id: str, index: int) -> OperatorConfig:
                                      "capacity": {"voice": 1, "chat": 3, "email": 5}})
 
 
+#: The demo shop's automatic messages and quick replies (in Russian, like its customers).
+AUTO_TEXTS = {
+    "welcome": "Здравствуйте! Это магазин «Ромашка». Оператор ответит в течение пары минут.",
+    "greeting": "Здравствуйте, {customer.first_name}! Меня зовут {operator.first_name}, чем могу помочь?",
+    "farewell": "Спасибо, что написали нам! Хорошего дня.",
+}
+QUICK_REPLIES = [
+    ("доставка", "Сроки доставки",
+     "{customer.first_name}, доставка по Москве — на следующий день, по России — 2–5 дней."),
+    ("возврат", "Возврат товара",
+     "Вернуть товар можно в течение 14 дней: оформите возврат в личном кабинете, курьер заберёт его бесплатно."),
+    ("оплата", "Способы оплаты", "Оплатить можно картой на сайте, через СБП или курьеру при получении."),
+    ("спасибо", "Благодарность", "Спасибо за обращение, {customer.first_name}! Меня зовут {operator.name}."),
+]
+
+
 def seed_demo(hub: Hub) -> bool:
-    """Create the demo project and its people once; True if anything was created."""
+    """Create the demo project and its people once; True if anything was created. The
+    widget, automatic messages and quick replies are added to a demo made before them."""
     with hub.sessions.begin() as session:
         if session.get(Project, PROJECT) is not None:
+            _seed_chat(session)
             return False
         accounts.create_project(session, "demo", PROJECT, "Демо: интернет-магазин «Ромашка»", "ru", "Europe/Moscow")
         password_hash = security.hash_password(PASSWORD)  # one hash for all: argon2 is slow on purpose
@@ -67,9 +89,23 @@ def seed_demo(hub: Hub) -> bool:
         accounts.set_membership(session, "demo", PROJECT, "supervisor", "supervisor")
         for op_id in OPERATORS:
             accounts.set_membership(session, "demo", PROJECT, op_id, "operator", op_id)
+        _seed_chat(session)
     svc = hub.service(PROJECT)
     for queue in QUEUES:
         svc.run(partial(RoutingEngine.add_queue, cfg=queue))
     for index, op_id in enumerate(OPERATORS, start=1):
         svc.run(partial(RoutingEngine.add_operator, cfg=_operator(op_id, index)))
     return True
+
+
+def _seed_chat(session: Session) -> None:
+    """The demo shop's widget (to the sales queue), automatic messages and quick replies."""
+    if widget.settings_of(session, PROJECT) is None:
+        widget.save_settings(session, "demo", PROJECT, queue="sales", title="Магазин «Ромашка»", color="#0f766e",
+                             prechat={"name": "optional", "phone": "off", "email": "off"})
+    if not any(v["text"] for v in reply_queries.auto_texts(session, PROJECT).values()):
+        for kind, text in AUTO_TEXTS.items():
+            replies.save_auto_text(session, "demo", PROJECT, kind, text, enabled=True)
+    if not reply_queries.quick_replies(session, PROJECT):
+        for shortcut, title, text in QUICK_REPLIES:
+            replies.save_quick_reply(session, "demo", PROJECT, shortcut, text, title)

@@ -27,6 +27,7 @@ from dozvon.core.errors import DozvonError
 from dozvon.demo.seed import HUMAN_OPERATORS, OPERATORS
 from dozvon.routing.events import Decision
 from dozvon.routing.model import AVAILABLE, BREAK, CONNECTED, CONTACT_TYPES, OFFERED, OFFLINE, WAITING, WRAP_UP
+from dozvon.widget.adapter import WidgetAdapter
 
 CUSTOMERS = [
     ("Алексей Иванов", "ru", None), ("Светлана Орлова", "ru", "vip"), ("Николай Фёдоров", "ru", None),
@@ -69,7 +70,11 @@ def register_demo_channels() -> DemoCustomers:
     adapters are not there in a demo)."""
     customers = DemoCustomers()
     for name in ("chat", "messenger", "email"):
-        registry.register(name, registry.get(name).bucket, customers)
+        adapter = registry.get(name).adapter
+        if isinstance(adapter, WidgetAdapter):  # the widget keeps its visitors; the rest are ours
+            adapter.others = customers
+        else:
+            registry.register(name, registry.get(name).bucket, customers)
     return customers
 
 

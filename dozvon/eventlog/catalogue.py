@@ -484,8 +484,9 @@ class MessageSent(Event):
     author: str | None
     #: True for an auto-reply (absent for an operator's reply).
     auto: bool | None = None
-    #: Why an auto-reply was sent (the engine's reason).
-    reason: Literal["closed", "queue_full", "max_wait"] | None = None
+    #: Why an automatic message was sent: the queue's (``closed``, ``queue_full``,
+    #: ``max_wait``) or the project's (``welcome``, ``greeting``, ``farewell``).
+    reason: Literal["closed", "queue_full", "max_wait", "welcome", "greeting", "farewell"] | None = None
 
 
 @_event
@@ -514,6 +515,30 @@ class MessageFailed(Event):
     attempt: int
     error: str
     permanent: bool
+
+
+@_event
+class NoteAdded(Event):
+    """A private note on a conversation, for colleagues: never sent to the customer."""
+
+    type = "note.added"
+    needs = ("contact_id",)
+    #: Ours: ``note-…``.
+    note_id: str
+    text: str
+    #: The user who wrote it (their login).
+    author: str
+
+
+@_event
+class CsatRated(Event):
+    """The customer rated the conversation after it ended (1–5); ``operator_id`` is the
+    operator who answered it."""
+
+    type = "csat.rated"
+    needs = ("contact_id",)
+    score: int
+    comment: str | None = None
 
 
 # ---------------------------------------------------------------------------- operators

@@ -9,7 +9,9 @@ import dozvon.accounts.models
 import dozvon.acd.models
 import dozvon.conversations.models
 import dozvon.crm.models
-import dozvon.eventlog.models  # noqa: F401  (registers the tables on Base.metadata)
+import dozvon.eventlog.models
+import dozvon.replies.models
+import dozvon.widget.models  # noqa: F401  (registers the tables on Base.metadata)
 from dozvon.core.db import Base
 
 config = context.config

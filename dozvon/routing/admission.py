@@ -227,7 +227,13 @@ class Admission:
                                       channel=spec.channel))
             self.close(contact, "callback", reason)
             return
-        if action.kind == "message":
+        if action.kind == "wait" and reason == "closed":
+            # Answered now, taken when somebody is there (the morning's first operator).
+            self._decide(Decision(ev.AUTO_REPLY, spec.id, text=action.text, reason=reason,
+                                  channel=spec.channel))
+            self._enqueue(contact, self._queues[source], reason)
+            return
+        if action.kind in ("message", "wait"):
             self._decide(Decision(ev.AUTO_REPLY, spec.id, text=action.text, reason=reason,
                                   channel=spec.channel))
             outcome = "message"

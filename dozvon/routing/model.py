@@ -44,7 +44,11 @@ STRATEGIES: tuple[str, ...] = ("round_robin", "ring_all", "longest_idle", "least
 #: What may happen to a contact that waits too long, finds the queue full, or arrives out of
 #: hours. ``overflow`` moves it to ``target_queue``; ``callback`` creates a callback task;
 #: ``message`` plays/sends ``text`` (voicemail for calls) and ends it; ``reject`` ends it.
-ACTIONS: tuple[str, ...] = ("overflow", "callback", "message", "reject")
+#: What a queue does with a contact it will not keep as usual (closed, full, waited too long):
+#: send it to another queue; create a callback task; answer with a message and close it;
+#: answer with a message and keep it waiting (a chat written at night waits for the
+#: morning); or refuse it.
+ACTIONS: tuple[str, ...] = ("overflow", "callback", "message", "wait", "reject")
 
 
 def _check_non_negative(where: str, name: str, value: float | None, allow_none: bool = True) -> None:

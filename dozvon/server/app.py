@@ -32,11 +32,12 @@ from dozvon.core.db import get_engine
 from dozvon.core.errors import DozvonError
 from dozvon.core.i18n import translate
 from dozvon.core.settings import Settings, get_settings
-from dozvon.server.api import accounts, auth, conversations, ingest, observe, outbox, routing, stream
+from dozvon.server.api import accounts, auth, conversations, ingest, observe, outbox, replies, routing, stream
 from dozvon.server.gate import API_PREFIX, ApiGate, gated_routes, make_authenticator
 from dozvon.server.hub import Hub
 from dozvon.server.i18n import language_of
 from dozvon.web.routes import mount as mount_web
+from dozvon.widget.mount import mount as mount_widget
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None,
@@ -87,13 +88,43 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                               "session cookie (POST /auth/login) or an API token (Authorization: Bearer).")
     app.state.hub = hub
     app.state.settings = settings
-    modules = (accounts, routing, conversations, ingest, outbox, observe, stream)
+    modules = (accounts, routing, conversations, replies, ingest, outbox, observe, stream)
     api = [(API_PREFIX, module.router) for module in modules]
     for prefix, router in api:
         app.include_router(router, prefix=prefix)
     app.include_router(auth.router)
     mount_web(app)  # the pages: / (log in), /desktop; their files under /static
     app.add_middleware(ApiGate, routes=gated_routes(api), authenticate=make_authenticator(hub.sessions))
+
+    install_error_answers(app)
+    mount_widget(app, hub)  # /widget.js and the widget's public API under /widget
+    _serve_docs(app)
+
+    @app.get("/healthz", tags=["ops"], summary="Alive")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"], summary="Database reachable and every engine loaded")
+    def readyz() -> Response:
+        try:
+            with db.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as error:
+            return _error(503, "ops.database_unreachable", str(error).splitlines()[0])
+        if not hub.loaded:
+            return _error(503, "ops.loading", "engines are loading")
+        return JSONResponse({"status": "ready", "projects": hub.project_count()})
+
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")
+    def metrics() -> Response:
+        return Response(hub.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    return app
+
+
+def install_error_answers(app: FastAPI) -> None:
+    """Every error as ``{"error": {code, message, …}}`` in the caller's language, never a
+    stack trace (the main app and the widget's public sub-app alike)."""
 
     @app.exception_handler(DozvonError)
     async def dozvon_error(request: Request, error: DozvonError) -> JSONResponse:
@@ -133,29 +164,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         lang = language_of(request.headers.get("accept-language"))
         reason = str(error.orig).splitlines()[0] if error.orig else ""
         return _error(503, "api.database_unavailable", translate("api.database_unavailable", lang, reason=reason))
-
-    _serve_docs(app)
-
-    @app.get("/healthz", tags=["ops"], summary="Alive")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.get("/readyz", tags=["ops"], summary="Database reachable and every engine loaded")
-    def readyz() -> Response:
-        try:
-            with db.connect() as connection:
-                connection.execute(text("SELECT 1"))
-        except Exception as error:
-            return _error(503, "ops.database_unreachable", str(error).splitlines()[0])
-        if not hub.loaded:
-            return _error(503, "ops.loading", "engines are loading")
-        return JSONResponse({"status": "ready", "projects": hub.project_count()})
-
-    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")
-    def metrics() -> Response:
-        return Response(hub.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
-
-    return app
 
 
 #: Python's JSON parser's complaints, by message key (so that they can be read in Russian).

@@ -110,6 +110,7 @@ def demo(host: HostOption = None, port: PortOption = None,
     from dozvon.cli import console, reported_errors
     from dozvon.core.db import upgrade
     from dozvon.demo.seed import PROJECT, seed_demo
+    from dozvon.demo.shop import mount_shop
     from dozvon.demo.traffic import DemoTraffic, register_demo_channels
     from dozvon.demo.wallboard import render, summary_line
     from dozvon.server.app import create_app
@@ -120,6 +121,7 @@ def demo(host: HostOption = None, port: PortOption = None,
             settings.database_url = f"sqlite:///{settings.data_dir / 'demo.db'}"
         upgrade(settings.resolved_database_url())
         app = create_app(settings)
+        mount_shop(app)  # /demo/shop: a made-up store with the widget on it
         hub = app.state.hub
         created = seed_demo(hub)
     server = _uvicorn(app, settings.host, settings.port, "warning")
@@ -132,6 +134,7 @@ def demo(host: HostOption = None, port: PortOption = None,
         time.sleep(0.05)
     base = f"http://{settings.host}:{settings.port}"
     urls = [translate("server.demo_desktop", url=f"{base}/"),
+            translate("server.demo_shop", url=f"{base}/demo/shop"),
             translate("server.demo_urls", api=f"{base}/docs", metrics=f"{base}/metrics",
                       wallboard=f"{base}/api/v1/projects/{PROJECT}/wallboard"),
             translate("server.demo_users_no_bots" if no_bots else "server.demo_users"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -80,6 +80,9 @@ class Hub:
         #: The ingest step that tells who a customer is: one customer per person, found
         #: by any of their phones, addresses and messenger ids (dozvon/crm).
         self.identity: IdentityResolver = CrmIdentity()
+        #: Called after every commit with (project, events), in the committing thread:
+        #: other live audiences than operators and supervisors (the widget's visitors).
+        self.taps: list[Callable[[str, list[RoutingEvent]], None]] = []
 
     # ------------------------------------------------------------------ services
 
@@ -183,10 +186,30 @@ class Hub:
                 for operator_id in audience.operators:
                     for sub in named.get(operator_id, ()):
                         sub.push(payload)
+        for tap in self.taps:
+            try:
+                tap(project, events)
+            except Exception as error:  # a listener's bug must not stop the fan-out
+                print(f"dozvon: an event tap failed: {error!r}", flush=True)
         if self._loop is not None and self._wake is not None:
             self._loop.call_soon_threadsafe(self._wake.set)
             if self._outbox_wake is not None and any(e.type == "message.sent" for e in events):
                 self._loop.call_soon_threadsafe(self._outbox_wake.set)
+
+    def push_operator(self, project: str, operator_id: str, payload: dict[str, Any]) -> None:
+        """A passing signal (the customer is typing) to one operator's sockets; not logged."""
+        with self._guard:
+            subs = list(self._subs.get(project, {}).get(operator_id, ()))
+        for sub in subs:
+            sub.push(payload)
+
+    def kick_outbox(self, project: str, conversation_ids: list[str]) -> None:
+        """The customer of these conversations is reachable again: their waiting messages
+        are due now, and the delivery loop wakes."""
+        with self.sessions.begin() as session:
+            moved = outbox.make_due(session, project, conversation_ids, eventlog.to_us(self.clock.now()))
+        if moved and self._loop is not None and self._outbox_wake is not None:
+            self._loop.call_soon_threadsafe(self._outbox_wake.set)
 
     def _carry_out(self, project: str, decisions: list[Decision]) -> None:
         """After a commit (in the committing thread): each decision to the adapter of its

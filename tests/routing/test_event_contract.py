@@ -157,6 +157,10 @@ def busy_morning() -> tuple[RoutingEvent, ...]:
     e.record_message("c13", "out", "out-2", "Are you there?", author="op5")
     e.note("message.failed", "c13", "op5", message_id="out-2", key="c13:out-2", attempt=1,
            error="channel timed out", permanent=False)
+    e.note("note.added", "c13", "op5", note_id="note-1", text="VIP, be gentle", author="supervisor")
+    e.note("message.sent", "c13", "op5", message_id="auto-1", text="Thank you!", author="op5", auto=True,
+           reason="farewell")
+    e.note("csat.rated", "c13", "op5", score=5, comment="Quick and kind")
     e.contact_arrived(ContactSpec("c14", "chat", channel="chat"))
     e.contact_arrived(ContactSpec("c15", "chat", channel="chat"))
     assert "c15" not in e.contacts
@@ -296,7 +300,7 @@ def test_recipients_follow_the_rule_of_the_catalogue():
         else:
             assert audience.operators == {event.operator_id}
         seen.add(prefix)
-    assert seen == {"contact", "offer", "message", "operator", "queue", "callback"}
+    assert seen == {"contact", "offer", "message", "operator", "queue", "callback", "note", "csat"}
     queue_event = RoutingEvent(1, "queue.configured", T0, operator_id="op1", queue="sales")
     assert recipients(queue_event).operators == frozenset()
     unknown = RoutingEvent(1, "contact.teleported", T0, "c1", "op1", "sales")

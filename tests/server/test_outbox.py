@@ -115,12 +115,12 @@ def test_decisions_of_timer_ticks_reach_the_adapter_and_auto_replies_go_out(live
 
 def test_an_outside_adapter_takes_its_messages_and_reports_them_once(live: Live) -> None:
     with open_stream(live.ws_url, live.client("alpha-op1"), "alpha", after=None) as ws:
-        conv_id = _chat_with_op1(live, ws, "chat", "web-1")
+        conv_id = _chat_with_op1(live, ws, "messenger", "web-1")
         assert ws.command(action="send", conversation_id=conv_id, text="Секунду, проверяю")["ok"]
         adapter = live.token_client("alpha")
-        taken = adapter.post("/api/v1/projects/alpha/outbox/take", params={"channel": "chat"}).json()["items"]
+        taken = adapter.post("/api/v1/projects/alpha/outbox/take", params={"channel": "messenger"}).json()["items"]
         assert [(t["conversation_id"], t["text"], t["attempt"]) for t in taken] == [(conv_id, "Секунду, проверяю", 1)]
-        assert adapter.post("/api/v1/projects/alpha/outbox/take", params={"channel": "chat"}).json()["items"] == []
+        assert adapter.post("/api/v1/projects/alpha/outbox/take", params={"channel": "messenger"}).json()["items"] == []
         item = taken[0]["id"]
         for _ in range(2):  # a repeated report changes nothing
             answer = adapter.post(f"/api/v1/projects/alpha/outbox/{item}/result", json={"delivered": True})

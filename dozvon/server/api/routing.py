@@ -25,7 +25,7 @@ Name = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^/\s][^/]*
 
 
 class ActionIn(Body):
-    kind: Literal["overflow", "callback", "message", "reject"] = "reject"
+    kind: Literal["overflow", "callback", "message", "wait", "reject"] = "reject"
     target_queue: str | None = Field(default=None, max_length=128)
     text: str | None = Field(default=None, max_length=2000)
 

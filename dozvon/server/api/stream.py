@@ -37,7 +37,7 @@ from dozvon.accounts.permissions import Principal
 from dozvon.acd import actions as acd_actions
 from dozvon.acd import queries as live
 from dozvon.conversations import actions
-from dozvon.core.errors import DozvonError, Forbidden, InvalidInput
+from dozvon.core.errors import Conflict, DozvonError, Forbidden, InvalidInput
 from dozvon.core.i18n import translate
 from dozvon.eventlog import repository as eventlog
 from dozvon.eventlog.models import EventRecord
@@ -47,6 +47,7 @@ from dozvon.server.deps import acting_operator
 from dozvon.server.gate import MEMBER
 from dozvon.server.hub import Hub, Subscription
 from dozvon.server.i18n import language_of
+from dozvon.widget.bus import visitor_bus
 
 router = APIRouter(tags=["stream"])
 
@@ -126,10 +127,12 @@ async def _send_events(websocket: WebSocket, hub: Hub, sub: Subscription, projec
                 last = payload["seq"]
         while True:
             payload = await sub.queue.get()
-            if payload["seq"] <= last:  # already sent from the log, or before the hello
-                continue
+            seq = payload.get("seq")  # a passing signal (typing) has none: never stored, never replayed
+            if seq is not None:
+                if seq <= last:  # already sent from the log, or before the hello
+                    continue
+                last = seq
             await websocket.send_json(payload)
-            last = payload["seq"]
     except (WebSocketDisconnect, RuntimeError):
         return
 
@@ -259,6 +262,25 @@ def _dispose(ctx: _Context, raw: dict[str, Any]) -> dict[str, Any]:
                                                           body.contact_type, body.resolved, body.notes))}
 
 
+def _typing(ctx: _Context, raw: dict[str, Any]) -> dict[str, Any]:
+    """The operator is typing: the customer's widget shows it for a few seconds. Only the
+    contact's own operator, and only on a live conversation; nothing is stored."""
+    conversation_id = _str(raw, "conversation_id")
+    acting = ctx.acting()
+    contact = live.live_contact(ctx.svc, conversation_id)
+    if contact is None or contact.state != "connected" or (acting is not None and contact.operator_id != acting):
+        raise Conflict("routing.not_your_contact", contact=conversation_id)
+    visitor_bus.push(conversation_id, {"kind": "typing", "conversation_id": conversation_id, "who": "operator"})
+    return {}
+
+
+def _note(ctx: _Context, raw: dict[str, Any]) -> dict[str, Any]:
+    body = _body(TextIn, raw, "text")
+    if not (ctx.caller.can(HANDLE, ctx.project) or ctx.caller.can(MANAGE, ctx.project)):
+        raise Forbidden("auth.forbidden")
+    return {"note_id": actions.do_add_note(ctx.svc, _str(raw, "conversation_id"), ctx.caller.name, body.text)}
+
+
 def _state(ctx: _Context, raw: dict[str, Any]) -> dict[str, Any]:
     own = ctx.caller.operator_ids.get(ctx.project)
     if own is None:
@@ -272,4 +294,5 @@ _COMMANDS: dict[str, Callable[[_Context, dict[str, Any]], dict[str, Any]]] = {
     "accept": _accept, "decline": _decline, "send": _send,
     "end": _on_contact(actions.do_end), "hold": _on_contact(actions.do_hold),
     "resume": _on_contact(actions.do_resume), "transfer": _transfer, "dispose": _dispose, "state": _state,
+    "typing": _typing, "note": _note,
 }

@@ -1,0 +1,1 @@
+"""What operators and the system say to customers: quick replies and automatic messages."""

@@ -1,0 +1,47 @@
+"""Quick replies and the project's automatic messages.
+
+A *quick reply* is a text an operator inserts with ``/`` and its keyword; an *automatic
+message* is sent by Dozvon itself: the welcome a customer gets as soon as they write on
+a text channel, the greeting when an operator takes the conversation, the farewell when
+the operator ends it. Both may hold variables (``{customer.first_name}``,
+``{operator.name}``) filled in when they are used (:mod:`dozvon.replies.render`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dozvon.core.db import Base
+
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+#: The automatic messages a project may set, in the order a conversation meets them.
+AUTO_KINDS = ("welcome", "greeting", "farewell")
+
+
+class QuickReply(Base):
+    __tablename__ = "quick_replies"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    project: Mapped[str] = mapped_column(String(64), nullable=False)
+    #: What the operator types after ``/`` (``delivery``, ``доставка``), lower case.
+    shortcut: Mapped[str] = mapped_column(String(64), nullable=False)
+    title: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    updated_at_us: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    updated_by: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+
+    __table_args__ = (Index("ix_quick_replies_project_shortcut", "project", "shortcut", unique=True),)
+
+
+class AutoText(Base):
+    __tablename__ = "auto_texts"
+
+    project: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: One of :data:`AUTO_KINDS`.
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    text: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    updated_at_us: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    updated_by: Mapped[str] = mapped_column(String(200), nullable=False, default="")
