@@ -115,7 +115,7 @@ def _note_auto(engine: RoutingEngine, svc: RouterService, conv: Conversation, ki
                operator_id: str | None) -> tuple[str, str]:
     """Log an automatic message of the project (its outbox row is the caller's): (key, text)."""
     op = engine.operators.get(operator_id or "")
-    text = fill(template, values(conv.customer_name, op.cfg.name if op is not None else None))
+    text = fill(template, values(conv.customer_name, (op.cfg.name or operator_id) if op is not None else None))
     key = "auto-" + uuid.uuid4().hex
     engine.note("message.sent", conv.id, operator_id, channel=conv.channel, message_id=key, text=text,
                 author=operator_id, auto=True, reason=kind)

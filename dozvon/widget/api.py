@@ -74,6 +74,11 @@ def hub_of(request: Request) -> Hub:
     return hub
 
 
+def limits_of(request: Request) -> rl.Limits:
+    limits: rl.Limits = request.app.state.limits
+    return limits
+
+
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
@@ -107,7 +112,7 @@ Authorization = Annotated[str | None, Header()]
 @router.get("/{project}/config")
 def config(project: str, request: Request, origin: Origin = None) -> dict[str, Any]:
     hub = hub_of(request)
-    rl.limits.check(rl.READS_PER_ADDRESS, "read", client_address(request))
+    limits_of(request).check(rl.READS_PER_ADDRESS, "read", client_address(request))
     row = widget_settings(hub, project, origin)
     lang = language_of(request.headers.get("accept-language"))
     with hub.sessions() as session:
@@ -122,7 +127,7 @@ def config(project: str, request: Request, origin: Origin = None) -> dict[str, A
 @router.post("/{project}/visitors", status_code=201)
 def start(project: str, body: VisitorIn, request: Request, origin: Origin = None) -> dict[str, Any]:
     hub = hub_of(request)
-    rl.limits.check(rl.NEW_VISITOR_PER_ADDRESS, "visitor", client_address(request))
+    limits_of(request).check(rl.NEW_VISITOR_PER_ADDRESS, "visitor", client_address(request))
     row = widget_settings(hub, project, origin)
     answers = visitors.Prechat(body.name, body.phone, body.email)
     with hub.sessions.begin() as session:
@@ -150,7 +155,7 @@ def conversation_state(hub: Hub, project: str, conv: Conversation) -> dict[str, 
 def conversation(project: str, request: Request, authorization: Authorization = None,
                  origin: Origin = None) -> dict[str, Any]:
     hub = hub_of(request)
-    rl.limits.check(rl.READS_PER_ADDRESS, "read", client_address(request))
+    limits_of(request).check(rl.READS_PER_ADDRESS, "read", client_address(request))
     widget_settings(hub, project, origin)
     visitor = visitor_of(hub, project, bearer(authorization))
     svc = hub.service(project)
@@ -175,8 +180,8 @@ def send(project: str, body: MessageIn, request: Request, response: Response,
     hub = hub_of(request)
     row = widget_settings(hub, project, origin)
     visitor = visitor_of(hub, project, bearer(authorization))
-    rl.limits.check(rl.MESSAGES_PER_ADDRESS, "message", client_address(request))
-    rl.limits.check(rl.MESSAGES_PER_VISITOR, "message", visitor.id)
+    limits_of(request).check(rl.MESSAGES_PER_ADDRESS, "message", client_address(request))
+    limits_of(request).check(rl.MESSAGES_PER_VISITOR, "message", visitor.id)
     svc = hub.service(project)
     if not live.has_queue(svc, row.queue):
         raise NotFound("widget.not_enabled")
@@ -218,7 +223,7 @@ def rate(project: str, body: RatingIn, request: Request, authorization: Authoriz
     hub = hub_of(request)
     widget_settings(hub, project, origin)
     visitor = visitor_of(hub, project, bearer(authorization))
-    rl.limits.check(rl.MESSAGES_PER_VISITOR, "message", visitor.id)
+    limits_of(request).check(rl.MESSAGES_PER_VISITOR, "message", visitor.id)
     conv = _own_conversation(hub, project, visitor)
     actions.do_rate(hub.service(project), conv.id, body.score, body.comment.strip() or None)
     return {"conversation_id": conv.id, "score": body.score}

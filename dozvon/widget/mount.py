@@ -15,6 +15,7 @@ from dozvon.channels.registry import registry
 from dozvon.server.hub import Hub
 from dozvon.widget import api, stream
 from dozvon.widget.adapter import WidgetAdapter
+from dozvon.widget.ratelimits import Limits
 
 #: The widget's script, read once: it is served on every page view of every site using it.
 _SCRIPT = (resources.files("dozvon.widget") / "static" / "widget.js").read_bytes()
@@ -37,6 +38,7 @@ def mount(app: FastAPI, hub: Hub) -> None:
     public = FastAPI(title="Dozvon widget", version=__version__, docs_url=None, redoc_url=None,
                      openapi_url=None)
     public.state.hub = hub
+    public.state.limits = Limits()
     public.include_router(api.router)
     public.include_router(stream.router)
     # Any site may call it (unless the project lists its sites: checked per request);

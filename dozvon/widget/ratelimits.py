@@ -34,6 +34,8 @@ class TooManyRequests(DozvonError):
 
 
 class Limits:
+    """One server's counters (each app has its own: see :func:`dozvon.widget.mount.mount`)."""
+
     def __init__(self) -> None:
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
 
@@ -46,7 +48,3 @@ class Limits:
     def allowed(self, item: RateLimitItem, *key: str) -> bool:
         """Count one more; False over the limit (for signals that are simply dropped)."""
         return bool(self._limiter.hit(item, *key))
-
-
-#: The process's limits (per server; see the module's docstring).
-limits = Limits()

@@ -118,7 +118,8 @@ async def stream(websocket: WebSocket, project: str) -> None:
     try:
         while True:
             text = await websocket.receive_text()
-            reply = await anyio.to_thread.run_sync(_command, hub, project, visitor.id, text, lang)
+            reply = await anyio.to_thread.run_sync(_command, hub, websocket.app.state.limits, project, visitor.id,
+                                                     text, lang)
             if reply is not None:
                 await websocket.send_json(reply)
     except WebSocketDisconnect:
@@ -157,12 +158,13 @@ def _current(hub: Hub, project: str, visitor_id: str) -> Conversation | None:
         return conv
 
 
-def _command(hub: Hub, project: str, visitor_id: str, text: str, lang: str) -> dict[str, Any] | None:
+def _command(hub: Hub, limits: rl.Limits, project: str, visitor_id: str, text: str,
+             lang: str) -> dict[str, Any] | None:
     try:
         raw = parse_command(text)
         action = raw.get("action")
         if action == "typing":
-            if not rl.limits.allowed(rl.TYPING_PER_VISITOR, "typing", visitor_id):
+            if not limits.allowed(rl.TYPING_PER_VISITOR, "typing", visitor_id):
                 return None
             conv = _current(hub, project, visitor_id)
             place = live.place_in_line(hub.service(project), conv.id) if conv is not None else None
@@ -171,7 +173,7 @@ def _command(hub: Hub, project: str, visitor_id: str, text: str, lang: str) -> d
                                                                "who": "customer"})
             return None
         if action == "status":
-            rl.limits.check(rl.READS_PER_ADDRESS, "status", visitor_id)
+            limits.check(rl.READS_PER_ADDRESS, "status", visitor_id)
             conv = _current(hub, project, visitor_id)
             if conv is None:
                 return {"kind": "status", "conversation_id": None, "state": "none", "position": 0, "operator": ""}

@@ -128,3 +128,19 @@ def test_reconfiguring_a_queue_with_the_same_hours_does_not_double_its_opening_a
     changes = [e.type for e in engine.drain_events() if e.type.startswith("queue.") and e.type != "queue.configured"]
     assert changes == ["queue.opened", "queue.closed", "queue.opened", "queue.closed"]
     assert engine.armed_timers("hours") == 1
+
+
+def test_a_chat_written_at_night_is_answered_and_waits_for_the_morning():
+    hours = BusinessHours("Europe/Moscow", WEEKDAYS)
+    queue = QueueConfig("sales", hours=hours, on_closed=Action("wait", text="Мы ответим утром, с 9:00."))
+    engine, clock = make_engine([queue], voice_ops("a"), t0=ts(2026, 1, 5, 20, 0))
+    engine.set_state("a", "offline")
+    decisions = engine.contact_arrived(ContactSpec("c1", "sales", channel="chat", customer_id="k1"))
+    assert [(d.kind, d.text, d.reason) for d in decisions] == [(AUTO_REPLY, "Мы ответим утром, с 9:00.", "closed")]
+    assert engine.contacts["c1"].state == "waiting", "not closed: it waits in the queue"
+    queued = [e for e in engine.drain_events() if e.type == "contact.queued"]
+    assert queued[0].data["reason"] == "closed"
+    clock.set(ts(2026, 1, 6, 9, 0))
+    engine.advance()
+    offered = engine.set_state("a", "available")
+    assert [d.kind for d in offered if d.contact_id == "c1"] == [OFFER]

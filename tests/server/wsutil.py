@@ -19,6 +19,8 @@ class Stream:
         self.replies: dict[Any, dict[str, Any]] = {}
         #: The stream's first message: {"kind": "hello", "seq": the last committed event}.
         self.hello: dict[str, Any] | None = None
+        #: Passing signals (the customer is typing), in arrival order.
+        self.signals: list[dict[str, Any]] = []
         self._taken: set[int] = set()
         self._next_id = 0
 
@@ -34,6 +36,8 @@ class Stream:
             self.replies[message.get("reply_to")] = message
         elif message.get("kind") == "hello":
             self.hello = message
+        elif message.get("kind") == "typing":  # a passing signal, not an event
+            self.signals.append(message)
         else:
             self.events.append(message)
 

@@ -264,7 +264,7 @@
         if (!fields.length) setStatus(failure.message, "down");
         for (const f of fields) {
           const slot = form.querySelector(`[data-error="${CSS.escape(f.field)}"]`);
-          if (slot) slot.textContent = f.message;
+          if (slot) slot.textContent = f.message.startsWith(`${f.field}: `) ? f.message.slice(f.field.length + 2) : f.message;
           else setStatus(f.message, "down");
         }
         form.querySelector("input")?.focus();
