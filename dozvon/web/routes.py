@@ -1,5 +1,6 @@
-"""The pages: ``/`` (log in), ``/desktop`` (the operator's workplace) and ``/lang/{code}``
-(the reader's choice of language, kept in a cookie). Pages are rendered here; what they
+"""The pages: ``/`` (log in), ``/desktop`` (the operator's workplace), the supervisor's
+``/wallboard``, ``/reports`` and ``/supervise``, and ``/lang/{code}`` (the reader's choice
+of language, kept in a cookie). Pages are rendered here; what they
 do, they do in the browser through the JSON API and the WebSocket, like any client.
 
 Every page carries a strict Content-Security-Policy: scripts and styles only from our own
@@ -7,25 +8,34 @@ files, so text that slipped into the page as HTML still could not run."""
 
 from __future__ import annotations
 
+import importlib.resources
 import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import anyio.to_thread
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
+from sqlalchemy import select
 
 from dozvon import __version__
 from dozvon.accounts import queries as account_queries
+from dozvon.accounts.models import Project
 from dozvon.accounts.permissions import Principal
 from dozvon.core.i18n import CATALOGUE, SUPPORTED, translate
 from dozvon.routing.model import CONTACT_TYPES
 from dozvon.server.gate import SESSION_COOKIE, cookie_value
 from dozvon.server.i18n import language_of
-from dozvon.web import messages  # noqa: F401  (registers the web.* texts)
+from dozvon.web import (
+    messages,  # noqa: F401  (registers the web.* texts)
+    messages_supervisor,  # noqa: F401  (the supervisor pages' web.* texts)
+)
 
 HERE = Path(__file__).parent
 LANG_COOKIE = "dozvon_lang"
@@ -83,6 +93,128 @@ async def _caller(request: Request) -> Principal | None:
     return await anyio.to_thread.run_sync(look_up)
 
 
+@dataclass(frozen=True)
+class NavItem:
+    href: str
+    label: str
+    current: bool
+
+
+#: The supervisor's pages: the permission each needs in a project.
+PAGE_PERMISSIONS = {"/wallboard": "reports:read", "/reports": "reports:read", "/supervise": "conversations:manage"}
+_NAV = (("/desktop", "web.nav.desktop"), ("/wallboard", "web.nav.wallboard"), ("/reports", "web.nav.reports"),
+        ("/supervise", "web.nav.supervise"))
+KPI_PERIODS = ("15min", "hour", "day", "week", "month", "all")
+KPI_CUTS = ("queue", "operator", "channel", "source")
+
+
+def nav(caller: Principal, here: str) -> list[NavItem]:
+    """The pages this person may open (only those): the operator's desktop where they are
+    an operator, the supervisor's pages where they hold the permission in some project."""
+    items = []
+    for href, label in _NAV:
+        permission = PAGE_PERMISSIONS.get(href)
+        if permission is None:
+            allowed = bool(caller.operator_ids)
+        else:
+            allowed = caller.superadmin or any(permission in granted for granted in caller.grants.values())
+        if allowed:
+            items.append(NavItem(href, label, href == here))
+    return items
+
+
+async def _projects_where(request: Request, caller: Principal, permission: str) -> list[str]:
+    """The projects where the caller holds ``permission`` (a superadmin: every project)."""
+    if not caller.superadmin:
+        return sorted(p for p, granted in caller.grants.items() if permission in granted)
+    sessions = request.app.state.hub.sessions
+
+    def every_project() -> list[str]:
+        with sessions() as session:
+            return list(session.scalars(select(Project.slug).order_by(Project.slug)))
+
+    return await anyio.to_thread.run_sync(every_project)
+
+
+async def _supervisor_page(request: Request, here: str, project: str | None
+                           ) -> tuple[Principal, list[str], str] | Response:
+    """Who may open this page, for which project — or the answer for those who may not:
+    the login page for strangers, a polite refusal (403) for people without the right."""
+    caller = await _caller(request)
+    if caller is None:
+        return RedirectResponse("/", status_code=303)
+    projects = await _projects_where(request, caller, PAGE_PERMISSIONS[here])
+    if not projects:
+        response = _render(request, "supervisor_refused.html", user=caller.name, nav=nav(caller, here),
+                           page_title=f"web.nav.{here.strip('/')}")
+        response.status_code = 403
+        return response
+    return caller, projects, project if project in projects else projects[0]
+
+
+@router.get("/wallboard")
+async def wallboard_page(request: Request, project: str | None = None, tv: str | None = None) -> Response:
+    allowed = await _supervisor_page(request, "/wallboard", project)
+    if isinstance(allowed, Response):
+        return allowed
+    caller, projects, chosen = allowed
+    return _render(request, "wallboard.html", user=caller.name, nav=nav(caller, "/wallboard"), projects=projects,
+                   project=chosen, tv=tv == "1", break_reasons=BREAK_REASONS,
+                   can_manage=caller.can("operators:manage", chosen), can_stream=caller.can("events:read", chosen),
+                   can_supervise=caller.can("conversations:manage", chosen))
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+@router.get("/reports")
+async def reports_page(request: Request, project: str | None = None, since: str | None = None,
+                       to: str | None = None, period: str = "day", by: str = "") -> Response:
+    allowed = await _supervisor_page(request, "/reports", project)
+    if isinstance(allowed, Response):
+        return allowed
+    caller, projects, chosen = allowed
+    sessions = request.app.state.hub.sessions
+
+    def timezone() -> str:
+        with sessions() as session:
+            return account_queries.get_project(session, chosen).timezone
+
+    tz = await anyio.to_thread.run_sync(timezone)
+    today = datetime.now(ZoneInfo(tz)).date()
+    last = _day(to) or today
+    first = _day(since) or last - timedelta(days=6)
+    if first > last:
+        first, last = last, first
+    return _render(request, "reports.html", user=caller.name, nav=nav(caller, "/reports"), projects=projects,
+                   project=chosen, timezone=tz, since=first.isoformat(), to=last.isoformat(),
+                   period=period if period in KPI_PERIODS else "day", by=by if by in KPI_CUTS else "",
+                   periods=KPI_PERIODS, cuts=KPI_CUTS)
+
+
+@router.get("/supervise")
+async def supervise_page(request: Request, project: str | None = None, conversation: str | None = None) -> Response:
+    allowed = await _supervisor_page(request, "/supervise", project)
+    if isinstance(allowed, Response):
+        return allowed
+    caller, projects, chosen = allowed
+    return _render(request, "supervise.html", user=caller.name, nav=nav(caller, "/supervise"), projects=projects,
+                   project=chosen, conversation=conversation or "")
+
+
+@router.get("/static/vendor/plotly.min.js")
+def plotly_js() -> Response:
+    """plotly.js as the pinned ``plotly`` package ships it (never a copy in the repository,
+    never a CDN): the reports page draws its charts with it."""
+    bundled = importlib.resources.files("plotly") / "package_data" / "plotly.min.js"
+    return FileResponse(str(bundled), media_type="text/javascript",
+                        headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"})
+
+
 @router.get("/")
 async def login_page(request: Request) -> Response:
     if await _caller(request) is not None:
@@ -97,8 +229,8 @@ async def desktop(request: Request, project: str | None = None) -> Response:
         return RedirectResponse("/", status_code=303)
     projects = sorted(caller.operator_ids)
     chosen = project if project in caller.operator_ids else (projects[0] if projects else None)
-    return _render(request, "desktop.html", user=caller.name, projects=projects, project=chosen,
-                   operator_id=caller.operator_ids.get(chosen) if chosen else None,
+    return _render(request, "desktop.html", user=caller.name, nav=nav(caller, "/desktop"), projects=projects,
+                   project=chosen, operator_id=caller.operator_ids.get(chosen) if chosen else None,
                    break_reasons=BREAK_REASONS, contact_types=CONTACT_TYPES)
 
 

@@ -8,6 +8,10 @@ import LoginForm from "./controllers/login-form.js";
 import StateSwitch from "./controllers/state-switch.js";
 import Offers from "./controllers/offers.js";
 import Conversations from "./controllers/conversations.js";
+import Page from "./controllers/page.js";
+import Wallboard from "./controllers/wallboard.js";
+import Reports from "./controllers/reports.js";
+import Supervise from "./controllers/supervise.js";
 
 const registry = {
   "desktop": Desktop,
@@ -15,6 +19,10 @@ const registry = {
   "state-switch": StateSwitch,
   "offers": Offers,
   "conversations": Conversations,
+  "page": Page,
+  "wallboard": Wallboard,
+  "reports": Reports,
+  "supervise": Supervise,
 };
 
 const EVENTS = ["click", "submit", "keydown", "change", "input", "focusin"];

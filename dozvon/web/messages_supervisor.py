@@ -1,0 +1,129 @@
+"""The texts of the supervisor's pages — wallboard, reports, conversations — in English and
+Russian (the catalogue style of :mod:`dozvon.web.messages`, under ``web.`` keys)."""
+
+from __future__ import annotations
+
+from dozvon.core.i18n import register
+
+# --- navigation between the pages, and a page refused
+register("web.nav.label", "Pages", "Разделы")
+register("web.nav.desktop", "Desktop", "Рабочий стол")
+register("web.nav.wallboard", "Wallboard", "Табло")
+register("web.nav.reports", "Reports", "Отчёты")
+register("web.nav.supervise", "Conversations", "Разговоры")
+register("web.refused.title", "Not available to you", "Раздел вам недоступен")
+register("web.refused.text",
+         "Your account may not open this page in any project. A supervisor or an administrator of the project can "
+         "give you the access.",
+         "Вашей учётной записи эта страница недоступна ни в одном проекте. Доступ может дать супервизор или "
+         "администратор проекта.")
+register("web.refused.back", "Back to your desktop", "Вернуться на рабочий стол")
+
+# --- the wallboard
+register("web.board.title", "Wallboard", "Табло")
+register("web.board.today", "Today", "Сегодня")
+register("web.board.tv", "TV mode", "Режим ТВ")
+register("web.board.tv_exit", "Exit TV mode", "Выйти из режима ТВ")
+register("web.board.waiting", "Waiting now", "Ждут сейчас")
+register("web.board.longest", "Longest wait", "Дольше всех ждёт")
+register("web.board.offered", "Offered", "Поступило")
+register("web.board.answered", "Answered", "Отвечено")
+register("web.board.abandoned", "Abandoned", "Потеряно")
+register("web.board.sl", "Service level", "Уровень сервиса")
+register("web.board.asa", "ASA", "ASA")
+register("web.board.car", "CAR", "CAR")
+register("web.board.lcr", "LCR", "LCR")
+register("web.board.on_line", "Operators on line", "Операторов на линии")
+register("web.board.on_line_of", "of {n} logged in", "из {n} в сети")
+register("web.board.queues", "Queues", "Очереди")
+register("web.board.queue", "Queue", "Очередь")
+register("web.board.no_queues", "No queues yet.", "Очередей пока нет.")
+register("web.board.sl_goal", "goal {goal} in {target}", "цель {goal} за {target}")
+register("web.board.below", "Below goal", "Ниже цели")
+register("web.board.no_sl", "no answers yet", "ответов ещё нет")
+register("web.board.operators", "Operators", "Операторы")
+register("web.board.no_operators", "No operators in this project yet.", "В проекте пока нет операторов.")
+register("web.board.in_state", "In state", "В состоянии")
+register("web.board.load", "Load", "Загрузка")
+register("web.board.load_of", "{n} of {c}", "{n} из {c}")
+register("web.board.ringing", "ringing {n}", "звонит {n}")
+register("web.board.set_state", "Change the state of {name}", "Изменить состояние: {name}")
+register("web.board.set_state_placeholder", "Change state…", "Сменить состояние…")
+register("web.board.state_changed", "{name}: {state}", "{name}: {state}")
+register("web.board.updated", "Updated {time}", "Обновлено {time}")
+register("web.board.polling", "Refreshed every few seconds", "Обновляется каждые несколько секунд")
+register("web.board.legend", "By state", "По состояниям")
+register("web.board.read", "Conversations", "Разговоры")
+register("web.board.glossary",
+         "SL: answered within the queue's target time ÷ decided contacts · ASA: average speed of answer · "
+         "CAR: lost before an answer ÷ inbound · LCR: abandoned in the queue ÷ offered",
+         "SL — отвечено в пределах целевого времени очереди ÷ решённые обращения · ASA — среднее время ответа · "
+         "CAR — потеряно до ответа ÷ входящие · LCR — брошено в очереди ÷ поступило в очередь")
+
+# --- the reports page
+register("web.reports.title", "Reports", "Отчёты")
+register("web.reports.since", "From", "С")
+register("web.reports.to", "To (inclusive)", "По (включительно)")
+register("web.reports.period", "Granularity", "Шаг")
+register("web.reports.period.15min", "15 minutes", "15 минут")
+register("web.reports.period.hour", "Hour", "Час")
+register("web.reports.period.day", "Day", "День")
+register("web.reports.period.week", "Week", "Неделя")
+register("web.reports.period.month", "Month", "Месяц")
+register("web.reports.period.all", "Whole range", "Весь период")
+register("web.reports.by", "Cut by", "Разрез")
+register("web.reports.by.none", "No cut (totals)", "Без разреза (итоги)")
+register("web.reports.by.queue", "Queue", "Очередь")
+register("web.reports.by.operator", "Operator", "Оператор")
+register("web.reports.by.channel", "Channel", "Канал")
+register("web.reports.by.source", "Source", "Источник")
+register("web.reports.show", "Show", "Показать")
+register("web.reports.download", "Download", "Скачать")
+register("web.reports.csv", "CSV", "CSV")
+register("web.reports.xlsx", "Excel (XLSX)", "Excel (XLSX)")
+register("web.reports.table", "KPI table", "Таблица показателей")
+register("web.reports.loading", "Loading…", "Загрузка…")
+register("web.reports.empty", "No contacts in this period.", "За этот период обращений нет.")
+register("web.reports.total", "Total", "Итого")
+register("web.reports.col.period", "Period", "Период")
+register("web.reports.col.offered", "Offered", "Поступило")
+register("web.reports.col.answered", "Answered", "Отвечено")
+register("web.reports.col.abandoned", "Abandoned", "Потеряно")
+register("web.reports.col.sl", "SL", "SL")
+register("web.reports.col.asa", "ASA", "ASA")
+register("web.reports.col.aht", "AHT", "AHT")
+register("web.reports.col.car", "CAR", "CAR")
+register("web.reports.col.lcr", "LCR", "LCR")
+register("web.reports.col.fcr", "FCR", "FCR")
+register("web.reports.col.occupancy", "Occupancy", "Занятость")
+register("web.reports.col.csat", "CSAT", "CSAT")
+register("web.reports.chart.shares", "Service level, CAR and LCR", "Уровень сервиса, CAR и LCR")
+register("web.reports.chart.times", "ASA and AHT, seconds", "ASA и AHT, секунды")
+register("web.reports.chart.heat", "Hot hours: offered contacts by weekday and hour",
+         "Горячие часы: поступившие обращения по дням недели и часам")
+register("web.reports.chart.heat_too_long", "The hot-hours map covers at most 200 days; choose a shorter range.",
+         "Карта горячих часов строится не больше чем за 200 дней — выберите период короче.")
+register("web.reports.weekdays", "Mon,Tue,Wed,Thu,Fri,Sat,Sun", "Пн,Вт,Ср,Чт,Пт,Сб,Вс")
+register("web.reports.contacts", "contacts", "обращений")
+register("web.reports.error", "The report could not be built: {message}", "Отчёт не построен: {message}")
+register("web.reports.timezone", "Times in {tz}", "Время: {tz}")
+
+# --- the conversations of a project, read by a supervisor
+register("web.supervise.title", "Conversations", "Разговоры")
+register("web.supervise.list", "Conversations of the project", "Разговоры проекта")
+register("web.supervise.open_only", "Only open ones", "Только открытые")
+register("web.supervise.empty", "No conversations.", "Разговоров нет.")
+register("web.supervise.pick", "Choose a conversation to read it.", "Выберите разговор, чтобы его прочитать.")
+register("web.supervise.read_only", "Read only: the operator answers the customer.",
+         "Только чтение: клиенту отвечает оператор.")
+register("web.supervise.operator", "Operator", "Оператор")
+register("web.supervise.nobody", "nobody yet", "пока никто")
+register("web.supervise.no_messages", "No messages yet.", "Сообщений пока нет.")
+register("web.supervise.reassign_note",
+         "A waiting contact cannot be moved from here yet: the routing engine transfers only connected contacts.",
+         "Ожидающее обращение отсюда пока не перевести: маршрутизация переводит только соединённые обращения.")
+register("web.conv.waiting", "Waiting", "Ждёт")
+register("web.conv.offered", "Offered", "Предложен")
+register("web.conv.connected", "In progress", "Идёт")
+register("web.conv.wrap_up", "Wrap-up", "Обработка")
+register("web.conv.closed", "Closed", "Закрыт")

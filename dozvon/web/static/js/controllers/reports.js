@@ -1,0 +1,258 @@
+// The reports page: the KPI rows of /reports/kpi for the chosen days, granularity and cut,
+// as a table (with the whole range's totals) and as Plotly charts — the trends of SL, CAR
+// and LCR, of ASA and AHT, and the hot-hours heat-map of offered contacts by weekday and
+// hour. The CSV and XLSX links ask the same API for the same rows. plotly.js is the copy
+// the pinned Python package ships, served by the server at /static/vendor/plotly.min.js.
+import Page from "./page.js";
+import { t } from "../lib/controller.js";
+import { get } from "../lib/api.js";
+import { duration } from "./wallboard.js";
+
+const PALETTE = ["#2f5bea", "#1f9d55", "#d98b06", "#c2334f", "#7a4fd6", "#0f8b8d", "#b4561f", "#5b6475"];
+const HEAT_MAX_DAYS = 200;  // the API builds at most 5000 periods: 200 days of hours
+const PERCENT = new Set(["service_level", "car", "lcr", "fcr", "occupancy"]);
+const TIMES = new Set(["asa_s", "aht_s"]);
+
+let plotly = null;
+function loadPlotly() {
+  plotly ??= new Promise((resolve, reject) => {
+    if (window.Plotly) { resolve(window.Plotly); return; }
+    const script = document.createElement("script");
+    script.src = "/static/vendor/plotly.min.js";
+    script.addEventListener("load", () => resolve(window.Plotly));
+    script.addEventListener("error", () => { plotly = null; reject(new Error("plotly.min.js")); });
+    document.head.append(script);
+  });
+  return plotly;
+}
+
+const nextDay = (day) => new Date(Date.parse(day + "T00:00:00Z") + 86400000).toISOString().slice(0, 10);
+
+export default class Reports extends Page {
+  connect() {
+    this.lang = document.documentElement.lang;
+    this.zone = this.element.dataset.timezone || "UTC";
+    this.percent = new Intl.NumberFormat(this.lang, { style: "percent", maximumFractionDigits: 1 });
+    this.count = new Intl.NumberFormat(this.lang);
+    this.load();
+  }
+
+  get choice() {
+    const form = new FormData(this.target("form"));
+    let since = form.get("since"), to = form.get("to");
+    if (since && to && since > to) [since, to] = [to, since];
+    return { project: form.get("project"), since, to, period: form.get("period"), by: form.get("by") };
+  }
+
+  submit(event) {
+    event.preventDefault();
+    const choice = this.choice;
+    const url = `/reports?${new URLSearchParams(choice)}`;
+    if (choice.project !== this.element.dataset.project) { location.assign(url); return; }  // another time zone
+    history.replaceState(null, "", url);
+    this.load();
+  }
+
+  query(choice, overrides = {}) {
+    const params = new URLSearchParams({ since: choice.since, until: nextDay(choice.to), period: choice.period,
+                                         ...overrides });
+    const by = "by" in overrides ? overrides.by : choice.by;
+    params.delete("by");
+    if (by) params.set("by", by);
+    return `/api/v1/projects/${encodeURIComponent(choice.project)}/reports/kpi?${params}`;
+  }
+
+  async load() {
+    const choice = this.choice;
+    if (!choice.since || !choice.to) return;
+    this.target("csv").href = this.query(choice, { format: "csv" });
+    this.target("xlsx").href = this.query(choice, { format: "xlsx" });
+    const status = this.target("status");
+    status.textContent = t("web.reports.loading");
+    status.classList.remove("status-line--error");
+    const whole = choice.period === "all" && !choice.by;
+    const days = (Date.parse(choice.to) - Date.parse(choice.since)) / 86400000 + 1;
+    const heat = days <= HEAT_MAX_DAYS;
+    try {
+      const [report, totals, hourly] = await Promise.all([
+        get(this.query(choice)),
+        whole ? null : get(this.query(choice, { period: "all", by: "" })),
+        heat ? (choice.period === "hour" && !choice.by ? null : get(this.query(choice, { period: "hour", by: "" })))
+          : null,
+      ]);
+      this.zone = report.timezone || this.zone;
+      const totalRows = whole ? report.rows : totals.rows;
+      this.showTable(report, totalRows);
+      status.textContent = "";
+      const Plotly = await loadPlotly();
+      this.drawTrends(Plotly, report);
+      this.target("heatNote").hidden = heat;
+      this.target("heat").hidden = !heat;
+      if (heat) this.drawHeat(Plotly, hourly ? hourly.rows : report.rows);
+    } catch (error) {
+      if (error.status === 401) { location.assign("/"); return; }
+      status.textContent = t("web.reports.error", { message: error.message });
+      status.classList.add("status-line--error");
+    }
+  }
+
+  // --- the table
+
+  columns(rows, cut) {
+    const present = new Set(rows.flatMap((row) => Object.keys(row)));
+    const columns = [["period", "web.reports.col.period"]];
+    if (cut) columns.push([cut, `web.reports.by.${cut}`]);
+    for (const [key, title] of [["offered", "offered"], ["answered", "answered"], ["abandoned", "abandoned"],
+      ["service_level", "sl"], ["asa_s", "asa"], ["aht_s", "aht"], ["car", "car"], ["lcr", "lcr"], ["fcr", "fcr"],
+      ["csat", "csat"]]) {
+      const optional = key === "fcr" || key === "csat";  // shown where the period has them
+      if (present.has(key) && (!optional || rows.some((row) => row[key] !== null && row[key] !== undefined))) {
+        columns.push([key, `web.reports.col.${title}`]);
+      }
+    }
+    return columns;
+  }
+
+  cell(key, row, period) {
+    const value = row[key];
+    if (key === "period") return this.periodLabel(row, period);
+    if (value === null || value === undefined) return "–";
+    if (key === "csat") return value <= 1 ? this.percent.format(value) : value.toFixed(2);
+    if (PERCENT.has(key)) return row.offered || key === "fcr" ? this.percent.format(value) : "–";
+    if (TIMES.has(key)) return duration(value);
+    return typeof value === "number" ? this.count.format(value) : String(value);
+  }
+
+  showTable(report, totals) {
+    const cut = report.by[0] || "";
+    const columns = this.columns([...report.rows, ...totals], cut);
+    const head = this.target("head");
+    head.replaceChildren(...columns.map(([key, title]) => {
+      const th = document.createElement("th");
+      th.scope = "col";
+      th.textContent = t(title);
+      if (key !== "period" && key !== cut) th.className = "num";
+      return th;
+    }));
+    const line = (row, period, total = false) => {
+      const tr = document.createElement("tr");
+      for (const [key] of columns) {
+        const td = document.createElement(key === "period" ? "th" : "td");
+        if (key === "period") td.scope = "row";
+        else if (key !== cut) td.className = "num";
+        td.textContent = total && key === "period" ? t("web.reports.total") : total && key === cut ? "" : this.cell(key, row, period);
+        tr.append(td);
+      }
+      return tr;
+    };
+    this.target("body").replaceChildren(...report.rows.map((row) => line(row, report.period)));
+    this.target("foot").replaceChildren(...(report.rows.length && totals.length ? [line(totals[0], "all", true)] : []));
+    this.target("empty").hidden = report.rows.length > 0;
+    this.target("table").hidden = report.rows.length === 0;
+  }
+
+  // A period as a reader names it, in the project's time zone.
+  periodLabel(row, period) {
+    const start = new Date(row.period);
+    const options = { timeZone: this.zone };
+    if (period === "15min" || period === "hour") Object.assign(options, { day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    else if (period === "month") Object.assign(options, { month: "long", year: "numeric" });
+    else if (period === "all") return row.period_end ? `${this.day(row.period)} – ${this.day(row.period_end, -1)}` : this.day(row.period);
+    else Object.assign(options, { weekday: "short", day: "2-digit", month: "2-digit", year: "numeric" });
+    const text = new Intl.DateTimeFormat(this.lang, options).format(start);
+    return period === "week" ? `${text} +7` : text;
+  }
+
+  // The same period, short enough for a chart's axis.
+  tick(row, period) {
+    const options = { timeZone: this.zone };
+    if (period === "15min" || period === "hour") Object.assign(options, { day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    else if (period === "month") Object.assign(options, { month: "short", year: "numeric" });
+    else if (period === "all") return this.periodLabel(row, period);
+    else Object.assign(options, { weekday: "short", day: "2-digit", month: "2-digit" });
+    return new Intl.DateTimeFormat(this.lang, options).format(new Date(row.period));
+  }
+
+  day(iso, shift = 0) {
+    const date = new Date(Date.parse(iso) + shift * 1000);
+    return new Intl.DateTimeFormat(this.lang, { timeZone: this.zone, day: "2-digit", month: "2-digit", year: "numeric" }).format(date);
+  }
+
+  // --- the charts
+
+  layout(extra = {}) {
+    return {
+      margin: { l: 52, r: 16, t: 30, b: 8 }, height: 300, autosize: true,
+      paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
+      font: { family: getComputedStyle(document.body).fontFamily, size: 12, color: "#4b5567" },
+      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size: 12 } },
+      xaxis: { type: "category", automargin: true, gridcolor: "#eef0f3", nticks: 10 },
+      hoverlabel: { font: { family: getComputedStyle(document.body).fontFamily } },
+      ...extra,
+    };
+  }
+
+  series(report) {
+    const cut = report.by[0];
+    const groups = new Map();
+    for (const row of report.rows) {
+      const name = cut ? String(row[cut] ?? "–") : "";
+      if (!groups.has(name)) groups.set(name, []);
+      groups.get(name).push(row);
+    }
+    return [...groups.entries()];
+  }
+
+  lines(report, kpis) {
+    const groups = this.series(report);
+    const traces = [];
+    groups.forEach(([group, rows], index) => {
+      kpis.forEach(([key, name, dash], k) => {
+        traces.push({
+          type: "scatter", mode: "lines+markers", name: group ? `${name} · ${group}` : name,
+          x: rows.map((row) => this.tick(row, report.period)), y: rows.map((row) => row[key]),
+          line: { color: PALETTE[(groups.length > 1 ? index : k) % PALETTE.length], width: 2.5, dash },
+          marker: { size: 6 },
+          hovertemplate: `%{x}: %{y${PERCENT.has(key) ? ":.1%" : ":.0f"}}${TIMES.has(key) ? " s" : ""}<extra>%{fullData.name}</extra>`,
+        });
+      });
+    });
+    return traces;
+  }
+
+  drawTrends(Plotly, report) {
+    // No mode bar: it styles itself inline, which the page's Content-Security-Policy refuses.
+    const config = { displaylogo: false, responsive: true, displayModeBar: false };
+    const shares = report.by[0] ? [["service_level", "SL", "solid"], ["car", "CAR", "dot"]]
+      : [["service_level", "SL", "solid"], ["car", "CAR", "dot"], ["lcr", "LCR", "dash"]];
+    Plotly.react(this.target("shares"), this.lines(report, shares),
+                 this.layout({ yaxis: { range: [0, 1.02], tickformat: ".0%", gridcolor: "#eef0f3", zeroline: false } }), config);
+    const times = [["asa_s", "ASA", "solid"], ["aht_s", "AHT", "dot"]];
+    Plotly.react(this.target("times"), this.lines(report, times),
+                 this.layout({ yaxis: { rangemode: "tozero", gridcolor: "#eef0f3", ticksuffix: " s", zeroline: false } }), config);
+  }
+
+  drawHeat(Plotly, rows) {
+    const days = t("web.reports.weekdays").split(",");
+    const z = days.map(() => new Array(24).fill(0));
+    const parts = new Intl.DateTimeFormat("en-US", { timeZone: this.zone, weekday: "short", hour: "2-digit", hourCycle: "h23" });
+    const index = { Mon: 0, Tue: 1, Wed: 2, Thu: 3, Fri: 4, Sat: 5, Sun: 6 };
+    for (const row of rows) {
+      const found = Object.fromEntries(parts.formatToParts(new Date(row.period)).map((p) => [p.type, p.value]));
+      z[index[found.weekday]][Number(found.hour) % 24] += row.offered;
+    }
+    const hours = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, "0"));
+    const trace = {
+      type: "heatmap", z, x: hours, y: days, xgap: 2, ygap: 2,
+      text: z.map((line) => line.map((n) => (n ? String(n) : ""))), texttemplate: "%{text}",
+      colorscale: [[0, "#f3f5f9"], [0.15, "#fdf1dc"], [0.5, "#f5a524"], [1, "#c9362b"]],
+      showscale: false,
+      hovertemplate: `%{y} %{x}:00 — %{z} ${t("web.reports.contacts")}<extra></extra>`,
+    };
+    Plotly.react(this.target("heat"), [trace], this.layout({
+      height: 290, margin: { l: 44, r: 8, t: 4, b: 28 },
+      xaxis: { type: "category", ticks: "", side: "bottom" },
+      yaxis: { autorange: "reversed", ticks: "" },
+    }), { displaylogo: false, responsive: true, displayModeBar: false });
+  }
+}
