@@ -30,10 +30,12 @@ _TEXTS = {
 }
 
 
-def mount_shop(app: FastAPI) -> None:
+def mount_shop(app: FastAPI, project: str = PROJECT) -> None:
+    """``/demo/shop``, with the widget of ``project`` (the demo's; a test's own)."""
+
     @app.get("/demo/shop", include_in_schema=False)
     def shop(request: Request) -> HTMLResponse:
         lang = request.query_params.get("lang") or language_of(request.headers.get("accept-language"))
         lang = lang if lang in _TEXTS else "ru"
-        page = _PAGES.get_template("shop.html").render(lang=lang, project=PROJECT, **_TEXTS[lang])
+        page = _PAGES.get_template("shop.html").render(lang=lang, project=project, **_TEXTS[lang])
         return HTMLResponse(page)

@@ -107,7 +107,8 @@
     .send, .primary { border: 0; border-radius: 10px; padding: 0 14px; background: var(--accent); color: #fff;
                       font: inherit; font-weight: 600; cursor: pointer; min-height: 40px; }
     .send:disabled { opacity: .5; cursor: default; }
-    .form { padding: 16px 14px; display: flex; flex-direction: column; gap: 10px; overflow-y: auto; flex: 1; }
+    .form { padding: 14px; display: flex; flex-direction: column; gap: 10px; border-top: 1px solid #e5e7eb;
+            background: #fff; }
     .form p { margin: 0; color: #374151; }
     .field { display: flex; flex-direction: column; gap: 4px; font-size: 13px; font-weight: 600; }
     .field small { font-weight: 400; color: #6b7280; }
@@ -341,6 +342,7 @@
     if (!text) return;
     box.value = "";
     autosize(box);
+    state.typingSent = 0;  // the next keystroke starts a new burst: say so at once
     const entry = { client_id: randomId(), text, at: Date.now() / 1000 };
     save({ pending: [...pendingList(), entry] });
     showPending(entry, state.online ? "sending" : "queued");

@@ -5,6 +5,7 @@
 import { Controller, t } from "../lib/controller.js";
 import { get, post, sleep } from "../lib/api.js";
 import { channelName } from "./offers.js";
+import { QuickReplies, fill, firstName, unfilled } from "../lib/quick-replies.js";
 
 export default class Conversations extends Controller {
   connect() {
@@ -14,6 +15,9 @@ export default class Conversations extends Controller {
     this.on("dz:open", ({ id, focus }) => this.open(id, focus));
     this.on("dz:event", (event) => this.event(event));
     this.on("dz:move", (step) => this.move(step));
+    this.on("dz:typing", (frame) => this.customerTyping(frame));
+    this.on("dz:operator", (operator) => { this.operatorName = operator.name || ""; });
+    this.quick = new QuickReplies(this.base);
     this.on("dz:connection", (up) => {
       this.online = up;
       if (up) this.flush();
@@ -39,6 +43,7 @@ export default class Conversations extends Controller {
       this.target("empty").hidden = true;
       try {
         const conversation = await get(`${this.base}/conversations/${encodeURIComponent(id)}`);
+        pane.customerName = conversation.customer_name || "";
         element.querySelector("[data-slot=name]").textContent =
           conversation.customer_name || conversation.customer_id || t("web.chat.unknown");
         element.querySelector("[data-slot=meta]").textContent =
@@ -64,7 +69,8 @@ export default class Conversations extends Controller {
     if (event.type === "message.received" || event.type === "message.sent") {
       const direction = event.type === "message.received" ? "in" : "out";
       this.append(pane, { external_id: data.message_id, direction, text: data.text, author: data.author,
-                          at: event.at, delivery: direction === "out" ? "pending" : undefined });
+                          at: event.at, delivery: direction === "out" ? "pending" : undefined, auto: data.auto });
+      if (direction === "in") pane.element.querySelector("[data-slot=typing]").textContent = "";
       if (direction === "in" && !pane.element.contains(document.activeElement)) {
         pane.unread += 1;
         this.showUnread(pane);
@@ -72,6 +78,12 @@ export default class Conversations extends Controller {
     } else if (event.type === "message.delivered" || event.type === "message.failed") {
       const item = pane.seen.get(data.message_id);
       if (item) this.delivery(item, event.type === "message.delivered" ? "delivered" : "failed");
+    } else if (event.type === "note.added") {
+      this.append(pane, { external_id: data.note_id, direction: "note", text: data.text, at: event.at,
+                          author: data.author });
+    } else if (event.type === "csat.rated") {
+      this.append(pane, { external_id: `csat-${event.seq}`, direction: "note", at: event.at,
+                          text: t("web.chat.rated", { score: data.score }) + (data.comment ? ` — ${data.comment}` : "") });
     } else if (event.type === "contact.ended") {
       this.wrapUp(pane);
     } else if (event.type === "contact.transferred" && event.operator_id === this.operatorId) {
@@ -102,7 +114,18 @@ export default class Conversations extends Controller {
       }
     }
     const item = document.createElement("li");
-    item.className = `msg msg--${message.direction}`;
+    item.className = `msg msg--${message.direction}${message.auto || (id || "").startsWith("auto-") ? " msg--auto" : ""}`;
+    if (message.direction === "note") {
+      const who = document.createElement("p");
+      who.className = "msg__who";
+      who.textContent = message.author ? t("web.chat.note_by", { author: message.author }) : "";
+      if (message.author) item.append(who);
+    } else if (message.auto || (id || "").startsWith("auto-")) {
+      const who = document.createElement("p");
+      who.className = "msg__who";
+      who.textContent = t("web.chat.auto");
+      item.append(who);
+    }
     const text = document.createElement("p");
     text.className = "msg__text";
     text.textContent = message.text ?? "";
@@ -160,10 +183,101 @@ export default class Conversations extends Controller {
   }
 
   key(event, box) {
+    const pane = this.paneOf(box);
+    const list = pane.element.querySelector("[data-slot=suggest]");
+    if (!list.hidden && ["ArrowDown", "ArrowUp", "Enter", "Tab", "Escape"].includes(event.key)) {
+      const options = [...list.children];
+      let at = options.findIndex((o) => o.getAttribute("aria-selected") === "true");
+      if (event.key === "Escape") {
+        list.hidden = true;
+      } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        at = (at + (event.key === "ArrowDown" ? 1 : -1) + options.length) % options.length;
+        options.forEach((o, i) => o.setAttribute("aria-selected", String(i === at)));
+      } else if (options[Math.max(at, 0)]) {
+        this.pick(pane, options[Math.max(at, 0)].reply);
+      }
+      event.preventDefault();
+      return;
+    }
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       box.form.requestSubmit();
     }
+  }
+
+  // What the operator types: "/word" opens the matching quick replies; anything else tells
+  // the customer the operator is typing (at most every 2 s).
+  async typed(event, box) {
+    const pane = this.paneOf(box);
+    const list = pane.element.querySelector("[data-slot=suggest]");
+    const hint = pane.element.querySelector("[data-slot=hint]");
+    hint.hidden = true;
+    const now = Date.now();
+    if (box.value && !pane.noteMode && now - (pane.typingSent || 0) > 2000) {
+      pane.typingSent = now;  // a quick reply being looked up is an answer being prepared, too
+      this.emit("dz:signal", { action: "typing", conversation_id: pane.id });
+    }
+    const command = /^\/(\S*)$/.exec(box.value);
+    if (command) {
+      const found = await this.quick.match(command[1]);
+      if (box.value !== command[0]) return;  // picked or typed on meanwhile: this list is stale
+      list.replaceChildren(...found.map((reply, i) => {
+        const option = document.createElement("li");
+        option.className = "suggest__item";
+        option.setAttribute("role", "option");
+        option.setAttribute("aria-selected", String(i === 0));
+        const word = document.createElement("strong");
+        word.textContent = "/" + reply.shortcut;
+        const text = document.createElement("span");
+        text.textContent = reply.title || reply.text;
+        option.append(word, text);
+        option.reply = reply;
+        option.addEventListener("mousedown", (e) => { e.preventDefault(); this.pick(pane, reply); });
+        return option;
+      }));
+      list.hidden = found.length === 0;
+      return;
+    }
+    list.hidden = true;
+  }
+
+  pick(pane, reply) {
+    const box = pane.element.querySelector("[data-slot=box]");
+    const known = { "customer.name": pane.customerName, "customer.first_name": firstName(pane.customerName),
+                    "operator.name": this.operatorName, "operator.first_name": firstName(this.operatorName) };
+    box.value = fill(reply.text, known);
+    pane.element.querySelector("[data-slot=suggest]").hidden = true;
+    box.focus();
+    this.askForMissing(pane, box);
+  }
+
+  // A variable left in braces: say what to write there, and select it.
+  askForMissing(pane, box) {
+    const missing = unfilled(box.value);
+    if (!missing.length) return false;
+    const hint = pane.element.querySelector("[data-slot=hint]");
+    const name = t(`web.var.${missing[0]}`);
+    hint.textContent = t("web.chat.fill", { name: name.startsWith("web.") ? missing[0] : name });
+    hint.hidden = false;
+    const start = box.value.indexOf(`{${missing[0]}}`);
+    box.setSelectionRange(start, start + missing[0].length + 2);
+    return true;
+  }
+
+  noteMode(event, checkbox) {
+    const pane = this.paneOf(checkbox);
+    pane.noteMode = checkbox.checked;
+    pane.element.classList.toggle("pane--note", checkbox.checked);
+    pane.element.querySelector("[data-slot=box]").focus();
+  }
+
+  customerTyping(frame) {
+    const pane = this.panes.get(frame.conversation_id);
+    if (!pane || frame.who !== "customer") return;
+    const line = pane.element.querySelector("[data-slot=typing]");
+    line.textContent = t("web.chat.typing");
+    clearTimeout(pane.typingTimer);
+    pane.typingTimer = setTimeout(() => { line.textContent = ""; }, 4000);
   }
 
   send(event, form) {
@@ -171,13 +285,28 @@ export default class Conversations extends Controller {
     const box = form.querySelector("[data-slot=box]");
     const text = box.value.trim();
     if (!text) return;
-    box.value = "";
     const pane = this.paneOf(form);
+    if (this.askForMissing(pane, box)) return;
+    box.value = "";
+    pane.typingSent = 0;
+    if (pane.noteMode) {
+      this.note(pane, text);
+      return;
+    }
     const item = this.append(pane, { direction: "out", text, at: Date.now() / 1000 });
     item.dataset.local = "1";
     this.delivery(item, this.online ? "sending" : "queued");
     this.outbox.push({ pane, item, text });
     this.flush();
+  }
+
+  async note(pane, text) {
+    try {
+      await post(`${this.base}/conversations/${encodeURIComponent(pane.id)}/notes`, { text });
+    } catch (error) {
+      pane.element.querySelector("[data-slot=box]").value = text;
+      this.emit("dz:error", t("web.desktop.error", { message: error.message }));
+    }
   }
 
   // Sends the waiting messages in order; while the connection is down they wait, and a

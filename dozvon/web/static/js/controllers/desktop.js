@@ -28,9 +28,11 @@ export default class Desktop extends Controller {
     this.on("dz:gesture", () => this.unlockAlerts());
     this.on("dz:ring", (offer) => this.ring(offer));
     document.addEventListener("keydown", (event) => this.shortcut(event));  // wherever the focus is
+    this.on("dz:signal", (frame) => this.stream.signal(frame));
     this.stream = new Stream(project, {
       onEvent: (event) => this.dispatch(event),
       onStatus: (status) => this.connection(status),
+      onSignal: (frame) => this.emit("dz:typing", frame),
     });
     this.load();
   }

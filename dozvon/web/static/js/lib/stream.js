@@ -2,10 +2,11 @@
 // keeps the last seq it saw, and reconnects by itself with backoff (1 s doubling to 15 s)
 // from that cursor — the server replays what was missed, so nothing is lost or repeated.
 export class Stream {
-  constructor(project, { onEvent, onStatus }) {
+  constructor(project, { onEvent, onStatus, onSignal = () => {} }) {
     this.project = project;
     this.onEvent = onEvent;
     this.onStatus = onStatus;
+    this.onSignal = onSignal;
     this.seq = 0;
     this.delay = 1000;
     this.socket = null;
@@ -36,6 +37,8 @@ export class Stream {
       } else if (item.kind === "event" && item.seq > this.seq) {
         this.seq = item.seq;
         this.onEvent(item);
+      } else if (item.kind === "typing") {  // a passing signal: never stored, never replayed
+        this.onSignal(item);
       }
     });
     socket.addEventListener("close", () => {
@@ -45,6 +48,11 @@ export class Stream {
       setTimeout(() => this.open(), this.delay);
       this.delay = Math.min(this.delay * 2, 15000);
     });
+  }
+
+  // A frame that may be lost without harm (typing): sent only while connected.
+  signal(frame) {
+    if (this.up) this.socket.send(JSON.stringify(frame));
   }
 
   stop() {
