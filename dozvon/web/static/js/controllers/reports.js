@@ -213,7 +213,7 @@ export default class Reports extends Page {
           x: rows.map((row) => this.tick(row, report.period)), y: rows.map((row) => row[key]),
           line: { color: PALETTE[(groups.length > 1 ? index : k) % PALETTE.length], width: 2.5, dash },
           marker: { size: 6 },
-          hovertemplate: `%{x}: %{y${PERCENT.has(key) ? ":.1%" : ":.0f"}}${TIMES.has(key) ? " s" : ""}<extra>%{fullData.name}</extra>`,
+          hovertemplate: `%{x}: %{y${PERCENT.has(key) ? ":.1%" : ":.0f"}}${TIMES.has(key) ? " " + t("web.reports.seconds") : ""}<extra>%{fullData.name}</extra>`,
         });
       });
     });
@@ -229,7 +229,7 @@ export default class Reports extends Page {
                  this.layout({ yaxis: { range: [0, 1.02], tickformat: ".0%", gridcolor: "#eef0f3", zeroline: false } }), config);
     const times = [["asa_s", "ASA", "solid"], ["aht_s", "AHT", "dot"]];
     Plotly.react(this.target("times"), this.lines(report, times),
-                 this.layout({ yaxis: { rangemode: "tozero", gridcolor: "#eef0f3", ticksuffix: " s", zeroline: false } }), config);
+                 this.layout({ yaxis: { rangemode: "tozero", gridcolor: "#eef0f3", ticksuffix: " " + t("web.reports.seconds"), zeroline: false } }), config);
   }
 
   drawHeat(Plotly, rows) {
