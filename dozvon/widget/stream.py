@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from typing import Any
 
 import anyio.to_thread
@@ -39,21 +40,22 @@ router = APIRouter()
 _REPLAY_PAGE = 500
 
 
-def names_of(hub: Hub, project: str) -> dict[str, str]:
-    return live.operator_names(hub.service(project))
+def lazy_names(hub: Hub, project: str) -> Callable[[], dict[str, str]]:
+    """Operator id → name, read from the engine at most once, and only if asked."""
+    found: list[dict[str, str]] = []
+
+    def names() -> dict[str, str]:
+        if not found:
+            found.append(live.operator_names(hub.service(project)))
+        return found[0]
+
+    return names
 
 
 def _replay(hub: Hub, project: str, conversation_id: str, after: int) -> list[dict[str, Any]]:
     """The visitor's frames of their conversation after ``after``, from the log."""
     out: list[dict[str, Any]] = []
-    names: dict[str, str] | None = None
-
-    def lookup() -> dict[str, str]:
-        nonlocal names
-        if names is None:
-            names = names_of(hub, project)
-        return names
-
+    lookup = lazy_names(hub, project)
     with hub.sessions() as session:
         while True:
             rows = eventlog.list_events(session, project, after_seq=after, limit=_REPLAY_PAGE,
@@ -71,14 +73,7 @@ def _replay(hub: Hub, project: str, conversation_id: str, after: int) -> list[di
 def tap(hub: Hub) -> Any:
     """The hub's tap that pushes committed events to the visitors watching them."""
     def push(project: str, events: list[RoutingEvent]) -> None:
-        names: dict[str, str] | None = None
-
-        def lookup() -> dict[str, str]:
-            nonlocal names
-            if names is None:
-                names = names_of(hub, project)
-            return names
-
+        lookup = lazy_names(hub, project)
         for e in events:
             if e.contact_id is None or not visitor_bus.watching(e.contact_id):
                 continue

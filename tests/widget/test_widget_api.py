@@ -4,14 +4,12 @@ away, the visitor's narrow credential, idempotency, limits, pre-chat fields and 
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
 from sqlalchemy import select
 
 from dozvon.conversations.models import OutboxItem
 from dozvon.eventlog.models import EventRecord
 from tests.server.conftest import Live
+from tests.server.test_outbox import _until
 from tests.server.wsutil import Stream, open_stream
 from tests.widget.conftest import Visitor
 
@@ -21,16 +19,6 @@ def _events(live: Live, type_: str, contact_id: str) -> list[EventRecord]:
         return list(session.scalars(select(EventRecord).where(
             EventRecord.project == "alpha", EventRecord.type == type_, EventRecord.contact_id == contact_id)
             .order_by(EventRecord.seq)))
-
-
-def _until(check: Any, timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def _accept(ws: Stream, conversation_id: str) -> None:
