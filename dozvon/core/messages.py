@@ -184,8 +184,9 @@ register("server.initialised", "Database {url} is ready; administrator {admin!r}
          "База данных {url} готова; администратор {admin!r} создан")
 register("server.no_start", "The server could not start on {host}:{port} (is the port taken?)",
          "Сервер не запустился на {host}:{port} (порт занят?)")
-register("server.demo_urls", "API and docs: {api}\nWallboard (JSON): {wallboard}\nMetrics: {metrics}",
-         "API и документация: {api}\nТабло (JSON): {wallboard}\nМетрики: {metrics}")
+register("server.demo_urls",
+         "API and docs: {api}\nWallboard (log in as supervisor / demo): {wallboard}\nMetrics: {metrics}",
+         "API и документация: {api}\nТабло (вход: supervisor / demo): {wallboard}\nМетрики: {metrics}")
 register("server.demo_users",
          "Users: admin, supervisor, operator1 … operator10 — password: demo (operator1 and operator2 are yours; "
          "the others are bots)",

@@ -136,7 +136,7 @@ def demo(host: HostOption = None, port: PortOption = None,
     urls = [translate("server.demo_desktop", url=f"{base}/"),
             translate("server.demo_shop", url=f"{base}/demo/shop"),
             translate("server.demo_urls", api=f"{base}/docs", metrics=f"{base}/metrics",
-                      wallboard=f"{base}/api/v1/projects/{PROJECT}/wallboard"),
+                      wallboard=f"{base}/wallboard"),
             translate("server.demo_users_no_bots" if no_bots else "server.demo_users"),
             translate("server.demo_db", url=settings.resolved_database_url())]
     if created:

@@ -78,7 +78,6 @@ register("web.chat.fill", "Fill in {name} before sending: the customer must not 
          "Впишите {name} перед отправкой: клиент не должен видеть это в фигурных скобках")
 register("web.chat.note", "Private note for colleagues (the customer does not see it)",
          "Заметка для коллег (клиент её не увидит)")
-register("web.chat.note_hint", "A note for colleagues — not sent to the customer", "Заметка для коллег — клиенту не отправляется")
 register("web.chat.note_by", "Note · {author}", "Заметка · {author}")
 register("web.chat.auto", "Automatic", "Автоматически")
 register("web.chat.rated", "The customer rated the conversation {score} of 5", "Клиент оценил разговор на {score} из 5")
