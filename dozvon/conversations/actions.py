@@ -49,7 +49,10 @@ def do_accept_offer(svc: RouterService, offer_id: str, operator_id: str | None) 
     decisions = svc.run(lambda e: e.accept(offer_id, operator_id))
     for d in decisions:
         if d.kind == ev.CONNECT and d.contact_id is not None and d.operator_id is not None:
-            do_auto_message(svc, d.contact_id, "greeting", d.operator_id)
+            try:
+                do_auto_message(svc, d.contact_id, "greeting", d.operator_id)
+            except Exception as error:  # the accept holds; a greeting that failed is only missing
+                print(f"dozvon: the greeting of {d.contact_id!r} was not sent: {error!r}", flush=True)
     return decisions
 
 
