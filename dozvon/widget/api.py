@@ -169,8 +169,9 @@ def conversation(project: str, request: Request, authorization: Authorization = 
             return out
         rows = list(session.scalars(select(Message).where(Message.conversation_id == conv.id)
                                     .order_by(Message.at_us.desc(), Message.id.desc()).limit(HISTORY)))
+    operator = live.operator_names(svc).get(conv.operator_id or "", "")
     out["conversation"] = {"id": conv.id, **conversation_state(hub, project, conv),
-                           "messages": [message_frame(m) for m in reversed(rows)]}
+                           "messages": [message_frame(m, operator) for m in reversed(rows)]}
     return out
 
 

@@ -19,9 +19,13 @@ VISIBLE = frozenset({"message.received", "message.sent", "contact.answered", "co
                      "contact.ended", "contact.closed", "contact.abandoned", "csat.rated"})
 
 
-def message_frame(msg: Message) -> dict[str, Any]:
+def message_frame(msg: Message, operator_name: str = "") -> dict[str, Any]:
+    """A stored message as the visitor sees it. The operator is shown by the name customers
+    see (``operator_name``), never by the login stored as the message's author."""
+    auto = msg.external_id.startswith("auto-")
+    author = msg.author if msg.direction == "in" else ("" if auto else operator_name)
     return {"id": msg.external_id, "direction": msg.direction, "text": msg.text, "at": msg.at_us / 1e6,
-            "author": msg.author or "", "auto": msg.external_id.startswith("auto-")}
+            "author": author or "", "auto": auto}
 
 
 def visitor_frame(event: RoutingEvent, names: Callable[[], Mapping[str, str]]) -> dict[str, Any] | None:

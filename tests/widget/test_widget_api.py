@@ -110,6 +110,8 @@ def test_a_reply_waits_for_a_visitor_who_is_away_and_goes_out_when_they_return(s
         vs.drain(0.3)
         texts = [m["text"] for m in vs.messages()]
         assert len(texts) == len(set(texts)), "every message once"
+    stored = [m for m in visitor.conversation()["conversation"]["messages"] if m["text"] == "Да, слушаю вас"]
+    assert stored[0]["author"] == "op1", "the name customers see, never the operator's login"
 
 
 def test_a_visitor_sees_only_their_own_conversation(shop: Live) -> None:
