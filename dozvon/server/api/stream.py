@@ -15,7 +15,9 @@ from the event log, then live events — nothing lost, nothing repeated.
 Over the same socket the operator can act: ``{"id": 1, "action": "accept", "offer_id": …}``
 (also ``decline``, ``send`` {conversation_id, text}, ``end``, ``hold``, ``resume``,
 ``transfer`` {conversation_id, to_operator | to_queue | to_external, escalation},
-``dispose`` {conversation_id, contact_type, resolved, notes}, ``state`` {state, reason});
+``dispose`` {conversation_id, contact_type, resolved, notes}, ``state`` {state, reason},
+``note`` {conversation_id, text}: a private note, ``typing`` {conversation_id}: shown to the
+customer's widget, never stored);
 each gets ``{"kind": "reply", "reply_to": 1, "ok": true, …}`` or ``"ok": false`` with an
 error and its message. A frame over 64 KiB or nested deeper than 32 levels is answered
 with an error; the connection stays open.
