@@ -462,7 +462,10 @@
   }
 
   function showRating() {
-    if (state.rated) return;
+    // Once per conversation: the end and the close both say "ended", and a visitor may be
+    // half-way through choosing their stars when the second one comes.
+    if (state.rated || state.ratingFor === state.conversationId) return;
+    state.ratingFor = state.conversationId;
     const rate = $(".rate");
     let score = 0;
     const stars = el("div", { className: "stars", role: "group", ariaLabel: t("widget.ui.rate") });
