@@ -14,7 +14,7 @@ def test_chat_contact_whole_life(live: Live) -> None:
         reply = ws.command(action="state", state="available")
         assert reply["ok"], reply
         answer = adapter.post("/api/v1/projects/alpha/ingest/messages", json={
-            "channel": "chat", "external_id": "tg-1", "queue": "sales",
+            "channel": "messenger", "external_id": "tg-1", "queue": "sales",
             "customer": {"id": "cust-1", "name": "Алексей"}, "text": "Где мой заказ?"})
         assert answer.status_code == 201, answer.text
         conv_id = answer.json()["conversation_id"]
@@ -24,7 +24,7 @@ def test_chat_contact_whole_life(live: Live) -> None:
         ws.wait("contact.answered")
         # The customer writes again: the same conversation, delivered live to the operator.
         again = adapter.post("/api/v1/projects/alpha/ingest/messages", json={
-            "channel": "chat", "external_id": "tg-2", "queue": "sales",
+            "channel": "messenger", "external_id": "tg-2", "queue": "sales",
             "customer": {"id": "cust-1", "name": "Алексей"}, "text": "Номер 12345"})
         assert again.status_code == 201 and again.json()["conversation_id"] == conv_id
         received = ws.wait("message.received")
