@@ -65,6 +65,11 @@ def has_queue(svc: RouterService, name: str) -> bool:
     return svc.read(lambda engine: name in engine.queues)
 
 
+def queue_open(svc: RouterService, name: str) -> bool:
+    """Whether the queue exists and is within its hours now."""
+    return svc.read(lambda engine: name in engine.queues and engine.queues[name].open)
+
+
 def _operator_dict(engine: RoutingEngine, operator_id: str) -> dict[str, Any]:
     op = engine.operators[operator_id]
     return {**op.cfg.to_dict(), "state": op.state, "reason": op.reason, "state_since": op.state_since,

@@ -80,6 +80,8 @@ class IngestResult:
     message_id: int | None
     created: bool
     decisions: list[Decision] = field(default_factory=list)
+    #: This item opened the conversation (False: it joined an open one, or was a retry).
+    opened: bool = False
 
 
 def check_storable(item: Inbound) -> None:
@@ -269,7 +271,7 @@ def _batch(svc: RouterService, items: list[Inbound],
         for p in planned:
             if p.index in decided:
                 results[p.index] = IngestResult(p.conversation_id, message_ids.get(p.item.external_id), True,
-                                                decided[p.index])
+                                                decided[p.index], opened=not p.joins)
     for i, first in repeats:  # the same id twice in one batch: the second is a retry
         result = results.get(first)
         if result is None:  # the first was deferred: so is the repeat

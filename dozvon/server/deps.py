@@ -20,6 +20,11 @@ def get_principal(conn: HTTPConnection) -> Principal:
     return principal
 
 
+def client_address(conn: HTTPConnection) -> str:
+    """The caller's address, for per-address limits (the proxy's, unless uvicorn trusts its headers)."""
+    return conn.client.host if conn.client else "unknown"
+
+
 def get_hub(conn: HTTPConnection) -> Hub:
     hub: Hub = conn.app.state.hub
     return hub

@@ -108,7 +108,7 @@ class ApiGate:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         lang = language_of(headers.get("accept-language"))
-        bearer = _bearer(headers.get("authorization"))
+        bearer = bearer_token(headers.get("authorization"))
         cookie = None if bearer else cookie_value(headers.get("cookie"), SESSION_COOKIE)
         principal = None
         if bearer or cookie:
@@ -149,7 +149,8 @@ class ApiGate:
         return partial or (AUTHENTICATED, None)  # unknown path: 404 for a caller who is logged in
 
 
-def _bearer(value: str | None) -> str | None:
+def bearer_token(value: str | None) -> str | None:
+    """The credential of an ``Authorization: Bearer …`` header (API tokens, widget visitors)."""
     if value and value[:7].lower() == "bearer ":
         return value[7:].strip() or None
     return None

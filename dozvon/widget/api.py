@@ -18,6 +18,7 @@ here reads a cookie, so another site's page gains nothing by calling it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request, Response
@@ -32,7 +33,8 @@ from dozvon.conversations.models import Conversation, Message
 from dozvon.core.errors import Conflict, Forbidden, NotFound
 from dozvon.core.i18n import translate
 from dozvon.routing import events as ev
-from dozvon.server.deps import Body
+from dozvon.server.deps import Body, HubDep, client_address
+from dozvon.server.gate import bearer_token
 from dozvon.server.hub import Hub
 from dozvon.server.i18n import language_of
 from dozvon.widget import ratelimits as rl
@@ -69,18 +71,9 @@ class RatingIn(Body):
     comment: str = Field(default="", max_length=1000)
 
 
-def hub_of(request: Request) -> Hub:
-    hub: Hub = request.app.state.hub
-    return hub
-
-
 def limits_of(request: Request) -> rl.Limits:
     limits: rl.Limits = request.app.state.limits
     return limits
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def widget_settings(hub: Hub, project: str, origin: str | None) -> WidgetSettings:
@@ -94,15 +87,30 @@ def widget_settings(hub: Hub, project: str, origin: str | None) -> WidgetSetting
     return row
 
 
-def bearer(authorization: str | None) -> str | None:
-    if authorization and authorization[:7].lower() == "bearer ":
-        return authorization[7:].strip()
-    return None
-
-
 def visitor_of(hub: Hub, project: str, token: str | None) -> Visitor:
     with hub.sessions() as session:
         return visitors.visitor_by_token(session, project, token)
+
+
+def current_conversation(hub: Hub, conversation_id: str | None) -> Conversation | None:
+    """The conversation the visitor's widget shows (their latest), if any."""
+    if conversation_id is None:
+        return None
+    with hub.sessions() as session:
+        conv: Conversation | None = session.get(Conversation, conversation_id)
+    return conv
+
+
+def lazy_names(hub: Hub, project: str) -> Callable[[], dict[str, str]]:
+    """Operator id → the name customers see, read from the engine at most once, and only if asked."""
+    found: list[dict[str, str]] = []
+
+    def names() -> dict[str, str]:
+        if not found:
+            found.append(live.operator_names(hub.service(project)))
+        return found[0]
+
+    return names
 
 
 Origin = Annotated[str | None, Header()]
@@ -110,23 +118,19 @@ Authorization = Annotated[str | None, Header()]
 
 
 @router.get("/{project}/config")
-def config(project: str, request: Request, origin: Origin = None) -> dict[str, Any]:
-    hub = hub_of(request)
+def config(project: str, request: Request, hub: HubDep, origin: Origin = None) -> dict[str, Any]:
     limits_of(request).check(rl.READS_PER_ADDRESS, "read", client_address(request))
     row = widget_settings(hub, project, origin)
     lang = language_of(request.headers.get("accept-language"))
     with hub.sessions() as session:
         name = session.scalar(select(Project.name).where(Project.slug == project)) or project
-    queue = live.queues(hub.service(project), [row.queue])[0][0] if live.has_queue(hub.service(project), row.queue) \
-        else None
     return {"project": project, "title": row.title or name, "color": row.color,
-            "prechat": visitors.settings_dict(row)["prechat"], "open": bool(queue and queue["open"]),
+            "prechat": visitors.settings_dict(row)["prechat"], "open": live.queue_open(hub.service(project), row.queue),
             "language": lang, "strings": {key: translate(key, lang) for key in UI_KEYS}}
 
 
 @router.post("/{project}/visitors", status_code=201)
-def start(project: str, body: VisitorIn, request: Request, origin: Origin = None) -> dict[str, Any]:
-    hub = hub_of(request)
+def start(project: str, body: VisitorIn, request: Request, hub: HubDep, origin: Origin = None) -> dict[str, Any]:
     limits_of(request).check(rl.NEW_VISITOR_PER_ADDRESS, "visitor", client_address(request))
     row = widget_settings(hub, project, origin)
     answers = visitors.Prechat(body.name, body.phone, body.email)
@@ -136,7 +140,8 @@ def start(project: str, body: VisitorIn, request: Request, origin: Origin = None
         return {"visitor_id": visitor.id, "token": token, "name": visitor.name}
 
 
-def conversation_state(hub: Hub, project: str, conv: Conversation) -> dict[str, Any]:
+def conversation_state(hub: Hub, project: str, conv: Conversation,
+                       names: Callable[[], dict[str, str]]) -> dict[str, Any]:
     """Where the conversation stands for the visitor: waiting (with the place in line),
     talking (with whom), ended (rateable or rated), or closed."""
     place = live.place_in_line(hub.service(project), conv.id)
@@ -144,43 +149,37 @@ def conversation_state(hub: Hub, project: str, conv: Conversation) -> dict[str, 
     if place is None or place.state not in ("waiting", "offered", "connected"):
         return {"state": "ended" if conv.answered_at_us else "closed", "position": 0, "operator": "",
                 "rateable": bool(conv.answered_at_us) and rated is None, "rated": rated}
-    operator = ""
-    if place.operator_id:
-        operator = live.operator_names(hub.service(project)).get(place.operator_id, "")
+    operator = names().get(place.operator_id, "") if place.operator_id else ""
     return {"state": "talking" if place.state == "connected" else "waiting", "position": place.position,
             "operator": operator, "rateable": False, "rated": rated}
 
 
 @router.get("/{project}/conversation")
-def conversation(project: str, request: Request, authorization: Authorization = None,
+def conversation(project: str, request: Request, hub: HubDep, authorization: Authorization = None,
                  origin: Origin = None) -> dict[str, Any]:
-    hub = hub_of(request)
     limits_of(request).check(rl.READS_PER_ADDRESS, "read", client_address(request))
     widget_settings(hub, project, origin)
-    visitor = visitor_of(hub, project, bearer(authorization))
-    svc = hub.service(project)
-    seq = svc.last_seq()  # first: what happens after the reading below comes on the stream
+    visitor = visitor_of(hub, project, bearer_token(authorization))
+    seq = hub.service(project).last_seq()  # first: what happens after the reading below comes on the stream
     out: dict[str, Any] = {"visitor_id": visitor.id, "name": visitor.name, "seq": seq, "conversation": None}
-    if visitor.conversation_id is None:
+    conv = current_conversation(hub, visitor.conversation_id)
+    if conv is None:
         return out
     with hub.sessions() as session:
-        conv = session.get(Conversation, visitor.conversation_id)
-        if conv is None:
-            return out
         rows = list(session.scalars(select(Message).where(Message.conversation_id == conv.id)
                                     .order_by(Message.at_us.desc(), Message.id.desc()).limit(HISTORY)))
-    operator = live.operator_names(svc).get(conv.operator_id or "", "")
-    out["conversation"] = {"id": conv.id, **conversation_state(hub, project, conv),
+    names = lazy_names(hub, project)
+    operator = names().get(conv.operator_id, "") if conv.operator_id else ""
+    out["conversation"] = {"id": conv.id, **conversation_state(hub, project, conv, names),
                            "messages": [message_frame(m, operator) for m in reversed(rows)]}
     return out
 
 
 @router.post("/{project}/messages")
-def send(project: str, body: MessageIn, request: Request, response: Response,
+def send(project: str, body: MessageIn, request: Request, response: Response, hub: HubDep,
          authorization: Authorization = None, origin: Origin = None) -> dict[str, Any]:
-    hub = hub_of(request)
     row = widget_settings(hub, project, origin)
-    visitor = visitor_of(hub, project, bearer(authorization))
+    visitor = visitor_of(hub, project, bearer_token(authorization))
     limits_of(request).check(rl.MESSAGES_PER_ADDRESS, "message", client_address(request))
     limits_of(request).check(rl.MESSAGES_PER_VISITOR, "message", visitor.id)
     svc = hub.service(project)
@@ -194,53 +193,35 @@ def send(project: str, body: MessageIn, request: Request, response: Response,
         with hub.sessions.begin() as session:
             visitors.follow(session, visitor.id, result.conversation_id)
         visitor_bus.watch(visitor.id, result.conversation_id)
-    if result.created and result.message_id is not None and not any(d.kind == ev.AUTO_REPLY
-                                                                      for d in result.decisions):
-        # The first message of a new conversation: the project's welcome, unless the queue
-        # already answered (out of hours, full).
-        with hub.sessions() as session:
-            first = session.scalar(select(Message.id).where(Message.conversation_id == result.conversation_id)
-                                   .order_by(Message.id).limit(1))
-        if first == result.message_id:
-            actions.do_auto_message(svc, result.conversation_id, "welcome")
+    if result.opened and not any(d.kind == ev.AUTO_REPLY for d in result.decisions):
+        # A new conversation: the project's welcome, unless the queue already answered
+        # (out of hours, full).
+        actions.do_auto_message(svc, result.conversation_id, "welcome")
     response.status_code = 201 if result.created else 200
     return {"conversation_id": result.conversation_id, "message_id": f"{PREFIX}{visitor.id}:{body.client_id}",
             "created": result.created}
 
 
-def _own_conversation(hub: Hub, project: str, visitor: Visitor) -> Conversation:
-    if visitor.conversation_id is None:
-        raise Conflict("widget.nothing_to_rate")
-    with hub.sessions() as session:
-        conv: Conversation | None = session.get(Conversation, visitor.conversation_id)
-    if conv is None or conv.project != project:
-        raise Conflict("widget.nothing_to_rate")
-    return conv
-
-
 @router.post("/{project}/rating")
-def rate(project: str, body: RatingIn, request: Request, authorization: Authorization = None,
+def rate(project: str, body: RatingIn, request: Request, hub: HubDep, authorization: Authorization = None,
          origin: Origin = None) -> dict[str, Any]:
-    hub = hub_of(request)
     widget_settings(hub, project, origin)
-    visitor = visitor_of(hub, project, bearer(authorization))
+    visitor = visitor_of(hub, project, bearer_token(authorization))
     limits_of(request).check(rl.MESSAGES_PER_VISITOR, "message", visitor.id)
-    conv = _own_conversation(hub, project, visitor)
+    conv = current_conversation(hub, visitor.conversation_id)
+    if conv is None:
+        raise Conflict("widget.nothing_to_rate")
     actions.do_rate(hub.service(project), conv.id, body.score, body.comment.strip() or None)
     return {"conversation_id": conv.id, "score": body.score}
 
 
 @router.post("/{project}/leave")
-def leave(project: str, request: Request, authorization: Authorization = None,
+def leave(project: str, hub: HubDep, authorization: Authorization = None,
           origin: Origin = None) -> dict[str, Any]:
     """The visitor closed the conversation (the widget's «Завершить чат»)."""
-    hub = hub_of(request)
     widget_settings(hub, project, origin)
-    visitor = visitor_of(hub, project, bearer(authorization))
-    if visitor.conversation_id is None:
-        return {"conversation_id": None}
-    with hub.sessions() as session:
-        conv = session.get(Conversation, visitor.conversation_id)
+    visitor = visitor_of(hub, project, bearer_token(authorization))
+    conv = current_conversation(hub, visitor.conversation_id)
     if conv is None:
         return {"conversation_id": None}
     actions.do_customer_left(hub.service(project), conv.channel, conv.external_id)

@@ -64,9 +64,6 @@ class VisitorBus:
         """Whether the visitor of this conversation has a live connection."""
         return conversation_id in self._watcher
 
-    def watching(self, conversation_id: str | None) -> bool:
-        return bool(conversation_id) and conversation_id in self._watcher
-
     def push(self, conversation_id: str, payload: dict[str, Any]) -> int:
         """To every connection of the conversation's visitor; how many got it."""
         with self._guard:

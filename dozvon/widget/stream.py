@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
 from typing import Any
 
 import anyio.to_thread
@@ -27,7 +26,7 @@ from dozvon.conversations.models import Conversation
 from dozvon.core.errors import DozvonError
 from dozvon.eventlog import repository as eventlog
 from dozvon.routing.events import RoutingEvent
-from dozvon.server.api.stream import _after, parse_command
+from dozvon.server.api.stream import parse_after, parse_command
 from dozvon.server.hub import Hub
 from dozvon.server.i18n import language_of
 from dozvon.widget import api
@@ -40,22 +39,10 @@ router = APIRouter()
 _REPLAY_PAGE = 500
 
 
-def lazy_names(hub: Hub, project: str) -> Callable[[], dict[str, str]]:
-    """Operator id → name, read from the engine at most once, and only if asked."""
-    found: list[dict[str, str]] = []
-
-    def names() -> dict[str, str]:
-        if not found:
-            found.append(live.operator_names(hub.service(project)))
-        return found[0]
-
-    return names
-
-
 def _replay(hub: Hub, project: str, conversation_id: str, after: int) -> list[dict[str, Any]]:
     """The visitor's frames of their conversation after ``after``, from the log."""
     out: list[dict[str, Any]] = []
-    lookup = lazy_names(hub, project)
+    lookup = api.lazy_names(hub, project)
     with hub.sessions() as session:
         while True:
             rows = eventlog.list_events(session, project, after_seq=after, limit=_REPLAY_PAGE,
@@ -73,9 +60,9 @@ def _replay(hub: Hub, project: str, conversation_id: str, after: int) -> list[di
 def tap(hub: Hub) -> Any:
     """The hub's tap that pushes committed events to the visitors watching them."""
     def push(project: str, events: list[RoutingEvent]) -> None:
-        lookup = lazy_names(hub, project)
+        lookup = api.lazy_names(hub, project)
         for e in events:
-            if e.contact_id is None or not visitor_bus.watching(e.contact_id):
+            if e.contact_id is None or not visitor_bus.online(e.contact_id):
                 continue
             frame = visitor_frame(e, lookup)
             if frame is not None:
@@ -93,7 +80,7 @@ async def stream(websocket: WebSocket, project: str) -> None:
     hub: Hub = websocket.app.state.hub
     lang = language_of(websocket.headers.get("accept-language"))
     try:
-        after = _after(websocket.query_params.get("after"))
+        after = parse_after(websocket.query_params.get("after"))
         visitor = await anyio.to_thread.run_sync(_open, hub, project, websocket.query_params.get("token"),
                                                  websocket.headers.get("origin"))
     except DozvonError as error:
@@ -144,13 +131,12 @@ async def _send(websocket: WebSocket, hub: Hub, socket: VisitorSocket, project: 
         return
 
 
-def _current(hub: Hub, project: str, visitor_id: str) -> Conversation | None:
+def _current(hub: Hub, visitor_id: str) -> Conversation | None:
+    """The visitor's conversation now (it changes when they start a new one)."""
     with hub.sessions() as session:
         visitor = session.get(Visitor, visitor_id)
-        if visitor is None or visitor.conversation_id is None:
-            return None
-        conv: Conversation | None = session.get(Conversation, visitor.conversation_id)
-        return conv
+        conversation_id = visitor.conversation_id if visitor is not None else None
+    return api.current_conversation(hub, conversation_id)
 
 
 def _command(hub: Hub, limits: rl.Limits, project: str, visitor_id: str, text: str,
@@ -161,7 +147,7 @@ def _command(hub: Hub, limits: rl.Limits, project: str, visitor_id: str, text: s
         if action == "typing":
             if not limits.allowed(rl.TYPING_PER_VISITOR, "typing", visitor_id):
                 return None
-            conv = _current(hub, project, visitor_id)
+            conv = _current(hub, visitor_id)
             place = live.place_in_line(hub.service(project), conv.id) if conv is not None else None
             if conv is not None and place is not None and place.operator_id:
                 hub.push_operator(project, place.operator_id, {"kind": "typing", "conversation_id": conv.id,
@@ -169,10 +155,11 @@ def _command(hub: Hub, limits: rl.Limits, project: str, visitor_id: str, text: s
             return None
         if action == "status":
             limits.check(rl.READS_PER_ADDRESS, "status", visitor_id)
-            conv = _current(hub, project, visitor_id)
+            conv = _current(hub, visitor_id)
             if conv is None:
                 return {"kind": "status", "conversation_id": None, "state": "none", "position": 0, "operator": ""}
-            return {"kind": "status", "conversation_id": conv.id, **api.conversation_state(hub, project, conv)}
+            state = api.conversation_state(hub, project, conv, api.lazy_names(hub, project))
+            return {"kind": "status", "conversation_id": conv.id, **state}
         return {"kind": "error", "error": {"code": "api.unknown_action",
                                            "message": f"unknown action {json.dumps(action)[:40]}"}}
     except DozvonError as error:

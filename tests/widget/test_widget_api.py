@@ -78,6 +78,9 @@ def test_a_visitor_and_an_operator_chat_end_to_end_and_the_rating_reaches_the_kp
         assert op.command(action="dispose", conversation_id=conversation_id, contact_type="clarification",
                           resolved=True)["ok"]
 
+    welcomes = [m for m in visitor.conversation()["conversation"]["messages"]
+                if m["text"] == "Здравствуйте! Оператор скоро ответит."]
+    assert len(welcomes) == 1, "the welcome greets a new conversation, not every message"
     rated_events = _events(shop, "csat.rated", conversation_id)
     assert [(e.operator_id, e.data) for e in rated_events] == [("op1", {"score": 5, "comment": "Быстро"})]
     report = shop.client("alpha-sup").get("/api/v1/projects/alpha/reports/kpi", params={"period": "all"}).json()

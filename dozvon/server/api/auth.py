@@ -19,6 +19,7 @@ from dozvon.accounts.actions import SESSION_TTL_S
 from dozvon.accounts.models import User
 from dozvon.accounts.permissions import Principal
 from dozvon.accounts.throttle import LoginThrottle
+from dozvon.server.deps import client_address
 from dozvon.server.gate import CSRF_COOKIE, SESSION_COOKIE, cookie_value
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -60,7 +61,7 @@ def _password_limiter(request: Request) -> anyio.CapacityLimiter:
 async def login(body: LoginIn, request: Request, response: Response) -> dict[str, Any]:
     hub = request.app.state.hub
     throttle = _throttle(request)
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request)
     wait = throttle.admit(body.username, address)
     if wait > 0:
         raise accounts.TooManyLogins(wait)  # before any password check: refusing costs nothing

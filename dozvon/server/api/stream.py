@@ -73,7 +73,7 @@ def _replay(hub: Hub, project: str, after: int, supervisor: bool, operator_id: s
             after = rows[-1].seq
 
 
-def _after(value: str | None) -> int | None:
+def parse_after(value: str | None) -> int | None:
     if value is None:
         return None
     if not value.isascii() or not value.isdigit() or len(value) > 18:
@@ -89,7 +89,7 @@ async def stream(websocket: WebSocket, project: str) -> None:
     supervisor = caller.can("events:read", project)
     operator_id = None if supervisor else caller.operator_ids.get(project)
     try:
-        after = _after(websocket.query_params.get("after"))
+        after = parse_after(websocket.query_params.get("after"))
         svc = hub.service(project)
         if not supervisor and operator_id is None:
             raise Forbidden("auth.not_an_operator", project=project)
