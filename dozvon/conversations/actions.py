@@ -95,60 +95,66 @@ def do_send_message(svc: RouterService, conversation_id: str, operator_id: str |
 def do_end(svc: RouterService, conversation_id: str, operator_id: str | None) -> list[Decision]:
     """The conversation is over; wrap-up starts. On a text channel the project's farewell,
     if it has one, goes out first — in the same transaction, so only when the end holds."""
-    farewell = auto_text_cache.get(svc.sessions, svc.project).get("farewell")
-    conv = _conversation(svc, conversation_id) if farewell else None
-    sent: list[tuple[str, str]] = []
+    farewell = _AutoMessage.of(svc, conversation_id, "farewell")
 
     def command(engine: RoutingEngine) -> list[Decision]:
         contact = engine.contacts.get(conversation_id)
-        if (farewell and conv is not None and registry.get(conv.channel).text and contact is not None
-                and contact.state == CONNECTED and operator_id in (None, contact.operator_id)):
-            sent.append(_note_auto(engine, svc, conv, "farewell", farewell, contact.operator_id))
+        if (farewell is not None and contact is not None and contact.state == CONNECTED
+                and operator_id in (None, contact.operator_id)):
+            farewell.note(engine, contact.operator_id)
         return engine.end_contact(conversation_id, operator_id=operator_id)
 
-    def write(session: Session) -> None:
-        for key, text in sent:
-            assert conv is not None
-            _write_outbound(session, svc, conv, key, text, "", auto=True, reason="farewell")
-
-    return svc.run(command, also=write)
+    return svc.run(command, also=farewell.write if farewell is not None else None)
 
 
-def _note_auto(engine: RoutingEngine, svc: RouterService, conv: Conversation, kind: str, template: str,
-               operator_id: str | None) -> tuple[str, str]:
-    """Log an automatic message of the project (its outbox row is the caller's): (key, text)."""
-    op = engine.operators.get(operator_id or "")
-    text = fill(template, values(conv.customer_name, (op.cfg.name or operator_id) if op is not None else None))
-    key = "auto-" + uuid.uuid4().hex
-    engine.note("message.sent", conv.id, operator_id, channel=conv.channel, message_id=key, text=text,
-                author=operator_id, auto=True, reason=kind)
-    return key, text
+class _AutoMessage:
+    """One of the project's automatic messages on one text conversation: logged in the
+    command (:meth:`note`), its message and outbox row written in the same transaction
+    (:meth:`write`)."""
+
+    def __init__(self, svc: RouterService, conv: Conversation, kind: str, template: str) -> None:
+        self.svc, self.conv, self.kind, self.template = svc, conv, kind, template
+        self.sent: list[tuple[str, str]] = []
+        self.ids: list[int] = []
+
+    @classmethod
+    def of(cls, svc: RouterService, conversation_id: str, kind: str) -> _AutoMessage | None:
+        """None when the project has no such message, or the channel carries no text."""
+        template = auto_text_cache.get(svc.sessions, svc.project).get(kind)
+        if not template:
+            return None
+        conv = _conversation(svc, conversation_id)
+        return cls(svc, conv, kind, template) if registry.get(conv.channel).text else None
+
+    def note(self, engine: RoutingEngine, operator_id: str | None) -> None:
+        op = engine.operators.get(operator_id or "")
+        text = fill(self.template, values(self.conv.customer_name,
+                                          (op.cfg.name or operator_id) if op is not None else None))
+        key = "auto-" + uuid.uuid4().hex
+        engine.note("message.sent", self.conv.id, operator_id, channel=self.conv.channel, message_id=key, text=text,
+                    author=operator_id, auto=True, reason=self.kind)
+        self.sent.append((key, text))
+
+    def write(self, session: Session) -> None:
+        for key, text in self.sent:
+            self.ids.append(_write_outbound(session, self.svc, self.conv, key, text, "", auto=True, reason=self.kind))
 
 
 def do_auto_message(svc: RouterService, conversation_id: str, kind: str,
                     operator_id: str | None = None) -> int | None:
     """Send the project's automatic message ``kind`` (welcome, greeting) on a live text
     conversation, if the project has one: the message's id, or None when nothing was sent."""
-    template = auto_text_cache.get(svc.sessions, svc.project).get(kind)
-    if not template:
+    auto = _AutoMessage.of(svc, conversation_id, kind)
+    if auto is None:
         return None
-    conv = _conversation(svc, conversation_id)
-    if not registry.get(conv.channel).text:
-        return None
-    sent: list[tuple[str, str]] = []
-    ids: list[int] = []
 
     def command(engine: RoutingEngine) -> None:
         contact = engine.contacts.get(conversation_id)
         if contact is not None and contact.state in (WAITING, OFFERED, CONNECTED):
-            sent.append(_note_auto(engine, svc, conv, kind, template, operator_id))
+            auto.note(engine, operator_id)
 
-    def write(session: Session) -> None:
-        for key, text in sent:
-            ids.append(_write_outbound(session, svc, conv, key, text, "", auto=True, reason=kind))
-
-    svc.run(command, also=write)
-    return ids[0] if ids else None
+    svc.run(command, also=auto.write)
+    return auto.ids[0] if auto.ids else None
 
 
 def do_add_note(svc: RouterService, conversation_id: str, author: str, text: str) -> str:
