@@ -49,7 +49,7 @@ def test_screens_of_the_login_page_and_the_desktop(live: Live, new_page: Any, la
     log_in(page, live, "alpha-op1", names)
     go_available(page, names)
     (first, text), (second, other) = lines[0], lines[1]
-    conv_id = chat(live, f"shot-{lang}-1", first, text)
+    conv_id = chat(live, f"shot-{lang}-1", first, text, channel="messenger")  # an outside adapter takes replies
     card = page.locator("[data-offer]").filter(has_text=first)
     expect(card).to_be_visible()
     page.wait_for_timeout(1500)  # the countdown and the wait have visibly moved
@@ -62,7 +62,7 @@ def test_screens_of_the_login_page_and_the_desktop(live: Live, new_page: Any, la
     expect(pane.locator(".msg--out")).to_have_count(1)
     with closing(live.token_client("alpha")) as adapter:
         assert adapter.post("/api/v1/projects/alpha/ingest/messages", json={
-            "channel": "chat", "external_id": f"shot-{lang}-1b", "queue": "sales",
+            "channel": "messenger", "external_id": f"shot-{lang}-1b", "queue": "sales",
             "customer": {"id": f"cust-shot-{lang}-1", "name": first}, "text": lines[3]}).status_code == 201
     expect(pane.get_by_text(lines[3])).to_be_visible()
     box.fill(lines[4])

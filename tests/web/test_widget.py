@@ -139,6 +139,7 @@ def test_a_dropped_network_a_second_tab_and_a_reload_lose_nothing_and_show_nothi
     visitor.reload()
     chat = open_widget(visitor, shop, "en")
     expect(chat.locator(".msg--in")).to_have_count(3)
+    expect(chat.locator(".msg--out .msg__state")).to_have_count(0)  # "sent" marks the visitor's own only
     for text in ("First", "Typed while offline", "From the second tab"):
         expect(chat.locator(".msg--in").filter(has_text=text)).to_have_count(1)
     visitor.screenshot(path=str(_screens() / "widget-en.png"))

@@ -451,7 +451,7 @@
         for (const message of conversation.messages) {
           render(message);
           const pending = pendingList().find((p) => idOf(p) === message.id);
-          if (!pending) mark(state.seen.get(message.id), "sent");
+          if (message.direction === "in" && !pending) mark(state.seen.get(message.id), "sent");
         }
         applyState(conversation);
       }
