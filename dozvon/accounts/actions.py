@@ -16,10 +16,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from dozvon.accounts import security
-from dozvon.accounts.models import ApiToken, AuditEntry, Membership, Project, User, WebSession
+from dozvon.accounts import (
+    messages,  # noqa: F401  (registers the accounts' own messages)
+    security,
+)
+from dozvon.accounts.models import ApiToken, AuditEntry, BreakReason, Membership, Project, User, WebSession
 from dozvon.accounts.permissions import PERMISSIONS, ROLES
-from dozvon.accounts.queries import get_project, readable_tokens, user_by_name
+from dozvon.accounts.queries import break_reasons, get_project, readable_tokens, user_by_name
 from dozvon.accounts.throttle import retry_after_header
 from dozvon.core.clock import now_us
 from dozvon.core.errors import Conflict, DozvonError, InvalidInput, NotFound, Unauthorized
@@ -27,6 +30,12 @@ from dozvon.core.errors import Conflict, DozvonError, InvalidInput, NotFound, Un
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 SESSION_TTL_S = 12 * 3600  # one working shift and a bit
+BREAK_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+MAX_BREAK_REASONS = 30
+MAX_BREAK_LABEL = 100
+#: Every new project starts with these (code, English, Russian): the desktop's four of old.
+DEFAULT_BREAK_REASONS = (("lunch", "Lunch", "Обед"), ("coffee", "Short break", "Короткий перерыв"),
+                         ("training", "Training", "Обучение"), ("meeting", "Meeting", "Совещание"))
 
 
 #: Bumped by every change that can take rights away (revoked token, logout, new role,
@@ -54,18 +63,86 @@ def create_project(session: Session, actor: str, slug: str, name: str, language:
         raise InvalidInput("accounts.bad_slug", value=slug)
     if region is not None:
         region = check_region(region)
-    try:
-        ZoneInfo(timezone)
-    except (ValueError, ZoneInfoNotFoundError):
-        raise InvalidInput("report.bad_zone", value=timezone) from None
+    check_timezone(timezone)
     if session.get(Project, slug) is not None:
         raise Conflict("accounts.project_exists", project=slug)
     project = Project(slug=slug, name=name, language=language, timezone=timezone, region=region,
                       created_at_us=now_us())
     session.add(project)
     session.flush()
+    for position, (code, en, ru) in enumerate(DEFAULT_BREAK_REASONS):
+        session.add(BreakReason(project=slug, code=code, position=position, label_en=en, label_ru=ru))
     audit(session, actor, "project.created", slug, slug, name=name, region=region, timezone=timezone)
     return project
+
+
+def check_timezone(timezone: str) -> str:
+    try:
+        ZoneInfo(timezone)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise InvalidInput("report.bad_zone", field="timezone", value=timezone) from None
+    return timezone
+
+
+def update_project(session: Session, actor: str, slug: str, *, name: str, timezone: str, language: str,
+                   region: str | None) -> Project:
+    """Rename a project or change its time zone, region and language. The slug never
+    changes: every event, conversation and token names the project by it."""
+    project = get_project(session, slug)
+    name = name.strip()
+    if not name:
+        raise InvalidInput("accounts.empty_project_name", field="name")
+    check_timezone(timezone)
+    if region:
+        try:
+            region = check_region(region)
+        except InvalidInput as error:
+            raise InvalidInput("accounts.bad_region", field="region", value=region) from error
+    before = {"name": project.name, "timezone": project.timezone, "language": project.language,
+              "region": project.region}
+    project.name, project.timezone, project.language, project.region = name, timezone, language, region or None
+    after = {"name": project.name, "timezone": project.timezone, "language": project.language,
+             "region": project.region}
+    changed = {k: v for k, v in after.items() if before[k] != v}
+    if changed:
+        audit(session, actor, "project.changed", slug, slug, **changed)
+    return project
+
+
+def set_break_reasons(session: Session, actor: str, project: str,
+                      reasons: Iterable[tuple[str, str, str]]) -> list[BreakReason]:
+    """Replace the project's break reasons by ``(code, English label, Russian label)`` in
+    this order. A code removed here only stops being offered: breaks already taken keep it
+    in the event log."""
+    get_project(session, project)
+    wanted = list(reasons)
+    if not 1 <= len(wanted) <= MAX_BREAK_REASONS:
+        raise InvalidInput("accounts.break_reasons_count", field="reasons", limit=MAX_BREAK_REASONS)
+    seen: set[str] = set()
+    cleaned = []
+    for i, (code, en, ru) in enumerate(wanted):
+        code, en, ru = code.strip().lower(), en.strip(), ru.strip()
+        if not BREAK_CODE.match(code):
+            raise InvalidInput("accounts.bad_break_code", field=f"reasons.{i}.code", value=code[:40])
+        if code in seen:
+            raise InvalidInput("accounts.break_code_twice", field=f"reasons.{i}.code", value=code)
+        seen.add(code)
+        if not en and not ru:
+            raise InvalidInput("accounts.break_label_missing", field=f"reasons.{i}.label_ru")
+        for key, label in (("label_en", en), ("label_ru", ru)):
+            if len(label) > MAX_BREAK_LABEL:
+                raise InvalidInput("accounts.break_label_too_long", field=f"reasons.{i}.{key}", limit=MAX_BREAK_LABEL)
+        cleaned.append((code, en, ru))
+    for row in break_reasons(session, project):
+        session.delete(row)
+    session.flush()
+    rows = [BreakReason(project=project, code=code, position=i, label_en=en, label_ru=ru)
+            for i, (code, en, ru) in enumerate(cleaned)]
+    session.add_all(rows)
+    session.flush()
+    audit(session, actor, "break_reasons.set", project, project,
+          reasons=[{"code": c, "en": en, "ru": ru} for c, en, ru in cleaned])
+    return rows
 
 
 def check_region(region: str) -> str:
@@ -104,6 +181,30 @@ def set_password(session: Session, actor: str, username: str, password: str) -> 
     session.execute(update(WebSession).where(WebSession.user_id == user.id).values(revoked=True))
     audit(session, actor, "user.password_set", None, username)
     credentials_changed()
+
+
+def update_user(session: Session, actor: str, username: str, *, display_name: str | None = None,
+                language: str | None = None, active: bool | None = None) -> User:
+    """Change a user's name or language, or (de)activate them. A deactivated user is logged
+    out everywhere at once and cannot log in; their history and roles stay, so turning them
+    back on restores everything. Nobody deactivates themselves (the last superadmin could
+    lock everybody out)."""
+    user = user_by_name(session, username)
+    changed: dict[str, Any] = {}
+    if display_name is not None and display_name.strip() != user.display_name:
+        user.display_name = changed["display_name"] = display_name.strip() or username
+    if language is not None and language != user.language:
+        user.language = changed["language"] = language
+    if active is not None and active != user.is_active:
+        if not active and username == actor:
+            raise Conflict("accounts.not_yourself", field="active")
+        user.is_active = changed["active"] = active
+        if not active:
+            session.execute(update(WebSession).where(WebSession.user_id == user.id).values(revoked=True))
+            credentials_changed()
+    if changed:
+        audit(session, actor, "user.changed", None, username, **changed)
+    return user
 
 
 def set_membership(session: Session, actor: str, project: str, username: str, role: str,

@@ -103,3 +103,20 @@ class AuditEntry(Base):
     at_us: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
     __table_args__ = (Index("ix_audit_project_at", "project", "at_us"),)
+
+
+class BreakReason(Base):
+    """A reason an operator may give for a break in this project (lunch, training…).
+
+    Per project because each client company has its own rules and names for them; the
+    code is what the event log records (``operator.state_changed``), the labels are what
+    people read — so renaming a reason never rewrites history."""
+
+    __tablename__ = "break_reasons"
+
+    project: Mapped[str] = mapped_column(ForeignKey("projects.slug", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    #: The order the desktop lists them in.
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    label_en: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    label_ru: Mapped[str] = mapped_column(String(100), nullable=False, default="")

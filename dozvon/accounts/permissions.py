@@ -24,7 +24,9 @@ PERMISSIONS: dict[str, str] = {
     "members:manage": "add people to the project and change their roles",
     "tokens:manage": "create and revoke API tokens",
     "audit:read": "read the audit log",
-    "settings:manage": "change what Dozvon says for the project: quick replies, automatic messages, the chat widget",
+    "settings:manage": "change what Dozvon says for the project: quick replies, automatic messages, the chat widget, "
+                       "break reasons",
+    "project:manage": "rename the project, change its time zone, region and language",
 }
 
 _OPERATOR = {"conversations:read", "conversations:handle", "operators:self", "queues:read",

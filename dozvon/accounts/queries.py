@@ -9,11 +9,14 @@ from __future__ import annotations
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from dozvon.accounts import security
-from dozvon.accounts.models import ApiToken, AuditEntry, Membership, Project, User, WebSession
+from dozvon.accounts import (
+    messages,  # noqa: F401  (registers the accounts' own messages)
+    security,
+)
+from dozvon.accounts.models import ApiToken, AuditEntry, BreakReason, Membership, Project, User, WebSession
 from dozvon.accounts.permissions import ROLES, Principal
 from dozvon.core.clock import now_us
-from dozvon.core.errors import NotFound
+from dozvon.core.errors import InvalidInput, NotFound
 
 
 def readable_projects(principal: Principal) -> Select[Project]:
@@ -76,3 +79,31 @@ def principal_from_token(session: Session, secret: str) -> Principal | None:
         return None
     return Principal(name=f"token:{token.name}", token_id=token.id,
                      grants={token.project: frozenset(token.permissions)})
+
+
+def break_reasons(session: Session, project: str) -> list[BreakReason]:
+    """The project's break reasons in the order people see them."""
+    return list(session.scalars(select(BreakReason).where(BreakReason.project == project)
+                                .order_by(BreakReason.position, BreakReason.code)))
+
+
+def break_reason_label(reason: BreakReason, lang: str) -> str:
+    """The label in ``lang``, else in the other language, else the code: a reason named in
+    one language only still reads as a word, never as nothing."""
+    first, second = (reason.label_ru, reason.label_en) if lang == "ru" else (reason.label_en, reason.label_ru)
+    return first or second or reason.code
+
+
+def break_reason_dict(reason: BreakReason) -> dict[str, str]:
+    return {"code": reason.code, "label_en": reason.label_en, "label_ru": reason.label_ru}
+
+
+def check_break_reason(session: Session, project: str, reason: str | None) -> None:
+    """A break's reason must be one of the project's (none at all is allowed: the engine and
+    older clients take breaks without one)."""
+    if reason is None:
+        return
+    codes = [r.code for r in break_reasons(session, project)]
+    if reason not in codes:
+        raise InvalidInput("accounts.unknown_break_reason", field="reason", value=reason[:40],
+                           allowed=", ".join(codes))

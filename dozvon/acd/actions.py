@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from dozvon.accounts import actions as accounts
+from dozvon.accounts import queries as account_queries
 from dozvon.acd import queries as live
 from dozvon.acd.service import RouterService
 from dozvon.core.errors import InvalidInput, NotFound
@@ -70,5 +73,11 @@ def do_configure_operator(svc: RouterService, actor: str, cfg: OperatorConfig) -
 def do_set_operator_state(svc: RouterService, operator_id: str, state: str,
                           reason: str | None = None) -> list[Decision]:
     """Available, a break (with its reason) or offline — the operator's own choice or a
-    supervisor's."""
-    return svc.run(lambda e: e.set_state(operator_id, state, reason))
+    supervisor's. A break's reason must be one of the project's (checked here, so that the
+    REST call, the operators' socket and the wallboard are refused alike, before the engine
+    moves)."""
+    def check(session: Session) -> None:
+        account_queries.check_break_reason(session, svc.project, reason)
+
+    return svc.run(lambda e: e.set_state(operator_id, state, reason),
+                   before=check if state == "break" and reason is not None else None)

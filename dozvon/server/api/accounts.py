@@ -12,7 +12,7 @@ from dozvon.accounts import actions as accounts
 from dozvon.accounts import queries as account_queries
 from dozvon.accounts.models import ApiToken, AuditEntry, Membership, Project, User
 from dozvon.accounts.permissions import GLOBAL_PERMISSIONS, PERMISSIONS, ROLES
-from dozvon.server.deps import CallerDep, HubDep, SessionDep, page
+from dozvon.server.deps import Body, CallerDep, HubDep, SessionDep, page
 from dozvon.server.gate import AUTHENTICATED, MEMBER, needs
 
 router = APIRouter(tags=["accounts"])
@@ -22,7 +22,7 @@ Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
 
 
 def project_out(p: Project) -> dict[str, Any]:
-    return {"slug": p.slug, "name": p.name, "language": p.language, "timezone": p.timezone}
+    return {"slug": p.slug, "name": p.name, "language": p.language, "timezone": p.timezone, "region": p.region}
 
 
 @router.get("/me", summary="The caller: name, projects and permissions there", **needs(AUTHENTICATED))
@@ -65,6 +65,47 @@ def get_project(project: str, session: SessionDep) -> dict[str, Any]:
     return project_out(account_queries.get_project(session, project))
 
 
+class ProjectChangeIn(Body):
+    name: str = Field(min_length=1, max_length=200)
+    language: Literal["ru", "en"] = "ru"
+    timezone: str = Field(default="Europe/Moscow", min_length=1, max_length=64)
+    #: ISO 3166 alpha-2 (BY, RU): the country of phone numbers written without a code; "" or null: none.
+    region: str | None = Field(default=None, max_length=8)
+
+
+@router.put("/projects/{project}", summary="Rename a project, change its time zone, region and language",
+            **needs("project:manage"))
+def change_project(project: str, body: ProjectChangeIn, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
+    changed = accounts.update_project(session, caller.name, project, name=body.name, timezone=body.timezone,
+                                      language=body.language, region=body.region)
+    return project_out(changed)
+
+
+class BreakReasonIn(Body):
+    code: str = Field(min_length=1, max_length=32)
+    label_en: str = Field(default="", max_length=100)
+    label_ru: str = Field(default="", max_length=100)
+
+
+class BreakReasonsIn(Body):
+    reasons: list[BreakReasonIn] = Field(min_length=1, max_length=accounts.MAX_BREAK_REASONS)
+
+
+@router.get("/projects/{project}/break-reasons", summary="The reasons an operator may give for a break",
+            **needs(MEMBER))
+def list_break_reasons(project: str, session: SessionDep) -> dict[str, Any]:
+    account_queries.get_project(session, project)
+    return page([account_queries.break_reason_dict(r) for r in account_queries.break_reasons(session, project)])
+
+
+@router.put("/projects/{project}/break-reasons", summary="Replace the project's break reasons (in this order)",
+            **needs("settings:manage"))
+def set_break_reasons(project: str, body: BreakReasonsIn, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
+    rows = accounts.set_break_reasons(session, caller.name, project,
+                                      [(r.code, r.label_en, r.label_ru) for r in body.reasons])
+    return page([account_queries.break_reason_dict(r) for r in rows])
+
+
 # ----------------------------------------------------------------- users (superadmins)
 
 class UserIn(BaseModel):
@@ -91,6 +132,31 @@ def create_user(body: UserIn, caller: CallerDep, session: SessionDep) -> dict[st
                                 display_name=body.display_name, superadmin=body.superadmin,
                                 language=body.language)
     return user_out(user)
+
+
+class UserChangeIn(Body):
+    display_name: str | None = Field(default=None, max_length=200)
+    language: Literal["ru", "en"] | None = None
+    #: false: logged out everywhere and cannot log in (roles and history stay).
+    active: bool | None = None
+
+
+@router.put("/users/{username}", summary="Change a user's name or language, or (de)activate them (superadmins)",
+            **needs("users:manage"))
+def change_user(username: str, body: UserChangeIn, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
+    user = accounts.update_user(session, caller.name, username, display_name=body.display_name,
+                                language=body.language, active=body.active)
+    return user_out(user)
+
+
+class PasswordIn(Body):
+    password: str = Field(min_length=4, max_length=1024)
+
+
+@router.put("/users/{username}/password", status_code=204,
+            summary="Set a user's new password; their sessions end (superadmins)", **needs("users:manage"))
+def reset_password(username: str, body: PasswordIn, caller: CallerDep, session: SessionDep) -> None:
+    accounts.set_password(session, caller.name, username, body.password)
 
 
 # ----------------------------------------------------------------- members
