@@ -79,17 +79,18 @@ def _write_outbound(session: Session, svc: RouterService, conv: Conversation, ke
 
 
 def do_send_message(svc: RouterService, conversation_id: str, operator_id: str | None, author: str,
-                    text: str) -> int:
+                    text: str) -> str:
     """An operator's reply: the message, its ``message.sent`` event and its outbox row are
-    stored together; the channel delivers it after the commit, at least once."""
+    stored together; the channel delivers it after the commit, at least once. Returns the
+    message's key — the ``message_id`` its events carry, so a page that sent it can match
+    the event's copy to its own whichever arrives first."""
     conv = _conversation(svc, conversation_id)
     if not registry.get(conv.channel).text:
         raise Conflict("conversations.voice_has_no_messages", contact=conversation_id)
     key = "out-" + uuid.uuid4().hex
-    ids: list[int] = []
     svc.run(lambda e: e.record_message(conversation_id, "out", key, text, operator_id),
-            also=lambda session: ids.append(_write_outbound(session, svc, conv, key, text, author)))
-    return ids[0]
+            also=lambda session: _write_outbound(session, svc, conv, key, text, author))
+    return key
 
 
 def do_end(svc: RouterService, conversation_id: str, operator_id: str | None) -> list[Decision]:

@@ -215,10 +215,20 @@ def plotly_js() -> Response:
                         headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"})
 
 
+def home(caller: Principal) -> str:
+    """Where a person starts: the desktop for operators, else the first page they may open
+    (a supervisor's wallboard), else the desktop, which explains they are not an operator."""
+    if caller.operator_ids:
+        return "/desktop"
+    pages = nav(caller, "")
+    return pages[0].href if pages else "/desktop"
+
+
 @router.get("/")
 async def login_page(request: Request) -> Response:
-    if await _caller(request) is not None:
-        return RedirectResponse("/desktop", status_code=303)
+    caller = await _caller(request)
+    if caller is not None:
+        return RedirectResponse(home(caller), status_code=303)
     return _render(request, "login.html")
 
 
@@ -227,6 +237,8 @@ async def desktop(request: Request, project: str | None = None) -> Response:
     caller = await _caller(request)
     if caller is None:
         return RedirectResponse("/", status_code=303)
+    if not caller.operator_ids and home(caller) != "/desktop":
+        return RedirectResponse(home(caller), status_code=303)
     projects = sorted(caller.operator_ids)
     chosen = project if project in caller.operator_ids else (projects[0] if projects else None)
     return _render(request, "desktop.html", user=caller.name, nav=nav(caller, "/desktop"), projects=projects,

@@ -159,7 +159,7 @@ def test_a_reply_typed_while_the_server_is_away_is_sent_when_it_is_back(live: Li
     page = new_page("ru")
     log_in(page, live, "alpha-op1", RU)
     go_available(page, RU)
-    conv_id = chat(live, "web-away", "Нина", "Вы тут?")
+    conv_id = chat(live, "web-away", "Нина", "Вы тут?", channel="messenger")
     page.locator("[data-offer]").get_by_role("button", name=RU["accept"]).click()
     pane = page.locator(f"[data-conversation='{conv_id}']")
     expect(pane.get_by_text("Вы тут?")).to_be_visible()
