@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dozvon.core.i18n import CATALOGUE
 from dozvon.web.routes import CSP
-from tests.server.conftest import Live
+from tests.server.conftest import PASSWORD, Live
 
 WEB = Path(__file__).resolve().parents[2] / "dozvon" / "web"
 
@@ -29,8 +29,14 @@ def test_the_login_page_for_strangers_and_the_desktop_for_people_logged_in(live:
         assert desktop.headers["content-security-policy"] == CSP
         assert 'data-project="alpha"' in desktop.text and 'data-operator="op1"' in desktop.text
         assert "На линии" in desktop.text
-    with closing(live.client("alpha-viewer")) as viewer:  # no operator id anywhere: told so
-        assert "not an operator" in viewer.get("/desktop", headers={"Accept-Language": "en"}).text
+    with closing(live.client("alpha-viewer")) as viewer:  # no operator, but reports: the wallboard first
+        assert viewer.get("/").headers["location"] == "/wallboard"
+        assert viewer.get("/desktop").headers["location"] == "/wallboard"
+    with closing(live.client("root")) as root:
+        assert root.post("/api/v1/users", json={"username": "newcomer", "password": PASSWORD}).status_code == 201
+    with closing(live.client("newcomer")) as newcomer:  # no role anywhere yet: told so, not sent round
+        assert newcomer.get("/").headers["location"] == "/desktop"
+        assert "not an operator" in newcomer.get("/desktop", headers={"Accept-Language": "en"}).text
     with closing(live.client()) as anonymous:
         assert anonymous.get("/lang/en?back=//evil.example").headers["location"] == "/"
         assert anonymous.get("/static/dozvon.css").status_code == 200

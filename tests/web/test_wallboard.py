@@ -27,7 +27,7 @@ def sign_in(page: Any, live: Live, username: str, names: dict[str, str]) -> None
     page.get_by_label(names["user"]).fill(username)
     page.get_by_label(names["password"]).fill(PASSWORD)
     page.get_by_role("button", name=names["login"]).click()
-    expect(page).to_have_url(re.compile(r"/desktop$"))
+    expect(page).to_have_url(re.compile(r"/(desktop|wallboard)$"))  # each person's first page
 
 
 def open_board(page: Any, live: Live, username: str = "alpha-sup", lang: str = "ru") -> None:
@@ -168,6 +168,17 @@ def test_people_without_the_permission_are_refused_politely(live: Live, new_page
     with closing(live.client("alpha-viewer")) as viewer:  # reports, no conversations
         assert viewer.get("/wallboard").status_code == 200
         assert viewer.get("/supervise").status_code == 403
+
+
+def test_a_supervisor_who_is_no_operator_lands_on_the_wallboard(live: Live, new_page: Any) -> None:
+    page = new_page("ru")
+    sign_in(page, live, "alpha-viewer", RU)
+    expect(page).to_have_url(re.compile(r"/wallboard$"))
+    expect(page.get_by_role("heading", name=BOARD_RU["title"])).to_be_visible()
+    page.goto(live.url + "/desktop")  # no "you are not an operator" notice: their own first page
+    expect(page).to_have_url(re.compile(r"/wallboard$"))
+    page.goto(live.url + "/")
+    expect(page).to_have_url(re.compile(r"/wallboard$"))
 
 
 def test_a_viewer_without_the_stream_sees_the_board_refreshed(live: Live, new_page: Any) -> None:

@@ -1,5 +1,5 @@
 // The login form: posts to /auth/login as JSON, shows the server's message beside the
-// form (a wrong password, a lock-out after too many tries), then opens the desktop.
+// form (a wrong password, a lock-out after too many tries), then opens their first page.
 import { Controller, t } from "../lib/controller.js";
 import { post } from "../lib/api.js";
 
@@ -17,7 +17,7 @@ export default class LoginForm extends Controller {
     this.showError("");
     try {
       await post("/auth/login", { username, password });
-      location.assign("/desktop");
+      location.assign("/");  // the server sends each person to their first page
     } catch (error) {
       this.showError(error.status === 0 ? t("web.login.offline") : error.message);
       this.target("password").select();
