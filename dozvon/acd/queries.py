@@ -151,6 +151,8 @@ class BoardSeed:
     call answered before midnight is not in today's events, but is on the board)."""
 
     targets: dict[str, float]
+    #: queue -> its service-level goal
+    goals: dict[str, float]
     operators: list[OperatorLoad]
     #: queue -> {contact id: when it entered that queue}
     waiting: dict[str, dict[str, float]]
@@ -173,7 +175,8 @@ def board_seed(svc: RouterService) -> BoardSeed:
         loads = [OperatorLoad(o.cfg.id, o.cfg.name, o.state, o.reason, len(o.offers), talking.get(o.cfg.id, 0),
                               sum(1 for holder in wrapping.values() if holder == o.cfg.id))
                  for o in engine.operators.values()]
-        return BoardSeed({n: q.cfg.target_answer_s for n, q in engine.queues.items()}, loads, waiting, wrapping)
+        return BoardSeed({n: q.cfg.target_answer_s for n, q in engine.queues.items()},
+                         {n: q.cfg.service_level_goal for n, q in engine.queues.items()}, loads, waiting, wrapping)
 
     return svc.read(view)
 

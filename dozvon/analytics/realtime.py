@@ -24,8 +24,8 @@ from dozvon.routing.presence import derive_presence
 _OFFER_ENDS = frozenset({"offer.accepted", "offer.declined", "offer.timed_out", "offer.withdrawn"})
 
 
-#: The share of contacts a queue should answer within its target time when nothing else
-#: is configured: the usual 80/20 of contact centers (QueueConfig has no goal of its own yet).
+#: The share of contacts a queue should answer within its target time when its
+#: configuration does not say (QueueConfig.service_level_goal): the usual 80/20.
 DEFAULT_SL_GOAL = 0.8
 
 
@@ -59,8 +59,10 @@ class Wallboard:
     #: ``queue.configured``.
     targets: dict[str, float] = field(default_factory=dict)
     default_target: float = 20.0
-    #: The share answered within target a queue should reach (service-level goal).
+    #: The share answered within target the whole project should reach (the total's goal).
     sl_goal: float = DEFAULT_SL_GOAL
+    #: Each queue's own goal (its ``service_level_goal``), kept current from ``queue.configured``.
+    goals: dict[str, float] = field(default_factory=dict)
     #: queue -> {contact id: when it entered the queue (epoch s)}
     waiting: dict[str, dict[str, float]] = field(default_factory=dict)
     operators: dict[str, _Operator] = field(default_factory=dict)
@@ -149,8 +151,13 @@ class Wallboard:
             op.name = str(config.get("name") or "")
             if isinstance(config.get("capacity"), dict):
                 op.capacity = {str(k): int(v) for k, v in config["capacity"].items()}
+        elif t == "queue.configured" and e.queue:
+            goal = e.data.get("config", {}).get("service_level_goal")
+            if isinstance(goal, (int, float)):
+                self.goals[e.queue] = float(goal)
         elif t == "queue.removed" and e.queue:
             self.targets.pop(e.queue, None)
+            self.goals.pop(e.queue, None)
         elif t == "contact.queued":
             self._stop_waiting(cid)
             queue = e.queue or ""
@@ -188,12 +195,14 @@ class Wallboard:
         for name in sorted(set(self.waiting) | set(report["queues"]) | set(self.targets)):
             contacts = self.waiting.get(name, {})
             target = self.targets.get(name, self.default_target)
+            goal = self.goals.get(name, self.sl_goal)
             queues[name] = {
                 "waiting": len(contacts),
                 "longest_wait_s": max((now - since for since in contacts.values()), default=0.0),
                 **_today(report["queues"].get(name)),
                 "target_answer_s": target,
-                **self._service_now(today.queues.get(name), self._undecided(contacts, target, now)),
+                "sl_goal": goal,
+                **self._service_now(today.queues.get(name), self._undecided(contacts, target, now), goal),
             }
         presence: dict[str, int] = {}
         by_operator: dict[str, dict[str, Any]] = {}
@@ -221,7 +230,7 @@ class Wallboard:
             "today": {**_today(report["total"]),
                       **self._service_now(today.total, sum(
                           self._undecided(contacts, self.targets.get(name, self.default_target), now)
-                          for name, contacts in self.waiting.items()))},
+                          for name, contacts in self.waiting.items()), self.sl_goal)},
         }
 
     @staticmethod
@@ -229,17 +238,18 @@ class Wallboard:
         """Contacts still waiting inside their queue's target: they may yet make it."""
         return sum(1 for since in waiting.values() if now - since <= target)
 
-    def _service_now(self, counts: Counts | None, undecided: int) -> dict[str, Any]:
+    @staticmethod
+    def _service_now(counts: Counts | None, undecided: int, goal: float) -> dict[str, Any]:
         """Service level so far, for the board: today's answered within target ÷ the
         offered contacts whose outcome is decided — a contact still waiting inside its
         target may yet make it, so it is not a failure yet; one waiting past it is.
         Once nobody waits this is exactly today's ``service_level`` (METRICS.md). A queue
-        is ``below_goal`` when that share is under the goal; with nothing decided, it is not."""
+        is ``below_goal`` when that share is under ``goal``; with nothing decided, it is not."""
         offered = counts.offered if counts is not None else 0
         within = counts.within_target if counts is not None else 0
         decided = offered - undecided
         level = within / decided if decided > 0 else None
-        return {"service_level_now": level, "below_goal": level is not None and level < self.sl_goal}
+        return {"service_level_now": level, "below_goal": level is not None and level < goal}
 
 
 _TODAY = ("offered", "answered", "abandoned", "service_level", "asa_s", "car", "lcr")

@@ -85,6 +85,9 @@ register("routing.bad_channel", "Unknown channel {value!r}; expected one of {all
          "Неизвестный канал {value!r}; допустимы: {allowed}")
 register("routing.bad_strategy", "Queue {queue!r}: unknown strategy {value!r}; expected one of {allowed}",
          "Очередь {queue!r}: неизвестная стратегия {value!r}; допустимы: {allowed}")
+register("routing.bad_service_level_goal",
+         "Queue {queue!r}: the service-level goal {value!r} is a share between 0 and 1 (0.8 = 80%)",
+         "Очередь {queue!r}: цель уровня обслуживания {value!r} — доля от 0 до 1 (0.8 = 80%)")
 register("routing.bad_action",
          "Queue {queue!r}: {field} has unknown action {value!r}; expected one of {allowed}",
          "Очередь {queue!r}: в поле {field} неизвестное действие {value!r}; допустимы: {allowed}")

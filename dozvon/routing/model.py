@@ -90,6 +90,9 @@ class QueueConfig:
     #: Seconds an offer rings before it goes to the next operator (RONA); None = per channel.
     offer_timeout_s: float | None = None
     target_answer_s: float = 20.0
+    #: The share of contacts to answer within ``target_answer_s`` (the "80" of 80/20):
+    #: the wallboard marks the queue below it.
+    service_level_goal: float = 0.8
     wrap_up_s: float = 0.0
     #: Base priority added to every contact of this queue.
     priority: int = 0
@@ -129,6 +132,8 @@ class QueueConfig:
         for name in ("target_answer_s", "wrap_up_s", "sticky_wait_s", "sticky_window_s",
                      "aging_per_min"):
             _check_non_negative(where, name, getattr(self, name), allow_none=False)
+        if not 0.0 <= self.service_level_goal <= 1.0:
+            raise InvalidInput("routing.bad_service_level_goal", queue=self.name, value=self.service_level_goal)
         for field_name in ("on_max_wait", "on_full", "on_closed"):
             action = getattr(self, field_name)
             if action is not None:

@@ -137,7 +137,7 @@ class Hub:
         """Today's figures after a restart: replay today's events, then take what is live
         now (every configured operator, their load, who waits) from the engine."""
         seed = live.board_seed(svc)
-        board = Wallboard(tz=tz, targets=seed.targets)
+        board = Wallboard(tz=tz, targets=seed.targets, goals=dict(seed.goals))
         midnight = datetime.fromtimestamp(self.clock.now(), ZoneInfo(tz)).replace(
             hour=0, minute=0, second=0, microsecond=0).timestamp()
         after = 0

@@ -46,6 +46,8 @@ class QueueIn(Body):
     strategy: Literal["round_robin", "ring_all", "longest_idle", "least_busy", "skills"] = "longest_idle"
     offer_timeout_s: Seconds | None = None
     target_answer_s: Seconds = 20.0
+    #: The share answered within ``target_answer_s`` the queue aims for (0.8 = 80 %).
+    service_level_goal: float = Field(default=0.8, ge=0, le=1)
     wrap_up_s: Seconds = 0.0
     priority: int = Field(default=0, ge=-10**6, le=10**6)
     weight: int = Field(default=0, ge=-10**6, le=10**6)

@@ -150,7 +150,7 @@ export default class Wallboard extends Page {
       slot("abandoned").textContent = this.count.format(q.abandoned);
       slot("sl").textContent = q.service_level_now === null ? "–" : this.percent.format(q.service_level_now);
       slot("sl").title = q.service_level_now === null ? t("web.board.no_sl") : "";
-      slot("goal").textContent = t("web.board.sl_goal", { goal: this.percent.format(board.sl_goal),
+      slot("goal").textContent = t("web.board.sl_goal", { goal: this.percent.format(q.sl_goal ?? board.sl_goal),
                                                          target: duration(q.target_answer_s) });
       slot("flag").hidden = !q.below_goal;
       slot("asa").textContent = q.answered ? duration(q.asa_s) : "–";
