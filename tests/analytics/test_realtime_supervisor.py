@@ -75,6 +75,38 @@ def test_a_queue_meeting_its_goal_is_not_marked_and_the_goal_can_be_set():
     assert not board_for(engine).snapshot(clock.now())["queues"]["sales"]["below_goal"]  # no contacts fed: none decided
 
 
+def test_each_queue_is_judged_against_its_own_goal_and_a_reconfigured_goal_counts_at_once():
+    engine, clock = make_engine([QueueConfig("sales", target_answer_s=20, service_level_goal=0.9),
+                                 QueueConfig("support", target_answer_s=20, service_level_goal=0.5)],
+                                [OperatorConfig("a", queues=("sales", "support"), capacity={"chat": 6})])
+    board = board_for(engine, goals={n: q.cfg.service_level_goal for n, q in engine.queues.items()})
+    for queue in ("sales", "support"):
+        for n in (1, 2, 3):
+            engine.contact_arrived(ContactSpec(f"{queue}{n}", queue, channel="chat"))
+    clock.advance(5)
+    for cid in ("sales1", "sales2", "support1", "support2"):
+        engine.accept(next(iter(engine.contacts[cid].offers)))
+    clock.advance(30)
+    for cid in ("sales3", "support3"):
+        engine.accept(next(iter(engine.contacts[cid].offers)))  # late: 35 s > 20 s
+    board.feed(engine.drain_events())
+    snap = board.snapshot(clock.now())["queues"]
+    assert snap["sales"]["service_level_now"] == pytest.approx(2 / 3) == snap["support"]["service_level_now"]
+    assert (snap["sales"]["sl_goal"], snap["sales"]["below_goal"]) == (0.9, True)  # 67 % < 90 %
+    assert (snap["support"]["sl_goal"], snap["support"]["below_goal"]) == (0.5, False)  # 67 % ≥ 50 %
+    engine.add_queue(QueueConfig("sales", target_answer_s=20, service_level_goal=0.6))
+    board.feed(engine.drain_events())  # its queue.configured carries the new goal
+    sales = board.snapshot(clock.now())["queues"]["sales"]
+    assert (sales["sl_goal"], sales["below_goal"]) == (0.6, False)
+
+
+def test_a_service_level_goal_outside_0_to_1_is_refused_naming_the_queue():
+    from dozvon.core.errors import InvalidInput
+    with pytest.raises(InvalidInput) as refused:
+        QueueConfig("sales", service_level_goal=80).validate()
+    assert "sales" in str(refused.value) and "80" in str(refused.value)
+
+
 def test_time_in_state_starts_when_what_the_board_shows_changes():
     engine, clock = make_engine([QueueConfig("sales", wrap_up_s=30)],
                                 [OperatorConfig("a", queues=("sales",), name="Anna")])
