@@ -219,6 +219,13 @@ def do_transfer(svc: RouterService, conversation_id: str, operator_id: str | Non
                                         escalation=escalation))
 
 
+def do_reassign(svc: RouterService, conversation_id: str, by: str, *, to_queue: str | None = None,
+                to_operator: str | None = None) -> list[Decision]:
+    """A supervisor moves a contact nobody has answered yet to another queue or operator
+    (``contact.reassigned`` names who did it)."""
+    return svc.run(lambda e: e.reassign(conversation_id, to_queue=to_queue, to_operator=to_operator, by=by))
+
+
 def do_dispose(svc: RouterService, conversation_id: str, operator_id: str | None, contact_type: str,
                resolved: bool, notes: str = "") -> list[Decision]:
     """Classify the contact (one of the six types, resolved or not): closes it, frees the slot."""

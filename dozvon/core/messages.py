@@ -77,6 +77,12 @@ register("routing.no_escalation", "Queue {queue!r} has no escalation queue confi
          "Для очереди {queue!r} не задана очередь эскалации")
 register("routing.transfer_target", "A transfer needs exactly one target: operator, queue or external number",
          "Для перевода нужна ровно одна цель: оператор, очередь или внешний номер")
+register("routing.reassign_target", "Moving a waiting contact needs exactly one target: a queue or an operator",
+         "Для переназначения нужна ровно одна цель: очередь или оператор")
+register("routing.already_there", "Contact {contact!r} is already in queue {queue!r}",
+         "Обращение {contact!r} уже в очереди {queue!r}")
+register("routing.queue_closed", "Queue {queue!r} is closed now (out of its hours)",
+         "Очередь {queue!r} сейчас закрыта (нерабочее время)")
 register("routing.not_your_contact", "Contact {contact!r} is handled by another operator",
          "Обращение {contact!r} обслуживает другой оператор")
 

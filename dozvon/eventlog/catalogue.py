@@ -246,7 +246,7 @@ class ContactQueued(Event):
 
     type = "contact.queued"
     needs = _CONTACT
-    reason: Literal["arrival", "overflow", "transfer", "escalation"]
+    reason: Literal["arrival", "overflow", "transfer", "escalation", "reassign"]
     priority: int
     #: The queue's service-level target at that moment (absent on imported history).
     target_answer_s: float | None = None
@@ -272,6 +272,19 @@ class ContactOverflowed(Event):
     needs = _CONTACT
     reason: Literal["max_wait", "queue_full", "closed"]
     to_queue: str
+
+
+@_event
+class ContactReassigned(Event):
+    """A supervisor moved the contact before anyone answered it: to another queue or to a
+    named operator (exactly one is set); ``queue`` is the one it left."""
+
+    type = "contact.reassigned"
+    needs = _CONTACT
+    to_queue: str | None = None
+    to_operator: str | None = None
+    #: Who moved it (a username).
+    by: str | None = None
 
 
 @_event
@@ -453,7 +466,7 @@ class OfferWithdrawn(Event):
     needs = _OFFER
     offer_id: str
     ring_s: float
-    reason: Literal["answered_elsewhere", "abandoned", "operator_unavailable"]
+    reason: Literal["answered_elsewhere", "abandoned", "operator_unavailable", "reassigned"]
 
 
 # ---------------------------------------------------------------------------- messages

@@ -64,6 +64,10 @@ class Admission:
         else:
             self._enqueue(contact, state, reason)
 
+    def place(self, contact: Contact, state: QueueState, reason: str) -> None:
+        """Put a contact into a queue whatever its length (a supervisor chose it)."""
+        self._enqueue(contact, state, reason)
+
     def _enqueue(self, contact: Contact, state: QueueState, reason: str) -> None:
         now = self._clock.now()
         contact.queue = state.cfg.name
@@ -112,7 +116,7 @@ class Admission:
         if self._settings.remember_last_operator:
             self.last_operator[customer_id] = (operator_id, self._clock.now())
 
-    def queue_for_operator(self, contact: Contact, operator_id: str) -> QueueState:
+    def queue_for_operator(self, contact: Contact, operator_id: str, reassigned: bool = False) -> QueueState:
         """A transfer to a named operator: the contact waits in its queue for them alone.
 
         Not subject to the queue's limits: the transferring operator chose the person, and
@@ -123,7 +127,7 @@ class Admission:
         contact.queue_since = self._clock.now()
         contact.excluded = set()
         contact.directed_to = operator_id
-        self._emit("contact.queued", contact, reason="transfer", priority=contact.priority,
+        self._emit("contact.queued", contact, reason="reassign" if reassigned else "transfer", priority=contact.priority,
                    target_answer_s=state.cfg.target_answer_s, directed_to=operator_id)
         return state
 

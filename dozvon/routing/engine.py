@@ -434,6 +434,37 @@ class RoutingEngine:
             self._admission.admit(contact, target_queue, "escalation" if escalation else "transfer")
         return self._done()
 
+    def reassign(self, contact_id: str, *, to_queue: str | None = None, to_operator: str | None = None,
+                 by: str | None = None) -> list[Decision]:
+        """A supervisor moves a contact nobody has answered yet (waiting, or ringing):
+        into another queue, where it waits from now on as a contact that overflowed there
+        would (not turned away by that queue's length limit: a person chose it), or to a
+        named operator with room, who alone is offered it. Its ringing offers stop first.
+        Today's figures keep it in the queue it was offered to."""
+        if (to_queue is None) == (to_operator is None):
+            raise InvalidInput("routing.reassign_target")
+        contact = self._contact(contact_id)
+        self._require_state(contact, WAITING, OFFERED)
+        target_op = self._operator(to_operator) if to_operator is not None else None
+        target_queue = self._queue(to_queue) if to_queue is not None else None
+        if target_op is not None and not self._matcher.has_capacity(target_op, contact.bucket):
+            raise Conflict("routing.operator_busy", operator=target_op.cfg.id)
+        if target_queue is not None:
+            if target_queue.cfg.name == contact.queue:
+                raise Conflict("routing.already_there", contact=contact_id, queue=contact.queue)
+            if not target_queue.open:
+                raise Conflict("routing.queue_closed", queue=target_queue.cfg.name)
+        self._offering.withdraw_all(contact, "reassigned")
+        self._admission.leave_queue(contact)
+        target = {"to_queue": to_queue} if to_queue is not None else {"to_operator": to_operator}
+        self._emit("contact.reassigned", contact, **target, **({"by": by} if by else {}))
+        if target_queue is not None:
+            self._admission.place(contact, target_queue, "reassign")
+        elif target_op is not None:
+            self._offering.make(contact, target_op, self._admission.queue_for_operator(contact, target_op.cfg.id,
+                                                                                           reassigned=True))
+        return self._done()
+
     def escalate(self, contact_id: str, operator_id: str | None = None) -> list[Decision]:
         """Send a contact to its queue's escalation queue (senior operators, supervisors)."""
         contact = self._contact(contact_id)

@@ -165,6 +165,7 @@ def busy_morning() -> tuple[RoutingEvent, ...]:
     e.contact_arrived(ContactSpec("c15", "chat", channel="chat"))
     assert "c15" not in e.contacts
     e.finish_wrap_up("c13", Disposition("clarification", True))
+    e.reassign("c14", to_queue="support", by="supervisor")  # nobody there takes chats: it waits
     e.customer_left("c14")
 
     # Missed offers: after two unanswered in a row an operator is set not-ready.

@@ -162,6 +162,29 @@ def transfer(project: str, conversation_id: str, body: TransferIn, caller: Calle
     return {"decisions": decisions_out(decisions)}
 
 
+class ReassignIn(Body):
+    """Exactly one target: a queue, or an operator with room for it."""
+
+    to_operator: str | None = Field(default=None, min_length=1, max_length=128)
+    to_queue: str | None = Field(default=None, min_length=1, max_length=128)
+
+    @model_validator(mode="after")
+    def one_target(self) -> ReassignIn:
+        if (self.to_operator is None) == (self.to_queue is None):
+            raise ValueError("give exactly one of to_operator, to_queue")
+        return self
+
+
+@router.post("/projects/{project}/conversations/{conversation_id}/reassign",
+             summary="Move a contact nobody has answered yet to another queue or operator (supervisors)",
+             **needs(MANAGE))
+def reassign(project: str, conversation_id: str, body: ReassignIn, caller: CallerDep,
+             hub: HubDep) -> dict[str, Any]:
+    decisions = actions.do_reassign(hub.service(project), conversation_id, caller.name,
+                                    to_queue=body.to_queue, to_operator=body.to_operator)
+    return {"decisions": decisions_out(decisions)}
+
+
 # ----------------------------------------------------------------- callback tasks
 
 @router.get("/projects/{project}/callbacks", summary="Callback tasks, oldest open first",
