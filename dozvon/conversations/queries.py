@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from dozvon.acd.queries import LiveContact
 from dozvon.conversations.models import CallbackTask, Conversation, Message, OutboxItem
+from dozvon.eventlog import repository as eventlog
 
 #: A conversation the engine still holds (waiting, ringing, talking or in wrap-up).
 OPEN = "open"
@@ -56,6 +57,14 @@ def open_conversation(session: Session, project: str, channel: str, customer_id:
 def messages(session: Session, project: str, conversation_id: str) -> list[Message]:
     return list(session.scalars(readable_messages(project)
                                 .where(Message.conversation_id == conversation_id).order_by(Message.id)))
+
+
+def notes(session: Session, project: str, conversation_id: str) -> list[dict[str, Any]]:
+    """The private notes on a conversation (``note.added`` events: they are never messages),
+    oldest first — for a page that opens the conversation later, or after a reload."""
+    rows = eventlog.list_events(session, project, types=("note.added",), contact_id=conversation_id, limit=500)
+    return [{"note_id": r.data.get("note_id"), "text": r.data.get("text", ""), "author": r.data.get("author"),
+             "at": r.at_us / 1e6} for r in rows]
 
 
 def conversation_dict(conv: Conversation, live: LiveContact | None) -> dict[str, Any]:

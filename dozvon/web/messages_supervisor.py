@@ -115,14 +115,25 @@ register("web.supervise.list", "Conversations of the project", "Разговор
 register("web.supervise.open_only", "Only open ones", "Только открытые")
 register("web.supervise.empty", "No conversations.", "Разговоров нет.")
 register("web.supervise.pick", "Choose a conversation to read it.", "Выберите разговор, чтобы его прочитать.")
-register("web.supervise.read_only", "Read only: the operator answers the customer.",
-         "Только чтение: клиенту отвечает оператор.")
+register("web.supervise.read_only", "The operator answers the customer; your notes only colleagues see.",
+         "Клиенту отвечает оператор; ваши заметки видят только коллеги.")
+register("web.supervise.waiting_hint", "Nobody has answered yet: move the contact to another queue or to an operator "
+         "with room.", "Пока никто не ответил: переназначьте обращение в другую очередь или оператору со свободным местом.")
+register("web.supervise.move_to", "Move to", "Переназначить")
+register("web.supervise.move", "Reassign", "Переназначить")
+register("web.supervise.queues", "Queues", "Очереди")
+register("web.supervise.operators", "Operators", "Операторы")
+register("web.supervise.queue_option", "Queue «{name}» · {waiting} waiting", "Очередь «{name}» · ждут: {waiting}")
+register("web.supervise.operator_option", "{name} · {state}", "{name} · {state}")
+register("web.supervise.moved", "Reassigned: {target}.", "Переназначено: {target}.")
+register("web.supervise.note_label", "Note for the operator (the customer does not see it)",
+         "Заметка оператору (клиент её не видит)")
+register("web.supervise.add_note", "Add note", "Добавить заметку")
+register("web.supervise.note_added", "Note added: the operator sees it in the conversation.",
+         "Заметка добавлена: оператор видит её в разговоре.")
 register("web.supervise.operator", "Operator", "Оператор")
 register("web.supervise.nobody", "nobody yet", "пока никто")
 register("web.supervise.no_messages", "No messages yet.", "Сообщений пока нет.")
-register("web.supervise.reassign_note",
-         "A waiting contact cannot be moved from here yet: the routing engine transfers only connected contacts.",
-         "Ожидающее обращение отсюда пока не перевести: маршрутизация переводит только соединённые обращения.")
 register("web.conv.waiting", "Waiting", "Ждёт")
 register("web.conv.offered", "Offered", "Предложен")
 register("web.conv.connected", "In progress", "Идёт")

@@ -66,7 +66,7 @@ def get_conversation(project: str, conversation_id: str, hub: HubDep, session: S
     sent = q.deliveries(session, project, conversation_id)
     return {**q.conversation_dict(conv, live.live_contact(svc, conv.id)),
             "messages": [q.message_dict(m, sent.get(m.id)) for m in q.messages(session, project, conversation_id)],
-            "seq": seq}
+            "notes": q.notes(session, project, conversation_id), "seq": seq}
 
 
 class TextIn(Body):

@@ -48,7 +48,9 @@ export default class Conversations extends Controller {
           conversation.customer_name || conversation.customer_id || t("web.chat.unknown");
         element.querySelector("[data-slot=meta]").textContent =
           [channelName(conversation.channel), conversation.queue].filter(Boolean).join(" · ");
-        for (const message of conversation.messages) this.append(pane, message);
+        const notes = (conversation.notes || []).map((n) => ({ external_id: n.note_id, direction: "note",
+                                                                text: n.text, author: n.author, at: n.at }));
+        for (const item of [...conversation.messages, ...notes].sort((a, b) => a.at - b.at)) this.append(pane, item);
         if (conversation.state === "wrap_up") this.wrapUp(pane);
         if (conversation.state === "closed") this.close(id);
       } catch (error) {

@@ -1,8 +1,10 @@
 // A supervisor reads the project's conversations: the list (open ones first, live), and
-// the chosen one's messages, read only, kept current from the project's stream.
+// the chosen one's messages and notes, kept current from the project's stream. They join
+// with a private note (the operator sees it live, the customer never) and move a contact
+// nobody has answered yet to another queue or to an operator with room.
 import Page from "./page.js";
 import { t } from "../lib/controller.js";
-import { get, sleep } from "../lib/api.js";
+import { get, post, sleep } from "../lib/api.js";
 import { Stream } from "../lib/stream.js";
 import { duration, label } from "./wallboard.js";
 
@@ -129,26 +131,107 @@ export default class Supervise extends Page {
     const state = this.target("state");
     state.dataset.state = c.state;
     state.textContent = label("web.conv.", c.state);
+    this.showMove(c);
     const messages = this.target("messages");
-    if (!c.messages.length) {
+    const notes = (c.notes || []).map((n) => ({ ...n, direction: "note" }));
+    const items = [...c.messages, ...notes].sort((a, b) => a.at - b.at);
+    if (!items.length) {
       const empty = document.createElement("li");
       empty.className = "reader__empty";
       empty.textContent = t("web.supervise.no_messages");
       messages.replaceChildren(empty);
       return;
     }
-    messages.replaceChildren(...c.messages.map((m) => {
+    messages.replaceChildren(...items.map((m) => {
       const li = document.createElement("li");
-      li.className = `msg msg--${m.direction === "out" ? "out" : "in"}`;
+      li.className = `msg msg--${m.direction === "out" || m.direction === "note" ? m.direction : "in"}`;
       const text = document.createElement("div");
       text.className = "msg__text";
       text.textContent = m.text;
       const meta = document.createElement("div");
       meta.className = "msg__meta";
-      meta.textContent = `${m.direction === "out" ? (m.author || t("web.supervise.operator")) : t("web.chat.customer")} · ${this.time.format(new Date(m.at * 1000))}`;
+      const who = m.direction === "note" ? t("web.chat.note_by", { author: m.author || "" })
+        : m.direction === "out" ? (m.author || t("web.supervise.operator")) : t("web.chat.customer");
+      meta.textContent = `${who} · ${this.time.format(new Date(m.at * 1000))}`;
       li.append(text, meta);
       return li;
     }));
     messages.scrollTop = messages.scrollHeight;
+  }
+
+  // Where a contact nobody has answered yet may go: the other queues, and the operators
+  // (those available first; the server refuses one without room, and says so).
+  async showMove(c) {
+    const form = this.target("move");
+    const movable = c.state === "waiting" || c.state === "offered";
+    form.hidden = !movable;
+    if (!movable || form.dataset.for === c.id) return;
+    form.dataset.for = c.id;
+    const [queues, operators] = await Promise.all([get(`${this.base}/queues`), get(`${this.base}/operators`)]);
+    const select = this.target("moveTo");
+    const group = (labelKey, options) => {
+      const element = document.createElement("optgroup");
+      element.label = t(labelKey);
+      element.append(...options);
+      return element;
+    };
+    const option = (value, text, disabled = false) => {
+      const element = document.createElement("option");
+      element.value = value;
+      element.textContent = text;
+      element.disabled = disabled;
+      return element;
+    };
+    const otherQueues = queues.items.filter((q) => q.name !== c.queue);
+    const byPresence = [...operators.items].sort((a, b) =>
+      (a.presence !== "available") - (b.presence !== "available") || (a.name || a.id).localeCompare(b.name || b.id));
+    select.replaceChildren(
+      group("web.supervise.queues", otherQueues.map((q) => option(`queue:${q.name}`,
+        t("web.supervise.queue_option", { name: q.name, waiting: q.waiting ?? 0 })))),
+      group("web.supervise.operators", byPresence.map((o) => option(`operator:${o.id}`,
+        t("web.supervise.operator_option", { name: o.name || o.id, state: label("web.state.", o.presence) }),
+        o.state !== "available"))));
+  }
+
+  async reassign(event) {
+    event.preventDefault();
+    const choice = this.target("moveTo").selectedOptions[0];
+    if (!choice || !this.selected) return;
+    const [kind, ...rest] = choice.value.split(":");
+    const body = kind === "queue" ? { to_queue: rest.join(":") } : { to_operator: rest.join(":") };
+    try {
+      await post(`${this.base}/conversations/${encodeURIComponent(this.selected)}/reassign`, body);
+      this.say(t("web.supervise.moved", { target: choice.textContent }));
+      this.target("move").dataset.for = "";
+    } catch (error) {
+      this.showError(t("web.desktop.error", { message: error.message }));
+    }
+  }
+
+  noteKey(event) {
+    if (event.key === "Enter" && !event.shiftKey) {
+      event.preventDefault();
+      event.target.form.requestSubmit();
+    }
+  }
+
+  async join(event) {
+    event.preventDefault();
+    const box = this.target("note");
+    const text = box.value.trim();
+    if (!text || !this.selected) return;
+    try {
+      await post(`${this.base}/conversations/${encodeURIComponent(this.selected)}/notes`, { text });
+      box.value = "";
+      this.say(t("web.supervise.note_added"));
+      this.dirtyConversation = true;
+      this.schedule();
+    } catch (error) {
+      this.showError(t("web.desktop.error", { message: error.message }));
+    }
+  }
+
+  say(text) {
+    this.target("status").textContent = text;
   }
 }
