@@ -13,6 +13,7 @@ PERMISSIONS: dict[str, str] = {
     "conversations:read": "see conversations, their messages and callback tasks",
     "conversations:handle": "accept, decline, answer, end and classify one's own contacts",
     "conversations:manage": "transfer, end or classify anybody's contacts; close callback tasks",
+    "customers:read": "see customers: their identities, segment and earlier conversations",
     "operators:read": "see operators and their states",
     "operators:self": "change one's own state (available, break, offline)",
     "operators:manage": "configure operators and change anybody's state",
@@ -30,7 +31,7 @@ PERMISSIONS: dict[str, str] = {
 }
 
 _OPERATOR = {"conversations:read", "conversations:handle", "operators:self", "queues:read",
-             "operators:read"}
+             "operators:read", "customers:read"}
 _SUPERVISOR = _OPERATOR | {"conversations:manage", "operators:manage", "events:read",
                            "reports:read", "queues:manage", "settings:manage"}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from dozvon.acd.queries import LiveContact
@@ -57,6 +57,20 @@ def open_conversation(session: Session, project: str, channel: str, customer_id:
 def messages(session: Session, project: str, conversation_id: str) -> list[Message]:
     return list(session.scalars(readable_messages(project)
                                 .where(Message.conversation_id == conversation_id).order_by(Message.id)))
+
+
+#: How many of a customer's conversations a card lists (newest first).
+HISTORY_LIMIT = 50
+
+
+def of_customer(session: Session, project: str, customer_id: str,
+                limit: int = HISTORY_LIMIT) -> tuple[list[Conversation], int]:
+    """A customer's conversations on every channel, newest first, and how many there are."""
+    where = (Conversation.project == project, Conversation.customer_id == customer_id)
+    total = session.scalar(select(func.count()).select_from(Conversation).where(*where)) or 0
+    rows = session.scalars(readable_conversations(project).where(Conversation.customer_id == customer_id)
+                           .order_by(Conversation.created_at_us.desc(), Conversation.id).limit(limit))
+    return list(rows), int(total)
 
 
 def notes(session: Session, project: str, conversation_id: str) -> list[dict[str, Any]]:

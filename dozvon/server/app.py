@@ -32,7 +32,18 @@ from dozvon.core.db import get_engine
 from dozvon.core.errors import DozvonError
 from dozvon.core.i18n import translate
 from dozvon.core.settings import Settings, get_settings
-from dozvon.server.api import accounts, auth, conversations, ingest, observe, outbox, replies, routing, stream
+from dozvon.server.api import (
+    accounts,
+    auth,
+    conversations,
+    customers,
+    ingest,
+    observe,
+    outbox,
+    replies,
+    routing,
+    stream,
+)
 from dozvon.server.gate import API_PREFIX, ApiGate, gated_routes, make_authenticator
 from dozvon.server.hub import Hub
 from dozvon.server.i18n import language_of
@@ -88,7 +99,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                               "session cookie (POST /auth/login) or an API token (Authorization: Bearer).")
     app.state.hub = hub
     app.state.settings = settings
-    modules = (accounts, routing, conversations, replies, ingest, outbox, observe, stream)
+    modules = (accounts, routing, conversations, customers, replies, ingest, outbox, observe, stream)
     api = [(API_PREFIX, module.router) for module in modules]
     for prefix, router in api:
         app.include_router(router, prefix=prefix)
