@@ -1,5 +1,6 @@
 """The pages: ``/`` (log in), ``/desktop`` (the operator's workplace), the supervisor's
-``/wallboard``, ``/reports`` and ``/supervise``, and ``/lang/{code}`` (the reader's choice
+``/wallboard``, ``/reports`` and ``/supervise``, the administrator's ``/settings``
+(:mod:`dozvon.web.admin`), and ``/lang/{code}`` (the reader's choice
 of language, kept in a cookie). Pages are rendered here; what they
 do, they do in the browser through the JSON API and the WebSocket, like any client.
 
@@ -34,6 +35,7 @@ from dozvon.server.gate import SESSION_COOKIE, cookie_value
 from dozvon.server.i18n import language_of
 from dozvon.web import (
     messages,  # noqa: F401  (registers the web.* texts)
+    messages_admin,  # noqa: F401  (the admin pages' web.* texts)
     messages_supervisor,  # noqa: F401  (the supervisor pages' web.* texts)
 )
 
@@ -43,7 +45,6 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'se
        "img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 SECURITY_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
                     "Referrer-Policy": "same-origin", "Cache-Control": "no-store"}
-BREAK_REASONS = ("lunch", "coffee", "training", "meeting")
 
 router = APIRouter(include_in_schema=False)
 _templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
@@ -52,7 +53,10 @@ _templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape
 
 def mount(app: FastAPI) -> None:
     """Add the pages and their static files to the app (outside /api/v1)."""
+    from dozvon.web import admin  # it builds on this module's helpers
+
     app.include_router(router)
+    app.include_router(admin.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="web-static")
 
 
@@ -62,21 +66,27 @@ def page_language(request: Request) -> str:
     return chosen if chosen in SUPPORTED else language_of(request.headers.get("accept-language"))
 
 
-def _strings(lang: str) -> Markup:
+def _strings(lang: str, extra: dict[str, str] | None = None) -> Markup:
     """The ``web.`` texts for the page's scripts, as JSON safe inside a non-executable
-    ``<script type="application/json">`` (CSP does not run it; ``<`` cannot close it)."""
+    ``<script type="application/json">`` (CSP does not run it; ``<`` cannot close it);
+    ``extra``: the project's own texts (its break reasons' labels) over the catalogue's."""
     texts = {k: v for k, v in CATALOGUE[lang].items() if k.startswith("web.")}
+    texts.update(extra or {})
     return Markup(json.dumps(texts, ensure_ascii=False).replace("<", "\\u003c").replace("&", "\\u0026"))
 
 
-def _render(request: Request, template: str, **context: Any) -> HTMLResponse:
+def _render(request: Request, template: str, extra_strings: dict[str, str] | None = None,
+            **context: Any) -> HTMLResponse:
+    """``path`` (where the project switch and the language links lead) is this page's own
+    unless the context names another (a queue's page switches to the other project's queues)."""
     lang = page_language(request)
 
     def t(key: str, **params: Any) -> str:
         return translate(key, lang, **params)
 
-    html = _templates.get_template(template).render(t=t, lang=lang, strings=_strings(lang), version=__version__,
-                                                    path=request.url.path, **context)
+    context.setdefault("path", request.url.path)
+    html = _templates.get_template(template).render(t=t, lang=lang, strings=_strings(lang, extra_strings),
+                                                    version=__version__, **context)
     return HTMLResponse(html, headers=SECURITY_HEADERS)
 
 
@@ -102,8 +112,10 @@ class NavItem:
 
 #: The supervisor's pages: the permission each needs in a project.
 PAGE_PERMISSIONS = {"/wallboard": "reports:read", "/reports": "reports:read", "/supervise": "conversations:manage"}
+#: The settings (dozvon.web.admin): any one of these in a project opens its part of them.
+SETTINGS_PERMISSIONS = ("project:manage", "members:manage", "operators:manage", "queues:manage", "settings:manage")
 _NAV = (("/desktop", "web.nav.desktop"), ("/wallboard", "web.nav.wallboard"), ("/reports", "web.nav.reports"),
-        ("/supervise", "web.nav.supervise"))
+        ("/supervise", "web.nav.supervise"), ("/settings", "web.nav.settings"))
 KPI_PERIODS = ("15min", "hour", "day", "week", "month", "all")
 KPI_CUTS = ("queue", "operator", "channel", "source")
 
@@ -114,12 +126,15 @@ def nav(caller: Principal, here: str) -> list[NavItem]:
     items = []
     for href, label in _NAV:
         permission = PAGE_PERMISSIONS.get(href)
-        if permission is None:
+        if href == "/settings":
+            allowed = caller.superadmin or any(p in granted for granted in caller.grants.values()
+                                               for p in SETTINGS_PERMISSIONS)
+        elif permission is None:
             allowed = bool(caller.operator_ids)
         else:
             allowed = caller.superadmin or any(permission in granted for granted in caller.grants.values())
         if allowed:
-            items.append(NavItem(href, label, href == here))
+            items.append(NavItem(href, label, here == href or here.startswith(href + "/")))
     return items
 
 
@@ -158,10 +173,28 @@ async def wallboard_page(request: Request, project: str | None = None, tv: str |
     if isinstance(allowed, Response):
         return allowed
     caller, projects, chosen = allowed
-    return _render(request, "wallboard.html", user=caller.name, nav=nav(caller, "/wallboard"), projects=projects,
-                   project=chosen, tv=tv == "1", break_reasons=BREAK_REASONS,
+    reasons, labels = await break_reasons(request, chosen)
+    return _render(request, "wallboard.html", labels, user=caller.name, nav=nav(caller, "/wallboard"),
+                   projects=projects, project=chosen, tv=tv == "1", break_reasons=reasons,
                    can_manage=caller.can("operators:manage", chosen), can_stream=caller.can("events:read", chosen),
                    can_supervise=caller.can("conversations:manage", chosen))
+
+
+async def break_reasons(request: Request, project: str | None) -> tuple[list[dict[str, str]], dict[str, str]]:
+    """The project's break reasons for a page — ``[{code, label}]`` in the reader's language
+    — and the same labels as ``web.break.<code>`` texts, so that the page's scripts name a
+    reason the project made up as the project named it."""
+    if project is None:
+        return [], {}
+    lang, sessions = page_language(request), request.app.state.hub.sessions
+
+    def read() -> list[dict[str, str]]:
+        with sessions() as session:
+            return [{"code": r.code, "label": account_queries.break_reason_label(r, lang)}
+                    for r in account_queries.break_reasons(session, project)]
+
+    reasons = await anyio.to_thread.run_sync(read)
+    return reasons, {f"web.break.{r['code']}": r["label"] for r in reasons}
 
 
 def _day(text: str | None) -> date | None:
@@ -241,9 +274,10 @@ async def desktop(request: Request, project: str | None = None) -> Response:
         return RedirectResponse(home(caller), status_code=303)
     projects = sorted(caller.operator_ids)
     chosen = project if project in caller.operator_ids else (projects[0] if projects else None)
-    return _render(request, "desktop.html", user=caller.name, nav=nav(caller, "/desktop"), projects=projects,
-                   project=chosen, operator_id=caller.operator_ids.get(chosen) if chosen else None,
-                   break_reasons=BREAK_REASONS, contact_types=CONTACT_TYPES)
+    reasons, labels = await break_reasons(request, chosen)
+    return _render(request, "desktop.html", labels, user=caller.name, nav=nav(caller, "/desktop"),
+                   projects=projects, project=chosen, operator_id=caller.operator_ids.get(chosen) if chosen else None,
+                   break_reasons=reasons, contact_types=CONTACT_TYPES)
 
 
 @router.get("/lang/{code}")

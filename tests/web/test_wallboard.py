@@ -200,7 +200,7 @@ def test_the_board_speaks_english_and_the_nav_shows_the_supervisors_pages(live: 
     expect(page.get_by_role("heading", name=BOARD_EN["queues"])).to_be_visible()
     expect(page.get_by_role("heading", name=BOARD_EN["operators"])).to_be_visible()
     nav = page.get_by_role("navigation", name="Pages")
-    expect(nav.get_by_role("link")).to_have_text(["Wallboard", "Reports", "Conversations"])
+    expect(nav.get_by_role("link")).to_have_text(["Wallboard", "Reports", "Conversations", "Settings"])
     expect(nav.get_by_role("link", name="Wallboard")).to_have_attribute("aria-current", "page")
     card = page.locator("[data-operator='op1']")
     expect(card.locator("[data-slot='stateLabel']")).to_have_text("Offline")

@@ -8,10 +8,12 @@ import LoginForm from "./controllers/login-form.js";
 import StateSwitch from "./controllers/state-switch.js";
 import Offers from "./controllers/offers.js";
 import Conversations from "./controllers/conversations.js";
+import CustomerCard from "./controllers/customer-card.js";
 import Page from "./controllers/page.js";
 import Wallboard from "./controllers/wallboard.js";
 import Reports from "./controllers/reports.js";
 import Supervise from "./controllers/supervise.js";
+import AdminPage from "./controllers/admin-page.js";
 
 const registry = {
   "desktop": Desktop,
@@ -19,10 +21,12 @@ const registry = {
   "state-switch": StateSwitch,
   "offers": Offers,
   "conversations": Conversations,
+  "customer-card": CustomerCard,
   "page": Page,
   "wallboard": Wallboard,
   "reports": Reports,
   "supervise": Supervise,
+  "admin": AdminPage,
 };
 
 const EVENTS = ["click", "submit", "keydown", "change", "input", "focusin"];

@@ -1,0 +1,287 @@
+"""The administrator's pages under ``/settings``: the project, people and roles, operators'
+profiles, queues with every routing setting and their hours, break reasons, quick replies,
+automatic messages and the chat widget.
+
+Each section needs its own permission in the project (the same one its API needs), and
+shows only to those who hold it; the pages render what is stored now — readable without
+scripts — and save through the same JSON API any client uses, so a rule is enforced once,
+in the action behind the API, and its message (in the reader's language, naming the field)
+is what the page shows beside the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from zoneinfo import available_timezones
+
+import anyio.to_thread
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dozvon.accounts import queries as account_queries
+from dozvon.accounts.models import User
+from dozvon.accounts.permissions import Principal
+from dozvon.acd import queries as live
+from dozvon.core.errors import NotFound
+from dozvon.replies import queries as reply_queries
+from dozvon.replies.models import AUTO_KINDS
+from dozvon.replies.render import VARIABLES
+from dozvon.routing.calendar import DAYS
+from dozvon.routing.model import ACTIONS, BUCKETS, DEFAULT_CAPACITY, STRATEGIES
+from dozvon.web.routes import _caller, _projects_where, _render, nav
+from dozvon.widget import visitors as widget
+
+router = APIRouter(include_in_schema=False)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    permission: str  # in the project; "users:manage" is a superadmin's, outside any project
+
+    @property
+    def href(self) -> str:
+        return f"/settings/{self.key}"
+
+
+SECTIONS = (Section("project", "project:manage"), Section("people", "members:manage"),
+            Section("operators", "operators:manage"), Section("queues", "queues:manage"),
+            Section("breaks", "settings:manage"), Section("replies", "settings:manage"),
+            Section("auto", "settings:manage"), Section("widget", "settings:manage"),
+            Section("users", "users:manage"))
+BY_KEY = {s.key: s for s in SECTIONS}
+#: The queue's three "what if" settings, in the order the page explains them.
+QUEUE_ACTIONS = ("on_closed", "on_full", "on_max_wait")
+#: What the engine does when a "what if" setting is left empty (dozvon.routing.admission).
+DEFAULT_ACTIONS = {"on_closed": "message", "on_full": "reject", "on_max_wait": "callback"}
+PRECHAT_MODES = ("off", "optional", "required")
+ROLES = ("admin", "supervisor", "operator", "viewer")
+_ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+
+
+@dataclass(frozen=True)
+class Place:
+    """Who is looking at which section of which project."""
+
+    caller: Principal
+    projects: list[str]
+    project: str
+    sections: list[Section]
+
+
+async def _read(request: Request, reader: Callable[[Session], T]) -> T:
+    sessions = request.app.state.hub.sessions
+
+    def run() -> T:
+        with sessions() as session:
+            return reader(session)
+
+    return await anyio.to_thread.run_sync(run)
+
+
+async def _place(request: Request, key: str, project: str | None) -> Place | Response:
+    """The caller, the projects where they may open this section, the chosen one and the
+    sections they may open there — or the login page for strangers, and the polite refusal
+    (403) for people without the right."""
+    caller = await _caller(request)
+    if caller is None:
+        return RedirectResponse("/", status_code=303)
+    section = BY_KEY[key]
+    if section.permission == "users:manage":
+        projects = await _projects_where(request, caller, "members:manage") if caller.superadmin else []
+        allowed = caller.superadmin
+    else:
+        projects = await _projects_where(request, caller, section.permission)
+        allowed = bool(projects)
+    if not allowed:
+        return _refused(request, caller)
+    chosen = project if project in projects else (projects[0] if projects else "")
+    sections = [s for s in SECTIONS if caller.can(s.permission, chosen or None)]
+    return Place(caller, projects, chosen, sections)
+
+
+def _refused(request: Request, caller: Principal) -> Response:
+    """The supervisor pages' polite refusal, with a 403."""
+    response = _render(request, "supervisor_refused.html", user=caller.name, nav=nav(caller, "/settings"),
+                       page_title="web.nav.settings")
+    response.status_code = 403
+    return response
+
+
+def _page(request: Request, place: Place, key: str, template: str, **context: Any) -> Response:
+    return _render(request, template, user=place.caller.name, nav=nav(place.caller, "/settings"),
+                   projects=place.projects, project=place.project, sections=place.sections, section=key,
+                   controller="admin", path=context.pop("path", BY_KEY[key].href), **context)
+
+
+@router.get("/settings")
+async def settings_home(request: Request, project: str | None = None) -> Response:
+    """The first section this person may open (the project's own settings, for an admin)."""
+    caller = await _caller(request)
+    if caller is None:
+        return RedirectResponse("/", status_code=303)
+    for section in SECTIONS:
+        if section.permission == "users:manage":
+            allowed = caller.superadmin
+        else:
+            allowed = bool(await _projects_where(request, caller, section.permission))
+        if allowed:
+            query = f"?project={project}" if project else ""
+            return RedirectResponse(section.href + query, status_code=303)
+    return _refused(request, caller)
+
+
+@router.get("/settings/project")
+async def project_page(request: Request, project: str | None = None) -> Response:
+    place = await _place(request, "project", project)
+    if isinstance(place, Response):
+        return place
+    row = await _read(request, lambda s: account_queries.get_project(s, place.project))
+    return _page(request, place, "project", "admin_project.html", details=row, zones=_ZONES)
+
+
+@router.get("/settings/people")
+async def people_page(request: Request, project: str | None = None) -> Response:
+    place = await _place(request, "people", project)
+    if isinstance(place, Response):
+        return place
+
+    def read(session: Session) -> tuple[list[dict[str, Any]], list[str]]:
+        members = [{"username": u.username, "display_name": u.display_name, "role": m.role,
+                    "operator_id": m.operator_id or "", "active": u.is_active}
+                   for m, u in session.execute(account_queries.readable_members(place.project)
+                                               .order_by(User.username))]
+        known = [] if not place.caller.superadmin else list(session.scalars(select(User.username)
+                                                                            .order_by(User.username)))
+        return members, known
+
+    members, usernames = await _read(request, read)
+    return _page(request, place, "people", "admin_people.html", members=members, roles=ROLES, usernames=usernames)
+
+
+@router.get("/settings/users")
+async def users_page(request: Request, project: str | None = None) -> Response:
+    place = await _place(request, "users", project)
+    if isinstance(place, Response):
+        return place
+    users = await _read(request, lambda s: list(s.scalars(select(User).order_by(User.username))))
+    return _page(request, place, "users", "admin_users.html", users=users)
+
+
+@router.get("/settings/operators")
+async def operators_page(request: Request, project: str | None = None) -> Response:
+    place = await _place(request, "operators", project)
+    if isinstance(place, Response):
+        return place
+    svc = request.app.state.hub.service(place.project)
+    operators, _ = await anyio.to_thread.run_sync(live.operators, svc)
+
+    def members(session: Session) -> list[str]:
+        rows = session.execute(account_queries.readable_members(place.project))
+        return sorted(m.operator_id for m, _ in rows if m.operator_id)
+
+    known = {op["id"] for op in operators}
+    without_profile = [o for o in await _read(request, members) if o not in known]
+    return _page(request, place, "operators", "admin_operators.html", operators=operators,
+                 without_profile=without_profile)
+
+
+@router.get("/settings/operators/{operator_id}")
+async def operator_page(request: Request, operator_id: str, project: str | None = None) -> Response:
+    place = await _place(request, "operators", project)
+    if isinstance(place, Response):
+        return place
+    svc = request.app.state.hub.service(place.project)
+    try:
+        operator = await anyio.to_thread.run_sync(live.operator, svc, operator_id)
+    except NotFound:  # a new one: the page creates the profile
+        operator = {"id": operator_id, "name": "", "queues": [], "skills": {}, "capacity": dict(DEFAULT_CAPACITY),
+                    "new": True}
+    queue_names = sorted(await anyio.to_thread.run_sync(live.queue_names, svc))
+    return _page(request, place, "operators", "admin_operator.html", operator=operator, queue_names=queue_names,
+                 buckets=BUCKETS, path="/settings/operators")
+
+
+@router.get("/settings/queues")
+async def queues_page(request: Request, project: str | None = None) -> Response:
+    place = await _place(request, "queues", project)
+    if isinstance(place, Response):
+        return place
+    queues, _ = await anyio.to_thread.run_sync(live.queues, request.app.state.hub.service(place.project))
+    return _page(request, place, "queues", "admin_queues.html", queues=queues)
+
+
+@router.get("/settings/queues/{name}")
+async def queue_page(request: Request, name: str, project: str | None = None) -> Response:
+    place = await _place(request, "queues", project)
+    if isinstance(place, Response):
+        return place
+    svc = request.app.state.hub.service(place.project)
+    names = sorted(await anyio.to_thread.run_sync(live.queue_names, svc))
+    if name in names:
+        items, _ = await anyio.to_thread.run_sync(live.queues, svc, [name])
+        queue, new = items[0], False
+    else:  # a new queue: the defaults of QueueIn, saved with the first PUT
+        queue, new = {"name": name, "strategy": "longest_idle", "offer_timeout_s": None, "target_answer_s": 20.0,
+                      "service_level_goal": 0.8, "wrap_up_s": 0.0, "priority": 0, "weight": 0,
+                      "aging_per_min": 1.0, "required_skills": {}, "skills_first": False, "max_wait_s": None,
+                      "on_max_wait": None, "max_length": None, "on_full": None, "hours": None, "on_closed": None,
+                      "sticky_wait_s": 0.0, "sticky_window_s": 7 * 86400.0, "callback_on_abandon": False,
+                      "escalation_queue": None, "language_routing": False}, True
+    timezone = await _read(request, lambda s: account_queries.get_project(s, place.project).timezone)
+    return _page(request, place, "queues", "admin_queue.html", queue=queue, new=new,
+                 other_queues=[n for n in names if n != name], strategies=STRATEGIES, actions=ACTIONS,
+                 queue_actions=QUEUE_ACTIONS, default_actions=DEFAULT_ACTIONS, days=DAYS, zones=_ZONES,
+                 project_timezone=timezone, path="/settings/queues")
+
+
+@router.get("/settings/breaks")
+async def breaks_page(request: Request, project: str | None = None) -> Response:
+    place = await _place(request, "breaks", project)
+    if isinstance(place, Response):
+        return place
+    reasons = await _read(request, lambda s: [account_queries.break_reason_dict(r)
+                                              for r in account_queries.break_reasons(s, place.project)])
+    return _page(request, place, "breaks", "admin_breaks.html", reasons=reasons)
+
+
+@router.get("/settings/replies")
+async def replies_page(request: Request, project: str | None = None) -> Response:
+    place = await _place(request, "replies", project)
+    if isinstance(place, Response):
+        return place
+    replies = await _read(request, lambda s: [reply_queries.quick_reply_dict(r)
+                                              for r in reply_queries.quick_replies(s, place.project)])
+    return _page(request, place, "replies", "admin_replies.html", replies=replies, variables=VARIABLES)
+
+
+@router.get("/settings/auto")
+async def auto_page(request: Request, project: str | None = None) -> Response:
+    place = await _place(request, "auto", project)
+    if isinstance(place, Response):
+        return place
+    texts = await _read(request, lambda s: reply_queries.auto_texts(s, place.project))
+    return _page(request, place, "auto", "admin_auto.html", texts=texts, kinds=AUTO_KINDS, variables=VARIABLES)
+
+
+@router.get("/settings/widget")
+async def widget_page(request: Request, project: str | None = None) -> Response:
+    place = await _place(request, "widget", project)
+    if isinstance(place, Response):
+        return place
+
+    def read(session: Session) -> dict[str, Any] | None:
+        row = widget.settings_of(session, place.project)
+        return widget.settings_dict(row) if row is not None else None
+
+    settings = await _read(request, read)
+    names = sorted(await anyio.to_thread.run_sync(live.queue_names, request.app.state.hub.service(place.project)))
+    origin = f"{request.url.scheme}://{request.url.netloc}"
+    embed = f'<script src="{origin}/widget.js" data-project="{place.project}" async></script>'
+    return _page(request, place, "widget", "admin_widget.html", settings=settings, queue_names=names,
+                 modes=PRECHAT_MODES, embed=embed)
