@@ -1,6 +1,6 @@
 """Screenshots of the key screens in both languages, saved to docs/screens/ (listed in
 docs/screens.md) so that a person looks at them: the login page, the desktop with an
-offer, with conversations open, and the wrap-up form."""
+offer, with conversations open beside the customer's card, and the wrap-up form."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from dozvon.crm import actions as crm
 from tests.server.conftest import Live
+from tests.server.wsutil import open_stream
 from tests.web.conftest import SCREENS
 from tests.web.test_desktop import EN, RU, chat, go_available, log_in
 
@@ -28,6 +30,33 @@ LINES = {
            "Thanks, I'll wait.",
            "The parcel has been at the pick-up point since this morning; the code will come by SMS."],
 }
+
+
+EARLIER = {"ru": ("Как оформить возврат?", "отправили инструкцию по возврату"),
+           "en": ("How do I return an item?", "sent the return instructions")}
+
+
+def _a_returning_customer(live: Live, lang: str, phone: str, name: str) -> None:
+    """The customer's earlier chat, answered and classified (through the API), and their
+    e-mail and segment in the CRM: what the card shows beside today's conversation."""
+    question, notes = EARLIER[lang]
+    with closing(live.client("alpha-op1")) as op, closing(live.token_client("alpha")) as adapter, \
+            open_stream(live.ws_url, op, "alpha", after=None) as ws:
+        assert ws.command(action="state", state="available")["ok"]
+        answer = adapter.post("/api/v1/projects/alpha/ingest/messages", json={
+            "channel": "chat", "external_id": f"earlier-{lang}", "queue": "sales",
+            "customer": {"id": phone, "name": name}, "text": question})
+        conv_id = answer.json()["conversation_id"]
+        offer = ws.wait("offer.created")
+        assert ws.command(action="accept", offer_id=offer["data"]["offer_id"])["ok"]
+        assert ws.command(action="end", conversation_id=conv_id)["ok"]
+        assert op.post(f"/api/v1/projects/alpha/conversations/{conv_id}/disposition",
+                       json={"contact_type": "new_inquiry", "resolved": True, "notes": notes}).status_code == 200
+        customer_id = op.get(f"/api/v1/projects/alpha/conversations/{conv_id}").json()["customer_id"]
+        assert ws.command(action="state", state="offline")["ok"]
+    with live.hub.sessions.begin() as session:
+        crm.update_customer(session, "test", "alpha", customer_id, segment="vip",
+                            identities=[("email", "m.sokolova@example.ru")])
 
 
 @pytest.mark.parametrize("lang", ["ru", "en"])
@@ -46,10 +75,15 @@ def test_screens_of_the_login_page_and_the_desktop(live: Live, new_page: Any, la
     page.goto(live.url + "/")
     expect(page.get_by_role("button", name=names["login"])).to_be_visible()
     shot("login")
+    (first, text), (second, other) = lines[0], lines[1]
+    phone = "+79165551234"
+    _a_returning_customer(live, lang, phone, first)
     log_in(page, live, "alpha-op1", names)
     go_available(page, names)
-    (first, text), (second, other) = lines[0], lines[1]
-    conv_id = chat(live, f"shot-{lang}-1", first, text, channel="messenger")  # an outside adapter takes replies
+    with closing(live.token_client("alpha")) as adapter:  # a messenger: an outside adapter takes replies
+        conv_id = adapter.post("/api/v1/projects/alpha/ingest/messages", json={
+            "channel": "messenger", "external_id": f"shot-{lang}-1", "queue": "sales",
+            "customer": {"id": "+7 916 555-12-34", "name": first}, "text": text}).json()["conversation_id"]
     card = page.locator("[data-offer]").filter(has_text=first)
     expect(card).to_be_visible()
     page.wait_for_timeout(1500)  # the countdown and the wait have visibly moved
@@ -63,12 +97,13 @@ def test_screens_of_the_login_page_and_the_desktop(live: Live, new_page: Any, la
     with closing(live.token_client("alpha")) as adapter:
         assert adapter.post("/api/v1/projects/alpha/ingest/messages", json={
             "channel": "messenger", "external_id": f"shot-{lang}-1b", "queue": "sales",
-            "customer": {"id": f"cust-shot-{lang}-1", "name": first}, "text": lines[3]}).status_code == 201
+            "customer": {"id": phone, "name": first}, "text": lines[3]}).status_code == 201
     expect(pane.get_by_text(lines[3])).to_be_visible()
     box.fill(lines[4])
     box.press("Enter")
     chat(live, f"shot-{lang}-2", second, other)
     expect(page.locator("[data-offer]").filter(has_text=second)).to_be_visible()
+    expect(page.locator(".past")).to_have_count(2)  # the card: today's chat and the earlier one
     page.wait_for_timeout(600)  # past the card's arrival animation
     shot("desktop-conversation")
     pane.get_by_role("button", name=names["end"], exact=True).click()

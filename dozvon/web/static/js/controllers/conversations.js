@@ -7,6 +7,11 @@ import { get, post, sleep } from "../lib/api.js";
 import { channelName } from "./offers.js";
 import { QuickReplies, fill, firstName, unfilled } from "../lib/quick-replies.js";
 
+function stateName(presence) {
+  const text = t(`web.state.${presence}`);
+  return text.startsWith("web.") ? presence : text;
+}
+
 export default class Conversations extends Controller {
   connect() {
     this.panes = new Map();  // conversation id → {element, seen: Map(message id → li), unread}
@@ -44,6 +49,8 @@ export default class Conversations extends Controller {
       try {
         const conversation = await get(`${this.base}/conversations/${encodeURIComponent(id)}`);
         pane.customerName = conversation.customer_name || "";
+        pane.customerId = conversation.customer_id || null;
+        pane.channel = conversation.channel;
         element.querySelector("[data-slot=name]").textContent =
           conversation.customer_name || conversation.customer_id || t("web.chat.unknown");
         element.querySelector("[data-slot=meta]").textContent =
@@ -53,6 +60,7 @@ export default class Conversations extends Controller {
         for (const item of [...conversation.messages, ...notes].sort((a, b) => a.at - b.at)) this.append(pane, item);
         if (conversation.state === "wrap_up") this.wrapUp(pane);
         if (conversation.state === "closed") this.close(id);
+        else if (focus || !this.active || this.active === pane || !this.panes.has(this.active.id)) this.activate(pane);
       } catch (error) {
         this.emit("dz:error", t("web.desktop.error", { message: error.message }));
       }
@@ -179,9 +187,21 @@ export default class Conversations extends Controller {
 
   seen(event, node) {
     const pane = this.paneOf(node);
-    for (const other of this.panes.values()) other.element.classList.toggle("pane--active", other === pane);
+    this.activate(pane);
     pane.unread = 0;
     this.showUnread(pane);
+  }
+
+  // The conversation in front of the operator: marked, and its customer on the card.
+  activate(pane) {
+    for (const other of this.panes.values()) other.element.classList.toggle("pane--active", other === pane);
+    this.active = pane;
+    // Focus can land on a pane before its conversation is read: tell the card again once
+    // the customer is known, but not on every click in the same pane.
+    const key = pane ? `${pane.id}|${pane.customerId}` : "";
+    if (key === this.activeKey) return;
+    this.activeKey = key;
+    this.emit("dz:active", pane ? { conversationId: pane.id, customerId: pane.customerId } : null);
   }
 
   key(event, box) {
@@ -407,6 +427,95 @@ export default class Conversations extends Controller {
     this.panes.delete(id);
     pane.element.remove();
     this.target("empty").hidden = this.panes.size > 0;
+    if (this.active === pane) this.activate([...this.panes.values()].pop() || null);
+  }
+
+  // --- transfer: to an operator with room, a queue, or (calls) an outside number
+
+  async transferOpen(event, button) {
+    const pane = this.paneOf(button);
+    const form = pane.element.querySelector("[data-slot=transferform]");
+    if (!form.hidden) { this.transferClose(event, button); return; }
+    const select = form.elements.target;
+    try {
+      const [operators, queues] = await Promise.all([get(`${this.base}/operators`), get(`${this.base}/queues`)]);
+      const option = (value, text, disabled = false) => {
+        const element = document.createElement("option");
+        Object.assign(element, { value, textContent: text, disabled });
+        return element;
+      };
+      const group = (key, options) => {
+        const element = document.createElement("optgroup");
+        element.label = t(key);
+        element.append(...options);
+        return element;
+      };
+      const others = operators.items.filter((o) => o.id !== this.operatorId).sort((a, b) =>
+        (a.presence !== "available") - (b.presence !== "available") || (a.name || a.id).localeCompare(b.name || b.id));
+      const groups = [
+        group("web.transfer.operators", others.map((o) => option(`operator:${o.id}`,
+          t("web.transfer.operator_option", { name: o.name || o.id, state: stateName(o.presence) }),
+          o.state !== "available"))),
+        group("web.transfer.queues", queues.items.map((q) => option(`queue:${q.name}`,
+          t("web.transfer.queue_option", { name: q.name, waiting: q.waiting ?? 0 })))),
+      ];
+      if (pane.channel === "voice") {
+        groups.push(group("web.transfer.outside", [option("external:", t("web.transfer.number_option"))]));
+      }
+      select.replaceChildren(...groups);
+      const first = select.querySelector("option:not([disabled])");
+      if (first) first.selected = true;
+    } catch (error) {
+      this.emit("dz:error", t("web.desktop.error", { message: error.message }));
+      return;
+    }
+    form.hidden = false;
+    pane.element.querySelector("[data-slot=transfer]").setAttribute("aria-expanded", "true");
+    this.transferTarget(null, select);
+    select.focus();
+  }
+
+  transferTarget(event, select) {
+    const form = select.form;
+    const outside = select.value === "external:";
+    form.querySelector("[data-slot=transfernumber]").hidden = !outside;
+    form.elements.number.required = outside;
+  }
+
+  transferClose(event, node) {
+    const pane = this.paneOf(node);
+    const form = pane.element.querySelector("[data-slot=transferform]");
+    form.hidden = true;
+    form.querySelector("[data-slot=transfererror]").hidden = true;
+    const button = pane.element.querySelector("[data-slot=transfer]");
+    button.setAttribute("aria-expanded", "false");
+    button.focus();
+  }
+
+  async transfer(event, form) {
+    event.preventDefault();
+    const pane = this.paneOf(form);
+    const error = form.querySelector("[data-slot=transfererror]");
+    const [kind, ...rest] = form.elements.target.value.split(":");
+    const value = rest.join(":");
+    const body = kind === "operator" ? { to_operator: value } : kind === "queue" ? { to_queue: value }
+      : { to_external: form.elements.number.value.trim() };
+    if (kind === "external" && !body.to_external) {
+      error.textContent = t("web.transfer.need_number");
+      error.hidden = false;
+      form.elements.number.focus();
+      return;
+    }
+    try {
+      await post(`${this.base}/conversations/${encodeURIComponent(pane.id)}/transfer`, body);
+      const chosen = form.elements.target.selectedOptions[0];
+      this.emit("dz:notice", t("web.transfer.done", {
+        target: kind === "external" ? body.to_external : chosen ? chosen.textContent : value }));
+      this.close(pane.id);
+    } catch (failure) {
+      error.textContent = failure.message;
+      error.hidden = false;
+    }
   }
 
   move(step) {

@@ -25,6 +25,7 @@ export default class Desktop extends Controller {
     this.operatorId = operator;
     this.on("dz:operator", (op) => this.showOperator(op));
     this.on("dz:error", (message) => this.showError(message));
+    this.on("dz:notice", (message) => this.showError(message, "notice"));
     this.on("dz:gesture", () => this.unlockAlerts());
     this.on("dz:ring", (offer) => this.ring(offer));
     document.addEventListener("keydown", (event) => this.shortcut(event));  // wherever the focus is
@@ -106,9 +107,10 @@ export default class Desktop extends Controller {
     }
   }
 
-  showError(message) {
+  showError(message, kind = "error") {
     const banner = this.target("banner");
     banner.textContent = message;
+    banner.dataset.kind = kind;  // a notice (done) reads calmer than an error
     banner.hidden = false;
     clearTimeout(this.bannerTimer);
     this.bannerTimer = setTimeout(() => { banner.hidden = true; }, 6000);
