@@ -4,6 +4,7 @@ another: the first channel end to end — and a dropped network, a reload, a vis
 from __future__ import annotations
 
 import os
+import re
 import time
 from contextlib import closing
 from pathlib import Path
@@ -16,6 +17,7 @@ from dozvon.demo.shop import mount_shop
 from tests.server.conftest import Live
 from tests.web.conftest import SCREENS
 from tests.web.test_desktop import RU, go_available, log_in
+from tests.web.test_wallboard import open_board
 
 XSS = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
 
@@ -106,6 +108,16 @@ def test_a_visitor_chats_with_an_operator_who_answers_with_a_quick_reply_and_get
                 break
             assert time.monotonic() < deadline, (board["today"], report["rows"])
             time.sleep(0.2)
+
+    # And on the supervisor's pages: the wallboard counts the chat, the report shows the rating.
+    supervisor = new_page("ru")
+    open_board(supervisor, shop)
+    expect(supervisor.locator("[data-target='wallboard.answered']")).to_have_text("1")
+    supervisor.goto(f"{shop.url}/reports")
+    table = supervisor.locator("[data-target='reports.table']")
+    expect(table.locator("thead th").filter(has_text="CSAT")).to_have_count(1, timeout=20_000)
+    column = table.locator("thead th").all_text_contents().index("CSAT")
+    expect(table.locator("tfoot tr > *").nth(column)).to_have_text(re.compile(r"^100\s?%$"))
 
 
 def test_a_dropped_network_a_second_tab_and_a_reload_lose_nothing_and_show_nothing_twice(
