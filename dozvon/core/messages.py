@@ -371,3 +371,13 @@ register("conversations.already_rated", "Conversation {contact!r} has already be
          "Разговор {contact!r} уже оценён")
 register("widget.unknown_queue", "{field}: there is no queue {value!r} in this project",
          "{field}: в проекте нет очереди {value!r}")
+
+# --- named people (whom partner and complaint contacts go to)
+register("directory.too_many", "At most {limit} named people per project", "Не больше {limit} ответственных лиц в проекте")
+register("directory.no_name", "A named person needs a name", "Укажите имя ответственного лица")
+register("directory.bad_topic", "Unknown contact type {value!r}; expected one of {allowed}",
+         "Неизвестный тип обращения {value!r}; допустимы: {allowed}")
+register("directory.unknown_operator", "No operator {value!r} in this project", "В проекте нет оператора {value!r}")
+register("directory.bad_phone", "{value!r} is not a phone number", "{value!r} — не номер телефона")
+register("directory.unreachable", "{name}: give a phone or an operator to reach them by",
+         "{name}: укажите телефон или оператора, через которого с ним связаться")

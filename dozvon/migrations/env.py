@@ -9,6 +9,7 @@ import dozvon.accounts.models
 import dozvon.acd.models
 import dozvon.conversations.models
 import dozvon.crm.models
+import dozvon.directory.models
 import dozvon.eventlog.models
 import dozvon.replies.models
 import dozvon.widget.models  # noqa: F401  (registers the tables on Base.metadata)

@@ -85,3 +85,34 @@ def test_a_chat_transferred_to_a_colleague_rings_on_their_desktop_and_leaves_min
     expect(theirs.locator(f"[data-conversation='{conv_id}']").get_by_text("I need the wholesale team")).to_be_visible()
     with closing(live.client("alpha-op2")) as api:
         assert api.get(f"/api/v1/projects/alpha/conversations/{conv_id}").json()["operator_id"] == "op2"
+
+
+def test_a_complaint_goes_to_the_named_person_and_a_partner_number_waits_for_a_call(live: Live,
+                                                                                   new_page: Any) -> None:
+    with closing(live.client("alpha-admin")) as admin:
+        assert admin.put("/api/v1/projects/alpha/directory", json={"people": [
+            {"name": "Игорь Лебедев", "title": "Директор по закупкам", "topics": ["partner"],
+             "phone": "+7 495 123-45-67"},
+            {"name": "Ольга Сергеевна", "title": "Контроль качества", "topics": ["complaint"],
+             "operator_id": "op2"}]}).status_code == 200
+    mine = new_page("ru")
+    log_in(mine, live, "alpha-op1", RU)
+    go_available(mine, RU)
+    conv_id = chat(live, "card-named", "Сердитый клиент", "Хочу пожаловаться", channel="messenger")
+    mine.locator("[data-offer]").get_by_role("button", name=RU["accept"]).click()
+    theirs = new_page("ru")
+    log_in(theirs, live, "alpha-op2", RU)
+    go_available(theirs, RU)
+    pane = mine.locator(f"[data-conversation='{conv_id}']")
+    pane.get_by_role("button", name="Перевести", exact=True).click()
+    target = pane.get_by_label("Кому передать")
+    people = target.locator("optgroup[label='Ответственные лица'] option")
+    expect(people).to_have_count(2)
+    expect(people.nth(0)).to_have_text("Игорь Лебедев · Директор по закупкам · Партнёр · только звонки")
+    expect(people.nth(0)).to_be_disabled()  # a phone only: a chat cannot go there
+    expect(people.nth(1)).to_have_text("Ольга Сергеевна · Контроль качества · Жалоба · На линии")
+    target.select_option(label="Ольга Сергеевна · Контроль качества · Жалоба · На линии")
+    pane.locator("form.transfer").get_by_role("button", name="Передать").click()
+    expect(pane).to_have_count(0)
+    offer = theirs.locator("[data-offer]").filter(has_text="Сердитый клиент")
+    expect(offer).to_be_visible()

@@ -430,7 +430,8 @@ export default class Conversations extends Controller {
     if (this.active === pane) this.activate([...this.panes.values()].pop() || null);
   }
 
-  // --- transfer: to an operator with room, a queue, or (calls) an outside number
+  // --- transfer: to an operator with room, a queue, a named person (partners, complaints:
+  // through their operator id, or for a call to their phone), or (calls) any outside number
 
   async transferOpen(event, button) {
     const pane = this.paneOf(button);
@@ -438,7 +439,9 @@ export default class Conversations extends Controller {
     if (!form.hidden) { this.transferClose(event, button); return; }
     const select = form.elements.target;
     try {
-      const [operators, queues] = await Promise.all([get(`${this.base}/operators`), get(`${this.base}/queues`)]);
+      const [operators, queues, people] = await Promise.all([
+        get(`${this.base}/operators`), get(`${this.base}/queues`), get(`${this.base}/directory`)]);
+      const presence = new Map(operators.items.map((o) => [o.id, o]));
       const option = (value, text, disabled = false) => {
         const element = document.createElement("option");
         Object.assign(element, { value, textContent: text, disabled });
@@ -452,14 +455,23 @@ export default class Conversations extends Controller {
       };
       const others = operators.items.filter((o) => o.id !== this.operatorId).sort((a, b) =>
         (a.presence !== "available") - (b.presence !== "available") || (a.name || a.id).localeCompare(b.name || b.id));
+      const voice = pane.channel === "voice";
+      const person = (p) => {
+        const op = p.operator_id ? presence.get(p.operator_id) : null;
+        const reach = op ? stateName(op.presence) : voice ? p.phone : t("web.transfer.calls_only");
+        const text = [p.name, p.title, ...p.topics.map((k) => t(`web.type.${k}`)), reach].filter(Boolean).join(" · ");
+        if (op) return option(`operator:${op.id}`, text, op.state !== "available" || op.id === this.operatorId);
+        return option(`external:${p.phone}`, text, !voice);
+      };
       const groups = [
+        ...(people.items.length ? [group("web.transfer.people", people.items.map(person))] : []),
         group("web.transfer.operators", others.map((o) => option(`operator:${o.id}`,
           t("web.transfer.operator_option", { name: o.name || o.id, state: stateName(o.presence) }),
           o.state !== "available"))),
         group("web.transfer.queues", queues.items.map((q) => option(`queue:${q.name}`,
           t("web.transfer.queue_option", { name: q.name, waiting: q.waiting ?? 0 })))),
       ];
-      if (pane.channel === "voice") {
+      if (voice) {
         groups.push(group("web.transfer.outside", [option("external:", t("web.transfer.number_option"))]));
       }
       select.replaceChildren(...groups);
@@ -499,7 +511,7 @@ export default class Conversations extends Controller {
     const [kind, ...rest] = form.elements.target.value.split(":");
     const value = rest.join(":");
     const body = kind === "operator" ? { to_operator: value } : kind === "queue" ? { to_queue: value }
-      : { to_external: form.elements.number.value.trim() };
+      : { to_external: value || form.elements.number.value.trim() };
     if (kind === "external" && !body.to_external) {
       error.textContent = t("web.transfer.need_number");
       error.hidden = false;
