@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import time
 from contextlib import closing
 from pathlib import Path
@@ -177,3 +179,49 @@ def test_the_widget_keeps_its_look_on_a_loud_page_and_fits_a_phone(shop: Live, n
     page_font = visitor.evaluate("() => getComputedStyle(document.querySelector('button')).fontFamily")
     assert "Comic Sans" in page_font, "the page's own styles are untouched"
     visitor.screenshot(path=str(_screens() / "widget-phone-ru.png"))
+
+
+def test_the_widget_works_on_another_sites_page_with_a_strict_content_security_policy(
+        shop: Live, new_page: Any) -> None:
+    """A shop elsewhere (its own server and origin) that allows scripts, connections and
+    styles only from itself and from Dozvon — no inline styles: the widget still looks
+    right and chats."""
+    ws = shop.url.replace("http://", "ws://")
+    policy = (f"default-src 'self'; script-src 'self' {shop.url}; connect-src 'self' {shop.url} {ws}; "
+              "style-src 'self'; img-src 'self' data:")
+    html = (f'<!doctype html><html lang="ru"><head><title>Shop</title></head><body><h1>Shop</h1>'
+            f'<script src="{shop.url}/widget.js" data-project="alpha" async></script></body></html>').encode()
+
+    class Shop(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802  (the standard library's name)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Security-Policy", policy)
+            self.send_header("Content-Length", str(len(html)))
+            self.end_headers()
+            self.wfile.write(html)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    site = ThreadingHTTPServer(("127.0.0.1", 0), Shop)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    try:
+        visitor = new_page("ru")
+        refused: list[str] = []
+        visitor.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+        visitor.goto(f"http://127.0.0.1:{site.server_port}/")
+        visitor.get_by_role("button", name="Чат").click()
+        chat = visitor.get_by_role("dialog")
+        radius = visitor.evaluate(
+            "() => getComputedStyle(document.querySelector('#dozvon-widget').shadowRoot.querySelector('.panel'))"
+            ".borderTopLeftRadius")
+        assert radius not in ("", "0px"), "the widget's own styles apply"
+        chat.get_by_label("Имя").fill("Гость")
+        chat.get_by_role("button", name="Начать чат").click()
+        chat.get_by_label("Сообщение").fill("Здравствуйте с другого сайта")
+        chat.get_by_role("button", name="Отправить").click()
+        expect(chat.get_by_text("Здравствуйте! Оператор ответит в течение пары минут.")).to_be_visible()
+        assert refused == [], refused
+    finally:
+        site.shutdown()

@@ -181,7 +181,16 @@
     const foot = el("div", { className: "foot" }, leave, el("span", { text: t("widget.ui.powered") }));
     panel.append(el("div", { className: "head" }, title, close), status, log, typing, prechat, rate, composer, foot);
     root.append(launcher, panel);
-    shadow.append(el("style", { text: STYLE }), root);
+    // A constructed stylesheet, not a <style> element: a site whose Content-Security-Policy
+    // forbids inline styles (style-src without 'unsafe-inline') still shows the widget styled.
+    if (typeof CSSStyleSheet === "function" && "replaceSync" in CSSStyleSheet.prototype && "adoptedStyleSheets" in shadow) {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(STYLE);
+      shadow.adoptedStyleSheets = [sheet];
+      shadow.append(root);
+    } else {
+      shadow.append(el("style", { text: STYLE }), root);
+    }
     document.body.append(host);
 
     launcher.addEventListener("click", () => toggle(true));
