@@ -35,6 +35,8 @@ from typing import Any, ClassVar
 from dozvon.routing.events import RoutingEvent
 
 EPS = 1e-9
+#: CSAT counts survey answers of 4 and 5 (of 5) as satisfied (METRICS.md).
+CSAT_SATISFIED = 4
 
 
 def ratio(part: float, whole: float) -> float:
@@ -90,10 +92,18 @@ class AgentStats:
     busy_s: float = 0.0
     available_since: float | None = None
     available_s: float = 0.0
+    #: Contacts closed after an answer (their handle time is in ``handle_s``).
+    handled: int = 0
+    #: Survey answers about this operator's conversations, and those of 4 or 5.
+    csat_answers: int = 0
+    csat_satisfied: int = 0
 
     def public(self) -> dict[str, Any]:
         return {"answered": self.answered, "offers": self.offers, "rona": self.rona,
-                "handle_s": self.handle_s, "max_concurrent": self.max_concurrent}
+                "handle_s": self.handle_s, "max_concurrent": self.max_concurrent, "handled": self.handled,
+                "aht_s": self.handle_s / self.handled if self.handled else None,
+                "csat": self.csat_satisfied / self.csat_answers if self.csat_answers else None,
+                "csat_answers": self.csat_answers}
 
 
 @dataclass(slots=True)
@@ -242,7 +252,16 @@ class KpiAccumulator:
             counts.handled += 1
             counts.handle_sum += handle
         if op:
-            self.agent(op).handle_s += handle
+            stats = self.agent(op)
+            stats.handle_s += handle
+            stats.handled += 1
+
+    def _rated(self, e: RoutingEvent) -> None:
+        """CSAT (METRICS.md): the share of answers of 4 or 5, here per operator."""
+        if e.operator_id and isinstance(e.data.get("score"), int):
+            stats = self.agent(e.operator_id)
+            stats.csat_answers += 1
+            stats.csat_satisfied += e.data["score"] >= CSAT_SATISFIED
 
     def _transferred(self, e: RoutingEvent) -> None:
         if e.operator_id:
@@ -315,5 +334,6 @@ KpiAccumulator._handlers = {
     "contact.abandoned": KpiAccumulator._abandoned,
     "contact.closed": KpiAccumulator._closed,
     "contact.transferred": KpiAccumulator._transferred,
+    "csat.rated": KpiAccumulator._rated,
     "operator.state_changed": KpiAccumulator._state_changed,
 }

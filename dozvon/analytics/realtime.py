@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dozvon.analytics.kpi import Counts, KpiAccumulator
+from dozvon.analytics.kpi import AgentStats, Counts, KpiAccumulator
 from dozvon.routing.events import RoutingEvent
 from dozvon.routing.presence import derive_presence
 
@@ -186,6 +186,16 @@ class Wallboard:
         elif t == "operator.state_changed" and oid:
             op = self._operator(oid)
             op.state, op.reason = e.data.get("to", op.state), e.data.get("reason")
+
+    def operator_today(self, operator_id: str, now: float) -> dict[str, Any]:
+        """One operator's own day for their desktop: what they took and closed, their
+        average handle time and CSAT, and how long they have been in their present state."""
+        stats = self._roll_day(now).agents.get(operator_id)
+        day = stats.public() if stats is not None else AgentStats().public()
+        op = self.operators.get(operator_id)
+        return {"day": self.day.isoformat() if self.day else None, **day,
+                "presence": op.presence() if op is not None else "offline",
+                "in_state_s": max(0.0, now - op.since) if op is not None and op.since is not None else None}
 
     def snapshot(self, now: float) -> dict[str, Any]:
         """The wallboard at ``now`` (epoch s)."""

@@ -42,7 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement, Select
 
-from dozvon.analytics.kpi import ratio
+from dozvon.analytics.kpi import CSAT_SATISFIED, ratio
 from dozvon.core.errors import InvalidInput
 from dozvon.eventlog.models import EventRecord
 
@@ -296,7 +296,7 @@ def kpi_report(session: Session, projects: list[str], since: datetime, until: da
             count(f.first_response_s.is_not(None)).label("responded"),
             total(f.first_response_s, f.first_response_s.is_not(None)).label("first_response_sum"),
             count(f.csat_score.is_not(None)).label("csat_answers"),
-            count(f.csat_score >= 4).label("csat_satisfied"),
+            count(f.csat_score >= CSAT_SATISFIED).label("csat_satisfied"),
         )
         .select_from(facts)
         .join(table, and_(f.at_us >= table.c.start_us, f.at_us < table.c.end_us))

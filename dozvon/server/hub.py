@@ -133,6 +133,12 @@ class Hub:
         board = self._wallboards[project]
         return svc.read(lambda _engine: board.snapshot(self.clock.now()))
 
+    def operator_today(self, project: str, operator_id: str) -> dict[str, Any]:
+        """One operator's figures today, from the same day's events as the wallboard."""
+        svc = self.service(project)
+        board = self._wallboards[project]
+        return svc.read(lambda _engine: board.operator_today(operator_id, self.clock.now()))
+
     def _rebuild_wallboard(self, svc: RouterService, tz: str) -> Wallboard:
         """Today's figures after a restart: replay today's events, then take what is live
         now (every configured operator, their load, who waits) from the engine."""

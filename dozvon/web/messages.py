@@ -132,6 +132,10 @@ register("web.card.status.rejected", "turned away", "отклонено")
 register("web.card.status.transferred_external", "transferred out", "переведено вовне")
 register("web.card.status.handled", "handled", "обслужено")
 
+# --- the operator's own day, in the desktop's status bar
+register("web.today.figures", "Today: answered {answered} · handled {handled} · average handling {aht} · CSAT {csat}",
+         "Сегодня: принято {answered} · обработано {handled} · среднее время {aht} · CSAT {csat}")
+
 # --- transferring a conversation
 register("web.transfer.open", "Transfer", "Перевести")
 register("web.transfer.to", "Transfer to", "Кому передать")

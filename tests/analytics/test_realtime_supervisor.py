@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from dozvon.analytics.realtime import Wallboard
-from dozvon.routing import ContactSpec, OperatorConfig, QueueConfig
+from dozvon.routing import ContactSpec, Disposition, OperatorConfig, QueueConfig
 from tests.conftest import make_engine
 
 
@@ -177,3 +177,22 @@ def test_events_of_an_earlier_day_do_not_turn_the_board_back_to_that_day():
     board.feed(engine.drain_events())
     snap = board.snapshot(clock.now())
     assert snap["day"] == day and snap["today"]["offered"] == 1
+
+
+def test_an_operators_day_counts_what_they_handled_and_their_csat():
+    engine, clock = make_engine([QueueConfig("sales")], [OperatorConfig("a", queues=("sales",), capacity={"chat": 3})])
+    board = board_for(engine)
+    for cid in ("c1", "c2"):
+        engine.contact_arrived(ContactSpec(cid, "sales", channel="chat"))
+        engine.accept(next(iter(engine.contacts[cid].offers)))
+    clock.advance(60)
+    for cid in ("c1", "c2"):
+        engine.end_contact(cid)
+        engine.finish_wrap_up(cid, Disposition("regular", True))
+    engine.note("csat.rated", "c1", "a", score=5)
+    engine.note("csat.rated", "c2", "a", score=2)
+    board.feed(engine.drain_events())
+    day = board.operator_today("a", clock.now())
+    assert (day["answered"], day["handled"], day["csat_answers"]) == (2, 2, 2)
+    assert day["aht_s"] == pytest.approx(60) and day["csat"] == pytest.approx(0.5)  # a 5 satisfied, a 2 not
+    assert board.operator_today("nobody", clock.now())["handled"] == 0

@@ -60,3 +60,27 @@ def test_operators_may_not_reassign_and_a_wrong_request_is_explained(live: Live)
         assert busy.status_code == 409 and "op1" in busy.json()["error"]["message"]  # offline: no room
         unknown = sup.post(f"/api/v1/projects/alpha/conversations/{conv_id}/reassign", json={"to_queue": "nowhere"})
         assert unknown.status_code == 404
+
+
+def test_an_operator_reads_their_own_day_and_a_supervisor_anyones(live: Live) -> None:
+    with closing(live.client("alpha-op1")) as op, closing(live.token_client("alpha")) as adapter:
+        before = op.get("/api/v1/projects/alpha/operators/op1/today").json()
+        assert (before["answered"], before["handled"], before["aht_s"], before["csat"]) == (0, 0, None, None)
+        with open_stream(live.ws_url, op, "alpha") as ws:
+            assert ws.command(action="state", state="available")["ok"]
+            conv_id = adapter.post("/api/v1/projects/alpha/ingest/messages", json={
+                "channel": "messenger", "external_id": "day-1", "queue": "sales",
+                "customer": {"id": "cust-day-1"}, "text": "Добрый день"}).json()["conversation_id"]
+            offer = ws.wait("offer.created")
+            assert ws.command(action="accept", offer_id=offer["data"]["offer_id"])["ok"]
+            assert ws.command(action="end", conversation_id=conv_id)["ok"]
+            assert op.post(f"/api/v1/projects/alpha/conversations/{conv_id}/disposition",
+                           json={"contact_type": "regular", "resolved": True}).status_code == 200
+            ws.wait("contact.closed")
+        day = op.get("/api/v1/projects/alpha/operators/op1/today").json()
+        assert (day["answered"], day["handled"], day["presence"]) == (1, 1, "available")
+        assert day["aht_s"] is not None and day["aht_s"] >= 0
+        assert op.get("/api/v1/projects/alpha/operators/op2/today").status_code == 403  # a colleague's: no
+    with closing(live.client("alpha-sup")) as sup:
+        assert sup.get("/api/v1/projects/alpha/operators/op1/today").json()["handled"] == 1
+        assert sup.get("/api/v1/projects/alpha/operators/nobody/today").status_code == 404

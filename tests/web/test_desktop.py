@@ -68,6 +68,7 @@ def test_operator_logs_in_takes_an_offer_chats_and_classifies_it(live: Live, new
         pane.get_by_label("Заметки").fill("вернули деньги")
         pane.get_by_role("button", name="Сохранить и закрыть").click()
         expect(pane).to_have_count(0)
+        expect(page.locator(".statusbar__today")).to_contain_text("Сегодня: принято 1 · обработано 1")
         deadline = time.monotonic() + 10
         while (conv := api.get(f"/api/v1/projects/alpha/conversations/{conv_id}").json())["disposition"] is None:
             assert time.monotonic() < deadline, conv

@@ -12,7 +12,7 @@ from pydantic import Field
 
 from dozvon.acd import actions
 from dozvon.acd import queries as live
-from dozvon.core.errors import Forbidden
+from dozvon.core.errors import Forbidden, NotFound
 from dozvon.routing.model import OperatorConfig, QueueConfig
 from dozvon.server.deps import Body, CallerDep, HubDep, page
 from dozvon.server.gate import needs
@@ -131,6 +131,18 @@ def put_operator(project: str, operator_id: Name, body: OperatorIn, caller: Call
     svc = hub.service(project)
     actions.do_configure_operator(svc, caller.name, OperatorConfig.from_dict({"id": operator_id, **data}))
     return live.operator(svc, operator_id)
+
+
+@router.get("/projects/{project}/operators/{operator_id}/today",
+            summary="An operator's day so far: answered, handled, average handle time, CSAT, time in state "
+                    "(one's own with operators:self, anyone's with reports:read)",
+            **needs("operators:self|reports:read"))
+def operator_today(project: str, operator_id: str, caller: CallerDep, hub: HubDep) -> dict[str, Any]:
+    if caller.operator_ids.get(project) != operator_id and not caller.can("reports:read", project):
+        raise Forbidden("auth.not_yours", project=project)
+    if operator_id not in live.operator_ids(hub.service(project)):
+        raise NotFound("routing.unknown_operator", operator=operator_id)
+    return hub.operator_today(project, operator_id)
 
 
 #: Either permission lets a caller through the gate; the handler then checks whose state.

@@ -8,7 +8,7 @@ import { Stream } from "../lib/stream.js";
 
 const REFRESH_ON = new Set(["offer.created", "offer.accepted", "offer.declined", "offer.timed_out",
   "offer.withdrawn", "contact.answered", "contact.ended", "contact.closed", "contact.transferred",
-  "contact.wrap_up_ended", "contact.abandoned", "operator.state_changed"]);
+  "contact.wrap_up_ended", "contact.abandoned", "operator.state_changed", "csat.rated"]);
 
 export default class Desktop extends Controller {
   get desktop() {
@@ -70,9 +70,24 @@ export default class Desktop extends Controller {
     clearTimeout(this.refreshTimer);
     this.refreshTimer = setTimeout(async () => {
       try {
-        this.emit("dz:operator", await get(`${this.base}/operators/${encodeURIComponent(this.operatorId)}`));
+        const me = `${this.base}/operators/${encodeURIComponent(this.operatorId)}`;
+        const [operator, today] = await Promise.all([get(me), get(`${me}/today`)]);
+        this.emit("dz:operator", operator);
+        this.showToday(today);
       } catch { /* the next event or reconnect refreshes it */ }
     }, 150);
+  }
+
+  // The operator's own day in the status bar: what they took and closed, how long a
+  // contact takes them on average, what customers said.
+  showToday(today) {
+    const percent = new Intl.NumberFormat(document.documentElement.lang, { style: "percent" });
+    const minutes = (s) => `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, "0")}`;
+    this.target("today").textContent = t("web.today.figures", {
+      answered: today.answered, handled: today.handled,
+      aht: today.aht_s === null ? "–" : minutes(today.aht_s),
+      csat: today.csat === null ? "–" : `${percent.format(today.csat)} (${today.csat_answers})`,
+    });
   }
 
   showOperator(operator) {
