@@ -119,7 +119,7 @@ register("web.supervise.read_only", "The operator answers the customer; your not
          "Клиенту отвечает оператор; ваши заметки видят только коллеги.")
 register("web.supervise.waiting_hint", "Nobody has answered yet: move the contact to another queue or to an operator "
          "with room.", "Пока никто не ответил: переназначьте обращение в другую очередь или оператору со свободным местом.")
-register("web.supervise.move_to", "Move to", "Переназначить")
+register("web.supervise.move_to", "Move it to", "Куда переназначить")
 register("web.supervise.move", "Reassign", "Переназначить")
 register("web.supervise.queues", "Queues", "Очереди")
 register("web.supervise.operators", "Operators", "Операторы")

@@ -57,3 +57,11 @@ def new_page(browser: Any) -> Iterator[Any]:
     for context in contexts:
         context.close()
     assert not dialogs, f"a script ran from injected text: {dialogs}"
+
+
+def shot(page: Any, name: str) -> None:
+    """Save the page as docs/screens/<name>.png when DOZVON_SAVE_SCREENS=1 (a person looks
+    at them, listed in docs/screens.md); otherwise nothing, so a test run stays quick."""
+    if os.environ.get("DOZVON_SAVE_SCREENS") == "1":
+        SCREENS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENS / f"{name}.png"))

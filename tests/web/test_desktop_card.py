@@ -11,6 +11,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from tests.server.conftest import Live
+from tests.web.conftest import shot
 from tests.web.test_desktop import EN, RU, chat, go_available, log_in
 
 
@@ -111,6 +112,7 @@ def test_a_complaint_goes_to_the_named_person_and_a_partner_number_waits_for_a_c
     expect(people.nth(0)).to_have_text("Игорь Лебедев · Директор по закупкам · Партнёр · только звонки")
     expect(people.nth(0)).to_be_disabled()  # a phone only: a chat cannot go there
     expect(people.nth(1)).to_have_text("Ольга Сергеевна · Контроль качества · Жалоба · На линии")
+    shot(mine, "desktop-transfer-ru")
     target.select_option(label="Ольга Сергеевна · Контроль качества · Жалоба · На линии")
     pane.locator("form.transfer").get_by_role("button", name="Передать").click()
     expect(pane).to_have_count(0)

@@ -12,6 +12,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from tests.server.conftest import Live
+from tests.web.conftest import shot
 from tests.web.test_desktop import RU, chat, go_available, log_in
 from tests.web.test_wallboard import open_board
 
@@ -32,11 +33,14 @@ def test_the_supervisor_moves_a_waiting_contact_to_an_operator_and_joins_with_a_
     page.goto(f"{live.url}/supervise?conversation={conv_id}")
     reader = page.locator("[data-target='supervise.conversation']")
     expect(reader.get_by_text("Мне никто не отвечает")).to_be_visible()
-    move = reader.get_by_label("Переназначить")
+    move = reader.get_by_label("Куда переназначить")
     expect(move).to_be_visible()
     expect(move.locator("option", has_text="Очередь «vip»")).to_have_count(1)
     expect(move.locator("option", has_text="Очередь «sales»")).to_have_count(0)  # where it is already
     move.select_option(label="op1 · На линии")
+    reader.get_by_label("Заметка оператору (клиент её не видит)").fill("Клиентка ждёт давно, ответь первой")
+    shot(page, "supervise-ru")
+    reader.get_by_label("Заметка оператору (клиент её не видит)").fill("")
     reader.get_by_role("button", name="Переназначить").click()
     expect(page.get_by_role("status").filter(has_text="Переназначено")).to_be_visible()
 
@@ -45,7 +49,7 @@ def test_the_supervisor_moves_a_waiting_contact_to_an_operator_and_joins_with_a_
     offer.get_by_role("button", name=RU["accept"]).click()
     pane = desk.locator(f"[data-conversation='{conv_id}']")
     expect(pane.get_by_text("Мне никто не отвечает")).to_be_visible()
-    expect(reader.get_by_label("Переназначить")).to_be_hidden()  # answered: no longer the supervisor's to move
+    expect(reader.get_by_label("Куда переназначить")).to_be_hidden()  # answered: no longer the supervisor's to move
 
     box = reader.get_by_label("Заметка оператору (клиент её не видит)")
     box.fill("Клиентка ждала 10 минут — извинись")
