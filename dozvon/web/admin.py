@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import quote
 from zoneinfo import available_timezones
 
 import anyio.to_thread
@@ -131,7 +132,7 @@ async def settings_home(request: Request, project: str | None = None) -> Respons
         else:
             allowed = bool(await _projects_where(request, caller, section.permission))
         if allowed:
-            query = f"?project={project}" if project else ""
+            query = f"?project={quote(project)}" if project else ""
             return RedirectResponse(section.href + query, status_code=303)
     return _refused(request, caller)
 
