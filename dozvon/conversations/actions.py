@@ -88,8 +88,11 @@ def do_send_message(svc: RouterService, conversation_id: str, operator_id: str |
     if not registry.get(conv.channel).text:
         raise Conflict("conversations.voice_has_no_messages", contact=conversation_id)
     key = "out-" + uuid.uuid4().hex
-    svc.run(lambda e: e.record_message(conversation_id, "out", key, text, operator_id),
-            also=lambda session: _write_outbound(session, svc, conv, key, text, author))
+
+    def write(session: Session) -> None:
+        _write_outbound(session, svc, conv, key, text, author)
+
+    svc.run(lambda e: e.record_message(conversation_id, "out", key, text, operator_id), also=write)
     return key
 
 

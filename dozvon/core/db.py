@@ -87,6 +87,25 @@ def get_engine(url: str, echo: bool = False) -> Engine:
     return engine
 
 
+#: Rows ANALYZE reads per index on SQLite: exact statistics for small databases, a bounded
+#: sample for big ones (so a refresh never holds the write lock for long).
+SQLITE_ANALYSIS_LIMIT = 10_000
+
+
+def refresh_planner_statistics(engine: Engine) -> bool:
+    """Give SQLite's query planner current table statistics (``ANALYZE``). Without them it
+    guesses, and the KPI report's joins over the event log picked an index that made them
+    scan every answer per contact: 5.9 s instead of 0.8 s for 1,200 contacts. PostgreSQL
+    keeps its own (autovacuum). Returns whether anything was done."""
+    if engine.dialect.name != "sqlite":
+        return False
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
+        connection.exec_driver_sql("ANALYZE")
+        connection.commit()
+    return True
+
+
 def session_factory(engine: Engine) -> sessionmaker[Any]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
 

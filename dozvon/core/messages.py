@@ -373,7 +373,8 @@ register("widget.unknown_queue", "{field}: there is no queue {value!r} in this p
          "{field}: в проекте нет очереди {value!r}")
 
 # --- named people (whom partner and complaint contacts go to)
-register("directory.too_many", "At most {limit} named people per project", "Не больше {limit} ответственных лиц в проекте")
+register("directory.too_many", "At most {limit} named people per project",
+         "Не больше {limit} ответственных лиц в проекте")
 register("directory.no_name", "A named person needs a name", "Укажите имя ответственного лица")
 register("directory.bad_topic", "Unknown contact type {value!r}; expected one of {allowed}",
          "Неизвестный тип обращения {value!r}; допустимы: {allowed}")

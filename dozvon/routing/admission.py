@@ -127,8 +127,8 @@ class Admission:
         contact.queue_since = self._clock.now()
         contact.excluded = set()
         contact.directed_to = operator_id
-        self._emit("contact.queued", contact, reason="reassign" if reassigned else "transfer", priority=contact.priority,
-                   target_answer_s=state.cfg.target_answer_s, directed_to=operator_id)
+        self._emit("contact.queued", contact, reason="reassign" if reassigned else "transfer",
+                   priority=contact.priority, target_answer_s=state.cfg.target_answer_s, directed_to=operator_id)
         return state
 
     def back_to_queue(self, contact: Contact) -> None:

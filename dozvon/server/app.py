@@ -85,7 +85,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         await anyio.to_thread.run_sync(hub.load_all)
         gc.collect()
         gc.freeze()  # the loaded state is long-lived: keep the cyclic GC from rescanning it
-        tasks = [asyncio.create_task(hub.run_timers()), asyncio.create_task(hub.run_outbox())]
+        tasks = [asyncio.create_task(hub.run_timers()), asyncio.create_task(hub.run_outbox()),
+                 asyncio.create_task(hub.run_maintenance())]
         try:
             yield
         finally:

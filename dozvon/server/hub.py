@@ -33,7 +33,7 @@ from dozvon.conversations.identity import IdentityResolver
 from dozvon.conversations.ingest import Inbound, IngestQueue, IngestResult
 from dozvon.conversations.projection import project_events
 from dozvon.core.clock import Clock, SystemClock
-from dozvon.core.db import session_factory
+from dozvon.core.db import refresh_planner_statistics, session_factory
 from dozvon.core.errors import NotFound
 from dozvon.crm.identity import CrmIdentity
 from dozvon.eventlog import repository as eventlog
@@ -269,6 +269,17 @@ class Hub:
 
     #: Deliveries under way at once (a slow channel must not hold up the others).
     DELIVERY_CONCURRENCY = 8
+
+    async def run_maintenance(self, every_s: float = 6 * 3600, first_after_s: float = 5.0) -> None:
+        """Keep the database's planner statistics current (SQLite: ANALYZE a little after
+        start, then every few hours) so that reports over a growing event log stay fast."""
+        await asyncio.sleep(first_after_s)
+        while True:
+            try:
+                await anyio.to_thread.run_sync(refresh_planner_statistics, self.db)
+            except Exception as error:  # a busy database now: the next round tries again
+                print(f"dozvon: planner statistics not refreshed: {error!r}", flush=True)
+            await asyncio.sleep(every_s)
 
     async def run_outbox(self) -> None:
         """Deliver due outbox messages of the channels whose adapters run in this server,

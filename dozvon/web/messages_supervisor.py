@@ -117,8 +117,9 @@ register("web.supervise.empty", "No conversations.", "Разговоров не�
 register("web.supervise.pick", "Choose a conversation to read it.", "Выберите разговор, чтобы его прочитать.")
 register("web.supervise.read_only", "The operator answers the customer; your notes only colleagues see.",
          "Клиенту отвечает оператор; ваши заметки видят только коллеги.")
-register("web.supervise.waiting_hint", "Nobody has answered yet: move the contact to another queue or to an operator "
-         "with room.", "Пока никто не ответил: переназначьте обращение в другую очередь или оператору со свободным местом.")
+register("web.supervise.waiting_hint",
+         "Nobody has answered yet: move the contact to another queue or to an operator with room.",
+         "Пока никто не ответил: переназначьте обращение в другую очередь или оператору со свободным местом.")
 register("web.supervise.move_to", "Move it to", "Куда переназначить")
 register("web.supervise.move", "Reassign", "Переназначить")
 register("web.supervise.queues", "Queues", "Очереди")

@@ -53,17 +53,16 @@ def test_a_wrong_entry_is_refused_naming_the_person_and_the_field_and_nothing_ch
 def test_a_call_goes_out_to_a_named_persons_number(live: Live) -> None:
     with closing(live.client("alpha-admin")) as admin:
         assert admin.put("/api/v1/projects/alpha/directory", json={"people": PEOPLE}).status_code == 200
-    with closing(live.client("alpha-op1")) as op, closing(live.token_client("alpha")) as adapter:
-        with open_stream(live.ws_url, op, "alpha") as ws:
-            assert ws.command(action="state", state="available")["ok"]
-            call = adapter.post("/api/v1/projects/alpha/ingest/contacts", json={
-                "channel": "voice", "external_id": "partner-call", "queue": "sales",
-                "customer": {"id": "+79001112233", "name": "ООО Поставка"}}).json()["conversation_id"]
-            offer = ws.wait("offer.created")
-            assert ws.command(action="accept", offer_id=offer["data"]["offer_id"])["ok"]
-            [igor] = [p for p in op.get("/api/v1/projects/alpha/directory").json()["items"] if p["phone"]]
-            moved = op.post(f"/api/v1/projects/alpha/conversations/{call}/transfer",
-                            json={"to_external": igor["phone"]})
-            assert moved.status_code == 200, moved.text
-            transferred = ws.wait("contact.transferred")
-            assert transferred["data"]["to_external"] == "+74951234567"
+    with closing(live.client("alpha-op1")) as op, closing(live.token_client("alpha")) as adapter, \
+            open_stream(live.ws_url, op, "alpha") as ws:
+        assert ws.command(action="state", state="available")["ok"]
+        call = adapter.post("/api/v1/projects/alpha/ingest/contacts", json={
+            "channel": "voice", "external_id": "partner-call", "queue": "sales",
+            "customer": {"id": "+79001112233", "name": "ООО Поставка"}}).json()["conversation_id"]
+        offer = ws.wait("offer.created")
+        assert ws.command(action="accept", offer_id=offer["data"]["offer_id"])["ok"]
+        [igor] = [p for p in op.get("/api/v1/projects/alpha/directory").json()["items"] if p["phone"]]
+        moved = op.post(f"/api/v1/projects/alpha/conversations/{call}/transfer", json={"to_external": igor["phone"]})
+        assert moved.status_code == 200, moved.text
+        transferred = ws.wait("contact.transferred")
+        assert transferred["data"]["to_external"] == "+74951234567"

@@ -6,9 +6,9 @@ from __future__ import annotations
 import os
 import re
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import time
 from contextlib import closing
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -193,7 +193,7 @@ def test_the_widget_works_on_another_sites_page_with_a_strict_content_security_p
             f'<script src="{shop.url}/widget.js" data-project="alpha" async></script></body></html>').encode()
 
     class Shop(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802  (the standard library's name)
+        def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Security-Policy", policy)
