@@ -2,14 +2,13 @@
 // operator's messages, the composer (Enter sends, Shift+Enter new line), End and the wrap-up
 // form. A message typed while the connection is down waits in an outbox here and is sent
 // (over REST, retried with backoff) when it is back. Customer text only ever via textContent.
-import { Controller, t } from "../lib/controller.js";
+import { Controller, label, t } from "../lib/controller.js";
 import { get, post, sleep } from "../lib/api.js";
 import { channelName } from "./offers.js";
 import { QuickReplies, fill, firstName, unfilled } from "../lib/quick-replies.js";
 
 function stateName(presence) {
-  const text = t(`web.state.${presence}`);
-  return text.startsWith("web.") ? presence : text;
+  return label("web.state.", presence);
 }
 
 export default class Conversations extends Controller {

@@ -2,14 +2,9 @@
 // front of the operator is (name, segment, phones, e-mails, other identities) and every
 // earlier conversation on every channel with how it ended — what the CRM holds, read
 // again when one of them changes. All text via textContent: customer data is never HTML.
-import { Controller, t } from "../lib/controller.js";
+import { Controller, label, t } from "../lib/controller.js";
 import { get } from "../lib/api.js";
 import { channelName } from "./offers.js";
-
-function label(prefix, value) {
-  const text = t(prefix + value);
-  return text.startsWith("web.") ? value : text;
-}
 
 const CHANGES = new Set(["contact.answered", "contact.closed", "contact.disposition", "csat.rated"]);
 

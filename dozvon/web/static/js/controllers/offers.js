@@ -1,14 +1,13 @@
 // Incoming offers: a card per offer with the customer, channel, queue, the wait so far and
 // a countdown to the deadline; Accept / Decline. A card goes at once when its offer ends
 // for any reason (accepted, declined, timed out, withdrawn: answered elsewhere, abandoned).
-import { Controller, t } from "../lib/controller.js";
+import { Controller, label, t } from "../lib/controller.js";
 import { get, post } from "../lib/api.js";
 
 const ENDINGS = new Set(["offer.accepted", "offer.declined", "offer.timed_out", "offer.withdrawn"]);
 
 export function channelName(channel) {
-  const name = t(`web.channel.${channel}`);
-  return name.startsWith("web.") ? channel : name;
+  return label("web.channel.", channel);
 }
 
 export function duration(seconds) {

@@ -3,10 +3,10 @@
 // with a private note (the operator sees it live, the customer never) and move a contact
 // nobody has answered yet to another queue or to an operator with room.
 import Page from "./page.js";
-import { t } from "../lib/controller.js";
+import { label, t } from "../lib/controller.js";
 import { get, post, sleep } from "../lib/api.js";
 import { Stream } from "../lib/stream.js";
-import { duration, label } from "./wallboard.js";
+import { duration } from "./wallboard.js";
 
 const MIN_GAP_MS = 1000;
 

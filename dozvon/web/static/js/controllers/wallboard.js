@@ -4,7 +4,7 @@
 // reads. A viewer without the project's stream reads the board every few seconds instead.
 // TV mode: full screen where the browser allows it, large type, no controls.
 import Page from "./page.js";
-import { t } from "../lib/controller.js";
+import { label, t } from "../lib/controller.js";
 import { get, post, sleep } from "../lib/api.js";
 import { Stream } from "../lib/stream.js";
 
@@ -20,10 +20,6 @@ export function duration(seconds) {
   return h ? `${h}:${String(m).padStart(2, "0")}:${rest}` : `${m}:${rest}`;
 }
 
-export function label(prefix, value) {
-  const text = t(prefix + value);
-  return text.startsWith("web.") ? value : text;
-}
 
 export default class Wallboard extends Page {
   connect() {

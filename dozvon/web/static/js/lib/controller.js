@@ -6,6 +6,13 @@ export function t(key, params = {}) {
   return template.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
 }
 
+// The text for a value in a family of texts (``web.state.`` + ``busy``), or the value
+// itself when the catalogue has none (a project's own segment or reason code).
+export function label(prefix, value) {
+  const text = t(prefix + value);
+  return text.startsWith("web.") ? value : text;
+}
+
 export class Controller {
   constructor(element, name) {
     this.element = element;
