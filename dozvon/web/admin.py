@@ -28,11 +28,12 @@ from dozvon.accounts.models import User
 from dozvon.accounts.permissions import Principal
 from dozvon.acd import queries as live
 from dozvon.core.errors import NotFound
+from dozvon.directory import queries as directory
 from dozvon.replies import queries as reply_queries
 from dozvon.replies.models import AUTO_KINDS
 from dozvon.replies.render import VARIABLES
 from dozvon.routing.calendar import DAYS
-from dozvon.routing.model import ACTIONS, BUCKETS, DEFAULT_CAPACITY, STRATEGIES
+from dozvon.routing.model import ACTIONS, BUCKETS, CONTACT_TYPES, DEFAULT_CAPACITY, STRATEGIES
 from dozvon.web.routes import _caller, _projects_where, _render, nav
 from dozvon.widget import visitors as widget
 
@@ -52,7 +53,8 @@ class Section:
 
 SECTIONS = (Section("project", "project:manage"), Section("people", "members:manage"),
             Section("operators", "operators:manage"), Section("queues", "queues:manage"),
-            Section("breaks", "settings:manage"), Section("replies", "settings:manage"),
+            Section("breaks", "settings:manage"), Section("directory", "settings:manage"),
+            Section("replies", "settings:manage"),
             Section("auto", "settings:manage"), Section("widget", "settings:manage"),
             Section("users", "users:manage"))
 BY_KEY = {s.key: s for s in SECTIONS}
@@ -249,6 +251,19 @@ async def breaks_page(request: Request, project: str | None = None) -> Response:
     reasons = await _read(request, lambda s: [account_queries.break_reason_dict(r)
                                               for r in account_queries.break_reasons(s, place.project)])
     return _page(request, place, "breaks", "admin_breaks.html", reasons=reasons)
+
+
+@router.get("/settings/directory")
+async def directory_page(request: Request, project: str | None = None) -> Response:
+    """The named people partner and complaint contacts are transferred to."""
+    place = await _place(request, "directory", project)
+    if isinstance(place, Response):
+        return place
+    people = await _read(request, lambda s: [p.as_dict() for p in directory.named_contacts(s, place.project)])
+    svc = request.app.state.hub.service(place.project)
+    operators, _ = await anyio.to_thread.run_sync(live.operators, svc)
+    return _page(request, place, "directory", "admin_directory.html", people=people, operators=operators,
+                 topics=CONTACT_TYPES)
 
 
 @router.get("/settings/replies")

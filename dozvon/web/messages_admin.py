@@ -14,6 +14,7 @@ register("web.admin.section.people", "People and roles", "Люди и роли")
 register("web.admin.section.operators", "Operators", "Операторы")
 register("web.admin.section.queues", "Queues", "Очереди")
 register("web.admin.section.breaks", "Break reasons", "Причины перерыва")
+register("web.admin.section.directory", "Named people", "Ответственные лица")
 register("web.admin.section.replies", "Quick replies", "Быстрые ответы")
 register("web.admin.section.auto", "Automatic messages", "Автосообщения")
 register("web.admin.section.widget", "Chat widget", "Виджет чата")
@@ -443,3 +444,23 @@ register("web.admin.q.delete", "Delete queue", "Удалить очередь")
 register("web.admin.q.delete.lead", "Possible only when nobody waits in it and no other queue sends contacts to it.",
          "Возможно, только когда в ней никто не ждёт и другие очереди не направляют в неё обращения.")
 register("web.admin.q.delete.confirm", "Click again to delete {name}", "Нажмите ещё раз, чтобы удалить {name}")
+
+# --- named people (whom partner and complaint contacts go to)
+register("web.admin.d.lead", "Whom operators hand partner, complaint and other contacts to when the matter is for a "
+         "particular person. They are listed first in the desktop's «Transfer».",
+         "Кому операторы передают обращения партнёров, жалобы и другие вопросы, которые решает конкретный человек. "
+         "В форме «Перевести» на рабочем столе они стоят первыми.")
+register("web.admin.d.name", "Name", "Имя")
+register("web.admin.d.title", "Position", "Должность")
+register("web.admin.d.phone", "Phone", "Телефон")
+register("web.admin.d.operator", "Operator account", "Учётная запись оператора")
+register("web.admin.d.no_operator", "— not in Dozvon —", "— не работает в Дозвоне —")
+register("web.admin.d.topics", "Takes", "Принимает")
+register("web.admin.d.help", "Give a phone, an operator account, or both: a chat can only go to someone with an "
+         "operator account; a call can also go out to the phone.",
+         "Укажите телефон, учётную запись оператора или и то и другое: чат можно передать только тому, у кого есть "
+         "учётная запись оператора, звонок — ещё и на телефон.")
+register("web.admin.d.add", "+ Add a person", "+ Добавить человека")
+register("web.admin.d.none", "Nobody yet: partner and complaint contacts go to operators and queues only.",
+         "Пока никого: обращения партнёров и жалобы передаются только операторам и в очереди.")
+register("web.admin.v.reach", "Give a phone or an operator account", "Укажите телефон или учётную запись оператора")

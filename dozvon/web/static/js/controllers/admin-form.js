@@ -85,6 +85,11 @@ function collectRows(box, name, errors, asPairs) {
       slot.dataset.errorFor = slot.dataset.slot ? `${name}.${i}.${slot.dataset.slot}` : `${name}.${i}`;
     }
     for (const control of row.querySelectorAll("[data-key]")) {
+      if (control.dataset.kind === "flag") {  // checkboxes sharing a key: the list of those ticked
+        item[control.dataset.key] ??= [];
+        if (control.checked) item[control.dataset.key].push(control.value);
+        continue;
+      }
       const message = checkControl(control);
       if (message) errors.push([`${name}.${i}.${control.dataset.key}`, message]);
       item[control.dataset.key] = readControl(control);
