@@ -12,7 +12,8 @@ those allowed to act on anybody's.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -296,50 +297,79 @@ def auto_replies(svc: RouterService) -> Callable[[RoutingEngine, list[Decision]]
     return hook
 
 
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    """A sender's report on one attempt at one outbox message."""
+
+    item_id: int
+    delivered: bool
+    error: str | None = None
+    permanent: bool = False
+    channel_message_id: str | None = None
+
+
 def do_report_delivery(svc: RouterService, item_id: int, *, delivered: bool, error: str | None = None,
                        permanent: bool = False, channel_message_id: str | None = None) -> dict[str, Any]:
-    """A sender's report on one attempt. Delivered → ``message.delivered``; failed → due
-    again after a growing delay, or, permanently or after the last attempt,
-    ``message.failed``. A repeated report of a finished message changes nothing. Runs
-    under the project's lock throughout, so two reports of one message log one outcome."""
+    """A sender's report on one attempt (see :func:`do_report_deliveries`)."""
+    return do_report_deliveries(svc, [DeliveryReport(item_id, delivered, error, permanent, channel_message_id)])[0]
+
+
+def do_report_deliveries(svc: RouterService, reports: Sequence[DeliveryReport]) -> list[dict[str, Any]]:
+    """Senders' reports on attempts, one transaction for the lot. Delivered →
+    ``message.delivered``; failed → due again after a growing delay, or, permanently or
+    after the last attempt, ``message.failed``. A repeated report of a finished message
+    changes nothing. Runs under the project's lock throughout, so two reports of one
+    message log one outcome. The server reports each batch of deliveries together: one
+    commit per message was a fifth of its CPU under load (bench/bench_web.py)."""
+    finals: list[tuple[DeliveryReport, str, str, str, str | None, str | None, int]] = []
     with svc.lock:
         with svc.sessions() as session:
-            item = outbox.get(session, svc.project, item_id)
-            if item is None:
-                raise NotFound("conversations.no_outbox_item", item=item_id)
-            if item.status != outbox.PENDING:
-                return q.outbox_dict(item)
-            conv = q.conversation(session, svc.project, item.conversation_id)
-            operator_id = conv.operator_id if conv is not None else None
-            queue = conv.queue if conv is not None else None
-            attempt = max(1, item.attempts)
-            final = delivered or permanent or attempt >= outbox.MAX_ATTEMPTS
+            items = outbox.get_many(session, svc.project, [r.item_id for r in reports])
+            missing = [r.item_id for r in reports if r.item_id not in items]
+            if missing:
+                raise NotFound("conversations.no_outbox_item", item=missing[0])
+            convs = q.conversations_by_id(session, svc.project, {i.conversation_id for i in items.values()})
             now = svc.clock.now()
-            if not final:
-                item.last_error = (error or "")[:2000]
-                item.due_at_us = to_us(now + outbox.backoff_s(attempt))
-                session.commit()
-                return q.outbox_dict(item)
-            item_key, conv_id, channel = item.key, item.conversation_id, item.channel
+            for report in reports:
+                item = items[report.item_id]
+                if item.status != outbox.PENDING or any(f[0].item_id == report.item_id for f in finals):
+                    continue
+                attempt = max(1, item.attempts)
+                if not (report.delivered or report.permanent or attempt >= outbox.MAX_ATTEMPTS):
+                    item.last_error = (report.error or "")[:2000]
+                    item.due_at_us = to_us(now + outbox.backoff_s(attempt))
+                    continue
+                conv = convs.get(item.conversation_id)
+                finals.append((report, item.key, item.conversation_id, item.channel,
+                               conv.operator_id if conv is not None else None,
+                               conv.queue if conv is not None else None, attempt))
+            session.commit()
 
-        data: dict[str, Any] = {"message_id": item_key, "key": item_key, "attempt": attempt}
-        if delivered:
-            if channel_message_id:
-                data["channel_message_id"] = channel_message_id
-        else:
-            data.update(error=(error or "")[:2000], permanent=permanent)
+        def data_of(report: DeliveryReport, key: str, attempt: int) -> dict[str, Any]:
+            data: dict[str, Any] = {"message_id": key, "key": key, "attempt": attempt}
+            if report.delivered:
+                if report.channel_message_id:
+                    data["channel_message_id"] = report.channel_message_id
+            else:
+                data.update(error=(report.error or "")[:2000], permanent=report.permanent)
+            return data
+
+        def command(engine: RoutingEngine) -> None:
+            for report, key, conv_id, channel, operator_id, queue, attempt in finals:
+                engine.note("message.delivered" if report.delivered else "message.failed", conv_id, operator_id,
+                            channel=channel, queue=queue, **data_of(report, key, attempt))
 
         def finish(session: Session) -> None:
-            row = outbox.get(session, svc.project, item_id)
-            assert row is not None
-            row.status = outbox.DELIVERED if delivered else outbox.FAILED
-            row.done_at_us = to_us(now)
-            if not delivered:
-                row.last_error = data["error"]
+            rows = outbox.get_many(session, svc.project, [f[0].item_id for f in finals])
+            for report, *_ in finals:
+                row = rows[report.item_id]
+                row.status = outbox.DELIVERED if report.delivered else outbox.FAILED
+                row.done_at_us = to_us(now)
+                if not report.delivered:
+                    row.last_error = (report.error or "")[:2000]
 
-        svc.run(lambda e: e.note("message.delivered" if delivered else "message.failed", conv_id, operator_id,
-                                 channel=channel, queue=queue, **data), also=finish)
+        if finals:
+            svc.run(command, also=finish)
         with svc.sessions() as session:
-            done = outbox.get(session, svc.project, item_id)
-            assert done is not None
-            return q.outbox_dict(done)
+            done = outbox.get_many(session, svc.project, [r.item_id for r in reports])
+            return [q.outbox_dict(done[r.item_id]) for r in reports]

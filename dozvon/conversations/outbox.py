@@ -79,6 +79,14 @@ def get(session: Session, project: str, item_id: int) -> OutboxItem | None:
     return session.scalar(readable_outbox(project).where(OutboxItem.id == item_id))
 
 
+def get_many(session: Session, project: str, item_ids: Sequence[int]) -> dict[int, OutboxItem]:
+    """The project's outbox rows of these ids (absent ones are missing), in one query."""
+    wanted = sorted(set(item_ids))
+    if not wanted:
+        return {}
+    return {row.id: row for row in session.scalars(readable_outbox(project).where(OutboxItem.id.in_(wanted)))}
+
+
 def next_due_us(session: Session, channels: Sequence[str]) -> int | None:
     """When the earliest pending message of these channels comes due."""
     if not channels:

@@ -7,6 +7,7 @@ so that a page never imports an API handler.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -45,6 +46,14 @@ def by_external(session: Session, model: type[Conversation] | type[Message], pro
 
 def conversation(session: Session, project: str, conversation_id: str) -> Conversation | None:
     return session.scalar(readable_conversations(project).where(Conversation.id == conversation_id))
+
+
+def conversations_by_id(session: Session, project: str, ids: Iterable[str]) -> dict[str, Conversation]:
+    """The project's conversations of these ids, in one query."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return {c.id: c for c in session.scalars(readable_conversations(project).where(Conversation.id.in_(wanted)))}
 
 
 def open_conversation(session: Session, project: str, channel: str, customer_id: str) -> Conversation | None:

@@ -132,3 +132,31 @@ def test_an_outside_adapter_takes_its_messages_and_reports_them_once(live: Live)
         other = live.token_client("beta").post(f"/api/v1/projects/beta/outbox/{item}/result",
                                                 json={"delivered": True})
         assert other.status_code == 404  # another project's message is nobody's business there
+
+
+def test_a_batch_of_reports_is_one_transaction_with_each_outcome_logged_once(live: Live) -> None:
+    from dozvon.conversations.actions import DeliveryReport, do_report_deliveries
+
+    with open_stream(live.ws_url, live.client("alpha-op1"), "alpha", after=None) as ws:
+        conv_id = _chat_with_op1(live, ws, "messenger", "web-batch")
+        for text in ("Первое", "Второе", "Третье", "Четвёртое"):
+            assert ws.command(action="send", conversation_id=conv_id, text=text)["ok"]
+        taken = live.token_client("alpha").post("/api/v1/projects/alpha/outbox/take",
+                                                params={"channel": "messenger"}).json()["items"]
+        one, two, three, four = (t["id"] for t in taken)
+        svc = live.hub.service("alpha")
+        before = live.hub.service("alpha").last_seq()
+        out = do_report_deliveries(svc, [
+            DeliveryReport(one, True, channel_message_id="peer-1"),
+            DeliveryReport(one, True, channel_message_id="peer-1"),  # the same report twice: once
+            DeliveryReport(two, False, "peer busy"),  # transient: due again later, nothing logged
+            DeliveryReport(three, False, "no such chat", permanent=True),
+            DeliveryReport(four, True)])
+        assert [o["status"] for o in out] == ["delivered", "delivered", "pending", "failed", "delivered"]
+        logged = [(e.type, e.data["message_id"]) for e in _events(live, "message.delivered") + _events(
+            live, "message.failed") if e.contact_id == conv_id]
+        keys = {t["id"]: t["key"] for t in taken}
+        assert sorted(logged) == sorted([("message.delivered", keys[one]), ("message.failed", keys[three]),
+                                         ("message.delivered", keys[four])])
+        assert svc.last_seq() == before + 3  # three outcomes logged, the transient one not
+        ws.wait("message.failed", contact_id=conv_id)
