@@ -27,13 +27,14 @@ PERMISSIONS: dict[str, str] = {
     "audit:read": "read the audit log",
     "settings:manage": "change what Dozvon says for the project: quick replies, automatic messages, the chat widget, "
                        "break reasons",
+    "knowledge:manage": "write the knowledge base: articles, promotions and their dates, call scripts",
     "project:manage": "rename the project, change its time zone, region and language",
 }
 
 _OPERATOR = {"conversations:read", "conversations:handle", "operators:self", "queues:read",
              "operators:read", "customers:read"}
 _SUPERVISOR = _OPERATOR | {"conversations:manage", "operators:manage", "events:read",
-                           "reports:read", "queues:manage", "settings:manage"}
+                           "reports:read", "queues:manage", "settings:manage", "knowledge:manage"}
 
 #: Roles in a project: what a person with that role may do there.
 ROLES: dict[str, frozenset[str]] = {

@@ -11,6 +11,7 @@ import dozvon.conversations.models
 import dozvon.crm.models
 import dozvon.directory.models
 import dozvon.eventlog.models
+import dozvon.knowledge.models
 import dozvon.replies.models
 import dozvon.widget.models  # noqa: F401  (registers the tables on Base.metadata)
 from dozvon.core.db import Base

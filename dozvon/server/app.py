@@ -39,6 +39,7 @@ from dozvon.server.api import (
     customers,
     directory,
     ingest,
+    knowledge,
     observe,
     outbox,
     replies,
@@ -101,7 +102,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                               "session cookie (POST /auth/login) or an API token (Authorization: Bearer).")
     app.state.hub = hub
     app.state.settings = settings
-    modules = (accounts, routing, conversations, customers, directory, replies, ingest, outbox, observe, stream)
+    modules = (accounts, routing, conversations, customers, directory, replies, knowledge, ingest, outbox, observe,
+               stream)
     api = [(API_PREFIX, module.router) for module in modules]
     for prefix, router in api:
         app.include_router(router, prefix=prefix)

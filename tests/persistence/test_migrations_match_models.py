@@ -17,6 +17,7 @@ import dozvon.conversations.models
 import dozvon.crm.models
 import dozvon.directory.models
 import dozvon.eventlog.models
+import dozvon.knowledge.models
 import dozvon.replies.models
 import dozvon.widget.models  # every model, as dozvon/migrations/env.py imports them
 from dozvon.core.db import Base, get_engine, upgrade
