@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from dozvon.acd.service import RouterService
 from dozvon.analytics.queue_log import Problem, Record, attended_transfer_talk, data_number, read_records
+from dozvon.core.db import refresh_planner_statistics
 from dozvon.core.errors import Conflict
 from dozvon.eventlog.models import EventRecord
 from dozvon.routing.engine import RoutingEngine
@@ -197,4 +198,6 @@ def import_queue_log(service: RouterService, lines: Iterable[str]) -> ImportResu
             engine.note(e.type, e.contact_id, e.operator_id, queue=e.queue, channel=e.channel, at=e.at, **e.data)
 
     service.run(append, before=refuse_twice)
+    # A history loaded at once: reports over it are slow until the planner knows its size.
+    refresh_planner_statistics(service.db)
     return ImportResult(sum(converter.entries.values()), len(events), problems)

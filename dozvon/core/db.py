@@ -92,18 +92,18 @@ def get_engine(url: str, echo: bool = False) -> Engine:
 SQLITE_ANALYSIS_LIMIT = 10_000
 
 
-def refresh_planner_statistics(engine: Engine) -> bool:
-    """Give SQLite's query planner current table statistics (``ANALYZE``). Without them it
-    guesses, and the KPI report's joins over the event log picked an index that made them
-    scan every answer per contact: 5.9 s instead of 0.8 s for 1,200 contacts. PostgreSQL
-    keeps its own (autovacuum). Returns whether anything was done."""
-    if engine.dialect.name != "sqlite":
-        return False
+def refresh_planner_statistics(engine: Engine) -> None:
+    """Give the query planner current table statistics (``ANALYZE``). Without them it
+    guesses, and the KPI report's joins over the event log scanned every answer per
+    contact: for 1,200 contacts 5.1 s instead of 0.4 s on SQLite, 4.0 s instead of 0.06 s
+    on PostgreSQL. PostgreSQL's autovacuum catches up by itself, but only a while after a
+    bulk load (an imported history); SQLite never does. PostgreSQL samples, so this is cheap
+    there; SQLite reads at most ``SQLITE_ANALYSIS_LIMIT`` rows per index."""
     with engine.connect() as connection:
-        connection.exec_driver_sql(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
         connection.exec_driver_sql("ANALYZE")
         connection.commit()
-    return True
 
 
 def session_factory(engine: Engine) -> sessionmaker[Any]:

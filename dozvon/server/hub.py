@@ -276,8 +276,8 @@ class Hub:
     DELIVERY_CONCURRENCY = 8
 
     async def run_maintenance(self, every_s: float = 6 * 3600, first_after_s: float = 5.0) -> None:
-        """Keep the database's planner statistics current (SQLite: ANALYZE a little after
-        start, then every few hours) so that reports over a growing event log stay fast."""
+        """Keep the database's planner statistics current (ANALYZE a little after start,
+        then every few hours) so that reports over a growing event log stay fast."""
         await asyncio.sleep(first_after_s)
         while True:
             try:
