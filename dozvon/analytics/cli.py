@@ -174,8 +174,8 @@ def report_kpi(
         typer.Option(
             "--by",
             help=h(
-                "Cut: project, queue, channel, operator, source; repeat for several.",
-                "Разрез: project, queue, channel, operator, source; можно повторять.",
+                "Cut: project, queue, channel, operator, source, segment; repeat for several.",
+                "Разрез: project, queue, channel, operator, source, segment; можно повторять.",
             ),
         ),
     ] = None,

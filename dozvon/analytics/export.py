@@ -26,6 +26,7 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("channel", "channel", "канал"),
     ("operator", "operator", "оператор"),
     ("source", "source", "источник"),
+    ("segment", "segment", "сегмент"),
     ("inbound", "inbound", "входящих"),
     ("offered", "offered", "поступило в очередь"),
     ("answered", "answered", "отвечено"),

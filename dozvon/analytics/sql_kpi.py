@@ -47,7 +47,7 @@ from dozvon.core.errors import InvalidInput
 from dozvon.eventlog.models import EventRecord
 
 PERIODS = ("15min", "hour", "day", "week", "month", "all")
-CUTS = ("project", "queue", "channel", "operator", "source")
+CUTS = ("project", "queue", "channel", "operator", "source", "segment")
 MAX_PERIODS = 5000
 EPS_US = 1  # "answered at once" tolerates a microsecond of float rounding
 
@@ -159,6 +159,7 @@ def _facts(projects: list[str], since_us: int, until_us: int, default_target_s: 
     """One row per contact that arrived in [since, until): everything the KPIs need."""
     e = EventRecord
     arrived = (select(e.project, e.contact_id, e.at_us, e.channel, e.data["source"].as_string().label("source"),
+                      e.data["segment"].as_string().label("segment"),
                       e.data["customer_id"].as_string().label("customer_id"))
                .where(e.project.in_(projects), e.type == "contact.arrived", e.at_us >= since_us, e.at_us < until_us)
                .subquery("arrived"))
@@ -213,6 +214,7 @@ def _facts(projects: list[str], since_us: int, until_us: int, default_target_s: 
     return (
         select(
             arrived.c.project, arrived.c.contact_id, arrived.c.at_us, arrived.c.channel, arrived.c.source,
+            arrived.c.segment,
             arrived.c.customer_id,
             queued.c.queue, answered.c.operator_id,
             answered.c.wait_s.label("answer_wait_s"), answered.c.ring_s,

@@ -32,10 +32,26 @@ class CustomerRef:
     name: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """What the customer base says about a customer at this contact: their segment (routing
+    adds its priority; reports cut by it) and extra priority points a project's rule gives."""
+
+    segment: str | None
+    priority: int = 0
+
+
 class IdentityResolver(Protocol):
     def resolve(self, session: Session, project: str, refs: Sequence[CustomerRef]) -> list[str | None]:
         """The Dozvon customer id of each ref (None: an anonymous contact), in order. May
         create customers in ``session`` (the ingest's transaction)."""
+        ...
+
+    def standing(self, session: Session, project: str, customer_ids: Sequence[str],
+                 now_us: int) -> dict[str, Standing]:
+        """Each arriving customer's standing, by id; ``customer_ids`` has one entry per
+        arriving contact (a customer arriving twice is in it twice). In the ingest's
+        transaction; may update the customer base."""
         ...
 
 
@@ -44,3 +60,7 @@ class ChannelIdentity:
 
     def resolve(self, session: Session, project: str, refs: Sequence[CustomerRef]) -> list[str | None]:
         return [ref.external_id for ref in refs]
+
+    def standing(self, session: Session, project: str, customer_ids: Sequence[str],
+                 now_us: int) -> dict[str, Standing]:
+        return {}

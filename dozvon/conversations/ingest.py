@@ -35,7 +35,7 @@ from dozvon.acd import queries as live
 from dozvon.acd.service import RouterService
 from dozvon.channels.registry import registry
 from dozvon.conversations import queries as q
-from dozvon.conversations.identity import ChannelIdentity, CustomerRef, IdentityResolver
+from dozvon.conversations.identity import ChannelIdentity, CustomerRef, IdentityResolver, Standing
 from dozvon.conversations.models import Conversation, Message
 from dozvon.core.errors import DozvonError, InvalidInput
 from dozvon.eventlog.repository import to_us
@@ -177,6 +177,8 @@ class _Planned:
     #: True: a message joining the customer's open conversation; False: a new contact.
     joins: bool
     customer_id: str | None
+    #: The customer's segment and rule priority at this contact (None: unknown customer).
+    standing: Standing | None = None
 
 
 def _plan(svc: RouterService, items: list[Inbound], resolver: IdentityResolver,
@@ -193,6 +195,8 @@ def _plan(svc: RouterService, items: list[Inbound], resolver: IdentityResolver,
     with svc.sessions.begin() as session:
         customers = resolver.resolve(session, svc.project,
                                      [CustomerRef(i.channel, i.customer_id, i.customer_name) for i in items])
+        standings = resolver.standing(session, svc.project, [c for c in customers if c],
+                                      to_us(svc.clock.now()))
         for i, item in enumerate(items):
             key = (item.channel, item.external_id)
             if key in first_of:
@@ -216,17 +220,18 @@ def _plan(svc: RouterService, items: list[Inbound], resolver: IdentityResolver,
     for i, customer in fresh:
         item = items[i]
         who = (item.channel, customer or "")
+        standing = standings.get(customer) if customer else None
         if not (item.as_message and customer):
-            planned.append(_Planned(i, item, uuid.uuid4().hex, False, customer))
+            planned.append(_Planned(i, item, uuid.uuid4().hex, False, customer, standing))
             continue
         now = talking.get(open_of[who])
         if now is not None and now.state in _TALKING:
-            planned.append(_Planned(i, item, now.id, True, customer))
+            planned.append(_Planned(i, item, now.id, True, customer, standing))
         elif who in opened:
             deferred.append(i)
         else:
             opened.add(who)
-            planned.append(_Planned(i, item, uuid.uuid4().hex, False, customer))
+            planned.append(_Planned(i, item, uuid.uuid4().hex, False, customer, standing))
     return planned, deferred, repeats
 
 
@@ -305,8 +310,10 @@ def _route(engine: RoutingEngine, p: _Planned) -> list[Decision]:
     if p.joins:
         engine.record_message(p.conversation_id, "in", item.external_id, item.text or "", item.customer_name or None)
         return []
-    spec = ContactSpec(id=p.conversation_id, queue=item.queue, channel=item.channel, priority=item.priority,
-                       customer_id=p.customer_id, language=item.language, segment=item.segment,
+    standing = p.standing or Standing(None)
+    spec = ContactSpec(id=p.conversation_id, queue=item.queue, channel=item.channel,
+                       priority=item.priority + standing.priority, customer_id=p.customer_id,
+                       language=item.language, segment=item.segment or standing.segment,
                        source=item.source, skills=dict(item.skills))
     decisions = engine.contact_arrived(spec)
     contact = engine.contacts.get(p.conversation_id)

@@ -318,6 +318,11 @@ register("crm.row_not_object", "not an object with name, phone, email … keys",
 register("crm.unreadable", "Cannot read {path}: {reason}", "Не удаётся прочитать {path}: {reason}")
 register("crm.imported", "Project {project!r}: created {created}, updated {updated}, refused {refused}",
          "Проект {project!r}: создано {created}, обновлено {updated}, отклонено {refused}")
+register("crm.bad_rule_number", "{field}: {value!r} is out of range ({low} to {limit})",
+         "{field}: {value!r} вне допустимого (от {low} до {limit})")
+register("crm.too_many_rules", "At most {limit} custom segment rules", "Не больше {limit} своих правил сегментов")
+register("crm.bad_rule_text", "{field}: give a value of at most 200 characters (a segment: 32)",
+         "{field}: укажите значение не длиннее 200 символов (сегмент — 32)")
 register("crm.refused_row", "row {row}: {reason}", "строка {row}: {reason}")
 register("crm.project_created", "Project {project!r} created (region {region}, time zone {tz})",
          "Проект {project!r} создан (регион {region}, часовой пояс {tz})")

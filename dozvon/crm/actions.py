@@ -19,8 +19,9 @@ from dozvon.accounts.queries import get_project
 from dozvon.core.clock import now_us
 from dozvon.core.errors import Conflict, DozvonError, InvalidInput
 from dozvon.crm.identity import EMAIL, PHONE, TELEGRAM, Key, customers_by_identity, normalise, project_region
-from dozvon.crm.models import Customer, CustomerIdentity
+from dozvon.crm.models import Customer, CustomerIdentity, SegmentRulesRow
 from dozvon.crm.queries import get_customer
+from dozvon.crm.segments import SegmentRules
 
 SEGMENT_LIMIT = 32
 NAME_LIMIT = 200
@@ -156,3 +157,18 @@ def import_customers(session: Session, actor: str, project: str,
         except DozvonError as error:
             report.refused.append((number, error.message()))
     return report
+
+
+def set_segment_rules(session: Session, actor: str, project: str, rules: SegmentRules) -> SegmentRules:
+    """Replace the project's segment rules. They apply from each customer's next contact
+    (and to the nightly 'lost' mark); the segments contacts already had stay in the log."""
+    get_project(session, project)
+    rules.validate()
+    row = session.get(SegmentRulesRow, project)
+    if row is None:
+        row = SegmentRulesRow(project=project, rules={}, updated_at_us=0, updated_by="")
+        session.add(row)
+    row.rules, row.updated_at_us, row.updated_by = rules.to_dict(), now_us(), actor
+    session.flush()
+    audit(session, actor, "segments.set", project, "", rules=rules.to_dict())
+    return rules

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dozvon.accounts.models import Project
-from dozvon.conversations.identity import CustomerRef
+from dozvon.conversations.identity import CustomerRef, Standing
 from dozvon.core.clock import now_us
 from dozvon.core.errors import InvalidInput
 from dozvon.crm.models import Customer, CustomerIdentity
@@ -131,6 +131,13 @@ class CrmIdentity:
         if names:
             found.update(self._create(session, project, names))
         return [found[k] if k else None for k in keys]
+
+    def standing(self, session: Session, project: str, customer_ids: Sequence[str],
+                 now_us: int) -> dict[str, Standing]:
+        """The segment by the project's rules, kept current as contacts arrive."""
+        from dozvon.crm.segments import standing_at_contact
+
+        return standing_at_contact(session, project, customer_ids, now_us)
 
     def _create(self, session: Session, project: str, names: dict[Key, str]) -> dict[Key, str]:
         """A customer for each unknown identity, written in the ingest's session. Another

@@ -29,7 +29,13 @@ class Customer(Base):
     #: ``name`` case-folded in Python: SQLite's lower() knows only ASCII, Russian names
     #: must be found alike on both databases.
     search_name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    #: The segment a person gave (an import, the card): VIP, partner… It wins over the rules.
     segment: Mapped[str | None] = mapped_column(String(32))
+    #: The segment the project's rules give, kept current as contacts arrive
+    #: (:mod:`dozvon.crm.segments`): new, regular, lost, or a custom rule's.
+    auto_segment: Mapped[str | None] = mapped_column(String(32))
+    #: When the customer last contacted the project (any channel): "lost" counts from it.
+    last_contact_at_us: Mapped[int | None] = mapped_column(BigInteger)
     #: Further columns of an import (city, contract number …), kept as given.
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
     created_at_us: Mapped[int] = mapped_column(BigInteger, nullable=False)
@@ -53,3 +59,14 @@ class CustomerIdentity(Base):
         Index("ix_customer_identities_value", "project", "kind", "value", unique=True),
         Index("ix_customer_identities_customer", "customer_id"),
     )
+
+
+class SegmentRulesRow(Base):
+    """A project's segment rules (one JSON document: :class:`dozvon.crm.segments.SegmentRules`)."""
+
+    __tablename__ = "segment_rules"
+
+    project: Mapped[str] = mapped_column(ForeignKey("projects.slug", ondelete="CASCADE"), primary_key=True)
+    rules: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
+    updated_at_us: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    updated_by: Mapped[str] = mapped_column(String(200), nullable=False, default="")

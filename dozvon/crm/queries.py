@@ -48,7 +48,7 @@ def as_dicts(session: Session, project: str, customers: Sequence[Customer]) -> l
     return [{"id": c.id, "name": c.name,
              "phones": [i.value for i in identities[c.id] if i.kind == PHONE],
              "emails": [i.value for i in identities[c.id] if i.kind == EMAIL],
-             "segment": c.segment} for c in customers]
+             "segment": c.segment or c.auto_segment} for c in customers]
 
 
 def find(session: Session, project: str, query: str, limit: int = FIND_LIMIT) -> list[Customer]:

@@ -44,6 +44,7 @@ from dozvon.server.api import (
     outbox,
     replies,
     routing,
+    segments,
     stream,
 )
 from dozvon.server.gate import API_PREFIX, ApiGate, gated_routes, make_authenticator
@@ -102,8 +103,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                               "session cookie (POST /auth/login) or an API token (Authorization: Bearer).")
     app.state.hub = hub
     app.state.settings = settings
-    modules = (accounts, routing, conversations, customers, directory, replies, knowledge, ingest, outbox, observe,
-               stream)
+    modules = (accounts, routing, conversations, customers, segments, directory, replies, knowledge, ingest, outbox,
+               observe, stream)
     api = [(API_PREFIX, module.router) for module in modules]
     for prefix, router in api:
         app.include_router(router, prefix=prefix)

@@ -37,6 +37,7 @@ from dozvon.core.clock import Clock, SystemClock
 from dozvon.core.db import refresh_planner_statistics, session_factory
 from dozvon.core.errors import NotFound
 from dozvon.crm.identity import CrmIdentity
+from dozvon.crm.segments import mark_lost
 from dozvon.eventlog import repository as eventlog
 from dozvon.eventlog.recipients import recipients
 from dozvon.routing.events import Decision, RoutingEvent
@@ -276,15 +277,26 @@ class Hub:
     DELIVERY_CONCURRENCY = 8
 
     async def run_maintenance(self, every_s: float = 6 * 3600, first_after_s: float = 5.0) -> None:
-        """Keep the database's planner statistics current (ANALYZE a little after start,
-        then every few hours) so that reports over a growing event log stay fast."""
+        """A little after start, then every few hours: silent customers become 'lost', and
+        the database's planner statistics are refreshed so that reports over a growing
+        event log stay fast."""
         await asyncio.sleep(first_after_s)
         while True:
-            try:
-                await anyio.to_thread.run_sync(refresh_planner_statistics, self.db)
-            except Exception as error:  # a busy database now: the next round tries again
-                print(f"dozvon: planner statistics not refreshed: {error!r}", flush=True)
+            for chore in (self.mark_lost_customers, lambda: refresh_planner_statistics(self.db)):
+                try:
+                    await anyio.to_thread.run_sync(chore)
+                except Exception as error:  # a busy database now: the next round tries again
+                    print(f"dozvon: maintenance {chore!r} failed: {error!r}", flush=True)
             await asyncio.sleep(every_s)
+
+    def mark_lost_customers(self) -> int:
+        """Every project's silent customers become 'lost' (the segment rules' win-back list)."""
+        now = eventlog.to_us(self.clock.now())
+        changed = 0
+        for project in list(self._services):
+            with self.sessions.begin() as session:
+                changed += mark_lost(session, project, now)
+        return changed
 
     async def run_outbox(self) -> None:
         """Deliver due outbox messages of the channels whose adapters run in this server,

@@ -117,7 +117,7 @@ SETTINGS_PERMISSIONS = ("project:manage", "members:manage", "operators:manage", 
 _NAV = (("/desktop", "web.nav.desktop"), ("/wallboard", "web.nav.wallboard"), ("/reports", "web.nav.reports"),
         ("/supervise", "web.nav.supervise"), ("/settings", "web.nav.settings"))
 KPI_PERIODS = ("15min", "hour", "day", "week", "month", "all")
-KPI_CUTS = ("queue", "operator", "channel", "source")
+KPI_CUTS = ("queue", "operator", "channel", "source", "segment")
 
 
 def nav(caller: Principal, here: str) -> list[NavItem]:

@@ -53,7 +53,8 @@ def kpi(project: str, session: SessionDep,
         since: Annotated[date | None, Query(description="first day (local time); default: 7 days ago")] = None,
         until: Annotated[date | None, Query(description="day after the last; default: tomorrow")] = None,
         period: Annotated[Literal["15min", "hour", "day", "week", "month", "all"], Query()] = "day",
-        by: Annotated[list[Literal["project", "queue", "channel", "operator", "source"]] | None, Query()] = None,
+        by: Annotated[list[Literal["project", "queue", "channel", "operator", "source", "segment"]] | None,
+                      Query()] = None,
         format: Annotated[Literal["json", "csv", "xlsx", "html"], Query(
             description="html: an offline page with the KPI trends and the hot-hours heat-map")] = "json") -> Any:
     tz = account_queries.get_project(session, project).timezone
