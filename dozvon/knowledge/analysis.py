@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -40,10 +40,11 @@ class WordTerms:
 
     lemmas: tuple[str, ...]
     stem: str | None
+    #: Both, the stem marked with ``~`` (what a word is compared by; made once per word).
+    all: frozenset[str] = field(init=False, compare=False, repr=False)
 
-    @property
-    def all(self) -> frozenset[str]:
-        return frozenset(self.lemmas) | ({"~" + self.stem} if self.stem else set())
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "all", frozenset(self.lemmas) | ({"~" + self.stem} if self.stem else set()))
 
 
 _EMPTY = WordTerms((), None)
@@ -100,16 +101,6 @@ def words(text: str) -> Iterator[tuple[int, int, WordTerms]]:
     folded = fold(text)
     for match in WORD.finditer(folded):
         yield match.start(), match.end(), word_terms(match.group())
-
-
-def lemma_text(text: str) -> str:
-    """The lemmas of ``text`` as one space-separated string (an indexed field)."""
-    return " ".join(lemma for _, _, terms in words(text) for lemma in terms.lemmas)
-
-
-def stem_text(text: str) -> str:
-    """The Russian stems of ``text`` as one space-separated string (the weaker field)."""
-    return " ".join(terms.stem for _, _, terms in words(text) if terms.stem)
 
 
 def query_words(text: str, limit: int = 32) -> list[WordTerms]:

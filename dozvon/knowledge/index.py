@@ -38,7 +38,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from dozvon.knowledge.analysis import WordTerms, lemma_text, query_words, stem_text, words
+from dozvon.knowledge.analysis import WordTerms, query_words, words
 from dozvon.knowledge.models import Article, KbState
 from dozvon.knowledge.snippets import Snippet, snippet
 
@@ -79,6 +79,7 @@ def _schema() -> Any:
     builder.add_text_field("body", stored=True, tokenizer_name="raw", index_option="basic")
     builder.add_text_field("category", stored=True, tokenizer_name="raw", index_option="basic")
     builder.add_text_field("tags", stored=True, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("terms", stored=True, tokenizer_name="raw", index_option="basic")
     for name in BOOSTS:
         builder.add_text_field(name, tokenizer_name="whitespace", index_option="freq")
     builder.add_integer_field("valid_from", indexed=True, fast=True)
@@ -94,21 +95,30 @@ def day(value: dt.date | None, default: int) -> int:
 
 
 def document(article: Article) -> Any:
-    """An article as the index holds it: original text to show, analysed text to match."""
+    """An article as the index holds it: original text to show, analysed text to match
+    (each part analysed once)."""
     tags = " ".join(article.tags)
+    title = [terms for _, _, terms in words(article.title)]
+    labels = [terms for _, _, terms in words(f"{tags} {article.category}")]
+    body = [terms for _, _, terms in words(article.body)]
+    every = title + labels + body
     return tantivy.Document(
         id=article.id, title=article.title, body=article.body, category=article.category, tags=tags,
-        title_terms=lemma_text(article.title), tag_terms=lemma_text(f"{tags} {article.category}"),
-        body_terms=lemma_text(article.body), stems=stem_text(f"{article.title} {tags} {article.body}"),
+        terms=" ".join(sorted({term for terms in every for term in terms.all})),
+        title_terms=_lemmas(title), tag_terms=_lemmas(labels), body_terms=_lemmas(body),
+        stems=" ".join(terms.stem for terms in every if terms.stem),
         valid_from=day(article.valid_from, NO_START), valid_until=day(article.valid_until, NO_END))
 
 
-def coverage(question: Sequence[WordTerms], *texts: str) -> float:
-    """The share of the question's words (by any of their terms) found in ``texts``."""
-    held: set[str] = set()
-    for text in texts:
-        held.update(term for _, _, terms in words(text) for term in terms.all)
-    return sum(1 for terms in question if terms.all & held) / len(question) if question else 0.0
+def _lemmas(analysed: list[WordTerms]) -> str:
+    return " ".join(lemma for terms in analysed for lemma in terms.lemmas)
+
+
+def coverage(question: Sequence[WordTerms], terms: str) -> float:
+    """The share of the question's words (by any of their terms) among an article's
+    ``terms`` (see :func:`document`)."""
+    held = set(terms.split())
+    return sum(1 for word in question if not word.all.isdisjoint(held)) / len(question) if question else 0.0
 
 
 @dataclass(frozen=True)
@@ -127,8 +137,10 @@ class _Open:
     generation: int
 
 
-def _state(session: Session, project: str) -> KbState | None:
-    return session.scalar(select(KbState).where(KbState.project == project))
+def _state(session: Session, project: str) -> tuple[int, str] | None:
+    """(generation, index_key) of the project: read before every search, so kept lean."""
+    row = session.execute(select(KbState.generation, KbState.index_key).where(KbState.project == project)).first()
+    return (int(row[0]), str(row[1])) if row is not None else None
 
 
 def _read_generation(path: Path) -> int | None:
@@ -167,13 +179,14 @@ class KnowledgeIndex:
         state = _state(session, project)
         if state is None:
             return None
-        path = self.path(project, state.index_key)
+        generation, key = state
+        path = self.path(project, key)
         opened = self._open.get(project)
-        if (opened is not None and opened.path == path and opened.generation == state.generation
+        if (opened is not None and opened.path == path and opened.generation == generation
                 and (path / "generation").exists()):
             return opened
         with self._lock(project):
-            return self._catch_up(session, project, path, state.generation)
+            return self._catch_up(session, project, path, generation)
 
     def _catch_up(self, session: Session, project: str, path: Path, generation: int) -> _Open:
         opened = self._open.get(project)
@@ -253,18 +266,17 @@ class KnowledgeIndex:
         if opened is None or not question:
             return []
         searcher = opened.index.searcher()
-        found = searcher.search(self.query(question, today, category, exclude), max(limit * 3, 30))
-        hits = []
+        found = searcher.search(self.query(question, today, category, exclude), max(limit * 2, 20))
+        ranked = []
         for score, address in found.hits:
             doc = searcher.doc(address)
-            title, body = doc.get_first("title") or "", doc.get_first("body") or ""
-            share = coverage(question, f"{title} {doc.get_first('tags') or ''} {doc.get_first('category') or ''}",
-                             body)
-            hits.append(Hit(id=int(doc.get_first("id")), title=title, category=doc.get_first("category") or "",
-                            score=round(float(score) * (COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * share), 4),
-                            snippet=snippet(body, question)))
-        hits.sort(key=lambda hit: -hit.score)
-        return hits[:limit]
+            share = coverage(question, doc.get_first("terms") or "")
+            ranked.append((float(score) * (COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * share), doc,
+                           doc.get_first("body") or ""))
+        ranked.sort(key=lambda item: -item[0])
+        return [Hit(id=int(doc.get_first("id")), title=doc.get_first("title") or "",
+                    category=doc.get_first("category") or "", score=round(score, 4),
+                    snippet=snippet(body, question)) for score, doc, body in ranked[:limit]]
 
     def query(self, question: Sequence[WordTerms], today: dt.date, category: str | None = None,
               exclude: Iterable[int] = ()) -> Any:

@@ -10,11 +10,13 @@ for a question about a ``ковёр``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
 from dozvon.knowledge.analysis import WordTerms, words
 
+_SPACES = re.compile(r"\s+")
 #: Characters of an article's text a snippet shows at most.
 SNIPPET_CHARS = 180
 
@@ -77,26 +79,17 @@ def _cut(text: str, begin: int, limit: int, ranges: list[tuple[int, int]]) -> Sn
         if space > begin + limit // 2:
             end = space
     piece = text[begin:end]
-    # Line breaks and runs of spaces become one space; offsets are mapped as we go.
-    out: list[str] = []
-    mapping: list[int] = []
-    for char in piece:
-        if char.isspace():
-            if out and out[-1] == " ":
-                mapping.append(len(out) - 1)
-                continue
-            char = " "
-        mapping.append(len(out))
-        out.append(char)
-    mapping.append(len(out))
+    # Line breaks and runs of spaces become one space; marks move left by what went before them.
+    runs = [(m.end(), len(m.group()) - 1) for m in _SPACES.finditer(piece) if m.group() != " "]
+
+    def moved(offset: int) -> int:
+        return offset - sum(removed for run_end, removed in runs if run_end <= offset)
+
     prefix = "…" if begin > 0 else ""
     suffix = "…" if end < len(text) else ""
-    shift = len(prefix)
-    marks = [(mapping[s - begin] + shift, mapping[e - begin] + shift)
-             for s, e in ranges if s >= begin and e <= end]
-    body = "".join(out)
-    stripped = body.lstrip()
-    lead = len(body) - len(stripped)
-    body = stripped.rstrip()
-    marks = [(s - lead, e - lead) for s, e in marks]
+    body = _SPACES.sub(" ", piece)
+    lead = len(body) - len(body.lstrip())
+    body = body.strip()
+    shift = len(prefix) - lead
+    marks = [(moved(s - begin) + shift, moved(e - begin) + shift) for s, e in ranges if s >= begin and e <= end]
     return Snippet(prefix + body + suffix, marks)
