@@ -28,6 +28,7 @@ from dozvon.accounts.models import User
 from dozvon.accounts.permissions import Principal
 from dozvon.acd import queries as live
 from dozvon.core.errors import NotFound
+from dozvon.crm import segments
 from dozvon.directory import queries as directory
 from dozvon.replies import queries as reply_queries
 from dozvon.replies.models import AUTO_KINDS
@@ -53,7 +54,8 @@ class Section:
 
 SECTIONS = (Section("project", "project:manage"), Section("people", "members:manage"),
             Section("operators", "operators:manage"), Section("queues", "queues:manage"),
-            Section("breaks", "settings:manage"), Section("directory", "settings:manage"),
+            Section("breaks", "settings:manage"), Section("segments", "settings:manage"),
+            Section("directory", "settings:manage"),
             Section("replies", "settings:manage"),
             Section("auto", "settings:manage"), Section("widget", "settings:manage"),
             Section("users", "users:manage"))
@@ -251,6 +253,16 @@ async def breaks_page(request: Request, project: str | None = None) -> Response:
     reasons = await _read(request, lambda s: [account_queries.break_reason_dict(r)
                                               for r in account_queries.break_reasons(s, place.project)])
     return _page(request, place, "breaks", "admin_breaks.html", reasons=reasons)
+
+
+@router.get("/settings/segments")
+async def segments_page(request: Request, project: str | None = None) -> Response:
+    """What makes a customer regular or lost, and the project's own segments."""
+    place = await _place(request, "segments", project)
+    if isinstance(place, Response):
+        return place
+    rules = await _read(request, lambda s: segments.rules_of(s, place.project).to_dict())
+    return _page(request, place, "segments", "admin_segments.html", rules=rules)
 
 
 @router.get("/settings/directory")

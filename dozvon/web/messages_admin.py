@@ -14,6 +14,7 @@ register("web.admin.section.people", "People and roles", "Люди и роли")
 register("web.admin.section.operators", "Operators", "Операторы")
 register("web.admin.section.queues", "Queues", "Очереди")
 register("web.admin.section.breaks", "Break reasons", "Причины перерыва")
+register("web.admin.section.segments", "Customer segments", "Сегменты клиентов")
 register("web.admin.section.directory", "Named people", "Ответственные лица")
 register("web.admin.section.replies", "Quick replies", "Быстрые ответы")
 register("web.admin.section.auto", "Automatic messages", "Автосообщения")
@@ -464,3 +465,32 @@ register("web.admin.d.add", "+ Add a person", "+ Добавить человек
 register("web.admin.d.none", "Nobody yet: partner and complaint contacts go to operators and queues only.",
          "Пока никого: обращения партнёров и жалобы передаются только операторам и в очереди.")
 register("web.admin.v.reach", "Give a phone or an operator account", "Укажите телефон или учётную запись оператора")
+
+# --- customer segments
+register("web.admin.s.lead", "Each inbound contact gets its customer's segment: routing adds the segment's priority, "
+         "reports cut by it, the operator sees it on the card. A segment given by hand (an import, the card) wins.",
+         "Каждое входящее обращение получает сегмент клиента: маршрутизация добавляет приоритет сегмента, отчёты "
+         "делятся по нему, оператор видит его в карточке. Сегмент, заданный вручную (импорт, карточка), важнее правил.")
+register("web.admin.s.regular", "Regular and lost customers", "Постоянные и потерянные клиенты")
+register("web.admin.s.regular_contacts", "Contacts", "Обращений")
+register("web.admin.s.regular_contacts.help", "This many contacts, this one included…",
+         "Столько обращений, считая текущее…")
+register("web.admin.s.regular_days", "Within", "За")
+register("web.admin.s.regular_days.help", "…within this many days make a customer regular.",
+         "…за столько дней — и клиент постоянный.")
+register("web.admin.s.lost_days", "Lost after", "Потерян через")
+register("web.admin.s.lost_days.help", "Days without a contact: the customer becomes lost (a win-back list), and one "
+         "coming back after that is marked so the operator knows.",
+         "Дней без обращений: клиент считается потерянным (список для возврата), а вернувшегося после этого "
+         "оператор видит помеченным.")
+register("web.admin.s.days", "days", "дн.")
+register("web.admin.s.custom", "The project's own segments", "Свои сегменты проекта")
+register("web.admin.s.custom.help", "Checked first, in this order: a customer whose attribute (from the import) equals "
+         "the value is in the segment, and their contacts get the extra priority points.",
+         "Проверяются первыми, по порядку: клиент, у которого атрибут (из импорта) равен значению, попадает в "
+         "сегмент, а его обращения получают дополнительные очки приоритета.")
+register("web.admin.s.segment", "Segment", "Сегмент")
+register("web.admin.s.attribute", "Attribute", "Атрибут")
+register("web.admin.s.equals", "Equals", "Равен")
+register("web.admin.s.priority", "Priority", "Приоритет")
+register("web.admin.s.add", "+ Add a rule", "+ Добавить правило")
