@@ -24,7 +24,7 @@ import threading
 import uuid
 from collections.abc import Iterable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import delete, insert, select
@@ -195,8 +195,6 @@ def _plan(svc: RouterService, items: list[Inbound], resolver: IdentityResolver,
     with svc.sessions.begin() as session:
         customers = resolver.resolve(session, svc.project,
                                      [CustomerRef(i.channel, i.customer_id, i.customer_name) for i in items])
-        standings = resolver.standing(session, svc.project, [c for c in customers if c],
-                                      to_us(svc.clock.now()))
         for i, item in enumerate(items):
             key = (item.channel, item.external_id)
             if key in first_of:
@@ -220,18 +218,25 @@ def _plan(svc: RouterService, items: list[Inbound], resolver: IdentityResolver,
     for i, customer in fresh:
         item = items[i]
         who = (item.channel, customer or "")
-        standing = standings.get(customer) if customer else None
         if not (item.as_message and customer):
-            planned.append(_Planned(i, item, uuid.uuid4().hex, False, customer, standing))
+            planned.append(_Planned(i, item, uuid.uuid4().hex, False, customer))
             continue
         now = talking.get(open_of[who])
         if now is not None and now.state in _TALKING:
-            planned.append(_Planned(i, item, now.id, True, customer, standing))
+            planned.append(_Planned(i, item, now.id, True, customer))
         elif who in opened:
             deferred.append(i)
         else:
             opened.add(who)
-            planned.append(_Planned(i, item, uuid.uuid4().hex, False, customer, standing))
+            planned.append(_Planned(i, item, uuid.uuid4().hex, False, customer))
+    # The customer's standing (segment, priority) counts contacts: only for new ones, so a
+    # chat's every message costs nothing here.
+    arriving = [p.customer_id for p in planned if not p.joins and p.customer_id]
+    if arriving:
+        with svc.sessions.begin() as session:
+            standings = resolver.standing(session, svc.project, arriving, to_us(svc.clock.now()))
+        planned = [replace(p, standing=standings.get(p.customer_id)) if not p.joins and p.customer_id else p
+                   for p in planned]
     return planned, deferred, repeats
 
 
