@@ -36,6 +36,7 @@ from dozvon.server.i18n import language_of
 from dozvon.web import (
     messages,  # noqa: F401  (registers the web.* texts)
     messages_admin,  # noqa: F401  (the admin pages' web.* texts)
+    messages_knowledge,  # noqa: F401  (the knowledge box's and page's web.* texts)
     messages_supervisor,  # noqa: F401  (the supervisor pages' web.* texts)
 )
 

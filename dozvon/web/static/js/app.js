@@ -9,6 +9,7 @@ import StateSwitch from "./controllers/state-switch.js";
 import Offers from "./controllers/offers.js";
 import Conversations from "./controllers/conversations.js";
 import CustomerCard from "./controllers/customer-card.js";
+import KnowledgeBox from "./controllers/knowledge-box.js";
 import Page from "./controllers/page.js";
 import Wallboard from "./controllers/wallboard.js";
 import Reports from "./controllers/reports.js";
@@ -22,6 +23,7 @@ const registry = {
   "offers": Offers,
   "conversations": Conversations,
   "customer-card": CustomerCard,
+  "knowledge-box": KnowledgeBox,
   "page": Page,
   "wallboard": Wallboard,
   "reports": Reports,
