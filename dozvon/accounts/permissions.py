@@ -14,6 +14,8 @@ PERMISSIONS: dict[str, str] = {
     "conversations:handle": "accept, decline, answer, end and classify one's own contacts",
     "conversations:manage": "transfer, end or classify anybody's contacts; close callback tasks",
     "customers:read": "see customers: their identities, segment and earlier conversations",
+    "customers:flag": "flag a customer (suspected competitor, blocked, do not call), saying why",
+    "customers:manage": "lift customers' flags",
     "operators:read": "see operators and their states",
     "operators:self": "change one's own state (available, break, offline)",
     "operators:manage": "configure operators and change anybody's state",
@@ -32,8 +34,8 @@ PERMISSIONS: dict[str, str] = {
 }
 
 _OPERATOR = {"conversations:read", "conversations:handle", "operators:self", "queues:read",
-             "operators:read", "customers:read"}
-_SUPERVISOR = _OPERATOR | {"conversations:manage", "operators:manage", "events:read",
+             "operators:read", "customers:read", "customers:flag"}
+_SUPERVISOR = _OPERATOR | {"conversations:manage", "operators:manage", "events:read", "customers:manage",
                            "reports:read", "queues:manage", "settings:manage", "knowledge:manage"}
 
 #: Roles in a project: what a person with that role may do there.

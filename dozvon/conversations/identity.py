@@ -39,6 +39,12 @@ class Standing:
 
     segment: str | None
     priority: int = 0
+    #: The customer's flags in force (competitor, blocked, do_not_call): in contact.arrived.
+    flags: tuple[str, ...] = ()
+    #: The project's policy for a flag: send the contact to this queue instead…
+    queue: str | None = None
+    #: …or turn it away on arrival (with this text on a text channel; "" for none).
+    refuse_text: str | None = None
 
 
 class IdentityResolver(Protocol):

@@ -41,7 +41,7 @@ from dozvon.core.errors import DozvonError, InvalidInput
 from dozvon.eventlog.repository import to_us
 from dozvon.routing.engine import RoutingEngine
 from dozvon.routing.events import Decision
-from dozvon.routing.model import CONNECTED, OFFERED, WAITING, ContactSpec
+from dozvon.routing.model import CONNECTED, OFFERED, WAITING, Action, ContactSpec
 
 #: The most requests stored in one transaction.
 MAX_BATCH = 200
@@ -180,6 +180,11 @@ class _Planned:
     #: The customer's segment and rule priority at this contact (None: unknown customer).
     standing: Standing | None = None
 
+    @property
+    def queue(self) -> str:
+        """Where the contact goes: the channel's queue, unless a flag's policy names another."""
+        return (self.standing.queue if self.standing is not None else None) or self.item.queue
+
 
 def _plan(svc: RouterService, items: list[Inbound], resolver: IdentityResolver,
           results: dict[int, IngestResult | DozvonError]) -> tuple[list[_Planned], list[int], list[tuple[int, int]]]:
@@ -235,6 +240,9 @@ def _plan(svc: RouterService, items: list[Inbound], resolver: IdentityResolver,
     if arriving:
         with svc.sessions.begin() as session:
             standings = resolver.standing(session, svc.project, arriving, to_us(svc.clock.now()))
+        if any(s.queue for s in standings.values()):  # a policy's queue that was since removed: not used
+            queues = svc.read(lambda engine: set(engine.queues))
+            standings = {c: replace(s, queue=s.queue if s.queue in queues else None) for c, s in standings.items()}
         planned = [replace(p, standing=standings.get(p.customer_id)) if not p.joins and p.customer_id else p
                    for p in planned]
     return planned, deferred, repeats
@@ -297,7 +305,7 @@ def _conversation_row(project: str, p: _Planned, now_us: int) -> dict[str, Any]:
     details: dict[str, Any] = {}
     if item.customer_id is not None and item.customer_id != p.customer_id:
         details["customer_ref"] = item.customer_id
-    return {"id": p.conversation_id, "project": project, "channel": item.channel, "queue": item.queue,
+    return {"id": p.conversation_id, "project": project, "channel": item.channel, "queue": p.queue,
             "external_id": item.external_id, "customer_id": p.customer_id, "customer_name": item.customer_name,
             "subject": item.subject, "status": q.OPEN, "created_at_us": now_us, "details": details}
 
@@ -316,11 +324,14 @@ def _route(engine: RoutingEngine, p: _Planned) -> list[Decision]:
         engine.record_message(p.conversation_id, "in", item.external_id, item.text or "", item.customer_name or None)
         return []
     standing = p.standing or Standing(None)
-    spec = ContactSpec(id=p.conversation_id, queue=item.queue, channel=item.channel,
+    spec = ContactSpec(id=p.conversation_id, queue=p.queue, channel=item.channel,
                        priority=item.priority + standing.priority, customer_id=p.customer_id,
                        language=item.language, segment=item.segment or standing.segment,
-                       source=item.source, skills=dict(item.skills))
-    decisions = engine.contact_arrived(spec)
+                       source=item.source, skills=dict(item.skills), flags=standing.flags)
+    refuse = None
+    if standing.refuse_text is not None:
+        refuse = Action("message", text=standing.refuse_text) if standing.refuse_text else Action("reject")
+    decisions = engine.contact_arrived(spec, refuse=refuse)
     contact = engine.contacts.get(p.conversation_id)
     if item.text is not None and contact is not None and contact.state in _TALKING:
         engine.record_message(p.conversation_id, "in", item.external_id, item.text, item.customer_name or None)

@@ -323,6 +323,11 @@ register("crm.bad_rule_number", "{field}: {value!r} is out of range ({low} to {l
 register("crm.too_many_rules", "At most {limit} custom segment rules", "Не больше {limit} своих правил сегментов")
 register("crm.bad_rule_text", "{field}: give a value of at most 200 characters (a segment: 32)",
          "{field}: укажите значение не длиннее 200 символов (сегмент — 32)")
+register("crm.bad_flag", "Unknown flag {value!r}; expected one of {allowed}",
+         "Неизвестная пометка {value!r}; допустимы: {allowed}")
+register("crm.no_flag", "Customer {customer!r} has no flag {kind!r} in force",
+         "У клиента {customer!r} нет действующей пометки {kind!r}")
+register("crm.unknown_queue", "No queue {value!r} in this project", "В проекте нет очереди {value!r}")
 register("crm.refused_row", "row {row}: {reason}", "строка {row}: {reason}")
 register("crm.project_created", "Project {project!r} created (region {region}, time zone {tz})",
          "Проект {project!r} создан (регион {region}, часовой пояс {tz})")

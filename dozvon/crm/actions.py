@@ -8,7 +8,7 @@ entry: the conversation it stores is their record.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,8 +18,9 @@ from dozvon.accounts.actions import audit
 from dozvon.accounts.queries import get_project
 from dozvon.core.clock import now_us
 from dozvon.core.errors import Conflict, DozvonError, InvalidInput
+from dozvon.crm.flags import REASON_LIMIT, FlagPolicy, active, check_kind
 from dozvon.crm.identity import EMAIL, PHONE, TELEGRAM, Key, customers_by_identity, normalise, project_region
-from dozvon.crm.models import Customer, CustomerIdentity, SegmentRulesRow
+from dozvon.crm.models import CrmPolicy, Customer, CustomerFlag, CustomerIdentity, SegmentRulesRow
 from dozvon.crm.queries import get_customer
 from dozvon.crm.segments import SegmentRules
 
@@ -172,3 +173,54 @@ def set_segment_rules(session: Session, actor: str, project: str, rules: Segment
     session.flush()
     audit(session, actor, "segments.set", project, "", rules=rules.to_dict())
     return rules
+
+
+def set_flag(session: Session, actor: str, project: str, customer_id: str, kind: str, reason: str = "") -> CustomerFlag:
+    """Flag a customer (again setting one in force changes nothing but is answered with it)."""
+    check_kind(kind)
+    if len(reason) > REASON_LIMIT:
+        raise InvalidInput("ingest.too_long", field="reason", limit=REASON_LIMIT, length=len(reason))
+    get_customer(session, project, customer_id)
+    current = active(session, project, [customer_id]).get(customer_id, [])
+    for flag in current:
+        if flag.kind == kind:
+            return flag
+    flag = CustomerFlag(project=project, customer_id=customer_id, kind=kind, reason=reason.strip(), set_by=actor,
+                        set_at_us=now_us())
+    session.add(flag)
+    session.flush()
+    audit(session, actor, "customer.flagged", project, customer_id, kind=kind, reason=flag.reason)
+    return flag
+
+
+def clear_flag(session: Session, actor: str, project: str, customer_id: str, kind: str) -> bool:
+    """Lift a flag; its history stays. Returns whether one was in force."""
+    check_kind(kind)
+    get_customer(session, project, customer_id)
+    lifted = False
+    for flag in active(session, project, [customer_id]).get(customer_id, []):
+        if flag.kind == kind:
+            flag.cleared_by, flag.cleared_at_us = actor, now_us()
+            lifted = True
+    if lifted:
+        audit(session, actor, "customer.unflagged", project, customer_id, kind=kind)
+    return lifted
+
+
+def set_flag_policy(session: Session, actor: str, project: str, policy: FlagPolicy,
+                    queues: Collection[str]) -> FlagPolicy:
+    """What each flag does in this project (audited). The competitors' queue must exist."""
+    get_project(session, project)
+    if policy.competitor_queue is not None and policy.competitor_queue not in queues:
+        raise InvalidInput("crm.unknown_queue", field="competitor_queue", value=policy.competitor_queue)
+    if len(policy.blocked_text) > 2000:
+        raise InvalidInput("ingest.too_long", field="blocked_text", limit=2000, length=len(policy.blocked_text))
+    row = session.get(CrmPolicy, project)
+    if row is None:
+        row = CrmPolicy(project=project, doc={}, updated_at_us=0, updated_by="")
+        session.add(row)
+    row.doc = {**(row.doc or {}), "flags": policy.to_dict()}
+    row.updated_at_us, row.updated_by = now_us(), actor
+    session.flush()
+    audit(session, actor, "flags.policy_set", project, "", **policy.to_dict())
+    return policy

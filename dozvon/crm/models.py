@@ -70,3 +70,33 @@ class SegmentRulesRow(Base):
     rules: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
     updated_at_us: Mapped[int] = mapped_column(BigInteger, nullable=False)
     updated_by: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+
+
+class CustomerFlag(Base):
+    """A flag on a customer — suspected competitor, blocked, do not call — with who set it,
+    when and why, and when it was lifted and by whom (the history stays)."""
+
+    __tablename__ = "customer_flags"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    project: Mapped[str] = mapped_column(String(64), nullable=False)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    reason: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    set_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    set_at_us: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    cleared_by: Mapped[str | None] = mapped_column(String(200))
+    cleared_at_us: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("ix_customer_flags_project_customer", "project", "customer_id"),)
+
+
+class CrmPolicy(Base):
+    """A project's CRM policies (one JSON document): what each flag does."""
+
+    __tablename__ = "crm_policies"
+
+    project: Mapped[str] = mapped_column(ForeignKey("projects.slug", ondelete="CASCADE"), primary_key=True)
+    doc: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
+    updated_at_us: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    updated_by: Mapped[str] = mapped_column(String(200), nullable=False, default="")

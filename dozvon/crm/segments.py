@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from dozvon.conversations.identity import Standing
 from dozvon.conversations.models import Conversation
 from dozvon.core.errors import InvalidInput
+from dozvon.crm import flags
 from dozvon.crm.models import Customer, SegmentRulesRow
 
 DAY_US = 86_400 * 1_000_000
@@ -106,7 +107,8 @@ def standing_at_contact(session: Session, project: str, customer_ids: Sequence[s
                         now_us: int) -> dict[str, Standing]:
     """At ingest, in its transaction: each arriving customer's segment now (counting this
     contact; twice for one who arrives twice in the batch), stored as their
-    ``auto_segment`` with the time of this contact."""
+    ``auto_segment`` with the time of this contact; and their flags in force with what
+    the project's policy makes of them (another queue, or turned away)."""
     arriving = Counter(customer_ids)
     if not arriving:
         return {}
@@ -118,6 +120,8 @@ def standing_at_contact(session: Session, project: str, customer_ids: Sequence[s
                Conversation.created_at_us >= since)
         .group_by(Conversation.customer_id))
     recent: dict[str | None, int] = {customer_id: count for customer_id, count in rows}
+    flagged = flags.active(session, project, list(arriving))
+    policy = flags.policy_of(session, project) if flagged else flags.FlagPolicy()
     out: dict[str, Standing] = {}
     for customer in session.scalars(select(Customer).where(Customer.project == project,
                                                            Customer.id.in_(list(arriving)))):
@@ -127,7 +131,11 @@ def standing_at_contact(session: Session, project: str, customer_ids: Sequence[s
         if not customer.segment:
             customer.auto_segment = segment
         customer.last_contact_at_us = now_us
-        out[customer.id] = Standing(segment, priority)
+        kinds = tuple(dict.fromkeys(f.kind for f in flagged.get(customer.id, ())))
+        out[customer.id] = Standing(
+            segment, priority, kinds,
+            queue=policy.competitor_queue if flags.COMPETITOR in kinds else None,
+            refuse_text=policy.blocked_text if flags.BLOCKED in kinds and policy.blocked_refuse else None)
     return out
 
 

@@ -386,7 +386,7 @@ class ContactClosed(Event):
                      "exited", "unknown"]
     answered: bool
     reason: Literal["closed", "queue_full", "max_wait", "wrap_up_timeout", "waiting", "offered",
-                    "queue_empty", "exit_key", "log_ended"] | None = None
+                    "queue_empty", "exit_key", "log_ended", "blocked"] | None = None
     talk_s: float | None = None
     hold_s: float | None = None
     wrap_s: float | None = None
@@ -499,7 +499,7 @@ class MessageSent(Event):
     auto: bool | None = None
     #: Why an automatic message was sent: the queue's (``closed``, ``queue_full``,
     #: ``max_wait``) or the project's (``welcome``, ``greeting``, ``farewell``).
-    reason: Literal["closed", "queue_full", "max_wait", "welcome", "greeting", "farewell"] | None = None
+    reason: Literal["closed", "queue_full", "max_wait", "welcome", "greeting", "farewell", "blocked"] | None = None
 
 
 @_event

@@ -64,6 +64,12 @@ class Admission:
         else:
             self._enqueue(contact, state, reason)
 
+    def refuse(self, contact: Contact, action: Action) -> None:
+        """Turn away on arrival by the project's policy (a blocked customer): never queued,
+        so it is not *offered* in the KPIs; a ``message`` action says why."""
+        contact.state = WAITING  # what _turn_away closes from
+        self._turn_away(contact, action if action.kind in ("reject", "message") else Action("reject"), "blocked")
+
     def place(self, contact: Contact, state: QueueState, reason: str) -> None:
         """Put a contact into a queue whatever its length (a supervisor chose it)."""
         self._enqueue(contact, state, reason)

@@ -43,6 +43,7 @@ from dozvon.routing.model import (
     OPERATOR_STATES,
     WAITING,
     WRAP_UP,
+    Action,
     Contact,
     ContactSpec,
     Disposition,
@@ -268,8 +269,10 @@ class RoutingEngine:
 
     # ------------------------------------------------------------------ contacts
 
-    def contact_arrived(self, spec: ContactSpec) -> list[Decision]:
-        """A new inbound contact: stored by the caller, now queued, offered or turned away."""
+    def contact_arrived(self, spec: ContactSpec, refuse: Action | None = None) -> list[Decision]:
+        """A new inbound contact: stored by the caller, now queued, offered or turned away.
+        ``refuse`` (a ``reject`` or a ``message``): the project's policy turns this customer
+        away on arrival (a blocked number) — logged like any contact, closed at once."""
         state = self._queue(spec.queue)
         bucket = spec.bucket(self._settings.channel_buckets)
         if spec.id in self._contacts:
@@ -288,7 +291,10 @@ class RoutingEngine:
         if spec.flags:
             data["flags"] = list(spec.flags)
         self._emit("contact.arrived", contact, **data)
-        self._admission.admit(contact, state, "arrival")
+        if refuse is not None:
+            self._admission.refuse(contact, refuse)
+        else:
+            self._admission.admit(contact, state, "arrival")
         return self._done()
 
     def customer_left(self, contact_id: str) -> list[Decision]:

@@ -167,6 +167,10 @@ def busy_morning() -> tuple[RoutingEvent, ...]:
     e.finish_wrap_up("c13", Disposition("clarification", True))
     e.reassign("c14", to_queue="support", by="supervisor")  # nobody there takes chats: it waits
     e.customer_left("c14")
+    # A blocked customer turned away on arrival by the project's policy, told why.
+    e.contact_arrived(ContactSpec("c18", "chat", channel="chat", flags=("blocked",)),
+                      refuse=Action("message", text="Not accepted from this number"))
+    assert "c18" not in e.contacts
 
     # Missed offers: after two unanswered in a row an operator is set not-ready.
     e.contact_arrived(ContactSpec("c16", "sales"))

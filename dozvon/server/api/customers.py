@@ -7,13 +7,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
+from pydantic import Field
 
 from dozvon.acd import queries as live
 from dozvon.conversations import queries as conversations
 from dozvon.conversations.models import Conversation
+from dozvon.core.errors import NotFound
+from dozvon.crm import actions as crm_actions
+from dozvon.crm import flags
 from dozvon.crm import queries as crm
-from dozvon.server.deps import HubDep, SessionDep
+from dozvon.server.deps import Body, CallerDep, HubDep, SessionDep, page
 from dozvon.server.gate import needs
 
 router = APIRouter(tags=["customers"])
@@ -36,6 +40,7 @@ def customer_card(project: str, customer_id: str, session: SessionDep, hub: HubD
     history, total = conversations.of_customer(session, project, customer.id)
     names = live.operator_names(hub.service(project))
     return {**crm.as_dicts(session, project, [customer])[0],
+            "flags": [flags.flag_dict(f) for f in flags.active(session, project, [customer.id]).get(customer.id, [])],
             "identities": [{"kind": i.kind, "value": i.value} for i in identities],
             "attributes": customer.attributes, "created_at": customer.created_at_us / 1e6,
             "conversations": [_past(c, names) for c in history], "conversations_total": total}
@@ -46,3 +51,53 @@ def _past(c: Conversation, names: dict[str, str]) -> dict[str, Any]:
             "operator_id": c.operator_id, "operator_name": names.get(c.operator_id or "", c.operator_id),
             "created_at": c.created_at_us / 1e6, "closed_at": c.closed_at_us / 1e6 if c.closed_at_us else None,
             "disposition": c.disposition, "csat": (c.details or {}).get("csat")}
+
+
+# ----------------------------------------------------------------- flags
+
+class FlagIn(Body):
+    reason: str = Field(default="", max_length=flags.REASON_LIMIT)
+
+
+@router.get("/projects/{project}/customers/{customer_id}/flags",
+            summary="The customer's flags, in force and lifted, newest first", **needs(READ))
+def flag_history(project: str, customer_id: str, session: SessionDep) -> dict[str, Any]:
+    crm.get_customer(session, project, customer_id)
+    return page([flags.flag_dict(f) for f in flags.history(session, project, customer_id)])
+
+
+@router.put("/projects/{project}/customers/{customer_id}/flags/{kind}",
+            summary="Flag a customer: competitor, blocked or do_not_call, saying why", **needs("customers:flag"))
+def put_flag(project: str, customer_id: str, kind: str, body: FlagIn, caller: CallerDep,
+             session: SessionDep) -> dict[str, Any]:
+    return flags.flag_dict(crm_actions.set_flag(session, caller.name, project, customer_id, kind, body.reason))
+
+
+@router.delete("/projects/{project}/customers/{customer_id}/flags/{kind}", status_code=204,
+               summary="Lift a flag (its history stays)", **needs("customers:manage"))
+def delete_flag(project: str, customer_id: str, kind: str, caller: CallerDep, session: SessionDep) -> Response:
+    if not crm_actions.clear_flag(session, caller.name, project, customer_id, kind):
+        raise NotFound("crm.no_flag", customer=customer_id, kind=kind)
+    return Response(status_code=204)
+
+
+class FlagPolicyIn(Body):
+    competitor_queue: str | None = Field(default=None, min_length=1, max_length=128)
+    blocked_refuse: bool = True
+    blocked_text: str = Field(default="", max_length=2000)
+
+
+@router.get("/projects/{project}/flag-policy", summary="What each flag does in this project",
+            **needs("customers:read|settings:manage"))
+def get_flag_policy(project: str, session: SessionDep) -> dict[str, Any]:
+    return flags.policy_of(session, project).to_dict()
+
+
+@router.put("/projects/{project}/flag-policy",
+            summary="Set what each flag does: the competitors' queue, whether a blocked customer is turned away "
+                    "and what they read", **needs("settings:manage"))
+def put_flag_policy(project: str, body: FlagPolicyIn, caller: CallerDep, session: SessionDep,
+                    hub: HubDep) -> dict[str, Any]:
+    policy = flags.FlagPolicy(body.competitor_queue, body.blocked_refuse, body.blocked_text)
+    queues = {q["name"] for q in live.queues(hub.service(project))[0]}
+    return crm_actions.set_flag_policy(session, caller.name, project, policy, queues).to_dict()

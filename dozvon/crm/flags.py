@@ -1,0 +1,77 @@
+"""Flags on customers and what each does by the project's policy.
+
+A flag marks a person: ``competitor`` (suspected reconnaissance: the product's sixth
+contact type), ``blocked`` (abuse), ``do_not_call`` (never called in outbound). Who set
+it, when and why stay, and lifting it keeps the history. What a flag *does* is each
+client company's decision (:class:`FlagPolicy`): a competitor's contacts may go to a
+senior queue, a blocked customer may be turned away on arrival (with a message on text
+channels), do-not-call is honoured by outbound dialling. The policy reaches routing
+through the customer's standing at ingest (:mod:`dozvon.crm.segments`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dozvon.core.errors import InvalidInput
+from dozvon.crm.models import CrmPolicy, CustomerFlag
+
+COMPETITOR, BLOCKED, DO_NOT_CALL = "competitor", "blocked", "do_not_call"
+KINDS = (COMPETITOR, BLOCKED, DO_NOT_CALL)
+REASON_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class FlagPolicy:
+    #: A suspected competitor's contacts go to this queue (None: they are only marked).
+    competitor_queue: str | None = None
+    #: A blocked customer is turned away on arrival (False: only marked).
+    blocked_refuse: bool = True
+    #: What a blocked customer reads on a text channel when turned away ("" : nothing).
+    blocked_text: str = ""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> FlagPolicy:
+        return cls(**dict(data or {}))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def check_kind(kind: str) -> str:
+    if kind not in KINDS:
+        raise InvalidInput("crm.bad_flag", field="kind", value=kind, allowed=", ".join(KINDS))
+    return kind
+
+
+def policy_of(session: Session, project: str) -> FlagPolicy:
+    row = session.get(CrmPolicy, project)
+    return FlagPolicy.from_dict((row.doc if row is not None else {}).get("flags"))
+
+
+def active(session: Session, project: str, customer_ids: Sequence[str]) -> dict[str, list[CustomerFlag]]:
+    """The flags in force on these customers (lifted ones are history), oldest first."""
+    found: dict[str, list[CustomerFlag]] = {}
+    if customer_ids:
+        for flag in session.scalars(select(CustomerFlag).where(
+                CustomerFlag.project == project, CustomerFlag.customer_id.in_(list(set(customer_ids))),
+                CustomerFlag.cleared_at_us.is_(None)).order_by(CustomerFlag.id)):
+            found.setdefault(flag.customer_id, []).append(flag)
+    return found
+
+
+def history(session: Session, project: str, customer_id: str) -> list[CustomerFlag]:
+    return list(session.scalars(select(CustomerFlag).where(CustomerFlag.project == project,
+                                                           CustomerFlag.customer_id == customer_id)
+                                .order_by(CustomerFlag.id.desc())))
+
+
+def flag_dict(flag: CustomerFlag) -> dict[str, Any]:
+    return {"id": flag.id, "kind": flag.kind, "reason": flag.reason, "set_by": flag.set_by,
+            "set_at": flag.set_at_us / 1e6, "cleared_by": flag.cleared_by,
+            "cleared_at": flag.cleared_at_us / 1e6 if flag.cleared_at_us else None}
