@@ -258,9 +258,10 @@ class KnowledgeIndex:
 
     # ------------------------------------------------------------------------- search
 
-    def search(self, session: Session, project: str, query: str, today: dt.date, *, limit: int = 10,
+    def search(self, session: Session, project: str, query: str, today: dt.date | None, *, limit: int = 10,
                category: str | None = None, exclude: Iterable[int] = ()) -> list[Hit]:
-        """Articles valid ``today`` best matching ``query``, best first, with snippets."""
+        """Articles valid ``today`` (any day when None: the settings page finds ended
+        promotions too) best matching ``query``, best first, with snippets."""
         opened = self.ensure(session, project)
         question = query_words(query)
         if opened is None or not question:
@@ -278,7 +279,7 @@ class KnowledgeIndex:
                     category=doc.get_first("category") or "", score=round(score, 4),
                     snippet=snippet(body, question)) for score, doc, body in ranked[:limit]]
 
-    def query(self, question: Sequence[WordTerms], today: dt.date, category: str | None = None,
+    def query(self, question: Sequence[WordTerms], today: dt.date | None, category: str | None = None,
               exclude: Iterable[int] = ()) -> Any:
         """Any of the words (each by its lemmas in every field, by its stem in the weakest;
         its best field counts), among the articles valid on ``today``."""
@@ -292,12 +293,13 @@ class KnowledgeIndex:
                     tantivy.Query.term_query(SCHEMA, "stems", terms.stem), BOOSTS["stems"]))
             words.append((should, tantivy.Query.disjunction_max_query(alternatives, TIE_BREAKER)))
         must = tantivy.Occur.Must
-        ordinal = today.toordinal()
-        parts = [(must, tantivy.Query.boolean_query(words)),
-                 (must, tantivy.Query.range_query(SCHEMA, "valid_from", tantivy.FieldType.Integer, NO_START,
-                                                  ordinal)),
-                 (must, tantivy.Query.range_query(SCHEMA, "valid_until", tantivy.FieldType.Integer, ordinal,
-                                                  NO_END))]
+        parts = [(must, tantivy.Query.boolean_query(words))]
+        if today is not None:
+            ordinal = today.toordinal()
+            parts += [(must, tantivy.Query.range_query(SCHEMA, "valid_from", tantivy.FieldType.Integer, NO_START,
+                                                       ordinal)),
+                      (must, tantivy.Query.range_query(SCHEMA, "valid_until", tantivy.FieldType.Integer, ordinal,
+                                                       NO_END))]
         if category:
             parts.append((must, tantivy.Query.term_query(SCHEMA, "category", category)))
         parts.extend((tantivy.Occur.MustNot, tantivy.Query.term_query(SCHEMA, "id", i)) for i in exclude)

@@ -30,6 +30,7 @@ from dozvon.acd import queries as live
 from dozvon.core.errors import NotFound
 from dozvon.crm import segments
 from dozvon.directory import queries as directory
+from dozvon.knowledge import page as knowledge
 from dozvon.replies import queries as reply_queries
 from dozvon.replies.models import AUTO_KINDS
 from dozvon.replies.render import VARIABLES
@@ -56,7 +57,7 @@ SECTIONS = (Section("project", "project:manage"), Section("people", "members:man
             Section("operators", "operators:manage"), Section("queues", "queues:manage"),
             Section("breaks", "settings:manage"), Section("segments", "settings:manage"),
             Section("directory", "settings:manage"),
-            Section("replies", "settings:manage"),
+            Section("replies", "settings:manage"), Section("knowledge", "knowledge:manage"),
             Section("auto", "settings:manage"), Section("widget", "settings:manage"),
             Section("users", "users:manage"))
 BY_KEY = {s.key: s for s in SECTIONS}
@@ -286,6 +287,18 @@ async def replies_page(request: Request, project: str | None = None) -> Response
     replies = await _read(request, lambda s: [reply_queries.quick_reply_dict(r)
                                               for r in reply_queries.quick_replies(s, place.project)])
     return _page(request, place, "replies", "admin_replies.html", replies=replies, variables=VARIABLES)
+
+
+@router.get("/settings/knowledge")
+async def knowledge_page(request: Request, project: str | None = None, q: str = "", category: str = "",
+                         article: str = "") -> Response:
+    place = await _place(request, "knowledge", project)
+    if isinstance(place, Response):
+        return place
+    settings = request.app.state.settings
+    found = await _read(request, lambda s: knowledge.read(
+        s, knowledge.index_of(settings), place.project, q[:200], category[:100], article[:20]))
+    return _page(request, place, "knowledge", "admin_knowledge.html", **found)
 
 
 @router.get("/settings/auto")

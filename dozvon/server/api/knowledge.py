@@ -43,7 +43,9 @@ class ArticleBody(Body):
     title: str = Field(min_length=1, max_length=300)
     body: str = Field(default="", max_length=100_000)
     category: str = Field(default="", max_length=100)
-    tags: list[Annotated[str, Field(max_length=50)]] = Field(default_factory=list, max_length=20)
+    #: A list, or one string of words separated by commas (as a form's field gives them).
+    tags: list[Annotated[str, Field(max_length=50)]] | Annotated[str, Field(max_length=1200)] = Field(
+        default_factory=list)
     promotion: bool = False
     valid_from: dt.date | None = None
     valid_until: dt.date | None = None
