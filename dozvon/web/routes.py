@@ -278,7 +278,8 @@ async def desktop(request: Request, project: str | None = None) -> Response:
     reasons, labels = await break_reasons(request, chosen)
     return _render(request, "desktop.html", labels, user=caller.name, nav=nav(caller, "/desktop"),
                    projects=projects, project=chosen, operator_id=caller.operator_ids.get(chosen) if chosen else None,
-                   break_reasons=reasons, contact_types=CONTACT_TYPES)
+                   break_reasons=reasons, contact_types=CONTACT_TYPES,
+                   can_lift=bool(chosen) and caller.can("customers:manage", chosen))
 
 
 @router.get("/lang/{code}")

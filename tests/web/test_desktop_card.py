@@ -118,3 +118,29 @@ def test_a_complaint_goes_to_the_named_person_and_a_partner_number_waits_for_a_c
     expect(pane).to_have_count(0)
     offer = theirs.locator("[data-offer]").filter(has_text="Сердитый клиент")
     expect(offer).to_be_visible()
+
+
+def test_an_operator_flags_a_suspected_competitor_from_the_card(live: Live, new_page: Any) -> None:
+    page = new_page("ru")
+    log_in(page, live, "alpha-op1", RU)
+    go_available(page, RU)
+    conv_id = chat(live, "card-spy", "Иван Петров", "Какие у вас оптовые цены и кто поставщик?", channel="messenger")
+    page.locator("[data-offer]").get_by_role("button", name=RU["accept"]).click()
+    expect(page.locator(f"[data-conversation='{conv_id}']")).to_be_visible()
+    card = page.get_by_role("complementary", name="Клиент")
+    expect(card.get_by_role("heading", name="Иван Петров")).to_be_visible()
+    card.get_by_text("Пометить клиента…").click()
+    card.get_by_label("Пометка").select_option(label="Подозрение на конкурента")
+    card.get_by_label("Почему").fill("выспрашивает поставщиков")
+    card.get_by_role("button", name="Пометить", exact=True).click()
+    flag = card.locator(".flag--competitor")
+    expect(flag).to_contain_text("Подозрение на конкурента")
+    expect(flag).to_contain_text("выспрашивает поставщиков")
+    expect(flag).to_contain_text("alpha-op1")
+    expect(flag.get_by_role("button", name="Снять")).to_have_count(0)  # lifting is a supervisor's
+    with closing(live.client("alpha-sup")) as sup:
+        customer = sup.get(f"/api/v1/projects/alpha/conversations/{conv_id}").json()["customer_id"]
+        flags = sup.get(f"/api/v1/projects/alpha/customers/{customer}/flags").json()["items"]
+    assert [(f["kind"], f["reason"], f["set_by"]) for f in flags] == [
+        ("competitor", "выспрашивает поставщиков", "alpha-op1")]
+    shot(page, "desktop-card-flag-ru")

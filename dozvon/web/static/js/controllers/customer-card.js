@@ -3,7 +3,7 @@
 // earlier conversation on every channel with how it ended — what the CRM holds, read
 // again when one of them changes. All text via textContent: customer data is never HTML.
 import { Controller, label, t } from "../lib/controller.js";
-import { get } from "../lib/api.js";
+import { del, get, put } from "../lib/api.js";
 import { channelName } from "./offers.js";
 
 const CHANGES = new Set(["contact.answered", "contact.closed", "contact.disposition", "csat.rated"]);
@@ -84,6 +84,7 @@ export default class CustomerCard extends Controller {
       }));
       return row;
     }));
+    this.showFlags(card);
     this.target("total").textContent = t("web.card.total", { n: card.conversations_total });
     const history = this.target("history");
     const items = card.conversations.map((c) => this.past(c));
@@ -94,6 +95,60 @@ export default class CustomerCard extends Controller {
       items.push(first);
     }
     history.replaceChildren(...items);
+  }
+
+  // Flags in force, each with why, who and when; a supervisor may lift one here.
+  showFlags(card) {
+    const list = this.target("flags");
+    const canLift = Boolean(this.desktop.dataset.canLift);
+    list.replaceChildren(...card.flags.map((flag) => {
+      const li = document.createElement("li");
+      li.className = `flag flag--${flag.kind}`;
+      const what = document.createElement("strong");
+      what.textContent = label("web.flag.", flag.kind);
+      const why = document.createElement("span");
+      why.className = "flag__why";
+      why.textContent = flag.reason;
+      const who = document.createElement("span");
+      who.className = "flag__who";
+      who.textContent = t("web.card.flag_by", { who: flag.set_by, when: this.stamp.format(new Date(flag.set_at * 1000)) });
+      li.append(what, why, who);
+      if (canLift) {
+        const lift = document.createElement("button");
+        lift.type = "button";
+        lift.className = "button button--ghost button--small flag__lift";
+        lift.textContent = t("web.card.flag_lift");
+        lift.addEventListener("click", () => this.lift(flag.kind));
+        li.append(lift);
+      }
+      return li;
+    }));
+  }
+
+  async flag(event, form) {
+    event.preventDefault();
+    const customer = this.active?.customerId;
+    if (!customer) return;
+    try {
+      await put(`${this.base}/customers/${encodeURIComponent(customer)}/flags/${encodeURIComponent(form.elements.kind.value)}`,
+                { reason: form.elements.reason.value.trim() });
+      form.reset();
+      this.target("flagForm").open = false;
+      await this.load();
+    } catch (error) {
+      this.emit("dz:error", t("web.desktop.error", { message: error.message }));
+    }
+  }
+
+  async lift(kind) {
+    const customer = this.active?.customerId;
+    if (!customer) return;
+    try {
+      await del(`${this.base}/customers/${encodeURIComponent(customer)}/flags/${encodeURIComponent(kind)}`);
+      await this.load();
+    } catch (error) {
+      this.emit("dz:error", t("web.desktop.error", { message: error.message }));
+    }
   }
 
   past(c) {
