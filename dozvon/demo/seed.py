@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from dozvon.accounts import actions as accounts
 from dozvon.accounts import security
 from dozvon.accounts.models import Project, User
+from dozvon.knowledge.demo import seed_articles
 from dozvon.replies import actions as replies
 from dozvon.replies import queries as reply_queries
 from dozvon.routing.engine import RoutingEngine
@@ -99,7 +100,7 @@ def seed_demo(hub: Hub) -> bool:
 
 
 def _seed_chat(session: Session) -> None:
-    """The demo shop's widget (to the sales queue), automatic messages and quick replies."""
+    """The demo shop's widget (to the sales queue), automatic messages, quick replies and articles."""
     if widget.settings_of(session, PROJECT) is None:
         widget.save_settings(session, "demo", PROJECT, queue="sales", title="Магазин «Ромашка»", color="#0f766e",
                              prechat={"name": "optional", "phone": "off", "email": "off"})
@@ -109,3 +110,4 @@ def _seed_chat(session: Session) -> None:
     if not reply_queries.quick_replies(session, PROJECT):
         for shortcut, title, text in QUICK_REPLIES:
             replies.save_quick_reply(session, "demo", PROJECT, shortcut, text, title)
+    seed_articles(session, PROJECT)
