@@ -15,7 +15,7 @@ PERMISSIONS: dict[str, str] = {
     "conversations:manage": "transfer, end or classify anybody's contacts; close callback tasks",
     "customers:read": "see customers: their identities, segment and earlier conversations",
     "customers:flag": "flag a customer (suspected competitor, blocked, do not call), saying why",
-    "customers:manage": "lift customers' flags",
+    "customers:manage": "lift customers' flags, merge two records of one person",
     "operators:read": "see operators and their states",
     "operators:self": "change one's own state (available, break, offline)",
     "operators:manage": "configure operators and change anybody's state",

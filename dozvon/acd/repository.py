@@ -69,6 +69,12 @@ def save_customer_operators(session: Session, project: str,
             for customer, (op, at) in sorted(pairs.items())], ("project", "customer_id"))
 
 
+def delete_customer_operators(session: Session, project: str, customer_ids: list[str]) -> None:
+    if customer_ids:
+        session.execute(delete(CustomerOperatorRow).where(CustomerOperatorRow.project == project,
+                                                          CustomerOperatorRow.customer_id.in_(customer_ids)))
+
+
 def save_meta(session: Session, project: str, event_seq: int, offer_seq: int) -> None:
     upsert(session, EngineMetaRow, [{"project": project, "event_seq": event_seq,
                                      "offer_seq": offer_seq}], ("project",))

@@ -177,8 +177,10 @@ class RouterService:
         repo.save_contacts(session, self.project, live)
         repo.delete_contacts(session, self.project, [c for c in contact_ids if c not in engine.contacts])
         answered = {e.data["customer_id"]: engine.last_operator[e.data["customer_id"]]
-                    for e in events if e.type == "contact.answered" and "customer_id" in e.data
+                    for e in events if e.type in ("contact.answered", "customer.merged") and "customer_id" in e.data
                     and e.data["customer_id"] in engine.last_operator}
         repo.save_customer_operators(session, self.project, answered)
+        repo.delete_customer_operators(session, self.project, [e.data["merged"] for e in events
+                                                               if e.type == "customer.merged"])
         meta = export_meta(engine)
         repo.save_meta(session, self.project, meta["event_seq"], meta["offer_seq"])

@@ -12,10 +12,13 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from dozvon.accounts.actions import audit
 from dozvon.accounts.queries import get_project
+from dozvon.acd.service import RouterService
+from dozvon.conversations.models import Conversation
 from dozvon.core.clock import now_us
 from dozvon.core.errors import Conflict, DozvonError, InvalidInput
 from dozvon.crm.flags import REASON_LIMIT, FlagPolicy, active, check_kind
@@ -224,3 +227,36 @@ def set_flag_policy(session: Session, actor: str, project: str, policy: FlagPoli
     session.flush()
     audit(session, actor, "flags.policy_set", project, "", **policy.to_dict())
     return policy
+
+
+def do_merge_customers(svc: RouterService, actor: str, keep_id: str, merged_id: str) -> Customer:
+    """Two records were one person: ``merged_id`` is folded into ``keep_id``. Its identities,
+    conversations and flags follow; the kept name, segment and attributes win, the other's
+    fill the gaps; routing remembers the later of their last operators. One transaction
+    with the ``customer.merged`` event that maps the old id for the history."""
+    if keep_id == merged_id:
+        raise InvalidInput("crm.merge_itself", field="merged", customer=keep_id)
+    kept: list[Customer] = []
+
+    def write(session: Session) -> None:
+        keep = get_customer(session, svc.project, keep_id)
+        gone = get_customer(session, svc.project, merged_id)
+        for model in (CustomerIdentity, CustomerFlag):
+            session.execute(update(model).where(model.project == svc.project, model.customer_id == merged_id)
+                            .values(customer_id=keep_id))
+        session.execute(update(Conversation).where(Conversation.project == svc.project,
+                                                   Conversation.customer_id == merged_id).values(customer_id=keep_id))
+        keep.name = keep.name or gone.name
+        keep.search_name = keep.name.casefold()
+        keep.segment = keep.segment or gone.segment
+        keep.auto_segment = keep.auto_segment or gone.auto_segment
+        keep.attributes = {**(gone.attributes or {}), **(keep.attributes or {})}
+        keep.last_contact_at_us = max(keep.last_contact_at_us or 0, gone.last_contact_at_us or 0) or None
+        keep.updated_at_us = now_us()
+        session.flush()
+        session.delete(gone)
+        audit(session, actor, "customer.merged", svc.project, keep_id, merged=merged_id, merged_name=gone.name)
+        kept.append(keep)
+
+    svc.run(lambda e: e.merge_customers(keep_id, merged_id, by=actor), before=write)
+    return kept[0]

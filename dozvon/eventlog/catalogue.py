@@ -612,6 +612,19 @@ class QueueConfigured(Event):
 
 
 @_event
+class CustomerMerged(Event):
+    """Two customer records were one person: ``merged`` was folded into ``customer_id``
+    (its identities, conversations and flags follow; routing remembers the later of their
+    last operators). Earlier events keep the id they were written with: this one maps it."""
+
+    type = "customer.merged"
+    customer_id: str
+    merged: str
+    #: Who merged them (a username).
+    by: str | None = None
+
+
+@_event
 class QueueRemoved(Event):
     """A queue was deleted (it held no contact and no queue sent contacts to it)."""
 

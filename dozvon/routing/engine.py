@@ -471,6 +471,16 @@ class RoutingEngine:
                                                                                            reassigned=True))
         return self._done()
 
+    def merge_customers(self, into: str, merged: str, by: str | None = None) -> list[Decision]:
+        """Two customer records were one person: a returning customer is offered to the
+        later of their last operators, under the kept id."""
+        last = self._admission.last_operator
+        theirs = last.pop(merged, None)
+        if theirs is not None and (into not in last or last[into][1] < theirs[1]):
+            last[into] = theirs
+        self._emit("customer.merged", None, customer_id=into, merged=merged, **({"by": by} if by else {}))
+        return self._done()
+
     def escalate(self, contact_id: str, operator_id: str | None = None) -> list[Decision]:
         """Send a contact to its queue's escalation queue (senior operators, supervisors)."""
         contact = self._contact(contact_id)

@@ -171,6 +171,7 @@ def busy_morning() -> tuple[RoutingEvent, ...]:
     e.contact_arrived(ContactSpec("c18", "chat", channel="chat", flags=("blocked",)),
                       refuse=Action("message", text="Not accepted from this number"))
     assert "c18" not in e.contacts
+    e.merge_customers("k2", "k8", by="supervisor")  # two records of one person
 
     # Missed offers: after two unanswered in a row an operator is set not-ready.
     e.contact_arrived(ContactSpec("c16", "sales"))
@@ -305,7 +306,7 @@ def test_recipients_follow_the_rule_of_the_catalogue():
         else:
             assert audience.operators == {event.operator_id}
         seen.add(prefix)
-    assert seen == {"contact", "offer", "message", "operator", "queue", "callback", "note", "csat"}
+    assert seen == {"contact", "offer", "message", "operator", "queue", "callback", "note", "csat", "customer"}
     queue_event = RoutingEvent(1, "queue.configured", T0, operator_id="op1", queue="sales")
     assert recipients(queue_event).operators == frozenset()
     unknown = RoutingEvent(1, "contact.teleported", T0, "c1", "op1", "sales")

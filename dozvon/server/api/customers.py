@@ -101,3 +101,16 @@ def put_flag_policy(project: str, body: FlagPolicyIn, caller: CallerDep, session
     policy = flags.FlagPolicy(body.competitor_queue, body.blocked_refuse, body.blocked_text)
     queues = {q["name"] for q in live.queues(hub.service(project))[0]}
     return crm_actions.set_flag_policy(session, caller.name, project, policy, queues).to_dict()
+
+
+class MergeIn(Body):
+    merged: str = Field(min_length=1, max_length=32)
+
+
+@router.post("/projects/{project}/customers/{customer_id}/merge",
+             summary="Fold another customer record into this one (the same person): identities, conversations "
+                     "and flags follow; the event customer.merged maps the old id", **needs("customers:manage"))
+def merge(project: str, customer_id: str, body: MergeIn, caller: CallerDep, hub: HubDep,
+          session: SessionDep) -> dict[str, Any]:
+    crm_actions.do_merge_customers(hub.service(project), caller.name, customer_id, body.merged)
+    return customer_card(project, customer_id, session, hub)
