@@ -47,6 +47,7 @@ def test_a_supervisor_keeps_the_articles_and_promotions(live: Live, new_page: An
     form.get_by_label("Valid from").fill(today.isoformat())
     until.fill((today - dt.timedelta(days=3)).isoformat())
     form.get_by_role("button", name="Save").click()
+    expect(until).to_have_attribute("aria-invalid", "true")  # when the server has answered
     expect(error_beside(page, until)).to_contain_text("ends")  # the server's message, beside the field
     until.fill((today + dt.timedelta(days=30)).isoformat())
     form.get_by_role("button", name="Save").click()
