@@ -625,6 +625,16 @@ class CustomerMerged(Event):
 
 
 @_event
+class CustomerErased(Event):
+    """The customer's personal data was erased on request: their fields, identities and
+    every message text (also in earlier events' data); the figures stay."""
+
+    type = "customer.erased"
+    customer_id: str
+    by: str | None = None
+
+
+@_event
 class QueueRemoved(Event):
     """A queue was deleted (it held no contact and no queue sent contacts to it)."""
 

@@ -172,6 +172,7 @@ def busy_morning() -> tuple[RoutingEvent, ...]:
                       refuse=Action("message", text="Not accepted from this number"))
     assert "c18" not in e.contacts
     e.merge_customers("k2", "k8", by="supervisor")  # two records of one person
+    e.note("customer.erased", None, customer_id="k2", by="supervisor")  # a personal-data request
 
     # Missed offers: after two unanswered in a row an operator is set not-ready.
     e.contact_arrived(ContactSpec("c16", "sales"))

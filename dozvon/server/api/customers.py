@@ -15,7 +15,7 @@ from dozvon.conversations import queries as conversations
 from dozvon.conversations.models import Conversation
 from dozvon.core.errors import NotFound
 from dozvon.crm import actions as crm_actions
-from dozvon.crm import flags
+from dozvon.crm import flags, privacy
 from dozvon.crm import queries as crm
 from dozvon.server.deps import Body, CallerDep, HubDep, SessionDep, page
 from dozvon.server.gate import needs
@@ -114,3 +114,18 @@ def merge(project: str, customer_id: str, body: MergeIn, caller: CallerDep, hub:
           session: SessionDep) -> dict[str, Any]:
     crm_actions.do_merge_customers(hub.service(project), caller.name, customer_id, body.merged)
     return customer_card(project, customer_id, session, hub)
+
+
+@router.get("/projects/{project}/customers/{customer_id}/export",
+            summary="Everything stored about the customer, as JSON (personal-data request; audited)",
+            **needs("customers:manage"))
+def export(project: str, customer_id: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
+    return privacy.export_customer(session, caller.name, project, customer_id)
+
+
+@router.post("/projects/{project}/customers/{customer_id}/erase",
+             summary="Erase the customer's personal data on request: fields, identities, message texts; the KPI "
+                     "events keep their numbers (audited, and the event customer.erased)",
+             **needs("customers:manage"))
+def erase(project: str, customer_id: str, caller: CallerDep, hub: HubDep) -> dict[str, int]:
+    return privacy.do_erase_customer(hub.service(project), caller.name, customer_id)
