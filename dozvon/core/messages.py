@@ -327,6 +327,8 @@ register("crm.bad_flag", "Unknown flag {value!r}; expected one of {allowed}",
          "Неизвестная пометка {value!r}; допустимы: {allowed}")
 register("crm.merge_itself", "A customer cannot be merged into themselves ({customer!r})",
          "Клиента нельзя объединить с самим собой ({customer!r})")
+register("crm.discount_twice", "The segment {segment!r} has two lines in the discount policy",
+         "У сегмента {segment!r} две строки в политике скидок")
 register("crm.no_flag", "Customer {customer!r} has no flag {kind!r} in force",
          "У клиента {customer!r} нет действующей пометки {kind!r}")
 register("crm.unknown_queue", "No queue {value!r} in this project", "В проекте нет очереди {value!r}")

@@ -127,6 +127,8 @@ register("web.segment.partner", "partner", "партнёр")
 register("web.flag.competitor", "Suspected competitor", "Подозрение на конкурента")
 register("web.flag.blocked", "Blocked", "Заблокирован")
 register("web.flag.do_not_call", "Do not call", "Не звонить")
+register("web.card.discount", "You may offer up to {percent} % off{note}",
+         "Можно предложить скидку до {percent} %{note}")
 register("web.card.flag_add", "Flag the customer…", "Пометить клиента…")
 register("web.card.flag_kind", "Flag", "Пометка")
 register("web.card.flag_reason", "Why", "Почему")

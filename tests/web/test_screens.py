@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from dozvon.crm import actions as crm
+from dozvon.crm import discounts
 from tests.server.conftest import Live
 from tests.server.wsutil import open_stream
 from tests.web.conftest import SCREENS
@@ -57,6 +58,8 @@ def _a_returning_customer(live: Live, lang: str, phone: str, name: str) -> None:
     with live.hub.sessions.begin() as session:
         crm.update_customer(session, "test", "alpha", customer_id, segment="vip",
                             identities=[("email", "m.sokolova@example.ru")])
+        discounts.set_policy(session, "test", "alpha", [discounts.Discount(
+            "vip", 15, "на любой заказ" if lang == "ru" else "on any order")])
 
 
 @pytest.mark.parametrize("lang", ["ru", "en"])
@@ -104,6 +107,7 @@ def test_screens_of_the_login_page_and_the_desktop(live: Live, new_page: Any, la
     chat(live, f"shot-{lang}-2", second, other)
     expect(page.locator("[data-offer]").filter(has_text=second)).to_be_visible()
     expect(page.locator(".past")).to_have_count(2)  # the card: today's chat and the earlier one
+    expect(page.locator(".card__discount")).to_contain_text("15 %")  # what may be offered to a VIP
     page.wait_for_timeout(600)  # past the card's arrival animation
     shot("desktop-conversation")
     pane.get_by_role("button", name=names["end"], exact=True).click()

@@ -15,7 +15,7 @@ from dozvon.conversations import queries as conversations
 from dozvon.conversations.models import Conversation
 from dozvon.core.errors import NotFound
 from dozvon.crm import actions as crm_actions
-from dozvon.crm import flags, privacy
+from dozvon.crm import discounts, flags, privacy
 from dozvon.crm import queries as crm
 from dozvon.server.deps import Body, CallerDep, HubDep, SessionDep, page
 from dozvon.server.gate import needs
@@ -39,7 +39,10 @@ def customer_card(project: str, customer_id: str, session: SessionDep, hub: HubD
     identities = crm.identities_of(session, project, [customer.id])[customer.id]
     history, total = conversations.of_customer(session, project, customer.id)
     names = live.operator_names(hub.service(project))
+    segment = customer.segment or customer.auto_segment
+    offer = discounts.for_segment(discounts.policy_of(session, project), segment)
     return {**crm.as_dicts(session, project, [customer])[0],
+            "discount": discounts.as_dicts([offer])[0] if offer is not None else None,
             "flags": [flags.flag_dict(f) for f in flags.active(session, project, [customer.id]).get(customer.id, [])],
             "identities": [{"kind": i.kind, "value": i.value} for i in identities],
             "attributes": customer.attributes, "created_at": customer.created_at_us / 1e6,
@@ -129,3 +132,27 @@ def export(project: str, customer_id: str, caller: CallerDep, session: SessionDe
              **needs("customers:manage"))
 def erase(project: str, customer_id: str, caller: CallerDep, hub: HubDep) -> dict[str, int]:
     return privacy.do_erase_customer(hub.service(project), caller.name, customer_id)
+
+
+class DiscountIn(Body):
+    segment: str = Field(min_length=1, max_length=32)
+    max_percent: float = Field(gt=0, le=100)
+    note: str = Field(default="", max_length=1000)
+
+
+class DiscountPolicyIn(Body):
+    discounts: list[DiscountIn] = Field(default_factory=list, max_length=discounts.MAX_RULES)
+
+
+@router.get("/projects/{project}/discount-policy",
+            summary="What an operator may offer to which segment", **needs("customers:read|settings:manage"))
+def get_discounts(project: str, session: SessionDep) -> dict[str, Any]:
+    return {"discounts": discounts.as_dicts(discounts.policy_of(session, project))}
+
+
+@router.put("/projects/{project}/discount-policy",
+            summary="Set the discount policy: per segment, the largest discount and its conditions (audited)",
+            **needs("settings:manage"))
+def put_discounts(project: str, body: DiscountPolicyIn, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
+    lines = discounts.from_dicts([d.model_dump() for d in body.discounts])
+    return {"discounts": discounts.as_dicts(discounts.set_policy(session, caller.name, project, lines))}

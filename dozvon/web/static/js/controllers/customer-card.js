@@ -85,6 +85,11 @@ export default class CustomerCard extends Controller {
       return row;
     }));
     this.showFlags(card);
+    const discount = this.target("discount");
+    discount.hidden = !card.discount;
+    discount.textContent = card.discount ? t("web.card.discount", {
+      percent: new Intl.NumberFormat(document.documentElement.lang).format(card.discount.max_percent),
+      note: card.discount.note ? ` — ${card.discount.note}` : "" }) : "";
     this.target("total").textContent = t("web.card.total", { n: card.conversations_total });
     const history = this.target("history");
     const items = card.conversations.map((c) => this.past(c));
