@@ -8,7 +8,7 @@ entry: the conversation it stores is their record.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,7 @@ from dozvon.acd.service import RouterService
 from dozvon.conversations.models import Conversation
 from dozvon.core.clock import now_us
 from dozvon.core.errors import Conflict, DozvonError, InvalidInput
+from dozvon.crm import discounts
 from dozvon.crm.flags import REASON_LIMIT, FlagPolicy, active, check_kind
 from dozvon.crm.identity import EMAIL, PHONE, TELEGRAM, Key, customers_by_identity, normalise, project_region
 from dozvon.crm.models import CrmPolicy, Customer, CustomerFlag, CustomerIdentity, SegmentRulesRow
@@ -218,15 +219,29 @@ def set_flag_policy(session: Session, actor: str, project: str, policy: FlagPoli
         raise InvalidInput("crm.unknown_queue", field="competitor_queue", value=policy.competitor_queue)
     if len(policy.blocked_text) > 2000:
         raise InvalidInput("ingest.too_long", field="blocked_text", limit=2000, length=len(policy.blocked_text))
+    _set_policy_part(session, actor, project, "flags", policy.to_dict())
+    return policy
+
+
+def set_discount_policy(session: Session, actor: str, project: str,
+                        lines: Sequence[discounts.Discount]) -> list[discounts.Discount]:
+    """Replace the project's discount policy (one line per segment; audited)."""
+    get_project(session, project)
+    discounts.validate(lines)
+    _set_policy_part(session, actor, project, "discounts", discounts.as_dicts(lines))
+    return list(lines)
+
+
+def _set_policy_part(session: Session, actor: str, project: str, part: str, value: Any) -> None:
+    """One part of the project's CRM policy document (flags, discounts), audited."""
     row = session.get(CrmPolicy, project)
     if row is None:
         row = CrmPolicy(project=project, doc={}, updated_at_us=0, updated_by="")
         session.add(row)
-    row.doc = {**(row.doc or {}), "flags": policy.to_dict()}
+    row.doc = {**(row.doc or {}), part: value}
     row.updated_at_us, row.updated_by = now_us(), actor
     session.flush()
-    audit(session, actor, "flags.policy_set", project, "", **policy.to_dict())
-    return policy
+    audit(session, actor, f"{part}.policy_set", project, "", **{part: value})
 
 
 def do_merge_customers(svc: RouterService, actor: str, keep_id: str, merged_id: str) -> Customer:

@@ -14,9 +14,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from dozvon.accounts.actions import audit
-from dozvon.accounts.queries import get_project
-from dozvon.core.clock import now_us
 from dozvon.core.errors import InvalidInput
 from dozvon.crm.models import CrmPolicy
 
@@ -57,21 +54,6 @@ def validate(discounts: Sequence[Discount]) -> None:
                                low=0, limit=100)
         if len(d.note) > 1000:
             raise InvalidInput("ingest.too_long", field=f"discounts.{i}.note", limit=1000, length=len(d.note))
-
-
-def set_policy(session: Session, actor: str, project: str, discounts: Sequence[Discount]) -> list[Discount]:
-    """Replace the project's discount policy (audited)."""
-    get_project(session, project)
-    validate(discounts)
-    row = session.get(CrmPolicy, project)
-    if row is None:
-        row = CrmPolicy(project=project, doc={}, updated_at_us=0, updated_by="")
-        session.add(row)
-    row.doc = {**(row.doc or {}), "discounts": [asdict(d) for d in discounts]}
-    row.updated_at_us, row.updated_by = now_us(), actor
-    session.flush()
-    audit(session, actor, "discounts.set", project, "", discounts=[asdict(d) for d in discounts])
-    return list(discounts)
 
 
 def as_dicts(discounts: Sequence[Discount]) -> list[dict[str, Any]]:

@@ -167,7 +167,7 @@ def test_each_section_shows_only_to_those_who_may_open_it(live: Live, new_page: 
     supervisor.goto(live.url + "/settings")
     sections = supervisor.get_by_role("navigation", name="Settings").get_by_role("link")
     expect(sections).to_have_text(["Operators", "Queues", "Break reasons", "Customer segments", "Named people",
-                                   "Quick replies", "Automatic messages", "Chat widget"])
+                                   "Quick replies", "Knowledge base", "Automatic messages", "Chat widget"])
     answer = supervisor.goto(live.url + "/settings/project")
     assert answer is not None and answer.status == 403
     answer = supervisor.goto(live.url + "/settings/users")

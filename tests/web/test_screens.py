@@ -58,7 +58,7 @@ def _a_returning_customer(live: Live, lang: str, phone: str, name: str) -> None:
     with live.hub.sessions.begin() as session:
         crm.update_customer(session, "test", "alpha", customer_id, segment="vip",
                             identities=[("email", "m.sokolova@example.ru")])
-        discounts.set_policy(session, "test", "alpha", [discounts.Discount(
+        crm.set_discount_policy(session, "test", "alpha", [discounts.Discount(
             "vip", 15, "на любой заказ" if lang == "ru" else "on any order")])
 
 

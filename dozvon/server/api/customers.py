@@ -155,4 +155,4 @@ def get_discounts(project: str, session: SessionDep) -> dict[str, Any]:
             **needs("settings:manage"))
 def put_discounts(project: str, body: DiscountPolicyIn, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     lines = discounts.from_dicts([d.model_dump() for d in body.discounts])
-    return {"discounts": discounts.as_dicts(discounts.set_policy(session, caller.name, project, lines))}
+    return {"discounts": discounts.as_dicts(crm_actions.set_discount_policy(session, caller.name, project, lines))}
