@@ -282,12 +282,18 @@ class Hub:
         event log stay fast."""
         await asyncio.sleep(first_after_s)
         while True:
-            for chore in (self.mark_lost_customers, lambda: refresh_planner_statistics(self.db)):
+            for chore in (self.mark_lost_customers, self.refresh_statistics):
                 try:
                     await anyio.to_thread.run_sync(chore)
                 except Exception as error:  # a busy database now: the next round tries again
                     print(f"dozvon: maintenance {chore!r} failed: {error!r}", flush=True)
             await asyncio.sleep(every_s)
+
+    def refresh_statistics(self) -> None:
+        """SQLite's planner statistics (it never gathers its own). PostgreSQL's autovacuum
+        keeps its own current as the log grows; a bulk load analyzes right after itself."""
+        if self.db.dialect.name == "sqlite":
+            refresh_planner_statistics(self.db)
 
     def mark_lost_customers(self) -> int:
         """Every project's silent customers become 'lost' (the segment rules' win-back list)."""

@@ -9,7 +9,7 @@ import pytest
 
 from dozvon.analytics.kpi import KpiAccumulator
 from dozvon.analytics.sql_kpi import kpi_report, log_span, periods
-from dozvon.core.db import get_engine, session_factory, upgrade
+from dozvon.core.db import get_engine, refresh_planner_statistics, session_factory, upgrade
 from dozvon.core.errors import InvalidInput
 from dozvon.eventlog import repository as eventlog
 from dozvon.sim.scenario import parse_scenario
@@ -58,9 +58,12 @@ def simulation():
 
 
 def load(url: str, project: str, events) -> None:
+    """A day's events at once, then fresh planner statistics — as a bulk load (an imported
+    history) does; statistics from before it would mislead the planner."""
     upgrade(url)
     with session_factory(get_engine(url)).begin() as session:
         eventlog.append(session, project, events)
+    refresh_planner_statistics(get_engine(url))
 
 
 def test_totals_equal_the_reference_definitions_and_both_databases_agree(simulation, database_url, project):
