@@ -99,6 +99,11 @@ def customers_import(
         rows = read_rows(file)
     with _session() as session:
         report = import_customers(session, "cli", project, rows)
+    if report.created + report.updated:  # a bulk load: the planner must know the table's new size
+        from dozvon.core.db import get_engine, refresh_planner_statistics
+        from dozvon.core.settings import Settings
+
+        refresh_planner_statistics(get_engine(Settings().resolved_database_url()))
     if as_json:
         sys.stdout.write(json.dumps({"created": report.created, "updated": report.updated,
                                      "refused": [{"row": n, "reason": r} for n, r in report.refused]},
