@@ -314,13 +314,15 @@ def do_report_delivery(svc: RouterService, item_id: int, *, delivered: bool, err
     return do_report_deliveries(svc, [DeliveryReport(item_id, delivered, error, permanent, channel_message_id)])[0]
 
 
-def do_report_deliveries(svc: RouterService, reports: Sequence[DeliveryReport]) -> list[dict[str, Any]]:
+def do_report_deliveries(svc: RouterService, reports: Sequence[DeliveryReport],
+                         answer: bool = True) -> list[dict[str, Any]]:
     """Senders' reports on attempts, one transaction for the lot. Delivered →
     ``message.delivered``; failed → due again after a growing delay, or, permanently or
     after the last attempt, ``message.failed``. A repeated report of a finished message
     changes nothing. Runs under the project's lock throughout, so two reports of one
     message log one outcome. The server reports each batch of deliveries together: one
-    commit per message was a fifth of its CPU under load (bench/bench_web.py)."""
+    commit per message was a fifth of its CPU under load (bench/bench_web.py). ``answer``:
+    read each row back for the caller (an outside adapter's report over the API)."""
     finals: list[tuple[DeliveryReport, str, str, str, str | None, str | None, int]] = []
     with svc.lock:
         with svc.sessions() as session:
@@ -370,6 +372,8 @@ def do_report_deliveries(svc: RouterService, reports: Sequence[DeliveryReport]) 
 
         if finals:
             svc.run(command, also=finish)
+        if not answer:  # the server's own delivery loop: nobody reads the rows back
+            return []
         with svc.sessions() as session:
             done = outbox.get_many(session, svc.project, [r.item_id for r in reports])
             return [q.outbox_dict(done[r.item_id]) for r in reports]

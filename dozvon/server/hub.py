@@ -368,6 +368,6 @@ class Hub:
             by_project.setdefault(project, []).append(report)
         for project, batch in by_project.items():
             try:
-                actions.do_report_deliveries(self.service(project), batch)
+                actions.do_report_deliveries(self.service(project), batch, answer=False)
             except Exception as error:
                 print(f"dozvon: delivery reports of {project!r} not stored: {error!r}", flush=True)

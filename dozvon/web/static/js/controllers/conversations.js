@@ -6,6 +6,7 @@ import { Controller, label, t } from "../lib/controller.js";
 import { get, post, sleep } from "../lib/api.js";
 import { channelName } from "./offers.js";
 import { QuickReplies, fill, firstName, unfilled } from "../lib/quick-replies.js";
+import { byPresence, group, option } from "../lib/choices.js";
 
 function stateName(presence) {
   return label("web.state.", presence);
@@ -441,19 +442,7 @@ export default class Conversations extends Controller {
       const [operators, queues, people] = await Promise.all([
         get(`${this.base}/operators`), get(`${this.base}/queues`), get(`${this.base}/directory`)]);
       const presence = new Map(operators.items.map((o) => [o.id, o]));
-      const option = (value, text, disabled = false) => {
-        const element = document.createElement("option");
-        Object.assign(element, { value, textContent: text, disabled });
-        return element;
-      };
-      const group = (key, options) => {
-        const element = document.createElement("optgroup");
-        element.label = t(key);
-        element.append(...options);
-        return element;
-      };
-      const others = operators.items.filter((o) => o.id !== this.operatorId).sort((a, b) =>
-        (a.presence !== "available") - (b.presence !== "available") || (a.name || a.id).localeCompare(b.name || b.id));
+      const others = byPresence(operators.items.filter((o) => o.id !== this.operatorId));
       const voice = pane.channel === "voice";
       const person = (p) => {
         const op = p.operator_id ? presence.get(p.operator_id) : null;

@@ -7,6 +7,7 @@ import { label, t } from "../lib/controller.js";
 import { get, post, sleep } from "../lib/api.js";
 import { Stream } from "../lib/stream.js";
 import { duration } from "./wallboard.js";
+import { byPresence, group, option } from "../lib/choices.js";
 
 const MIN_GAP_MS = 1000;
 
@@ -169,26 +170,11 @@ export default class Supervise extends Page {
     form.dataset.for = c.id;
     const [queues, operators] = await Promise.all([get(`${this.base}/queues`), get(`${this.base}/operators`)]);
     const select = this.target("moveTo");
-    const group = (labelKey, options) => {
-      const element = document.createElement("optgroup");
-      element.label = t(labelKey);
-      element.append(...options);
-      return element;
-    };
-    const option = (value, text, disabled = false) => {
-      const element = document.createElement("option");
-      element.value = value;
-      element.textContent = text;
-      element.disabled = disabled;
-      return element;
-    };
     const otherQueues = queues.items.filter((q) => q.name !== c.queue);
-    const byPresence = [...operators.items].sort((a, b) =>
-      (a.presence !== "available") - (b.presence !== "available") || (a.name || a.id).localeCompare(b.name || b.id));
     select.replaceChildren(
       group("web.supervise.queues", otherQueues.map((q) => option(`queue:${q.name}`,
         t("web.supervise.queue_option", { name: q.name, waiting: q.waiting ?? 0 })))),
-      group("web.supervise.operators", byPresence.map((o) => option(`operator:${o.id}`,
+      group("web.supervise.operators", byPresence(operators.items).map((o) => option(`operator:${o.id}`,
         t("web.supervise.operator_option", { name: o.name || o.id, state: label("web.state.", o.presence) }),
         o.state !== "available"))));
   }
