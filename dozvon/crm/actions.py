@@ -8,11 +8,11 @@ entry: the conversation it stores is their record.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from dozvon.accounts.actions import audit
@@ -21,12 +21,13 @@ from dozvon.acd.service import RouterService
 from dozvon.conversations.models import Conversation
 from dozvon.core.clock import now_us
 from dozvon.core.errors import Conflict, DozvonError, InvalidInput
-from dozvon.crm import discounts
+from dozvon.crm import discounts, orders, segments
 from dozvon.crm.flags import REASON_LIMIT, FlagPolicy, active, check_kind
 from dozvon.crm.identity import EMAIL, PHONE, TELEGRAM, Key, customers_by_identity, normalise, project_region
-from dozvon.crm.models import CrmPolicy, Customer, CustomerFlag, CustomerIdentity, SegmentRulesRow
+from dozvon.crm.models import CrmPolicy, Customer, CustomerFlag, CustomerIdentity, Order, SegmentRulesRow
 from dozvon.crm.queries import get_customer
 from dozvon.crm.segments import SegmentRules
+from dozvon.tasks.models import Task
 
 SEGMENT_LIMIT = 32
 NAME_LIMIT = 200
@@ -143,25 +144,33 @@ def import_row(session: Session, actor: str, project: str, row: Mapping[str, Any
     return True
 
 
-def import_customers(session: Session, actor: str, project: str,
-                     rows: Iterable[tuple[int, Mapping[str, Any]]]) -> ImportReport:
-    """Rows numbered by the caller (a CSV's line, a JSON list's position); each in a
-    savepoint of its own, so a bad row is refused alone and never stops the import."""
-    get_project(session, project)
-    region = project_region(session, project)
+def import_rows(session: Session, rows: Iterable[tuple[int, Mapping[str, Any]]], not_object: str,
+                one: Callable[[Mapping[str, Any]], bool]) -> ImportReport:
+    """Rows numbered by the caller (a CSV's line, a JSON list's position), each stored by
+    ``one`` (True: created, False: updated) in a savepoint of its own, so a bad row is
+    refused alone, with its number and reason, and never stops the import."""
     report = ImportReport()
     for number, row in rows:
         try:
             with session.begin_nested():
                 if not isinstance(row, Mapping):
-                    raise InvalidInput("crm.row_not_object")
-                if import_row(session, actor, project, row, region):
+                    raise InvalidInput(not_object)
+                if one(row):
                     report.created += 1
                 else:
                     report.updated += 1
         except DozvonError as error:
             report.refused.append((number, error.message()))
     return report
+
+
+def import_customers(session: Session, actor: str, project: str,
+                     rows: Iterable[tuple[int, Mapping[str, Any]]]) -> ImportReport:
+    """Customers from a file: a row whose phone or e-mail is known updates its customer."""
+    get_project(session, project)
+    region = project_region(session, project)
+    return import_rows(session, rows, "crm.row_not_object",
+                       lambda row: import_row(session, actor, project, row, region))
 
 
 def set_segment_rules(session: Session, actor: str, project: str, rules: SegmentRules) -> SegmentRules:
@@ -256,7 +265,7 @@ def do_merge_customers(svc: RouterService, actor: str, keep_id: str, merged_id: 
     def write(session: Session) -> None:
         keep = get_customer(session, svc.project, keep_id)
         gone = get_customer(session, svc.project, merged_id)
-        for model in (CustomerIdentity, CustomerFlag):
+        for model in (CustomerIdentity, CustomerFlag, Order, Task):
             session.execute(update(model).where(model.project == svc.project, model.customer_id == merged_id)
                             .values(customer_id=keep_id))
         session.execute(update(Conversation).where(Conversation.project == svc.project,
@@ -275,3 +284,85 @@ def do_merge_customers(svc: RouterService, actor: str, keep_id: str, merged_id: 
 
     svc.run(lambda e: e.merge_customers(keep_id, merged_id, by=actor), before=write)
     return kept[0]
+
+
+# ----------------------------------------------------------------------------- orders
+
+@dataclass
+class OrderOutcome:
+    order: Order
+    #: created, updated, or unchanged (the same order pushed again).
+    result: str
+
+
+def _order_customer(session: Session, actor: str, project: str, fields: orders.OrderFields,
+                    region: str | None, current: str | None) -> str:
+    """Whose order: the customer named by id, else the owner of its phone, e-mail or
+    telegram (new identities are added to them), else a new customer. An order already
+    stored keeps its customer unless the push names another by id."""
+    if fields.customer_id is not None:
+        return get_customer(session, project, fields.customer_id).id
+    keys = [(kind, normalise(kind, value, region)) for kind, value in fields.identities]
+    if current is not None:
+        return current
+    owners = sorted(set(customers_by_identity(session, project, keys).values()))
+    if len(owners) > 1:
+        raise Conflict("crm.row_matches_several", customers=", ".join(owners))
+    if owners:
+        update_customer(session, actor, project, owners[0], name=None, identities=keys)
+        return owners[0]
+    return create_customer(session, actor, project, fields.customer_name, identities=keys).id
+
+
+def record_order(session: Session, actor: str, project: str, row: Mapping[str, Any], *,
+                 region: str | None = None, tz: str | None = None) -> OrderOutcome:
+    """Store an order or deal pushed by a shop, a CRM, an import or a person — a new one, or
+    an update of the one with the same number (what is given replaces what was stored; an
+    identical push changes nothing and writes no audit entry). Audited; an order counts for
+    the customer's segment like a contact (:func:`dozvon.crm.segments.after_order`)."""
+    if tz is None:
+        tz = get_project(session, project).timezone
+    if region is None:
+        region = project_region(session, project)
+    fields = orders.read(row, region=region, tz=tz)
+    stored = session.scalar(select(Order).where(Order.project == project, Order.number == fields.number))
+    customer_id = _order_customer(session, actor, project, fields, region,
+                                  stored.customer_id if stored is not None else None)
+    now = now_us()
+    values: dict[str, Any] = {
+        "customer_id": customer_id, "kind": fields.kind, "status": fields.status,
+        "amount_minor": fields.amount_minor, "currency": fields.currency if fields.amount_minor is not None
+        or any(i["price"] is not None for i in fields.items) else None,
+        "items": fields.items, "closed_at_us": fields.closed_at_us, "attributes": fields.attributes}
+    if stored is None:
+        stored = Order(project=project, number=fields.number, placed_at_us=fields.placed_at_us or now,
+                       source=actor, created_at_us=now, updated_at_us=now, **values)
+        session.add(stored)
+        session.flush()
+        result = "created"
+    else:
+        if fields.placed_at_us is not None:
+            values["placed_at_us"] = fields.placed_at_us
+        changed = sorted(k for k, v in values.items() if getattr(stored, k) != v)
+        if not changed:
+            return OrderOutcome(stored, "unchanged")
+        for key in changed:
+            setattr(stored, key, values[key])
+        stored.updated_at_us, stored.source = now, actor
+        session.flush()
+        result = "updated"
+    audit(session, actor, f"order.{result}", project, customer_id, number=fields.number, status=fields.status,
+          amount=orders.from_minor(stored.amount_minor, stored.currency), currency=stored.currency)
+    segments.after_order(session, project, customer_id, stored.placed_at_us, now)
+    return OrderOutcome(stored, result)
+
+
+def import_orders(session: Session, actor: str, project: str,
+                  rows: Iterable[tuple[int, Mapping[str, Any]]]) -> ImportReport:
+    """Orders from a file, as :func:`import_customers`; an order pushed again unchanged
+    counts as updated."""
+    tz = get_project(session, project).timezone
+    region = project_region(session, project)
+    return import_rows(session, rows, "orders.row_not_object",
+                       lambda row: record_order(session, actor, project, row, region=region,
+                                                tz=tz).result == "created")

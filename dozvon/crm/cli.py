@@ -1,4 +1,4 @@
-"""``dozvon project create`` and ``dozvon customers import|find``: the pinned command line
+"""``dozvon project create``, ``dozvon customers import|find`` and ``dozvon orders import``: the pinned command line
 that tools and people loading content use. Each works on DATABASE_URL like the server,
 creating and migrating the database when needed."""
 
@@ -22,6 +22,10 @@ project_app = typer.Typer(help=h("Projects (tenants).", "Проекты (кли�
 customers_app = typer.Typer(help=h("Customers and their phones, e-mails and messenger ids.",
                                    "Клиенты и их телефоны, адреса и идентификаторы в мессенджерах."),
                             no_args_is_help=True)
+
+orders_app = typer.Typer(help=h("Orders and deals that shops and CRMs push, shown on the customer's card.",
+                                "Заказы и сделки из магазинов и CRM, видные в карточке клиента."),
+                         no_args_is_help=True)
 
 ProjectOption = Annotated[str, typer.Option("--project", help=h("Project (tenant).", "Проект (клиент)."))]
 
@@ -92,14 +96,23 @@ def customers_import(
     project: ProjectOption,
     as_json: Annotated[bool, typer.Option("--json", help=h("One JSON object.", "Один объект JSON."))] = False,
 ) -> None:
-    from dozvon.cli import console, reported_errors
     from dozvon.crm.actions import import_customers
+
+    _import(file, project, as_json, "crm.imported", lambda session, rows: import_customers(session, "cli", project,
+                                                                                           rows))
+
+
+def _import(file: Path, project: str, as_json: bool, message: str, load: Any) -> None:
+    """Read the file, ``load`` its rows in one transaction, then print the counts and each
+    refused row with its reason — after the planner statistics are refreshed: a bulk load
+    changes the tables' sizes."""
+    from dozvon.cli import console, reported_errors
 
     with reported_errors():
         rows = read_rows(file)
     with _session() as session:
-        report = import_customers(session, "cli", project, rows)
-    if report.created + report.updated:  # a bulk load: the planner must know the table's new size
+        report = load(session, rows)
+    if report.created + report.updated:
         from dozvon.core.db import get_engine, refresh_planner_statistics
         from dozvon.core.settings import Settings
 
@@ -109,11 +122,27 @@ def customers_import(
                                      "refused": [{"row": n, "reason": r} for n, r in report.refused]},
                                     ensure_ascii=False) + "\n")
         return
-    console.print(translate("crm.imported", project=project, created=report.created, updated=report.updated,
+    console.print(translate(message, project=project, created=report.created, updated=report.updated,
                             refused=len(report.refused)), highlight=False)
     for number, reason in report.refused:
         console.print("  " + translate("crm.refused_row", row=number, reason=reason), highlight=False,
                       markup=False)
+
+
+@orders_app.command("import", help=h(
+    "Load orders and deals from CSV (header: number, status, amount, currency, items, placed_at, phone, email, "
+    "customer_name, …) or a JSON list; an order whose number is known is updated.",
+    "Загрузить заказы и сделки из CSV (заголовок: number, status, amount, currency, items, placed_at, phone, "
+    "email, customer_name, …) или списка JSON; заказ с известным номером обновляется."))
+def orders_import(
+    file: Annotated[Path, typer.Argument(help=h("CSV or JSON file.", "Файл CSV или JSON."))],
+    project: ProjectOption,
+    as_json: Annotated[bool, typer.Option("--json", help=h("One JSON object.", "Один объект JSON."))] = False,
+) -> None:
+    from dozvon.crm.actions import import_orders
+
+    _import(file, project, as_json, "orders.imported", lambda session, rows: import_orders(session, "import",
+                                                                                          project, rows))
 
 
 @customers_app.command("find", help=h("Find customers by a phone in any format, an e-mail or a name.",

@@ -18,16 +18,18 @@ import uuid
 from collections.abc import Iterable, Sequence
 
 import phonenumbers
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session
 
 from dozvon.accounts.models import Project
 from dozvon.conversations.identity import CustomerRef, Standing
+from dozvon.core import bulk
 from dozvon.core.clock import now_us
 from dozvon.core.errors import InvalidInput
 from dozvon.crm.models import Customer, CustomerIdentity
 
+CUSTOMERS: Table = Customer.__table__  # type: ignore[assignment]
+IDENTITIES: Table = CustomerIdentity.__table__  # type: ignore[assignment]
 PHONE, EMAIL, TELEGRAM, MESSENGER, WEB = "phone", "email", "telegram", "messenger", "web"
 KINDS = (PHONE, EMAIL, TELEGRAM, MESSENGER, WEB)
 #: The identity kinds the id each channel gives may be, tried in order; other channels'
@@ -141,20 +143,21 @@ class CrmIdentity:
 
     def _create(self, session: Session, project: str, names: dict[Key, str]) -> dict[Key, str]:
         """A customer for each unknown identity, written in the ingest's session. Another
-        server may create one of them at the same moment: then theirs is taken."""
+        server may claim one of these identities at the same moment: its identity insert
+        is then left out (ON CONFLICT DO NOTHING, no savepoint to roll back to), the
+        customer made for it here is removed, and theirs is taken."""
         now = now_us()
         created = {key: uuid.uuid4().hex for key in names}
-        try:
-            with session.begin_nested():
-                session.execute(insert(Customer), [
-                    {"id": created[key], "project": project, "name": name[:200], "search_name": name[:200].casefold(),
-                     "segment": None, "attributes": {}, "created_at_us": now, "updated_at_us": now}
-                    for key, name in names.items()])
-                session.execute(insert(CustomerIdentity), [
-                    {"project": project, "customer_id": created[key], "kind": key[0], "value": key[1],
-                     "created_at_us": now} for key in names])
-        except IntegrityError:
-            taken = customers_by_identity(session, project, names)
-            rest = {key: name for key, name in names.items() if key not in taken}
-            return {**taken, **(self._create(session, project, rest) if rest else {})}
+        bulk.insert_rows(session, CUSTOMERS, [
+            {"id": created[key], "project": project, "name": name[:200], "search_name": name[:200].casefold(),
+             "segment": None, "attributes": {}, "created_at_us": now, "updated_at_us": now}
+            for key, name in names.items()])
+        won = bulk.insert_rows(session, IDENTITIES, [
+            {"project": project, "customer_id": created[key], "kind": key[0], "value": key[1], "created_at_us": now}
+            for key in names], returning=("kind", "value"), conflict=("project", "kind", "value"), overwrite=False)
+        lost = set(names) - {(kind, value) for kind, value in won}
+        if lost:
+            session.execute(delete(Customer).where(Customer.project == project,
+                                                   Customer.id.in_([created[key] for key in lost])))
+            created.update(customers_by_identity(session, project, lost))
         return created

@@ -100,3 +100,40 @@ class CrmPolicy(Base):
     doc: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
     updated_at_us: Mapped[int] = mapped_column(BigInteger, nullable=False)
     updated_by: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+
+
+class Order(Base):
+    """An order or a deal a shop or an existing CRM pushed (webhook, import) or a person
+    recorded: what the operator sees on the card ("вижу ваш прошлый заказ"). The number is
+    the shop's own, unique in the project, so pushing the same order again updates it.
+    Money is kept in minor units (kopecks, cents) of its currency: exact on both databases."""
+
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    project: Mapped[str] = mapped_column(String(64), nullable=False)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), nullable=False)
+    number: Mapped[str] = mapped_column(String(64), nullable=False)
+    #: ``order`` (a purchase) or ``deal`` (a sale in progress: a quote, a contract).
+    kind: Mapped[str] = mapped_column(String(8), nullable=False, default="order")
+    #: The shop's own word (new, paid, shipped, delivered, cancelled …), lower case.
+    status: Mapped[str] = mapped_column(String(32), nullable=False, default="new")
+    amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    #: ISO 4217 (RUB, BYN, USD); None with no amount.
+    currency: Mapped[str | None] = mapped_column(String(3))
+    #: [{name, quantity, price (minor units) or null}]
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, nullable=False, default=list)
+    placed_at_us: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    #: When it was delivered, closed or lost (the shop's word in ``status`` says which).
+    closed_at_us: Mapped[int | None] = mapped_column(BigInteger)
+    #: Who pushed it: an API token's name, a user, ``import``.
+    source: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    #: Further fields as given (delivery address, manager, channel of sale …).
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
+    created_at_us: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    updated_at_us: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+    __table_args__ = (
+        Index("ix_orders_project_number", "project", "number", unique=True),
+        Index("ix_orders_customer", "customer_id", "placed_at_us"),
+    )

@@ -1,6 +1,6 @@
 """A customer's personal data: everything about them as one JSON document (export), and
-erasure on request — their personal fields and every message text removed while the
-KPI events keep their numbers.
+erasure on request — their personal fields, every message text and the words of their
+tasks and orders' attributes removed while the KPI events keep their numbers.
 
 Erasure is the one place where stored events are rewritten: the texts (and the author
 names) of the customer's messages, notes and survey comments are blanked in their
@@ -23,11 +23,14 @@ from dozvon.acd.service import RouterService
 from dozvon.conversations import queries as conversation_queries
 from dozvon.conversations.models import Conversation, Message, OutboxItem
 from dozvon.core.clock import now_us
-from dozvon.crm import flags
+from dozvon.crm import flags, orders
 from dozvon.crm.identity import WEB
-from dozvon.crm.models import CustomerFlag, CustomerIdentity
+from dozvon.crm.models import CustomerFlag, CustomerIdentity, Order
 from dozvon.crm.queries import get_customer, identities_of
 from dozvon.eventlog.models import EventRecord
+from dozvon.quality.actions import erase_texts as erase_quality_texts
+from dozvon.tasks.models import Task
+from dozvon.tasks.queries import task_dict
 from dozvon.widget.models import Visitor as WidgetVisitor
 
 #: Keys of event data that hold what a person wrote or is called.
@@ -53,6 +56,11 @@ def export_customer(session: Session, actor: str, project: str, customer_id: str
                          for m in conversation_queries.messages(session, project, c.id)],
             "notes": conversation_queries.notes(session, project, c.id),
             "csat": (c.details or {}).get("csat")} for c in conversations],
+        "orders": [orders.as_dict(o) for o in session.scalars(
+            select(Order).where(Order.project == project, Order.customer_id == customer_id)
+            .order_by(Order.placed_at_us))],
+        "tasks": [task_dict(t, {}) for t in session.scalars(
+            select(Task).where(Task.project == project, Task.customer_id == customer_id).order_by(Task.created_at_us))],
         "widget_visitors": [{"id": v.id, "name": v.name, "phone": v.phone, "email": v.email, "source": v.source,
                              "page": v.page} for v in _visitors(session, project, visitors)],
     }
@@ -96,11 +104,20 @@ def do_erase_customer(svc: RouterService, actor: str, customer_id: str) -> dict[
                     event.data = {k: ("" if k in PERSONAL_EVENT_KEYS and v else v) for k, v in data.items()}
                     rewritten += 1
             counts["events"] = rewritten
+            counts["quality"] = erase_quality_texts(session, project, conv_ids)  # quotes in check evidence
         counts["conversations"] = len(conv_ids)
         if visitors:
             session.execute(update(WidgetVisitor).where(WidgetVisitor.project == project,
                                                         WidgetVisitor.id.in_(visitors))
                             .values(name="", phone="", email="", page=""))
+        # Orders keep their numbers and amounts (the shop's figures); what may describe the
+        # person (a delivery address, a recipient) goes. Tasks keep their times, not their words.
+        counts["orders"] = session.execute(
+            update(Order).where(Order.project == project, Order.customer_id == customer_id)
+            .values(attributes={})).rowcount or 0  # type: ignore[attr-defined]
+        counts["tasks"] = session.execute(
+            update(Task).where(Task.project == project, Task.customer_id == customer_id)
+            .values(title="—", note="", outcome="")).rowcount or 0  # type: ignore[attr-defined]
         counts["identities"] = len(identities)
         session.execute(delete(CustomerIdentity).where(CustomerIdentity.project == project,
                                                        CustomerIdentity.customer_id == customer_id))

@@ -4,7 +4,7 @@ arrive, and used by routing (priority) and reports (KPIs cut by segment).
 A segment a person gave a customer (an import's column, the card: VIP, partner) always
 wins. Otherwise, at each inbound contact, the project's rules decide in this order: the
 first custom rule whose attribute matches (``type = опт`` → ``wholesale``); ``regular``
-with at least N contacts in the last M days, counting this one; ``lost`` for a customer
+with at least N contacts or orders in the last M days, counting this one; ``lost`` for a customer
 coming back after more than L days of silence (the operator should know); else ``new``.
 Between contacts, new and regular customers silent for L days become ``lost``
 (:func:`mark_lost`, the server's maintenance round), so a win-back list exists before
@@ -18,14 +18,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
 from dozvon.conversations.identity import Standing
 from dozvon.conversations.models import Conversation
+from dozvon.core import bulk
 from dozvon.core.errors import InvalidInput
 from dozvon.crm import flags
-from dozvon.crm.models import Customer, SegmentRulesRow
+from dozvon.crm.models import Customer, Order, SegmentRulesRow
+
+CUSTOMERS: Table = Customer.__table__  # type: ignore[assignment]
 
 DAY_US = 86_400 * 1_000_000
 NEW, REGULAR, LOST = "new", "regular", "lost"
@@ -114,29 +117,65 @@ def standing_at_contact(session: Session, project: str, customer_ids: Sequence[s
         return {}
     rules = rules_of(session, project)
     since = now_us - rules.regular_days * DAY_US
+    # One query for the customers and what they did lately (contacts and orders since
+    # `since`, counted per customer through their indexes): it runs for every batch of
+    # contacts the ingest takes in. Columns, not ORM objects.
+    contacts = (select(func.count()).select_from(Conversation)
+                .where(Conversation.project == project, Conversation.customer_id == Customer.id,
+                       Conversation.created_at_us >= since).scalar_subquery())
+    bought = (select(func.count()).select_from(Order)
+              .where(Order.project == project, Order.customer_id == Customer.id, Order.placed_at_us >= since)
+              .scalar_subquery())
     rows = session.execute(
-        select(Conversation.customer_id, func.count())
-        .where(Conversation.project == project, Conversation.customer_id.in_(list(arriving)),
-               Conversation.created_at_us >= since)
-        .group_by(Conversation.customer_id))
-    recent: dict[str | None, int] = {customer_id: count for customer_id, count in rows}
+        select(Customer.id, Customer.segment, Customer.attributes, Customer.last_contact_at_us, contacts, bought)
+        .where(Customer.project == project, Customer.id.in_(list(arriving)))).all()
     flagged = flags.active(session, project, list(arriving))
     policy = flags.policy_of(session, project) if flagged else flags.FlagPolicy()
     out: dict[str, Standing] = {}
-    for customer in session.scalars(select(Customer).where(Customer.project == project,
-                                                           Customer.id.in_(list(arriving)))):
-        segment, priority = classify(rules, given=customer.segment, attributes=customer.attributes or {},
-                                     recent_contacts=recent.get(customer.id, 0) + arriving[customer.id],
-                                     previous_contact_us=customer.last_contact_at_us, now_us=now_us)
-        if not customer.segment:
-            customer.auto_segment = segment
-        customer.last_contact_at_us = now_us
-        kinds = tuple(dict.fromkeys(f.kind for f in flagged.get(customer.id, ())))
-        out[customer.id] = Standing(
+    ruled: list[dict[str, Any]] = []
+    seen: list[dict[str, Any]] = []
+    for customer_id, given, attributes, previous, recent_contacts, recent_orders in rows:
+        segment, priority = classify(rules, given=given, attributes=attributes or {},
+                                     recent_contacts=recent_contacts + recent_orders + arriving[customer_id],
+                                     previous_contact_us=previous, now_us=now_us)
+        if given:  # a segment a person gave stays; the rules' is not stored over it
+            seen.append({"project": project, "id": customer_id, "last_contact_at_us": now_us})
+        else:
+            ruled.append({"project": project, "id": customer_id, "auto_segment": segment,
+                          "last_contact_at_us": now_us})
+        kinds = tuple(dict.fromkeys(f.kind for f in flagged.get(customer_id, ())))
+        out[customer_id] = Standing(
             segment, priority, kinds,
             queue=policy.competitor_queue if flags.COMPETITOR in kinds else None,
             refuse_text=policy.blocked_text if flags.BLOCKED in kinds and policy.blocked_refuse else None)
+    bulk.update_rows(session, CUSTOMERS, ruled, ("project", "id"))
+    bulk.update_rows(session, CUSTOMERS, seen, ("project", "id"))
     return out
+
+
+def _orders_since(session: Session, project: str, customer_ids: list[str], since_us: int) -> Any:
+    return session.execute(select(Order.customer_id, func.count())
+                           .where(Order.project == project, Order.customer_id.in_(customer_ids),
+                                  Order.placed_at_us >= since_us)
+                           .group_by(Order.customer_id))
+
+
+def after_order(session: Session, project: str, customer_id: str, placed_at_us: int, now_us: int) -> None:
+    """An order counts like a contact: a customer who buys often becomes ``regular``, and one
+    who just ordered is not ``lost``. (A segment a person gave stays, as at a contact.)"""
+    customer = session.get(Customer, customer_id)
+    if customer is None or customer.segment:
+        return
+    rules = rules_of(session, project)
+    since = now_us - rules.regular_days * DAY_US
+    contacts = session.scalar(select(func.count()).select_from(Conversation)
+                              .where(Conversation.project == project, Conversation.customer_id == customer_id,
+                                     Conversation.created_at_us >= since)) or 0
+    bought = sum(count for _, count in _orders_since(session, project, [customer_id], since))
+    last = max(customer.last_contact_at_us or 0, min(placed_at_us, now_us))
+    segment, _ = classify(rules, given=None, attributes=customer.attributes or {}, recent_contacts=contacts + bought,
+                          previous_contact_us=last, now_us=now_us)
+    customer.auto_segment, customer.last_contact_at_us = segment, last
 
 
 def mark_lost(session: Session, project: str, now_us: int) -> int:

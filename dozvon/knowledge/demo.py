@@ -1,6 +1,7 @@
 """The demo shop's knowledge base (``dozvon demo``): delivery, returns, payment, care, a
 current promotion and one that has ended — so the desktop's box has something to suggest
-when a demo customer asks about delivery or a return."""
+when a demo customer asks about delivery or a return; and its call scripts (a general
+one with the promotions of the day, one for regular customers, one for complaints)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from dozvon.knowledge import actions, queries
+from dozvon.knowledge import actions, queries, scripts
 
 
 def _articles(today: dt.date) -> list[dict[str, object]]:
@@ -47,3 +48,39 @@ def seed_articles(session: Session, project: str) -> None:
         return
     items = list(enumerate(_articles(queries.today(session, project)), start=1))
     actions.import_articles(session, "demo", project, items)
+
+
+_GREETING = {"title": "Приветствие",
+             "text": "Добрый день, {customer.first_name}! Меня зовут {operator.first_name}, магазин {project.name}. "
+                     "Чем могу помочь?"}
+_PROMOTIONS = {"kind": "promotions", "title": "Предложите действующую акцию"}
+_CLOSE = {"title": "Завершение", "text": "Подведите итог: что и к какому сроку сделаем. Спросите, чем ещё помочь.\n"
+                                         "Спасибо, что обратились в {project.name}!"}
+SCRIPTS: list[scripts.ScriptIn] = [
+    scripts.ScriptIn(title="Новый покупатель", steps=[
+        _GREETING,
+        {"title": "Выясните потребность", "text": "Что ищет, для какой комнаты, размер, бюджет, к какому сроку. "
+                                                  "Повторите своими словами."},
+        {"title": "Предложите товар", "text": "Два-три варианта из наличия; цена, доставка и сроки — по базе знаний."},
+        _PROMOTIONS, _CLOSE]),
+    scripts.ScriptIn(title="Постоянный покупатель", contact_type="regular", steps=[
+        {"title": "Узнайте клиента", "text": "{customer.first_name}, рады снова вас слышать! Вижу ваш прошлый заказ."},
+        {"title": "Скидка", "text": "Если просит скидку — предложите не больше, чем указано на карточке клиента, "
+                                    "и назовите условия."},
+        _PROMOTIONS, _CLOSE]),
+    scripts.ScriptIn(title="Жалоба", contact_type="complaint", steps=[
+        {"title": "Выслушайте", "text": "Не перебивайте. Покажите, что понимаете: «Понимаю, как это неприятно»."},
+        {"title": "Извинитесь и запишите", "text": "Извинитесь от имени магазина. Запишите номер заказа и суть "
+                                                  "проблемы в заметке к разговору."},
+        {"title": "Решение", "text": "Обмен, возврат или скидка на следующий заказ — по статье «Возврат и обмен». "
+                                     "Не решается — переведите на руководителя по качеству."},
+        {"title": "Завершение", "text": "Назовите срок решения и создайте задачу, чтобы перезвонить."}]),
+]
+
+
+def seed_scripts(session: Session, project: str) -> None:
+    """Once: a project with scripts keeps its own."""
+    if scripts.scripts(session, project):
+        return
+    for script in SCRIPTS:
+        scripts.save_script(session, "demo", project, script)

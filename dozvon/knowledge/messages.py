@@ -23,3 +23,29 @@ register("kb.imported", "Project {project!r}: {created} article(s) created, {upd
          "Проект {project!r}: создано статей: {created}, обновлено: {updated}, отклонено: {refused}")
 register("kb.refused_item", "item {item}: {reason}", "запись {item}: {reason}")
 register("kb.nothing_found", "Nothing found for {query!r}", "По запросу {query!r} ничего не найдено")
+
+# --- call scripts
+register("scripts.no_script", "No call script {script} in this project", "В этом проекте нет скрипта {script}")
+register("scripts.empty_title", "Give the script a title", "Дайте скрипту название")
+register("scripts.too_long", "Too long: {length} characters, at most {limit}",
+         "Слишком длинно: {length} симв., не больше {limit}")
+register("scripts.unknown_queue", "There is no queue {value!r} in this project",
+         "В проекте нет очереди {value!r}")
+register("scripts.bad_contact_type", "Unknown type of contact {value!r}; expected one of {allowed}",
+         "Неизвестный тип обращения {value!r}; допустимы: {allowed}")
+register("scripts.no_steps", "A script needs at least one step", "В скрипте должен быть хотя бы один шаг")
+register("scripts.too_many_steps", "Too many steps: {count}, at most {limit}",
+         "Слишком много шагов: {count}, не больше {limit}")
+register("scripts.step_not_object", "Step {step} is not an object with kind, title and text",
+         "Шаг {step} — не объект с полями kind, title и text")
+register("scripts.bad_step_kind", "Step {step}: unknown kind {value!r} (text or promotions)",
+         "Шаг {step}: неизвестный вид {value!r} (text или promotions)")
+register("scripts.promotions_twice", "Step {step}: the promotions are already in an earlier step",
+         "Шаг {step}: акции уже есть в одном из предыдущих шагов")
+register("scripts.empty_step_title", "Step {step}: give the step a title", "Шаг {step}: дайте шагу заголовок")
+register("scripts.empty_step_text", "Step {step}: write what the operator says or does",
+         "Шаг {step}: напишите, что оператор говорит или делает")
+register("scripts.unknown_variable", "Step {step}: unknown variable {value}; known: {allowed}",
+         "Шаг {step}: неизвестная переменная {value}; доступны: {allowed}")
+register("scripts.taken", "This queue and type of contact already have a script: «{title}»",
+         "Для этой очереди и типа обращения уже есть скрипт: «{title}»")

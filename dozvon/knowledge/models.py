@@ -57,3 +57,28 @@ class KbState(Base):
     #: Random, made with the row: names the index directory, so a database created anew
     #: (same path, same project) never reuses an index built from another one.
     index_key: Mapped[str] = mapped_column(String(32), nullable=False)
+
+
+class CallScript(Base):
+    """A step-by-step guide for a conversation: for one queue, one type of contact, both, or
+    (both empty) every conversation of the project. ``""`` is "any", so that the unique
+    index keeps one script per pair on SQLite and PostgreSQL alike (NULLs never clash).
+
+    ``steps`` is a list of ``{"kind": "text", "title", "text"}`` (variables such as
+    ``{customer.first_name}`` filled in for the conversation) and at most one
+    ``{"kind": "promotions", "title"}``: where the promotions valid today go when the
+    script is shown — so an ended promotion leaves every script by itself."""
+
+    __tablename__ = "call_scripts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    project: Mapped[str] = mapped_column(ForeignKey("projects.slug", ondelete="CASCADE"), nullable=False)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    queue: Mapped[str] = mapped_column(String(128), nullable=False, default="")
+    contact_type: Mapped[str] = mapped_column(String(32), nullable=False, default="")
+    steps: Mapped[list[dict[str, str]]] = mapped_column(JSONType, nullable=False, default=list)
+    created_at_us: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    updated_at_us: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    updated_by: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+
+    __table_args__ = (Index("ix_call_scripts_project_queue_type", "project", "queue", "contact_type", unique=True),)

@@ -32,39 +32,48 @@ def check_text(text: str, field: str = "text") -> str:
     return text
 
 
+def _reply(session: Session, project: str, reply_id: int, owner_id: int | None) -> QuickReply:
+    """The project's reply (``owner_id`` None) or this person's own — never another's: a
+    reply of someone else is "not found", as if it did not exist."""
+    found = session.get(QuickReply, reply_id)
+    if found is None or found.project != project or found.owner_id != owner_id:
+        raise NotFound("replies.no_reply", reply=reply_id)
+    return found
+
+
 def save_quick_reply(session: Session, actor: str, project: str, shortcut: str, text: str, title: str = "",
-                     reply_id: int | None = None) -> QuickReply:
-    """Create a quick reply, or change the one with ``reply_id``; a keyword is the project's only one."""
+                     reply_id: int | None = None, *, owner_id: int | None = None) -> QuickReply:
+    """Create a quick reply, or change the one with ``reply_id``: the project's
+    (``owner_id`` None), or the person's own. A keyword is unique among the project's
+    replies and among each person's own; one's own may repeat a project keyword."""
     shortcut = shortcut.strip().lstrip("/").lower()
     if not SHORTCUT.match(shortcut):
         raise InvalidInput("replies.bad_shortcut", field="shortcut", value=shortcut[:80])
     text = check_text(text)
     if len(title) > 200:
         raise InvalidInput("replies.text_too_long", field="title", limit=200, length=len(title))
-    clash = session.scalar(select(QuickReply).where(QuickReply.project == project, QuickReply.shortcut == shortcut))
+    reply = _reply(session, project, reply_id, owner_id) if reply_id is not None else None
+    owner = QuickReply.owner_id.is_(None) if owner_id is None else QuickReply.owner_id == owner_id
+    clash = session.scalar(select(QuickReply).where(QuickReply.project == project, QuickReply.shortcut == shortcut,
+                                                    owner))
     if clash is not None and clash.id != reply_id:
-        raise Conflict("replies.shortcut_taken", field="shortcut", value=shortcut)
-    if reply_id is None:
-        reply = QuickReply(project=project, shortcut=shortcut, text=text)
+        raise Conflict("replies.shortcut_taken" if owner_id is None else "replies.own_shortcut_taken",
+                       field="shortcut", value=shortcut)
+    if reply is None:
+        reply = QuickReply(project=project, shortcut=shortcut, text=text, owner_id=owner_id)
         session.add(reply)
-    else:
-        found = session.get(QuickReply, reply_id)
-        if found is None or found.project != project:
-            raise NotFound("replies.no_reply", reply=reply_id)
-        reply = found
     reply.shortcut, reply.title, reply.text = shortcut, title.strip(), text
     reply.updated_at_us, reply.updated_by = now_us(), actor
     session.flush()
-    audit(session, actor, "quick_reply.saved", project, shortcut, text=text)
+    audit(session, actor, "quick_reply.saved", project, shortcut, text=text, personal=owner_id is not None)
     return reply
 
 
-def delete_quick_reply(session: Session, actor: str, project: str, reply_id: int) -> None:
-    reply = session.get(QuickReply, reply_id)
-    if reply is None or reply.project != project:
-        raise NotFound("replies.no_reply", reply=reply_id)
+def delete_quick_reply(session: Session, actor: str, project: str, reply_id: int, *,
+                       owner_id: int | None = None) -> None:
+    reply = _reply(session, project, reply_id, owner_id)
     session.delete(reply)
-    audit(session, actor, "quick_reply.deleted", project, reply.shortcut)
+    audit(session, actor, "quick_reply.deleted", project, reply.shortcut, personal=owner_id is not None)
 
 
 def save_auto_text(session: Session, actor: str, project: str, kind: str, text: str, enabled: bool) -> AutoText:

@@ -1,6 +1,7 @@
 """Quick replies and the project's automatic messages.
 
-A *quick reply* is a text an operator inserts with ``/`` and its keyword; an *automatic
+A *quick reply* is a text an operator inserts with ``/`` and its keyword — the
+project's, for everyone, or an operator's own (``owner_id``), seen only by them; an *automatic
 message* is sent by Dozvon itself: the welcome a customer gets as soon as they write on
 a text channel, the greeting when an operator takes the conversation, the farewell when
 the operator ends it. Both may hold variables (``{customer.first_name}``,
@@ -9,7 +10,8 @@ the operator ends it. Both may hold variables (``{customer.first_name}``,
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dozvon.core.db import Base
@@ -31,8 +33,17 @@ class QuickReply(Base):
     text: Mapped[str] = mapped_column(Text, nullable=False)
     updated_at_us: Mapped[int] = mapped_column(BigInteger, nullable=False)
     updated_by: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    #: The operator whose own reply this is (only they see it); None: the project's, for everyone.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
 
-    __table_args__ = (Index("ix_quick_replies_project_shortcut", "project", "shortcut", unique=True),)
+    #: A keyword is unique among the project's replies and among each person's own; a
+    #: person's own may repeat a project keyword (theirs wins in their composer).
+    __table_args__ = (
+        Index("ix_quick_replies_project_shortcut", "project", "shortcut", unique=True,
+              sqlite_where=sql("owner_id IS NULL"), postgresql_where=sql("owner_id IS NULL")),
+        Index("ix_quick_replies_owner_shortcut", "project", "owner_id", "shortcut", unique=True,
+              sqlite_where=sql("owner_id IS NOT NULL"), postgresql_where=sql("owner_id IS NOT NULL")),
+    )
 
 
 class AutoText(Base):

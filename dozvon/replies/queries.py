@@ -6,20 +6,45 @@ import threading
 import time
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dozvon.replies.models import AUTO_KINDS, AutoText, QuickReply
 
 
+def readable_quick_replies(project: str, owner_id: int | None = None) -> Select[QuickReply]:
+    """The project's replies and, for a person, their own — never another person's."""
+    mine = QuickReply.owner_id.is_(None) if owner_id is None else or_(QuickReply.owner_id.is_(None),
+                                                                      QuickReply.owner_id == owner_id)
+    return select(QuickReply).where(QuickReply.project == project, mine)
+
+
 def quick_replies(session: Session, project: str) -> list[QuickReply]:
-    return list(session.scalars(select(QuickReply).where(QuickReply.project == project)
+    """The project's own replies (everyone's), by keyword."""
+    return list(session.scalars(readable_quick_replies(project).order_by(QuickReply.shortcut)))
+
+
+def personal_replies(session: Session, project: str, owner_id: int) -> list[QuickReply]:
+    """A person's own replies in the project, by keyword."""
+    return list(session.scalars(select(QuickReply).where(QuickReply.project == project,
+                                                         QuickReply.owner_id == owner_id)
                                 .order_by(QuickReply.shortcut)))
+
+
+def replies_for(session: Session, project: str, owner_id: int | None) -> list[QuickReply]:
+    """What a person's composer offers: the project's replies and their own, by keyword;
+    where both have a keyword, theirs (a person adapts the project's wording)."""
+    by_shortcut: dict[str, QuickReply] = {}
+    for reply in session.scalars(readable_quick_replies(project, owner_id).order_by(QuickReply.shortcut)):
+        if reply.owner_id is not None or reply.shortcut not in by_shortcut:
+            by_shortcut[reply.shortcut] = reply
+    return list(by_shortcut.values())
 
 
 def quick_reply_dict(reply: QuickReply) -> dict[str, Any]:
     return {"id": reply.id, "shortcut": reply.shortcut, "title": reply.title, "text": reply.text,
-            "updated_by": reply.updated_by, "updated_at": reply.updated_at_us / 1e6}
+            "personal": reply.owner_id is not None, "updated_by": reply.updated_by,
+            "updated_at": reply.updated_at_us / 1e6}
 
 
 def auto_texts(session: Session, project: str) -> dict[str, dict[str, Any]]:

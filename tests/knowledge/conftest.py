@@ -1,8 +1,10 @@
 """A project with the shop's articles on a real database (SQLite and PostgreSQL), and its
-index in the test's own directory."""
+index in the test's own directory; or a real server (``live``) on either database, with
+the index in the test's own directory."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from dozvon.core.db import get_engine, session_factory, upgrade
 from dozvon.knowledge import actions
 from dozvon.knowledge.index import KnowledgeIndex
 from tests.knowledge.articles import ARTICLES
+from tests.server.conftest import Live, _fresh_database, seed_world, start_server
 
 
 @pytest.fixture
@@ -35,3 +38,15 @@ def shop(db: Session, project: str) -> Session:
         report = actions.import_articles(db, "test", project, list(enumerate(ARTICLES, start=1)))
     assert (report.created, report.refused) == (len(ARTICLES), [])
     return db
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def live(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Live]:
+    monkeypatch.setenv("DOZVON_KB_INDEX_DIR", str(tmp_path / "kb-index"))
+    for url in _fresh_database(request, tmp_path):
+        server = start_server(url)
+        server.tokens = seed_world(server.hub)
+        try:
+            yield server
+        finally:
+            server.stop()

@@ -5,31 +5,16 @@ its field; the viewer may not read, the operator may not write."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from contextlib import closing
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from dozvon.accounts.models import AuditEntry
 from tests.knowledge.articles import ARTICLES
-from tests.server.conftest import Live, _fresh_database, seed_world, start_server
+from tests.server.conftest import Live
 
 KB = "/api/v1/projects/alpha/kb/articles"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def live(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Live]:
-    monkeypatch.setenv("DOZVON_KB_INDEX_DIR", str(tmp_path / "kb-index"))
-    for url in _fresh_database(request, tmp_path):
-        server = start_server(url)
-        server.tokens = seed_world(server.hub)
-        try:
-            yield server
-        finally:
-            server.stop()
 
 
 def _add(client: Any, article: dict[str, Any], project: str = "alpha") -> dict[str, Any]:

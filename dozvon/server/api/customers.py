@@ -9,19 +9,23 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from pydantic import Field
+from sqlalchemy import select
 
 from dozvon.acd import queries as live
 from dozvon.conversations import queries as conversations
-from dozvon.conversations.models import Conversation
 from dozvon.core.errors import NotFound
 from dozvon.crm import actions as crm_actions
-from dozvon.crm import discounts, flags, privacy
+from dozvon.crm import discounts, flags, orders, privacy, timeline
 from dozvon.crm import queries as crm
+from dozvon.crm.models import Order
+from dozvon.quality import queries as quality
 from dozvon.server.deps import Body, CallerDep, HubDep, SessionDep, page
 from dozvon.server.gate import needs
+from dozvon.tasks import queries as task_queries
 
 router = APIRouter(tags=["customers"])
 READ = "customers:read"
+CARD_ORDERS = 5
 
 
 @router.get("/projects/{project}/customers", summary="Find customers by phone (any format), e-mail or name",
@@ -32,28 +36,42 @@ def find_customers(project: str, session: SessionDep,
 
 
 @router.get("/projects/{project}/customers/{customer_id}",
-            summary="A customer's card: identities, segment and conversations on every channel, newest first",
+            summary="A customer's card: identities, segment, flags, discount, orders, open tasks, and the "
+                    "history on every channel in one timeline, newest first",
             **needs(READ))
 def customer_card(project: str, customer_id: str, session: SessionDep, hub: HubDep) -> dict[str, Any]:
     customer = crm.get_customer(session, project, customer_id)
     identities = crm.identities_of(session, project, [customer.id])[customer.id]
     history, total = conversations.of_customer(session, project, customer.id)
+    checked = quality.results_of(session, project, [c.id for c in history])  # the automatic checks, in short
     names = live.operator_names(hub.service(project))
     segment = customer.segment or customer.auto_segment
     offer = discounts.for_segment(discounts.policy_of(session, project), segment)
+    now = int(hub.clock.now() * 1_000_000)
+    bought = session.scalars(select(Order).where(Order.project == project, Order.customer_id == customer.id)
+                             .order_by(Order.placed_at_us.desc(), Order.id.desc()).limit(CARD_ORDERS))
     return {**crm.as_dicts(session, project, [customer])[0],
             "discount": discounts.as_dicts([offer])[0] if offer is not None else None,
             "flags": [flags.flag_dict(f) for f in flags.active(session, project, [customer.id]).get(customer.id, [])],
             "identities": [{"kind": i.kind, "value": i.value} for i in identities],
             "attributes": customer.attributes, "created_at": customer.created_at_us / 1e6,
-            "conversations": [_past(c, names) for c in history], "conversations_total": total}
+            "conversations": [{**timeline.conversation_entry(c, names), "quality": checked.get(c.id)} for c in history],
+            "conversations_total": total,
+            "orders": [orders.as_dict(o) for o in bought],
+            "open_tasks": [task_queries.task_dict(t, names, now)
+                           for t in task_queries.list_tasks(session, project, customer_id=customer.id, limit=20)],
+            "timeline": timeline.timeline(session, project, customer.id, names)}
 
 
-def _past(c: Conversation, names: dict[str, str]) -> dict[str, Any]:
-    return {"id": c.id, "channel": c.channel, "queue": c.queue, "status": c.status, "subject": c.subject,
-            "operator_id": c.operator_id, "operator_name": names.get(c.operator_id or "", c.operator_id),
-            "created_at": c.created_at_us / 1e6, "closed_at": c.closed_at_us / 1e6 if c.closed_at_us else None,
-            "disposition": c.disposition, "csat": (c.details or {}).get("csat")}
+@router.get("/projects/{project}/customers/{customer_id}/timeline",
+            summary="The customer's history, a page at a time: conversations, calls, notes, orders and tasks, "
+                    "newest first; page on with before_us=next_before_us", **needs(READ))
+def customer_timeline(project: str, customer_id: str, session: SessionDep, hub: HubDep,
+                      before_us: Annotated[int | None, Query(ge=0)] = None,
+                      limit: Annotated[int, Query(ge=1, le=200)] = timeline.LIMIT) -> dict[str, Any]:
+    customer = crm.get_customer(session, project, customer_id)
+    names = live.operator_names(hub.service(project))
+    return timeline.timeline(session, project, customer.id, names, before_us=before_us, limit=limit)
 
 
 # ----------------------------------------------------------------- flags

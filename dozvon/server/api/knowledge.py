@@ -8,27 +8,29 @@ pieces, never as markup (see :mod:`dozvon.knowledge.snippets`)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import Field
 from sqlalchemy.orm import Session
 
+from dozvon.acd import queries as live
 from dozvon.conversations import queries as conversations
 from dozvon.conversations.models import Message
 from dozvon.core.errors import NotFound
-from dozvon.knowledge import actions
+from dozvon.knowledge import actions, scripts
 from dozvon.knowledge import queries as kb
 from dozvon.knowledge.index import KnowledgeIndex
 from dozvon.knowledge.models import Article
 from dozvon.knowledge.suggest import matching_replies
-from dozvon.server.deps import Body, CallerDep, SessionDep, page
+from dozvon.routing.model import CONTACT_TYPES
+from dozvon.server.deps import Body, CallerDep, HubDep, RowId, SessionDep, page
 from dozvon.server.gate import needs
 
 router = APIRouter(tags=["knowledge"])
 READ = "conversations:read"
 MANAGE = "knowledge:manage"
-ArticleId = Annotated[int, Path(ge=1, le=2**62)]
+ArticleId = RowId
 
 
 def get_index(request: Request) -> KnowledgeIndex:
@@ -113,7 +115,7 @@ def delete_article(project: str, article_id: ArticleId, caller: CallerDep, sessi
 
 @router.get("/projects/{project}/conversations/{conversation_id}/suggestions",
             summary="Articles and quick replies nearest to the customer's last message", **needs(READ))
-def suggestions(project: str, conversation_id: str, session: SessionDep, index: IndexDep,
+def suggestions(project: str, conversation_id: str, caller: CallerDep, session: SessionDep, index: IndexDep,
                 limit: Annotated[int, Query(ge=1, le=20)] = 3) -> dict[str, Any]:
     if conversations.conversation(session, project, conversation_id) is None:
         raise NotFound("routing.unknown_contact", contact=conversation_id)
@@ -126,6 +128,79 @@ def suggestions(project: str, conversation_id: str, session: SessionDep, index: 
         return {"message_id": None, "query": "", "articles": [], "quick_replies": []}
     return {"message_id": last.id if last is not None else None, "query": text[:500],
             "articles": _hits(session, index, project, text, limit),
-            "quick_replies": matching_replies(session, project, text, limit)}
+            "quick_replies": matching_replies(session, project, text, limit, caller.user_id)}
 
 
+
+
+# ----------------------------------------------------------------- call scripts
+
+ScriptId = RowId
+
+
+class StepBody(Body):
+    kind: Literal["text", "promotions"] = "text"
+    title: str = Field(default="", max_length=scripts.STEP_TITLE_LIMIT)
+    text: str = Field(default="", max_length=scripts.STEP_TEXT_LIMIT)
+
+
+class ScriptBody(Body):
+    title: str = Field(default="", max_length=scripts.TITLE_LIMIT)
+    #: The queue it is for (null or "": any queue).
+    queue: str | None = Field(default=None, max_length=128)
+    #: The type of contact it is for (null or "": any type).
+    contact_type: str | None = Field(default=None, max_length=32)
+    steps: list[StepBody] = Field(default_factory=list, max_length=scripts.MAX_STEPS)
+
+    def given(self) -> scripts.ScriptIn:
+        return scripts.ScriptIn(title=self.title, queue=self.queue, contact_type=self.contact_type,
+                                steps=[s.model_dump() for s in self.steps])
+
+
+@router.get("/projects/{project}/scripts", summary="Call scripts: per queue, per type of contact, or general",
+            **needs(READ))
+def list_scripts(project: str, session: SessionDep) -> dict[str, Any]:
+    return page([scripts.script_dict(s) for s in scripts.scripts(session, project)])
+
+
+@router.get("/projects/{project}/scripts/{script_id}", summary="One call script as written", **needs(READ))
+def get_script(project: str, script_id: ScriptId, session: SessionDep) -> dict[str, Any]:
+    return scripts.script_dict(scripts.get_script(session, project, script_id))
+
+
+@router.post("/projects/{project}/scripts", status_code=201, summary="Add a call script", **needs(MANAGE))
+def add_script(project: str, body: ScriptBody, caller: CallerDep, hub: HubDep, session: SessionDep) -> dict[str, Any]:
+    script = scripts.save_script(session, caller.name, project, body.given(),
+                                 queues=live.queue_names(hub.service(project)))
+    return scripts.script_dict(script)
+
+
+@router.put("/projects/{project}/scripts/{script_id}", summary="Change a call script", **needs(MANAGE))
+def change_script(project: str, script_id: ScriptId, body: ScriptBody, caller: CallerDep, hub: HubDep,
+                  session: SessionDep) -> dict[str, Any]:
+    script = scripts.save_script(session, caller.name, project, body.given(), script_id,
+                                 queues=live.queue_names(hub.service(project)))
+    return scripts.script_dict(script)
+
+
+@router.delete("/projects/{project}/scripts/{script_id}", status_code=204, summary="Delete a call script",
+               **needs(MANAGE))
+def delete_script(project: str, script_id: ScriptId, caller: CallerDep, session: SessionDep) -> Response:
+    scripts.delete_script(session, caller.name, project, script_id)
+    return Response(status_code=204)
+
+
+@router.get("/projects/{project}/conversations/{conversation_id}/script",
+            summary="The call script for this conversation (by its queue and type of contact), its variables "
+                    "filled and today's promotions in it", **needs(READ))
+def conversation_script(project: str, conversation_id: str, caller: CallerDep, hub: HubDep, session: SessionDep,
+                        contact_type: Annotated[Literal[CONTACT_TYPES] | None,  # type: ignore[valid-type]
+                                                Query()] = None) -> dict[str, Any]:
+    """``contact_type``: the type the operator chose in the panel (else it is told from the
+    disposition or the customer base: see :mod:`dozvon.knowledge.scripts`)."""
+    conversation = conversations.conversation(session, project, conversation_id)
+    if conversation is None:
+        raise NotFound("routing.unknown_contact", contact=conversation_id)
+    operator_id = conversation.operator_id or caller.operator_ids.get(project)
+    name = live.operator_names(hub.service(project)).get(operator_id or "") if operator_id else None
+    return scripts.for_conversation(session, project, conversation, chosen=contact_type, operator_name=name)

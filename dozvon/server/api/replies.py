@@ -8,9 +8,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Response
 from pydantic import Field
 
+from dozvon.accounts.permissions import Principal
 from dozvon.acd import queries as live
 from dozvon.conversations import actions
-from dozvon.core.errors import InvalidInput
+from dozvon.core.errors import Forbidden, InvalidInput
 from dozvon.replies import actions as replies
 from dozvon.replies import queries as reply_queries
 from dozvon.replies.models import AUTO_KINDS
@@ -21,6 +22,8 @@ from dozvon.widget import visitors as widget
 
 router = APIRouter(tags=["replies"])
 SETTINGS = "settings:manage"
+HANDLE = "conversations:handle"
+ReplyId = Annotated[int, Path(ge=1, le=2**62)]
 
 
 class QuickReplyIn(Body):
@@ -29,11 +32,51 @@ class QuickReplyIn(Body):
     text: str = Field(min_length=1, max_length=4000)
 
 
-@router.get("/projects/{project}/quick-replies", summary="Quick replies (operators insert them with /keyword)",
+@router.get("/projects/{project}/quick-replies",
+            summary="Quick replies (operators insert them with /keyword): the project's and the caller's own",
             **needs("conversations:read"))
-def list_quick_replies(project: str, session: SessionDep) -> dict[str, Any]:
-    items = [reply_queries.quick_reply_dict(r) for r in reply_queries.quick_replies(session, project)]
-    return page(items, variables=list(VARIABLES))
+def list_quick_replies(project: str, caller: CallerDep, session: SessionDep,
+                       scope: Literal["all", "project", "mine"] = "all") -> dict[str, Any]:
+    """``all`` (the composer's list): the project's replies and the caller's own, theirs in
+    place of a project reply with the same keyword; ``project``: the project's only;
+    ``mine``: the caller's own only. Each marked ``personal``."""
+    if scope == "project":
+        found = reply_queries.quick_replies(session, project)
+    elif scope == "mine":
+        found = reply_queries.personal_replies(session, project, caller.user_id) if caller.user_id else []
+    else:
+        found = reply_queries.replies_for(session, project, caller.user_id)
+    return page([reply_queries.quick_reply_dict(r) for r in found], variables=list(VARIABLES))
+
+
+def _person(caller: Principal) -> int:
+    if caller.user_id is None:
+        raise Forbidden("replies.personal_needs_person")
+    return caller.user_id
+
+
+@router.post("/projects/{project}/my-quick-replies", status_code=201,
+             summary="Add a quick reply of one's own (only its author sees it)", **needs(HANDLE))
+def add_own_reply(project: str, body: QuickReplyIn, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
+    reply = replies.save_quick_reply(session, caller.name, project, body.shortcut, body.text, body.title,
+                                     owner_id=_person(caller))
+    return reply_queries.quick_reply_dict(reply)
+
+
+@router.put("/projects/{project}/my-quick-replies/{reply_id}", summary="Change a quick reply of one's own",
+            **needs(HANDLE))
+def change_own_reply(project: str, reply_id: ReplyId, body: QuickReplyIn, caller: CallerDep,
+                     session: SessionDep) -> dict[str, Any]:
+    reply = replies.save_quick_reply(session, caller.name, project, body.shortcut, body.text, body.title,
+                                     reply_id=reply_id, owner_id=_person(caller))
+    return reply_queries.quick_reply_dict(reply)
+
+
+@router.delete("/projects/{project}/my-quick-replies/{reply_id}", status_code=204,
+               summary="Delete a quick reply of one's own", **needs(HANDLE))
+def delete_own_reply(project: str, reply_id: ReplyId, caller: CallerDep, session: SessionDep) -> Response:
+    replies.delete_quick_reply(session, caller.name, project, reply_id, owner_id=_person(caller))
+    return Response(status_code=204)
 
 
 @router.post("/projects/{project}/quick-replies", status_code=201, summary="Add a quick reply", **needs(SETTINGS))
@@ -43,7 +86,7 @@ def add_quick_reply(project: str, body: QuickReplyIn, caller: CallerDep, session
 
 
 @router.put("/projects/{project}/quick-replies/{reply_id}", summary="Change a quick reply", **needs(SETTINGS))
-def change_quick_reply(project: str, reply_id: Annotated[int, Path(ge=1, le=2**62)], body: QuickReplyIn,
+def change_quick_reply(project: str, reply_id: ReplyId, body: QuickReplyIn,
                        caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     reply = replies.save_quick_reply(session, caller.name, project, body.shortcut, body.text, body.title,
                                      reply_id=reply_id)
@@ -52,7 +95,7 @@ def change_quick_reply(project: str, reply_id: Annotated[int, Path(ge=1, le=2**6
 
 @router.delete("/projects/{project}/quick-replies/{reply_id}", status_code=204, summary="Delete a quick reply",
                **needs(SETTINGS))
-def delete_quick_reply(project: str, reply_id: Annotated[int, Path(ge=1, le=2**62)], caller: CallerDep,
+def delete_quick_reply(project: str, reply_id: ReplyId, caller: CallerDep,
                        session: SessionDep) -> Response:
     replies.delete_quick_reply(session, caller.name, project, reply_id)
     return Response(status_code=204)
@@ -92,6 +135,8 @@ class WidgetIn(Body):
     color: str = Field(default="#2563eb", max_length=7)
     prechat: PrechatIn = PrechatIn()
     origins: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=20)
+    #: The "call us" button (needs voice on the server: WebRTC to an operator's softphone).
+    calls: bool = False
 
 
 @router.get("/projects/{project}/widget", summary="The chat widget's settings and its embed code",
@@ -108,7 +153,7 @@ def set_widget(project: str, body: WidgetIn, caller: CallerDep, hub: HubDep, ses
         raise InvalidInput("widget.unknown_queue", field="queue", value=body.queue)
     row = widget.save_settings(session, caller.name, project, queue=body.queue, enabled=body.enabled,
                                title=body.title, color=body.color, prechat=body.prechat.model_dump(),
-                               origins=body.origins)
+                               origins=body.origins, calls=body.calls)
     return widget.settings_dict(row)
 
 
