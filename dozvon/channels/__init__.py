@@ -4,3 +4,5 @@
 adapter that carries out decisions and delivers outbound messages for it. Adding a channel
 is registering it here; the routing engine never changes (see docs/channels.md).
 """
+
+from dozvon.channels import messages as _messages  # noqa: F401  (registers the domain's messages)
