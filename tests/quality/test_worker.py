@@ -1,0 +1,100 @@
+"""The server's background checker, round by round on a real database (SQLite and
+PostgreSQL): a closed conversation is checked once, a conversation closed while the
+checker was not running is checked when it runs again, abandoned contacts are not judged,
+and a live text contact's type is suggested from its first messages."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from dozvon.acd.service import RouterService
+from dozvon.conversations import actions as conversations
+from dozvon.conversations.ingest import Inbound, ingest
+from dozvon.conversations.projection import project_events
+from dozvon.core.clock import ManualClock
+from dozvon.core.db import get_engine, session_factory
+from dozvon.eventlog import repository as eventlog
+from dozvon.quality import queries
+from dozvon.quality.models import CheckResultRow, CursorRow
+from dozvon.quality.worker import CLOSED, check_round, suggest_round
+from dozvon.routing.events import OFFER
+from dozvon.routing.model import OperatorConfig, QueueConfig
+from tests.conftest import T0
+
+
+def _service(url: str, clock: ManualClock) -> RouterService:
+    svc = RouterService(get_engine(url), "shop", clock)
+    svc.projections.append(project_events)  # as the hub does: the conversation rows follow the events
+    return svc
+
+
+def _chat(svc: RouterService, clock: ManualClock, external: str, text: str, reply: str | None) -> str:
+    """A chat that op1 answers (when ``reply`` is given) and closes, or that the customer abandons."""
+    arrived = ingest(svc, Inbound(channel="chat", external_id=external, queue="sales", customer_id=external,
+                                  text=text))
+    conv = arrived.conversation_id
+    clock.advance(10)
+    if reply is None:
+        conversations.do_customer_left(svc, "chat", external)
+        return conv
+    offer = next(d for d in arrived.decisions if d.kind == OFFER)
+    conversations.do_accept_offer(svc, str(offer.offer_id), "op1")
+    clock.advance(20)
+    conversations.do_send_message(svc, conv, "op1", "op1", reply)
+    clock.advance(5)
+    conversations.do_end(svc, conv, "op1")
+    conversations.do_dispose(svc, conv, "op1", "new_inquiry", True)
+    return conv
+
+
+def test_each_closed_conversation_is_checked_once_and_none_is_lost_between_rounds(db_url: str) -> None:
+    clock = ManualClock(T0)
+    svc = _service(db_url, clock)
+    svc.run(lambda e: e.add_queue(QueueConfig(name="sales", strategy="round_robin", wrap_up_s=60)))
+    svc.run(lambda e: e.add_operator(OperatorConfig.from_dict({"id": "op1", "queues": ["sales"],
+                                                               "capacity": {"chat": 3}})))
+    svc.run(lambda e: e.login("op1"))
+    sessions = session_factory(get_engine(db_url))
+    now = round(clock.now() * 1e6)
+
+    rude = _chat(svc, clock, "v1", "Где мой заказ?", "Не ваше дело.")
+    gone = _chat(svc, clock, "v2", "Алло?", None)
+    assert check_round(sessions, svc, now) == 1  # the abandoned one had no operator to judge
+    assert check_round(sessions, svc, now) == 0  # nothing new: the cursor moved past both
+
+    # The checker is away while a conversation closes; the next round finds it.
+    polite = _chat(svc, clock, "v3", "Сколько стоит доставка?", "Здравствуйте! Бесплатно. Хорошего дня!")
+    assert check_round(sessions, svc, now) == 1
+    with sessions() as session:
+        results = {r.conversation_id: r for r in session.scalars(select(CheckResultRow))}
+        assert set(results) == {rude, polite} and gone not in results
+        assert results[rude].failed == ["greeting", "farewell", "politeness"]
+        assert results[polite].failed == [] and results[polite].score == 100
+        cursor = session.get(CursorRow, ("shop", CLOSED))
+        closed = eventlog.list_events(session, "shop", types=("contact.closed",), contact_id=polite)[0]
+        assert cursor is not None and closed.seq <= cursor.after_seq < svc.last_seq()  # its quality.checked is after
+        checked = eventlog.list_events(session, "shop", types=("quality.checked",))
+        assert [(e.data["conversation_id"], e.data["failed"]) for e in checked] == [
+            (rude, ["greeting", "farewell", "politeness"]), (polite, [])]
+
+
+def test_a_live_text_contact_gets_its_type_from_its_first_messages(db_url: str) -> None:
+    clock = ManualClock(T0)
+    svc = _service(db_url, clock)
+    svc.run(lambda e: e.add_queue(QueueConfig(name="sales", strategy="round_robin")))
+    sessions = session_factory(get_engine(db_url))
+    now = round(clock.now() * 1e6)
+    conv = ingest(svc, Inbound(channel="chat", external_id="w1", queue="sales", customer_id="w1",
+                               text="Добрый день")).conversation_id
+    assert suggest_round(sessions, svc, now) == 1
+    with sessions() as session:
+        assert queries.suggestion_of(session, "shop", conv)["contact_type"] == "new_inquiry"  # type: ignore[index]
+    ingest(svc, Inbound(channel="chat", external_id="w1-2", queue="sales", customer_id="w1",
+                        text="Хочу оставить жалобу на курьера", as_message=True))
+    assert suggest_round(sessions, svc, now) == 1
+    with sessions() as session:
+        found = queries.suggestion_of(session, "shop", conv)
+        assert found is not None and (found["contact_type"], found["messages"]) == ("complaint", 2)
+        alerts = eventlog.list_events(session, "shop", types=("quality.complaint_suspected",))
+        assert [(a.contact_id, a.data) for a in alerts] == [(conv, {"cues": ["жалоба"]})]
+    assert suggest_round(sessions, svc, now) == 0
