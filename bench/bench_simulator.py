@@ -8,20 +8,31 @@
    behaviour (bench/simpy_same_behaviour.py, checked to agree on the KPIs by
    tests/sim/test_simpy_peer.py): what a user would write instead.
 
+Each dozvon figure is given twice where this machine can build it: the pure-Python
+package, and the optional mypyc-compiled build of the same modules (dozvon/sim/compiled.py;
+run in a child process with that build first on its path; it must report the same KPIs).
+
 Prints figures and ratios; asserts nothing (machines are shared and noisy).
-    .venv/bin/python bench/bench_simulator.py [--hours 24] [--queues 50] [--per-queue 20]
+    .venv/bin/python bench/bench_simulator.py [--hours 24] [--queues 50] [--per-queue 20] [--pure-only]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import random
+import subprocess
+import sys
 import time
+from pathlib import Path
+from typing import Any
 
 import simpy
 from simpy_same_behaviour import Center
 from simpy_same_behaviour import run as run_same_behaviour
 
+from dozvon.sim import compiled
 from dozvon.sim.scenario import parse_scenario
 from dozvon.sim.simulator import simulate
 
@@ -83,9 +94,50 @@ def simpy_model(hours: float, queues: int, per_queue: int, load: float) -> tuple
 
     for _ in range(queues):
         env.process(source(simpy.Resource(env, capacity=per_queue)))
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     env.run()
+    stats["cpu_s"] = time.process_time() - cpu
     return counter[0], time.perf_counter() - start, stats
+
+
+def in_compiled_build(build: Path, data: dict[str, Any]) -> dict[str, Any]:
+    """``simulate`` on the scenario in a child process that imports the compiled build."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(build), str(Path(__file__).parent)])}
+    child = subprocess.run([sys.executable, __file__, "--child"], input=json.dumps(data), env=env,
+                           capture_output=True, text=True, check=True)
+    result: dict[str, Any] = json.loads(child.stdout)
+    if not result.pop("compiled"):
+        raise RuntimeError(f"the child did not import the compiled build at {build}")
+    return result
+
+
+def ours_here(data: dict[str, Any]) -> dict[str, Any]:
+    """``simulate`` in this process, with the CPU time it took."""
+    cpu = time.process_time()
+    result = simulate(parse_scenario(data))
+    result["cpu_s"] = time.process_time() - cpu
+    return result
+
+
+def child() -> None:
+    import dozvon.routing.engine
+    result = ours_here(json.load(sys.stdin))
+    result["compiled"] = not dozvon.routing.engine.__file__.endswith(".py")
+    json.dump(result, sys.stdout)
+
+
+def line(label: str, n: int, wall: float, cpu: float, extra: str) -> tuple[float, float]:
+    """Prints a figure; returns (contacts per wall second, per CPU second). On a shared
+    machine the CPU-time figure is the steadier one: other processes steal wall time
+    from whichever side happens to run while they do."""
+    print(f"{label:<38}{n:>9,} contacts in {wall:7.2f} s = {n / wall:>8,.0f}/s (CPU {cpu:6.2f} s ="
+          f" {n / cpu:>8,.0f}/s)  {extra}")
+    return n / wall, n / cpu
+
+
+def ratios(ours: dict[str, tuple[float, float]], peer: tuple[float, float]) -> str:
+    return "; ".join(f"{name} {wall / peer[0]:.2f}x (CPU time {cpu / peer[1]:.2f}x)"
+                     for name, (wall, cpu) in ours.items())
 
 
 def main() -> None:
@@ -94,42 +146,59 @@ def main() -> None:
     parser.add_argument("--queues", type=int, default=50)
     parser.add_argument("--per-queue", type=int, default=20)
     parser.add_argument("--load", type=float, default=0.9, help="offered load per operator")
+    parser.add_argument("--pure-only", action="store_true", help="skip the compiled build")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        child()
+        return
+    build = None
+    if not args.pure_only and compiled.available():
+        start = time.perf_counter()
+        build = compiled.build()
+        print(f"compiled build: {build} ({time.perf_counter() - start:.0f} s to build or find)")
+    elif not args.pure_only:
+        print("compiled build: not available here (needs mypyc and a C compiler); pure Python only")
 
     print(
         f"center: {args.queues} queues x {args.per_queue} operators = {args.queues * args.per_queue} "
         f"operators, {args.hours:g} h, load {args.load:.2f}, AHT {AHT_S:g} s, patience {PATIENCE_S:g} s"
     )
-    result = simulate(parse_scenario(scenario(args.hours, args.queues, args.per_queue, args.load)))
-    n, wall = result["contacts_simulated"], result["wall_s"]
-    print(
-        f"dozvon simulate (real engine + KPIs): {n:>9,} contacts in {wall:7.2f} s = {n / wall:>10,.0f} contacts/s"
-        f"  (answered {result['answered']:,}, abandoned {result['abandoned']:,},"
-        f" SL {result['kpi']['service_level']:.3f})"
-    )
+    data = scenario(args.hours, args.queues, args.per_queue, args.load)
+    result = ours_here(data)
+    n = result["contacts_simulated"]
+    summary = (f"(answered {result['answered']:,}, abandoned {result['abandoned']:,},"
+               f" SL {result['kpi']['service_level']:.3f})")
+    ours = {"pure Python": line("dozvon simulate (real engine + KPIs):", n, result["wall_s"], result["cpu_s"],
+                                summary)}
+    if build is not None:
+        fast = in_compiled_build(build, data)
+        ours["compiled"] = line("  the same, compiled (mypyc):", n, fast["wall_s"], fast["cpu_s"],
+                                "(same KPIs)" if fast["kpi"] == result["kpi"] else "(KPIs DIFFER)")
     m, simpy_wall, stats = simpy_model(args.hours, args.queues, args.per_queue, args.load)
-    print(
-        f"SimPy M/M/n+M baseline:               {m:>9,} contacts in {simpy_wall:7.2f} s = "
-        f"{m / simpy_wall:>10,.0f} contacts/s  (answered {stats['answered']:,}, abandoned {stats['abandoned']:,})"
-    )
-    ratio = (n / wall) / (m / simpy_wall)
-    print(f"ratio dozvon / bare SimPy: {ratio:.2f}x   (goal: >= 1x)")
+    peer = line("SimPy M/M/n+M baseline:", m, simpy_wall, stats["cpu_s"],
+                f"(answered {stats['answered']:,}, abandoned {stats['abandoned']:,})")
+    print(f"ratio dozvon / bare SimPy: {ratios(ours, peer)}   (goal: >= 1x)")
 
     center = Center(groups=args.queues // 2, per_group=2 * args.per_queue, hours=args.hours, load=args.load)
     print(f"\nsame behaviour: {center.groups} groups x {center.per_group} operators, 2 queues each, round robin, "
           f"answer delay {center.answer_delay_s:g} s, answer probability {center.answer_probability:g}, "
           f"RONA after {center.offer_timeout_s:g} s, wrap-up {center.wrap_up_s:g} s")
-    ours = simulate(parse_scenario(center.scenario()))
-    n2, wall2 = ours["contacts_simulated"], ours["wall_s"]
-    start = time.perf_counter()
+    data = center.scenario()
+    result = ours_here(data)
+    n = result["contacts_simulated"]
+    summary = (f"(SL {result['kpi']['service_level']:.3f}, abandoned {result['kpi']['lcr']:.3f},"
+               f" RONA {result['kpi']['rona']})")
+    ours = {"pure Python": line("dozvon simulate:", n, result["wall_s"], result["cpu_s"], summary)}
+    if build is not None:
+        fast = in_compiled_build(build, data)
+        ours["compiled"] = line("  the same, compiled (mypyc):", n, fast["wall_s"], fast["cpu_s"],
+                                "(same KPIs)" if fast["kpi"] == result["kpi"] else "(KPIs DIFFER)")
+    start, cpu = time.perf_counter(), time.process_time()
     m2, kpi = run_same_behaviour(center)
-    peer_wall = time.perf_counter() - start
-    print(f"dozvon simulate:                      {n2:>9,} contacts in {wall2:7.2f} s = {n2 / wall2:>10,.0f} contacts/s"
-          f"  (SL {ours['kpi']['service_level']:.3f}, abandoned {ours['kpi']['lcr']:.3f}, RONA {ours['kpi']['rona']})")
-    print(f"SimPy model of the same behaviour:    {m2:>9,} contacts in {peer_wall:7.2f} s = "
-          f"{m2 / peer_wall:>10,.0f} contacts/s  (SL {kpi['service_level']:.3f}, abandoned {kpi['abandon_rate']:.3f},"
-          f" RONA {kpi['rona']:.0f})")
-    print(f"ratio dozvon / SimPy same behaviour: {(n2 / wall2) / (m2 / peer_wall):.2f}x   (goal: >= 2x, stretch 3x)")
+    peer = line("SimPy model of the same behaviour:", m2, time.perf_counter() - start, time.process_time() - cpu,
+                f"(SL {kpi['service_level']:.3f}, abandoned {kpi['abandon_rate']:.3f}, RONA {kpi['rona']:.0f})")
+    print(f"ratio dozvon / SimPy same behaviour: {ratios(ours, peer)}   (goal: >= 2x, stretch 3x)")
 
 
 if __name__ == "__main__":

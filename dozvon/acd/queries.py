@@ -74,6 +74,7 @@ def _operator_dict(engine: RoutingEngine, operator_id: str) -> dict[str, Any]:
     op = engine.operators[operator_id]
     return {**op.cfg.to_dict(), "state": op.state, "reason": op.reason, "state_since": op.state_since,
             "presence": engine.presence(operator_id), "contacts": sorted(op.contacts),
+            "calls": sum(1 for c in op.contacts if c in engine.contacts and engine.contacts[c].bucket == "voice"),
             "offers": sorted(op.offers)}
 
 

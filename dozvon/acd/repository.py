@@ -9,22 +9,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from dozvon.acd.models import ContactRow, CustomerOperatorRow, EngineMetaRow, OperatorRow, QueueRow
+from dozvon.core import bulk
 from dozvon.core.db import Base
 
 
 def upsert(session: Session, model: type[Base], rows: Sequence[dict[str, Any]],
            keys: Sequence[str]) -> None:
-    """INSERT … ON CONFLICT DO UPDATE, in the dialect of the session's database."""
-    if not rows:
-        return
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = dialect_insert(model)
-    columns = [c for c in rows[0] if c not in keys]
-    stmt = stmt.on_conflict_do_update(index_elements=list(keys),
-                                      set_={c: stmt.excluded[c] for c in columns})
-    session.execute(stmt, list(rows))
+    """INSERT … ON CONFLICT DO UPDATE of rows with distinct keys, in one statement."""
+    bulk.insert_rows(session, model.__table__, rows, conflict=keys)  # type: ignore[arg-type]
 
 
 def save_queues(session: Session, project: str, queues: Sequence[dict[str, Any]]) -> None:

@@ -60,6 +60,7 @@ class RouterService:
         self._lock = threading.RLock()
         self.engine = self._load()
         self._committed_seq = self.engine.event_seq
+        self._deadline: float | None = self.engine.next_deadline()
         #: Called after each commit with the committed events (notifications, metrics).
         self.listeners: list[Callable[[list[RoutingEvent]], None]] = []
         #: Called after each commit with the decisions it carried — from commands and timer
@@ -89,6 +90,12 @@ class RouterService:
         callers never iterate what a command thread is changing."""
         with self._lock:
             return view(self.engine)
+
+    def knows_queue(self, name: str) -> bool:
+        """Whether the queue exists now — without the lock, so that the event loop can ask
+        while a batch holds it (a set membership test on the engine of the moment; a queue
+        added or removed just now may be seen either way, as it could a moment later)."""
+        return name in self.engine.queues
 
     def run(self, command: Callable[[RoutingEngine], T], also: Callable[[Session], None] | None = None,
             before: Callable[[Session], None] | None = None) -> T:
@@ -123,11 +130,13 @@ class RouterService:
             except Exception:
                 if ran and (engine.events or engine.issued or engine.event_seq != self._committed_seq):
                     self.engine = self._load()  # memory never runs ahead of the database
+                    self._deadline = self.engine.next_deadline()
                 else:
                     engine.drain_events()
                     engine.drain_decisions()
                 raise
             self._committed_seq = engine.event_seq
+            self._deadline = engine.next_deadline()
             decisions = engine.drain_decisions()
             if events:
                 for listener in self.listeners:
@@ -142,8 +151,10 @@ class RouterService:
         return self.run(lambda engine: engine.advance())
 
     def next_deadline(self) -> float | None:
-        """When :meth:`tick` has work next (None: no timer pending)."""
-        return self.read(lambda engine: engine.next_deadline())
+        """When :meth:`tick` has work next (None: no timer pending) — as of the last command,
+        without the lock: the server's timer loop asks after every commit, on the event
+        loop, and must not wait there while the next batch is being written."""
+        return self._deadline
 
     def last_seq(self) -> int:
         """The ``seq`` of the project's last committed event: a client that read state now

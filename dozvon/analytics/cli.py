@@ -231,6 +231,8 @@ def report_kpi(
 
     from dozvon.analytics import export
     from dozvon.analytics.sql_kpi import kpi_report, log_span
+    from dozvon.analytics.task_kpi import CUTS as TASK_CUTS
+    from dozvon.analytics.task_kpi import task_report
     from dozvon.cli import reported_errors
     from dozvon.core.db import get_engine, session_factory
     from dozvon.core.settings import get_settings
@@ -253,6 +255,8 @@ def report_kpi(
             rows = kpi_report(
                 session, projects, start, end, period=period, by=cuts, tz=tz, default_target_s=target_answer
             )
+            tasks = task_report(session, projects, start, end, period=period,
+                                by=tuple(c for c in cuts if c in TASK_CUTS), tz=tz)
             if not chart_path:
                 hourly = []
             elif period == "hour" and not cuts:
@@ -279,10 +283,28 @@ def report_kpi(
         )
     if as_json:
         sys.stdout.write(
-            json.dumps({"period": period, "by": list(cuts), "tz": tz, "rows": rows}, ensure_ascii=False) + "\n"
+            json.dumps({"period": period, "by": list(cuts), "tz": tz, "rows": rows, "tasks": tasks},
+                       ensure_ascii=False) + "\n"
         )
     elif str(csv_path) != "-":
         console.print(_rows_table(rows, cuts))
+        if tasks:
+            console.print(_tasks_table(tasks, tuple(c for c in cuts if c in TASK_CUTS)))
+
+
+def _tasks_table(rows: list[dict[str, Any]], cuts: tuple[str, ...]) -> Table:
+    """Tasks with deadlines per period: given, done (late), cancelled, overdue, time to done."""
+    table = Table(title=h("Tasks", "Задачи"))
+    for title in (h("period", "период"), *cuts, h("given", "поставлено"), h("done", "выполнено"),
+                  h("late", "с опозданием"), h("cancelled", "отменено"), h("overdue", "просрочено"),
+                  h("time to done", "время до выполнения")):
+        table.add_column(title)
+    for row in rows:
+        took = row["time_to_done_s"]
+        table.add_row(row["period"], *[str(row[c] or "—") for c in cuts], str(row["created"]), str(row["done"]),
+                      str(row["done_late"]), str(row["cancelled"]), str(row["overdue"]),
+                      "—" if took is None else h(f"{took / 3600:.1f} h", f"{took / 3600:.1f} ч"))
+    return table
 
 
 def _moment(text: str, tz: str) -> Any:

@@ -28,9 +28,9 @@ entirely; operator time is clipped to ``[count_from, count_until]``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 from dozvon.routing.events import RoutingEvent
 
@@ -106,10 +106,10 @@ class AgentStats:
                 "csat_answers": self.csat_answers}
 
 
-@dataclass(slots=True)
-class _Tracked:
-    queue: str
-    target: float
+#: What the accumulator keeps of a contact it counts, from its ``contact.queued`` until its
+#: close: (the target answer time it was queued under, its queue's counters, looked up
+#: once). A plain tuple: one per contact, cheap to build (a compiled build keeps it unboxed).
+_Tracked = tuple[float, Counts]
 
 
 @dataclass
@@ -144,128 +144,182 @@ class KpiAccumulator:
         return max(0.0, min(end, self.count_until) - max(start, self.count_from))
 
     def feed(self, events: list[RoutingEvent]) -> None:
-        handlers = self._handlers
-        for event in events:
-            handler = handlers.get(event.type)
+        """Logged events, in order (the server's wallboard, an imported history)."""
+        handlers = _HANDLERS
+        for e in events:
+            handler = handlers.get(e.type)
             if handler is not None:
-                handler(self, event)
+                handler(self, e.at, e.contact_id, e.operator_id, e.queue, e.data)
 
-    def _queue_configured(self, e: RoutingEvent) -> None:
-        target = e.data.get("config", {}).get("target_answer_s")
-        if e.queue and target is not None:
-            self.targets[e.queue] = float(target)
+    # The accumulator is an engine's event sink (routing.events.EventSink): an engine given
+    # it (the simulator's) hands each event's parts straight here, without building the
+    # event — the same definitions as feed(), which adapts logged events to them.
+
+    def event(self, type_: str, at: float, contact_id: str | None, operator_id: str | None,
+              queue: str | None, data: dict[str, Any]) -> None:
+        handler = _HANDLERS.get(type_)
+        if handler is not None:
+            handler(self, at, contact_id, operator_id, queue, data)
+
+    # Each handler takes an event's parts: (at, contact id, operator id, queue, data); the
+    # events of every contact go on to a method with their fields as arguments.
+
+    def _queue_configured(self, at: float, cid: str | None, op: str | None, queue: str | None,
+                          data: dict[str, Any]) -> None:
+        target = data.get("config", {}).get("target_answer_s")
+        if queue and target is not None:
+            self.targets[queue] = float(target)
 
     # --- contact events ---------------------------------------------------------------
 
-    def _arrived(self, e: RoutingEvent) -> None:
-        cid = e.contact_id or ""
-        if e.at < self.count_from:
-            self._ignored.add(cid)
+    def _arrived(self, at: float, cid: str | None, op: str | None, queue: str | None,
+                 data: dict[str, Any]) -> None:
+        self.arrived(at, cid or "", queue or "")
+
+    def arrived(self, at: float, contact_id: str, queue: str) -> None:
+        if at < self.count_from:
+            self._ignored.add(contact_id)
             return
         self.total.inbound += 1
-        self._queue(e.queue or "").inbound += 1
+        (self.queues.get(queue) or self._queue(queue)).inbound += 1
 
-    def _queued(self, e: RoutingEvent) -> None:
-        cid = e.contact_id or ""
-        if cid in self._ignored or cid in self._contacts:
+    def _queued(self, at: float, cid: str | None, op: str | None, queue: str | None,
+                data: dict[str, Any]) -> None:
+        self.queued(at, cid or "", queue or "", data.get("target_answer_s"))
+
+    def queued(self, at: float, contact_id: str, queue: str, target_answer_s: float | None) -> None:
+        if contact_id in self._ignored or contact_id in self._contacts:
             return
-        queue = e.queue or ""
-        target = e.data.get("target_answer_s")
+        target = target_answer_s
         if target is None:  # logged before contact.queued recorded its target
             target = self.targets.get(queue, self.default_target)
-        self._contacts[cid] = _Tracked(queue, float(target))
+        counts = self.queues.get(queue) or self._queue(queue)
+        self._contacts[contact_id] = (float(target), counts)
         self.total.offered += 1
-        self._queue(queue).offered += 1
+        counts.offered += 1
 
-    def _offer_created(self, e: RoutingEvent) -> None:
-        cid = e.contact_id or ""
+    def _offer_created(self, at: float, cid: str | None, op: str | None, queue: str | None,
+                       data: dict[str, Any]) -> None:
+        self.offer_created(at, cid or "", op or "")
+
+    def offer_created(self, at: float, contact_id: str, operator_id: str) -> None:
+        if contact_id in self._ignored:
+            return
+        self.agent(operator_id).offers += 1
+
+    def _offer_timed_out(self, at: float, cid: str | None, op: str | None, queue: str | None,
+                         data: dict[str, Any]) -> None:
+        cid = cid or ""
         if cid in self._ignored:
             return
-        self.agent(e.operator_id or "").offers += 1
-
-    def _offer_timed_out(self, e: RoutingEvent) -> None:
-        cid = e.contact_id or ""
-        if cid in self._ignored:
-            return
-        self.agent(e.operator_id or "").rona += 1
+        self.agent(op or "").rona += 1
         tracked = self._contacts.get(cid)
         self.total.rona += 1
         if tracked is not None:
-            self._queue(tracked.queue).rona += 1
+            tracked[1].rona += 1
 
-    def _answered(self, e: RoutingEvent) -> None:
-        cid = e.contact_id or ""
-        op = e.operator_id or ""
-        if cid not in self._ignored:
-            stats = self.agent(op)
+    def _answered(self, at: float, cid: str | None, op: str | None, queue: str | None,
+                  data: dict[str, Any]) -> None:
+        self.answered(at, cid or "", op or "", data["wait_s"], data.get("first", True), data.get("ring_s", 0.0))
+
+    def answered(self, at: float, contact_id: str, operator_id: str, wait_s: float, first: bool,
+                 ring_s: float) -> None:
+        stats = self.agents.get(operator_id) or self.agent(operator_id)
+        if contact_id not in self._ignored:
             stats.answered += 1
-        self._busy_change(op, e.at, +1)
-        tracked = self._contacts.get(cid)
-        if tracked is None or not e.data.get("first", True):
+        # _busy_change(+1), written out: once per answered contact.
+        if stats.active == 0:
+            stats.busy_since = at
+        stats.active += 1
+        if stats.active > stats.max_concurrent:
+            stats.max_concurrent = stats.active
+        tracked = self._contacts.get(contact_id)
+        if tracked is None or not first:
             return
-        wait = e.data["wait_s"]
-        at_once = wait - e.data.get("ring_s", 0.0) <= EPS
-        for counts in (self.total, self._queue(tracked.queue)):
+        wait = wait_s
+        at_once = wait - ring_s <= EPS
+        target, queue_counts = tracked
+        for counts in (self.total, queue_counts):
             counts.answered += 1
             counts.wait_sum += wait
-            if wait <= tracked.target + EPS:
+            if wait <= target + EPS:
                 counts.within_target += 1
             if not at_once:
                 counts.waited += 1
 
-    def _abandoned(self, e: RoutingEvent) -> None:
-        tracked = self._contacts.get(e.contact_id or "")
+    def _abandoned(self, at: float, cid: str | None, op: str | None, queue: str | None,
+                   data: dict[str, Any]) -> None:
+        tracked = self._contacts.get(cid or "")
         if tracked is None:
             return
-        wait = e.data["wait_s"]
-        for counts in (self.total, self._queue(tracked.queue)):
+        wait = data["wait_s"]
+        for counts in (self.total, tracked[1]):
             counts.abandoned += 1
             counts.waited += 1
             counts.abandon_wait_sum += wait
             if wait < self.short_abandon_s:
                 counts.short_abandons += 1
 
-    def _closed(self, e: RoutingEvent) -> None:
-        cid = e.contact_id or ""
-        op = e.operator_id
-        answered = e.data.get("answered", False)
-        if answered and op and e.data.get("outcome") != "transferred_external":
-            self._busy_change(op, e.at, -1)
+    def _closed(self, at: float, cid: str | None, op: str | None, queue: str | None,
+                data: dict[str, Any]) -> None:
+        self.closed(at, cid or "", op, queue or "", data.get("outcome"), data.get("answered", False),
+                    data.get("talk_s"), data.get("hold_s", 0.0), data.get("wrap_s", 0.0))
+
+    def closed(self, at: float, contact_id: str, operator_id: str | None, queue: str, outcome: str | None,
+               answered: bool, talk_s: float | None, hold_s: float, wrap_s: float) -> None:
+        """``talk_s`` None: answered, but how long it lasted is unknown (an imported log
+        that stops)."""
+        cid, op = contact_id, operator_id
+        stats: AgentStats | None = None
+        if answered and op and outcome != "transferred_external":
+            # _busy_change(op, at, -1), written out: once per answered contact.
+            stats = self.agents.get(op) or self.agent(op)
+            stats.active -= 1
+            if stats.active == 0 and stats.busy_since is not None:
+                # _clip(stats.busy_since, at), written out without the builtins (the same figure).
+                until, since = self.count_until, stats.busy_since
+                clipped = (until if until < at else at) - (self.count_from if self.count_from > since else since)
+                stats.busy_s += clipped if clipped > 0.0 else 0.0
+                stats.busy_since = None
         if cid in self._ignored:
             self._ignored.discard(cid)
             return
         tracked = self._contacts.pop(cid, None)
-        queue_counts = self._queue(tracked.queue if tracked else (e.queue or ""))
+        queue_counts = tracked[1] if tracked is not None else self._queue(queue)
         if not answered:
             self.total.lost += 1
             queue_counts.lost += 1
-            if tracked is not None and e.data.get("outcome") != "abandoned":
+            if tracked is not None and outcome != "abandoned":
                 # Left the queue unanswered without hanging up (callback, overflow out …):
                 # it waited, and it was not answered at once.
                 self.total.waited += 1
                 queue_counts.waited += 1
             return
-        if "talk_s" not in e.data:
-            return  # answered, but how long it lasted is unknown (an imported log that stops)
-        handle = e.data["talk_s"] + e.data.get("hold_s", 0.0) + e.data.get("wrap_s", 0.0)
+        if talk_s is None:
+            return
+        handle = talk_s + hold_s + wrap_s
         for counts in (self.total, queue_counts):
             counts.handled += 1
             counts.handle_sum += handle
         if op:
-            stats = self.agent(op)
+            if stats is None:
+                stats = self.agents.get(op) or self.agent(op)
             stats.handle_s += handle
             stats.handled += 1
 
-    def _rated(self, e: RoutingEvent) -> None:
+    def _rated(self, at: float, cid: str | None, op: str | None, queue: str | None,
+               data: dict[str, Any]) -> None:
         """CSAT (METRICS.md): the share of answers of 4 or 5, here per operator."""
-        if e.operator_id and isinstance(e.data.get("score"), int):
-            stats = self.agent(e.operator_id)
+        score = data.get("score")
+        if op and isinstance(score, int):
+            stats = self.agent(op)
             stats.csat_answers += 1
-            stats.csat_satisfied += e.data["score"] >= CSAT_SATISFIED
+            stats.csat_satisfied += score >= CSAT_SATISFIED
 
-    def _transferred(self, e: RoutingEvent) -> None:
-        if e.operator_id:
-            self._busy_change(e.operator_id, e.at, -1)
+    def _transferred(self, at: float, cid: str | None, op: str | None, queue: str | None,
+                     data: dict[str, Any]) -> None:
+        if op:
+            self._busy_change(op, at, -1)
 
     # --- operator time ----------------------------------------------------------------
 
@@ -282,13 +336,14 @@ class KpiAccumulator:
                 stats.busy_s += self._clip(stats.busy_since, at)
                 stats.busy_since = None
 
-    def _state_changed(self, e: RoutingEvent) -> None:
-        stats = self.agent(e.operator_id or "")
-        working = e.data.get("to") == "available"
+    def _state_changed(self, at: float, cid: str | None, op: str | None, queue: str | None,
+                       data: dict[str, Any]) -> None:
+        stats = self.agent(op or "")
+        working = data.get("to") == "available"
         if working and stats.available_since is None:
-            stats.available_since = e.at
+            stats.available_since = at
         elif not working and stats.available_since is not None:
-            stats.available_s += self._clip(stats.available_since, e.at)
+            stats.available_s += self._clip(stats.available_since, at)
             stats.available_since = None
 
     def close(self, at: float) -> None:
@@ -321,10 +376,12 @@ class KpiAccumulator:
             "agents": {name: stats.public() for name, stats in sorted(self.agents.items())},
         }
 
-    _handlers: ClassVar[dict[str, Any]] = {}
 
 
-KpiAccumulator._handlers = {
+#: An event's handler, unbound: (accumulator, at, contact id, operator id, queue, data).
+_Handler = Callable[[KpiAccumulator, float, str | None, str | None, str | None, dict[str, Any]], None]
+
+_HANDLERS: dict[str, _Handler] = {
     "queue.configured": KpiAccumulator._queue_configured,
     "contact.arrived": KpiAccumulator._arrived,
     "contact.queued": KpiAccumulator._queued,

@@ -19,15 +19,16 @@ an error, and the engine is never rebuilt for it.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import queue
 import threading
 import uuid
-from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,12 +38,15 @@ from dozvon.channels.registry import registry
 from dozvon.conversations import queries as q
 from dozvon.conversations.identity import ChannelIdentity, CustomerRef, IdentityResolver, Standing
 from dozvon.conversations.models import Conversation, Message
+from dozvon.core import bulk
 from dozvon.core.errors import DozvonError, InvalidInput
 from dozvon.eventlog.repository import to_us
 from dozvon.routing.engine import RoutingEngine
 from dozvon.routing.events import Decision
 from dozvon.routing.model import CONNECTED, OFFERED, WAITING, Action, ContactSpec
 
+CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
+MESSAGES: Table = Message.__table__  # type: ignore[assignment]
 #: The most requests stored in one transaction.
 MAX_BATCH = 200
 _TALKING = (WAITING, OFFERED, CONNECTED)
@@ -147,7 +151,7 @@ def _alone(svc: RouterService, item: Inbound, resolver: IdentityResolver) -> Ing
             done, deferred = _batch(svc, [item], resolver)
         except (IntegrityError, DataError) as error:
             with svc.sessions() as session:
-                found = _existing(session, svc.project, item)
+                found = _existing_many(session, svc.project, [item]).get((item.channel, item.external_id))
             if found is not None:
                 return found
             reason = str(error.orig).splitlines()[0] if error.orig else type(error).__name__
@@ -156,17 +160,34 @@ def _alone(svc: RouterService, item: Inbound, resolver: IdentityResolver) -> Ing
             return done[0]
 
 
-def _existing(session: Session, project: str, item: Inbound) -> IngestResult | None:
-    if item.as_message:
-        msg = q.by_external(session, Message, project, item.channel, item.external_id)
-        if msg is not None:
-            return IngestResult(msg.conversation_id, msg.id, created=False)
-    conv = q.by_external(session, Conversation, project, item.channel, item.external_id)
-    if conv is not None:
-        first = session.scalar(select(Message.id).where(Message.conversation_id == conv.id)
-                               .order_by(Message.id).limit(1))
-        return IngestResult(conv.id, first, created=False)
-    return None
+def _existing_many(session: Session, project: str, items: list[Inbound]) -> dict[tuple[str, str], IngestResult]:
+    """The retries among these items, by (channel, external id): the message or the
+    conversation each one already stored (its first message), in two or three queries
+    whatever the batch's size."""
+    wanted = {(i.channel, i.external_id) for i in items}
+    messages = {(i.channel, i.external_id) for i in items if i.as_message}
+    found: dict[tuple[str, str], IngestResult] = {}
+    if messages:
+        for channel, external_id, conversation_id, message_id in session.execute(
+                select(Message.channel, Message.external_id, Message.conversation_id, Message.id).where(
+                    Message.project == project, Message.channel.in_({c for c, _ in messages}),
+                    Message.external_id.in_({e for _, e in messages}))):
+            if (channel, external_id) in messages:
+                found[(channel, external_id)] = IngestResult(conversation_id, message_id, created=False)
+    rest = wanted - found.keys()
+    if not rest:
+        return found
+    rows = session.execute(select(Conversation.channel, Conversation.external_id, Conversation.id).where(
+        Conversation.project == project, Conversation.channel.in_({c for c, _ in rest}),
+        Conversation.external_id.in_({e for _, e in rest})))
+    conversations = {(channel, external_id): conversation_id
+                     for channel, external_id, conversation_id in rows if (channel, external_id) in rest}
+    if conversations:  # retries of whole contacts: rare, so their first message one by one
+        for key, conversation_id in conversations.items():
+            first = session.scalar(select(Message.id).where(Message.conversation_id == conversation_id)
+                                   .order_by(Message.id).limit(1))
+            found[key] = IngestResult(conversation_id, first, created=False)
+    return found
 
 
 @dataclass(frozen=True)
@@ -186,36 +207,36 @@ class _Planned:
         return (self.standing.queue if self.standing is not None else None) or self.item.queue
 
 
-def _plan(svc: RouterService, items: list[Inbound], resolver: IdentityResolver,
+def _plan(svc: RouterService, session: Session, items: list[Inbound], resolver: IdentityResolver,
           results: dict[int, IngestResult | DozvonError]) -> tuple[list[_Planned], list[int], list[tuple[int, int]]]:
-    """Which items are new, which are retries, which join an open conversation. A second
-    message of a customer whose conversation this batch opens waits for the next batch
-    (whether it joins depends on how the first is routed)."""
+    """Which items are new, which are retries, which join an open conversation (in the
+    batch's transaction: the customers the identity step creates are stored with their
+    contacts, or not at all). A second message of a customer whose conversation this batch
+    opens waits for the next batch (whether it joins depends on how the first is routed)."""
     fresh: list[tuple[int, str | None]] = []
     repeats: list[tuple[int, int]] = []
     first_of: dict[tuple[str, str], int] = {}
     open_of: dict[tuple[str, str], str] = {}
-    # A transaction of its own: the identity step may create customers (committed here,
-    # before the contacts; a retry of a failed batch then finds them).
-    with svc.sessions.begin() as session:
-        customers = resolver.resolve(session, svc.project,
-                                     [CustomerRef(i.channel, i.customer_id, i.customer_name) for i in items])
-        for i, item in enumerate(items):
-            key = (item.channel, item.external_id)
-            if key in first_of:
-                repeats.append((i, first_of[key]))
-                continue
-            first_of[key] = i
-            found = _existing(session, svc.project, item)
-            if found is not None:
-                results[i] = found
-                continue
-            customer = customers[i]
-            fresh.append((i, customer))
-            who = (item.channel, customer or "")
-            if item.as_message and customer and who not in open_of:
-                current = q.open_conversation(session, svc.project, item.channel, customer)
-                open_of[who] = current.id if current is not None else ""
+    customers = resolver.resolve(session, svc.project,
+                                 [CustomerRef(i.channel, i.customer_id, i.customer_name) for i in items])
+    retries = _existing_many(session, svc.project, items)
+    for i, item in enumerate(items):
+        key = (item.channel, item.external_id)
+        if key in first_of:
+            repeats.append((i, first_of[key]))
+            continue
+        first_of[key] = i
+        found = retries.get(key)
+        if found is not None:
+            results[i] = found
+            continue
+        customer = customers[i]
+        fresh.append((i, customer))
+        who = (item.channel, customer or "")
+        if item.as_message and customer and who not in open_of:
+            open_of[who] = ""
+    if open_of:
+        open_of.update(q.open_conversations(session, svc.project, list(open_of)))
     talking = live.live_contacts(svc, [c for c in open_of.values() if c])
     planned: list[_Planned] = []
     deferred: list[int] = []
@@ -238,8 +259,7 @@ def _plan(svc: RouterService, items: list[Inbound], resolver: IdentityResolver,
     # chat's every message costs nothing here.
     arriving = [p.customer_id for p in planned if not p.joins and p.customer_id]
     if arriving:
-        with svc.sessions.begin() as session:
-            standings = resolver.standing(session, svc.project, arriving, to_us(svc.clock.now()))
+        standings = resolver.standing(session, svc.project, arriving, to_us(svc.clock.now()))
         if any(s.queue for s in standings.values()):  # a policy's queue that was since removed: not used
             queues = svc.read(lambda engine: set(engine.queues))
             standings = {c: replace(s, queue=s.queue if s.queue in queues else None) for c, s in standings.items()}
@@ -250,46 +270,51 @@ def _plan(svc: RouterService, items: list[Inbound], resolver: IdentityResolver,
 
 def _batch(svc: RouterService, items: list[Inbound],
            resolver: IdentityResolver) -> tuple[dict[int, IngestResult | DozvonError], list[int]]:
-    """One transaction: rows first, then the engine. Returns each done item's result by
-    position, and the positions deferred to the next batch."""
+    """One transaction: who the customers are, which items are retries, the rows, then the
+    engine. Returns each done item's result by position, and the positions deferred to
+    the next batch."""
     results: dict[int, IngestResult | DozvonError] = {}
-    planned, deferred, repeats = _plan(svc, items, resolver, results)
-    if planned:
+    planned: list[_Planned] = []
+    deferred: list[int] = []
+    repeats: list[tuple[int, int]] = []
+    message_ids: dict[tuple[str, str], int] = {}
+    decided: dict[int, list[Decision]] = {}
+    refused: list[_Planned] = []
+
+    def plan_and_store(session: Session) -> None:
+        nonlocal planned, deferred, repeats
+        planned, deferred, repeats = _plan(svc, session, items, resolver, results)
+        if not planned:
+            return
         now_us = to_us(svc.clock.now())
-        message_ids: dict[str, int] = {}
-        decided: dict[int, list[Decision]] = {}
-        refused: list[_Planned] = []
+        conversations = [_conversation_row(svc.project, p, now_us) for p in planned if not p.joins]
+        if conversations:
+            bulk.insert_rows(session, CONVERSATIONS, conversations)
+        messages = [_message_row(svc.project, p, now_us) for p in planned if p.item.text is not None]
+        if messages:
+            stored = bulk.insert_rows(session, MESSAGES, messages, returning=("channel", "external_id", "id"))
+            message_ids.update(((channel, external_id), new_id) for channel, external_id, new_id in stored)
 
-        def store(session: Session) -> None:
-            conversations = [_conversation_row(svc.project, p, now_us) for p in planned if not p.joins]
-            if conversations:
-                session.execute(insert(Conversation), conversations)
-            messages = [_message_row(svc.project, p, now_us) for p in planned if p.item.text is not None]
-            if messages:
-                ids = session.scalars(insert(Message).returning(Message.id, sort_by_parameter_order=True),
-                                      messages).all()
-                message_ids.update((row["external_id"], new_id) for row, new_id in zip(messages, ids, strict=True))
-
-        def command(engine: RoutingEngine) -> None:
-            for p in planned:
-                try:
-                    decided[p.index] = _route(engine, p)
-                except DozvonError as error:  # the engine changes nothing on bad input
-                    results[p.index] = error
-                    refused.append(p)
-
-        def forget_refused(session: Session) -> None:
-            for p in refused:
-                session.execute(delete(Message).where(Message.project == svc.project, Message.channel == p.item.channel,
-                                                      Message.external_id == p.item.external_id))
-                if not p.joins:
-                    session.execute(delete(Conversation).where(Conversation.id == p.conversation_id))
-
-        svc.run(command, also=forget_refused, before=store)
+    def command(engine: RoutingEngine) -> None:
         for p in planned:
-            if p.index in decided:
-                results[p.index] = IngestResult(p.conversation_id, message_ids.get(p.item.external_id), True,
-                                                decided[p.index], opened=not p.joins)
+            try:
+                decided[p.index] = _route(engine, p)
+            except DozvonError as error:  # the engine changes nothing on bad input
+                results[p.index] = error
+                refused.append(p)
+
+    def forget_refused(session: Session) -> None:
+        for p in refused:
+            session.execute(delete(Message).where(Message.project == svc.project, Message.channel == p.item.channel,
+                                                  Message.external_id == p.item.external_id))
+            if not p.joins:
+                session.execute(delete(Conversation).where(Conversation.id == p.conversation_id))
+
+    svc.run(command, also=forget_refused, before=plan_and_store)
+    for p in planned:
+        if p.index in decided:
+            results[p.index] = IngestResult(p.conversation_id, message_ids.get((p.item.channel, p.item.external_id)),
+                                            True, decided[p.index], opened=not p.joins)
     for i, first in repeats:  # the same id twice in one batch: the second is a retry
         result = results.get(first)
         if result is None:  # the first was deferred: so is the repeat
@@ -338,15 +363,24 @@ def _route(engine: RoutingEngine, p: _Planned) -> list[Decision]:
     return decisions
 
 
+#: Where a request waits for its batch: a thread's future, or an asyncio future with its loop.
+Waiter = Future[IngestResult] | tuple[asyncio.AbstractEventLoop, "asyncio.Future[IngestResult]"]
+
+
 class IngestQueue:
-    """One project's group commit: requests wait while the previous batch is written."""
+    """One project's group commit: requests wait while the previous batch is written.
+
+    Requests come from worker threads (:meth:`submit`) or straight from the event loop
+    (:meth:`submit_async`, the HTTP API: no thread is held while a request waits). After a
+    batch commits, the answers for one event loop are handed over in one callback, not one
+    wake-up of the loop per request."""
 
     def __init__(self, svc: RouterService, identity: IdentityResolver | None = None,
                  max_batch: int = MAX_BATCH) -> None:
         self.svc = svc
         self.identity = identity or ChannelIdentity()
         self.max_batch = max_batch
-        self._queue: queue.SimpleQueue[tuple[Inbound, Future[IngestResult]]] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[Inbound, Waiter]] = queue.SimpleQueue()
         self._worker = threading.Thread(target=self._run, name=f"ingest-{svc.project}", daemon=True)
         self._worker.start()
 
@@ -357,7 +391,15 @@ class IngestQueue:
         self._queue.put((item, future))
         return future.result(timeout)
 
-    def _take(self) -> list[tuple[Inbound, Future[IngestResult]]]:
+    async def submit_async(self, item: Inbound, timeout: float = 60.0) -> IngestResult:
+        """:meth:`submit` for a caller on an event loop."""
+        check_storable(item)
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[IngestResult] = loop.create_future()
+        self._queue.put((item, (loop, future)))
+        return await asyncio.wait_for(future, timeout)
+
+    def _take(self) -> list[tuple[Inbound, Waiter]]:
         batch = [self._queue.get()]
         while len(batch) < self.max_batch:
             try:
@@ -370,14 +412,30 @@ class IngestQueue:
         while True:
             batch = self._take()
             try:
-                results: Iterable[IngestResult | DozvonError] = ingest_many(
-                    self.svc, [item for item, _ in batch], self.identity)
+                answers: list[IngestResult | BaseException] = list(ingest_many(
+                    self.svc, [item for item, _ in batch], self.identity))
             except Exception as error:  # the whole transaction failed (database down): all hear why
-                for _, future in batch:
-                    future.set_exception(error)
-                continue
-            for (_, future), result in zip(batch, results, strict=True):
-                if isinstance(result, DozvonError):
-                    future.set_exception(result)
+                answers = [error] * len(batch)
+            by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[IngestResult], Any]]] = {}
+            for (_, waiter), answer in zip(batch, answers, strict=True):
+                if isinstance(waiter, Future):
+                    if isinstance(answer, BaseException):
+                        waiter.set_exception(answer)
+                    else:
+                        waiter.set_result(answer)
                 else:
-                    future.set_result(result)
+                    by_loop.setdefault(waiter[0], []).append((waiter[1], answer))
+            for loop, settled in by_loop.items():
+                with contextlib.suppress(RuntimeError):  # that loop has closed: nobody waits any more
+                    loop.call_soon_threadsafe(_settle, settled)
+
+
+def _settle(settled: list[tuple[asyncio.Future[IngestResult], Any]]) -> None:
+    """On the waiters' loop: each request's answer (a waiter that timed out is left alone)."""
+    for future, answer in settled:
+        if future.done():
+            continue
+        if isinstance(answer, BaseException):
+            future.set_exception(answer)
+        else:
+            future.set_result(answer)

@@ -56,11 +56,23 @@ def conversations_by_id(session: Session, project: str, ids: Iterable[str]) -> d
     return {c.id: c for c in session.scalars(readable_conversations(project).where(Conversation.id.in_(wanted)))}
 
 
-def open_conversation(session: Session, project: str, channel: str, customer_id: str) -> Conversation | None:
-    """The customer's newest open conversation on a channel (a new message joins it)."""
-    return session.scalar(readable_conversations(project).where(
-        Conversation.channel == channel, Conversation.customer_id == customer_id,
-        Conversation.status == OPEN).order_by(Conversation.created_at_us.desc()).limit(1))
+def open_conversations(session: Session, project: str,
+                       customers: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The id of each (channel, customer id) pair's newest open conversation (a new message
+    joins it), for many pairs in one query; pairs with none are absent."""
+    if not customers:
+        return {}
+    wanted = set(customers)
+    newest: dict[tuple[str, str], tuple[int, str]] = {}
+    for channel, customer_id, created, conversation_id in session.execute(
+            select(Conversation.channel, Conversation.customer_id, Conversation.created_at_us, Conversation.id)
+            .where(Conversation.project == project, Conversation.status == OPEN,
+                   Conversation.channel.in_({c for c, _ in wanted}),
+                   Conversation.customer_id.in_({k for _, k in wanted}))):
+        key = (channel, customer_id)
+        if key in wanted and (key not in newest or created > newest[key][0]):
+            newest[key] = (created, conversation_id)
+    return {key: conversation_id for key, (_, conversation_id) in newest.items()}
 
 
 def messages(session: Session, project: str, conversation_id: str) -> list[Message]:

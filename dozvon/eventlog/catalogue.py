@@ -634,6 +634,97 @@ class CustomerErased(Event):
     by: str | None = None
 
 
+# ---------------------------------------------------------------------------- tasks
+
+@_event
+class TaskCreated(Event):
+    """A task with a deadline (call back, send an offer) was given to ``operator_id``, its
+    owner; ``contact_id`` is the conversation it came from, if any. Never the task's words."""
+
+    type = "task.created"
+    needs = _OPERATOR
+    task_id: int
+    kind: Literal["callback", "offer", "other"]
+    due_at: float
+    customer_id: str | None = None
+    #: Who created it (a login).
+    by: str | None = None
+
+
+@_event
+class TaskReassigned(Event):
+    """An open task was given to another operator (``operator_id``, the new owner)."""
+
+    type = "task.reassigned"
+    needs = _OPERATOR
+    task_id: int
+    #: The previous owner.
+    from_: str
+    due_at: float
+    by: str | None = None
+
+
+@_event
+class TaskReleased(Event):
+    """An open task was given away: ``operator_id``, its previous owner, no longer has it
+    (logged with ``task.reassigned``, so each of the two is told)."""
+
+    type = "task.released"
+    needs = _OPERATOR
+    task_id: int
+    #: The new owner.
+    to: str
+    by: str | None = None
+
+
+@_event
+class TaskRescheduled(Event):
+    """An open task's due time moved (the customer asked for another day); it may alarm again."""
+
+    type = "task.rescheduled"
+    needs = _OPERATOR
+    task_id: int
+    from_due: float
+    due_at: float
+    by: str | None = None
+
+
+@_event
+class TaskOverdue(Event):
+    """An open task ran past its due time: its owner and the supervisors are alerted."""
+
+    type = "task.overdue"
+    needs = _OPERATOR
+    task_id: int
+    due_at: float
+
+
+@_event
+class TaskDone(Event):
+    """A task was done; ``late`` when after its due time. With its creation and due times,
+    so the KPIs (time to done, done late) need no other row."""
+
+    type = "task.done"
+    needs = _OPERATOR
+    task_id: int
+    created_at: float
+    due_at: float
+    late: bool
+    by: str | None = None
+
+
+@_event
+class TaskCancelled(Event):
+    """A task was dropped (no longer wanted, a duplicate)."""
+
+    type = "task.cancelled"
+    needs = _OPERATOR
+    task_id: int
+    created_at: float
+    due_at: float
+    by: str | None = None
+
+
 @_event
 class QueueRemoved(Event):
     """A queue was deleted (it held no contact and no queue sent contacts to it)."""
@@ -659,3 +750,10 @@ class QueueClosed(Event):
     type = "queue.closed"
     needs = _QUEUE
     operator_receives = False
+
+
+# The evaluations' and the automatic checks' events are declared in their own modules (they
+# import this one's base); importing them here registers them, so every user of the catalogue
+# sees the same REGISTRY.
+from dozvon.eventlog import catalogue_checks as _checks  # noqa: E402,F401
+from dozvon.eventlog import catalogue_quality as _quality  # noqa: E402,F401

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, String
+from sqlalchemy import BigInteger, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dozvon.core.db import Base, JSONType
@@ -31,6 +31,10 @@ class EventRecord(Base):
     operator_id: Mapped[str | None] = mapped_column(String(128))
     queue: Mapped[str | None] = mapped_column(String(128))
     channel: Mapped[str | None] = mapped_column(String(32))
+    #: ``data["customer_id"]`` as a column of its own (filled at append): FCR and "recovered"
+    #: look up a customer's later contacts by it, through an index, instead of reading the
+    #: JSON of every arrival in the window (docs/kpi.md, "At scale").
+    customer_id: Mapped[str | None] = mapped_column(String(128))
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
 
     __table_args__ = (
@@ -38,4 +42,7 @@ class EventRecord(Base):
         Index("ix_events_project_at", "project", "at_us"),
         Index("ix_events_project_type_at", "project", "type", "at_us"),
         Index("ix_events_project_contact", "project", "contact_id"),
+        # A customer's arrivals and answers in time order; only the events that name one.
+        Index("ix_events_project_customer", "project", "customer_id", "type", "at_us",
+              sqlite_where=text("customer_id IS NOT NULL"), postgresql_where=text("customer_id IS NOT NULL")),
     )

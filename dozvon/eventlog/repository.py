@@ -5,25 +5,43 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, false, insert, select
+from sqlalchemy import Select, Table, false, select
 from sqlalchemy.orm import Session
 
+from dozvon.core import bulk
 from dozvon.eventlog.models import EventRecord
 from dozvon.eventlog.recipients import NAMED_OPERATOR_TYPES
 from dozvon.routing.events import EVENT_VERSION, RoutingEvent
+
+#: The events table itself (Core statements; see :func:`append`).
+EVENTS: Table = EventRecord.__table__  # type: ignore[assignment]
 
 
 def to_us(ts: float) -> int:
     return round(ts * 1_000_000)
 
 
+def customer_of(data: dict[str, Any]) -> str | None:
+    """The ``customer_id`` an event's data names, for its own column (None when it names
+    none). Kept as the JSON read it: a string as it is, a number as its digits."""
+    customer = data.get("customer_id")
+    if isinstance(customer, str):
+        return customer
+    if isinstance(customer, int) and not isinstance(customer, bool):
+        return str(customer)
+    return None
+
+
 def append(session: Session, project: str, events: Iterable[RoutingEvent]) -> int:
     """Insert events in one statement (inside the caller's transaction); returns the count."""
     rows = [{"project": project, "seq": e.seq, "type": e.type, "version": EVENT_VERSION,
              "at_us": to_us(e.at), "contact_id": e.contact_id, "operator_id": e.operator_id,
-             "queue": e.queue, "channel": e.channel, "data": e.data} for e in events]
-    if rows:
-        session.execute(insert(EventRecord), rows)
+             "queue": e.queue, "channel": e.channel, "customer_id": customer_of(e.data), "data": e.data}
+            for e in events]
+    # The table, not the mapped class: the ORM's bulk insert splits rows by which of their
+    # values are None and then wrote them one statement each (128 round trips for a batch
+    # of 32 contacts); one statement for all of them (dozvon.core.bulk).
+    bulk.insert_rows(session, EVENTS, rows)
     return len(rows)
 
 

@@ -35,8 +35,8 @@ MAX_OVERFLOWS = 5
 
 
 class Admission:
-    __slots__ = ("_clock", "_contacts", "_decide", "_emit", "_matcher", "_operators", "_queues",
-                 "_settings", "_timers", "last_operator")
+    __slots__ = ("_clock", "_contacts", "_decided", "_emit", "_matcher", "_operators", "_queues",
+                 "_settings", "_sink", "_timers", "_woken_contacts", "last_operator")
 
     def __init__(self, clock: Clock, settings: EngineSettings, queues: dict[str, QueueState],
                  operators: dict[str, Operator], contacts: dict[str, Contact], outbox: Outbox,
@@ -47,9 +47,11 @@ class Admission:
         self._operators = operators
         self._contacts = contacts
         self._emit = outbox.emit
-        self._decide = outbox.decide
+        self._sink = outbox.sink
+        self._decided = outbox.decided
         self._timers = timers
         self._matcher = matcher
+        self._woken_contacts = matcher.woken_contacts
         #: customer id -> (operator id, time the operator answered them), for sticky routing
         self.last_operator: dict[str, tuple[str, float]] = {}
 
@@ -76,29 +78,40 @@ class Admission:
 
     def _enqueue(self, contact: Contact, state: QueueState, reason: str) -> None:
         now = self._clock.now()
-        contact.queue = state.cfg.name
+        cfg = state.cfg
+        contact.queue = cfg.name
         contact.queue_since = now
         contact.state = WAITING
-        contact.excluded = set()
+        if contact.excluded:
+            contact.excluded = set()
         contact.last_missed = None
-        contact.needs = _merge_needs(state.cfg.required_skills, contact.spec.skills)
-        if state.cfg.language_routing and contact.spec.language:
+        queue_needs, contact_needs = cfg.required_skills, contact.spec.skills
+        if queue_needs or contact_needs:
+            contact.needs = _merge_needs(queue_needs, contact_needs)
+        elif contact.needs:
+            contact.needs = {}
+        if cfg.language_routing and contact.spec.language:
             key = f"lang_{contact.spec.language}"
             contact.needs[key] = max(1, contact.needs.get(key, 0))
         state.waiting_count += 1
-        data: dict[str, Any] = {"reason": reason, "priority": contact.priority,
-                                "target_answer_s": state.cfg.target_answer_s}
-        if state.cfg.max_wait_s is not None:
-            contact.max_wait_at = now + state.cfg.max_wait_s
-            self._timers.arm(contact.max_wait_at, "max_wait", contact.spec.id)
-        sticky = self._sticky_operator(contact, state) if reason == "arrival" else None
+        sink = self._sink
+        data: dict[str, Any] | None = {"reason": reason, "priority": contact.priority,
+                                       "target_answer_s": cfg.target_answer_s} if sink is None else None
+        if cfg.max_wait_s is not None:
+            contact.max_wait_at = now + cfg.max_wait_s
+            self._timers.arm(contact.max_wait_at, "max_wait", contact.id)
+        sticky = self._sticky_operator(contact, state) if reason == "arrival" and cfg.sticky_wait_s > 0 else None
         if sticky is not None:
             contact.sticky_operator = sticky
             contact.sticky_until = now + state.cfg.sticky_wait_s
-            self._timers.arm(contact.sticky_until, "sticky", contact.spec.id)
-            data["sticky_operator"] = sticky
-        self._emit("contact.queued", contact, **data)
-        self._matcher.wake_contact(contact)
+            self._timers.arm(contact.sticky_until, "sticky", contact.id)
+            if data is not None:
+                data["sticky_operator"] = sticky
+        if sink is not None:
+            sink.queued(now, contact.id, contact.queue, cfg.target_answer_s)
+        elif data is not None:  # (always, without a sink)
+            self._emit("contact.queued", contact, **data)
+        self._woken_contacts.append(contact)  # matcher.wake_contact
 
     def _sticky_operator(self, contact: Contact, state: QueueState) -> str | None:
         """The operator a returning customer talked to last, if they can be waited for."""
@@ -230,27 +243,27 @@ class Admission:
                 return
         if action.kind == "callback":
             self._emit("callback.created", contact, reason=reason, customer_id=spec.customer_id)
-            self._decide(Decision(ev.CALLBACK, spec.id, reason=reason, target=spec.customer_id,
+            self._decided.append(Decision(ev.CALLBACK, spec.id, reason=reason, target=spec.customer_id,
                                   channel=spec.channel))
             if action.text:
-                self._decide(Decision(ev.AUTO_REPLY, spec.id, text=action.text, reason=reason,
+                self._decided.append(Decision(ev.AUTO_REPLY, spec.id, text=action.text, reason=reason,
                                       channel=spec.channel))
             self.close(contact, "callback", reason)
             return
         if action.kind == "wait" and reason == "closed":
             # Answered now, taken when somebody is there (the morning's first operator).
-            self._decide(Decision(ev.AUTO_REPLY, spec.id, text=action.text, reason=reason,
+            self._decided.append(Decision(ev.AUTO_REPLY, spec.id, text=action.text, reason=reason,
                                   channel=spec.channel))
             self._enqueue(contact, self._queues[source], reason)
             return
         if action.kind in ("message", "wait"):
-            self._decide(Decision(ev.AUTO_REPLY, spec.id, text=action.text, reason=reason,
+            self._decided.append(Decision(ev.AUTO_REPLY, spec.id, text=action.text, reason=reason,
                                   channel=spec.channel))
             outcome = "message"
         else:
             outcome = "rejected"
         if contact.bucket == "voice":
-            self._decide(Decision(ev.DISCONNECT, spec.id, reason=reason, channel=spec.channel))
+            self._decided.append(Decision(ev.DISCONNECT, spec.id, reason=reason, channel=spec.channel))
         self.close(contact, outcome, reason)
 
     def abandoned(self, contact: Contact, was: str) -> None:
@@ -263,7 +276,7 @@ class Admission:
         spec = contact.spec
         if self._queues[contact.queue].cfg.callback_on_abandon:
             self._emit("callback.created", contact, reason="abandoned", customer_id=spec.customer_id)
-            self._decide(Decision(ev.CALLBACK, spec.id, reason="abandoned", target=spec.customer_id,
+            self._decided.append(Decision(ev.CALLBACK, spec.id, reason="abandoned", target=spec.customer_id,
                                   channel=spec.channel))
         self.close(contact, "abandoned", was)
 
@@ -274,28 +287,35 @@ class Admission:
         One closed without a disposition is kept (state ``closed``) for a late one, until
         ``late_disposition_s`` passes; any other is forgotten at once."""
         now = self._clock.now()
-        data: dict[str, Any] = {"outcome": outcome, "answered": contact.answered_once}
-        if reason:
-            data["reason"] = reason
-        if contact.answered_once:
-            data["talk_s"] = contact.talk_s - contact.hold_s
-            data["hold_s"] = contact.hold_s
-            data["wrap_s"] = now - contact.ended_at if contact.ended_at is not None else 0.0
-        if disposition_missing:
-            data["disposition_missing"] = True
-        self._emit("contact.closed", contact, contact.operator_id, **data)
+        answered = contact.answered_once
+        wrap = (now - contact.ended_at if contact.ended_at is not None else 0.0) if answered else 0.0
+        sink = self._sink
+        if sink is not None:
+            sink.closed(now, contact.id, contact.operator_id, contact.queue, outcome, answered,
+                        contact.talk_s - contact.hold_s if answered else None, contact.hold_s, wrap)
+        else:
+            data: dict[str, Any] = {"outcome": outcome, "answered": answered}
+            if reason:
+                data["reason"] = reason
+            if answered:
+                data["talk_s"] = contact.talk_s - contact.hold_s
+                data["hold_s"] = contact.hold_s
+                data["wrap_s"] = wrap
+            if disposition_missing:
+                data["disposition_missing"] = True
+            self._emit("contact.closed", contact, contact.operator_id, **data)
         contact.closed_at = now
         if disposition_missing and self._settings.late_disposition_s > 0:
             contact.state = CLOSED
-            self._timers.arm(now + self._settings.late_disposition_s, "forget", contact.spec.id)
+            self._timers.arm(now + self._settings.late_disposition_s, "forget", contact.id)
         else:
-            del self._contacts[contact.spec.id]
+            del self._contacts[contact.id]
 
     def forget(self, contact: Contact) -> None:
         """The window for a late disposition closed: say so, so that the stored state of
         the contact goes too."""
         self._emit("contact.disposition_window_closed", contact, contact.operator_id)
-        del self._contacts[contact.spec.id]
+        del self._contacts[contact.id]
 
     # ------------------------------------------------------------------ restore
 
@@ -305,14 +325,14 @@ class Admission:
         if contact.state in (WAITING, OFFERED) and state is not None:
             state.waiting_count += 1
             if contact.max_wait_at is not None:
-                self._timers.arm(contact.max_wait_at, "max_wait", contact.spec.id)
+                self._timers.arm(contact.max_wait_at, "max_wait", contact.id)
             if contact.sticky_until is not None:
-                self._timers.arm(contact.sticky_until, "sticky", contact.spec.id)
+                self._timers.arm(contact.sticky_until, "sticky", contact.id)
             if contact.state == WAITING:
                 self._matcher.adopt_waiting(contact, state)
         if contact.state == CLOSED:
             forget_at = (contact.closed_at or 0.0) + self._settings.late_disposition_s
-            self._timers.arm(forget_at, "forget", contact.spec.id)
+            self._timers.arm(forget_at, "forget", contact.id)
 
 
 def _merge_needs(queue_needs: Mapping[str, int], contact_needs: Mapping[str, int]) -> dict[str, int]:

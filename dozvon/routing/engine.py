@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable
+from heapq import heappop
 from typing import Any
 
 from dozvon.core.clock import Clock
 from dozvon.core.errors import Conflict, InvalidInput, NotFound
 from dozvon.routing.admission import Admission
 from dozvon.routing.conversation import Conversations
-from dozvon.routing.events import Decision, RoutingEvent
+from dozvon.routing.events import Decision, EventSink, RoutingEvent
 from dozvon.routing.matching import Matcher
 from dozvon.routing.model import (
     AVAILABLE,
@@ -57,7 +58,7 @@ from dozvon.routing.offers import Offering
 from dozvon.routing.outbox import Outbox
 from dozvon.routing.presence import derive_presence
 from dozvon.routing.queues import QueueState
-from dozvon.routing.timers import Timers
+from dozvon.routing.timers import Entry, Timers
 
 
 class RoutingEngine:
@@ -69,7 +70,22 @@ class RoutingEngine:
         queues: Iterable[QueueConfig] = (),
         operators: Iterable[OperatorConfig] = (),
         settings: EngineSettings | None = None,
+        sink: EventSink | None = None,
+        timer_heap: list[Any] | None = None,
+        offer_timers: bool = True,
     ) -> None:
+        """Three options for a driver that needs speed more than a log (the simulator):
+        ``sink``: keep no events, hand them to the sink instead (the KPIs — see
+        :class:`~dozvon.routing.events.EventSink`); ``timer_heap``: arm timers in the
+        driver's own heap, one heap for everything that happens next (see
+        :class:`~dozvon.routing.timers.Timers`); ``offer_timers=False`` (with a
+        ``timer_heap`` only): the driver arms each offer's deadline itself, from the offer
+        decision (``deadline``), and only for an offer that may still ring when it comes —
+        a driver that knows the operator will answer in time (the simulator) leaves no
+        timer that could never fire. An offer whose deadline is already due (a timeout of
+        0) is armed here all the same, so that :meth:`advance` fires it as it would."""
+        if not offer_timers and timer_heap is None:
+            raise ValueError("offer_timers=False needs a timer_heap the driver arms them in")
         self._clock = clock
         self._settings = settings or EngineSettings()
         # The state every part shares: changed in place, never replaced.
@@ -77,8 +93,8 @@ class RoutingEngine:
         self._operators: dict[str, Operator] = {}
         self._contacts: dict[str, Contact] = {}
         self._offers: dict[str, Offer] = {}
-        self._outbox = Outbox(clock)
-        self._timers = Timers(self._queues, self._contacts, self._offers)
+        self._outbox = Outbox(clock, sink)
+        self._timers = Timers(self._queues, self._contacts, self._offers, timer_heap)
         self._matcher = Matcher(clock, self._settings, self._queues, self._operators, self._contacts)
         self._admission = Admission(clock, self._settings, self._queues, self._operators, self._contacts,
                                     self._outbox, self._timers, self._matcher)
@@ -86,7 +102,12 @@ class RoutingEngine:
                                   self._outbox, self._timers, self._matcher, self._admission)
         self._conversations = Conversations(clock, self._queues, self._operators, self._contacts,
                                             self._outbox, self._timers, self._matcher, self._admission)
+        self._offering.arm_offers = offer_timers
+        self._woken_contacts = self._matcher.woken_contacts
+        self._woken_operators = self._matcher.woken_operators
+        self._decided = self._outbox.decided
         self._emit = self._outbox.emit
+        self._sink = sink
         self._next_operator_order = 0
         # Read-only views for drivers: the same dicts the parts change in place (plain
         # attributes, not properties — the simulator reads them on every event).
@@ -98,6 +119,8 @@ class RoutingEngine:
         self.next_deadline: Callable[[], float | None] = self._timers.next_deadline
         #: Take the events appended since the last drain (the driver persists them).
         self.drain_events: Callable[[], list[RoutingEvent]] = self._outbox.drain_events
+        #: Whether a timer of a shared ``timer_heap`` is live (a stale one is popped unfired).
+        self.timer_is_live: Callable[[Entry], bool] = self._timers.is_live
         for cfg in queues:
             self.add_queue(cfg)
         for op_cfg in operators:
@@ -164,9 +187,21 @@ class RoutingEngine:
         return self._outbox.drain_decisions()
 
     def _done(self) -> list[Decision]:
-        """End of a command that may have freed work: route it, return what was decided."""
-        self._offering.settle()
-        return self._outbox.take_decisions()
+        """End of a command that may have freed work: route it, return what was decided.
+
+        (The worklists' check and :meth:`Outbox.take_decisions` written out: every
+        command ends here.)"""
+        if self._woken_contacts or self._woken_operators:
+            self._offering.settle()
+        decided = self._decided
+        if not decided:
+            return []
+        out = decided[:]
+        decided.clear()  # the same list: the parts holding it keep appending to it
+        issued = self._outbox.issued
+        if issued is not None:
+            issued.extend(out)
+        return out
 
     # ------------------------------------------------------------------ configuration
 
@@ -273,24 +308,34 @@ class RoutingEngine:
         """A new inbound contact: stored by the caller, now queued, offered or turned away.
         ``refuse`` (a ``reject`` or a ``message``): the project's policy turns this customer
         away on arrival (a blocked number) — logged like any contact, closed at once."""
-        state = self._queue(spec.queue)
-        bucket = spec.bucket(self._settings.channel_buckets)
+        state = self._queues.get(spec.queue)
+        if state is None:
+            state = self._queue(spec.queue)  # raises
+        bucket = self._settings.channel_buckets.get(spec.channel)
+        if bucket is None:
+            bucket = spec.bucket(self._settings.channel_buckets)  # raises
         if spec.id in self._contacts:
             raise Conflict("routing.duplicate_contact", contact=spec.id)
         now = self._clock.now()
         priority = (spec.priority + state.cfg.priority
                     + self._settings.segment_priority.get(spec.segment or "", 0))
-        contact = Contact(spec=spec, bucket=bucket, queue=spec.queue, priority=priority,
-                          arrived_at=now, enqueued_at=now, queue_since=now)
+        contact = Contact(spec, bucket, spec.queue, priority, now, now, now)
         self._contacts[spec.id] = contact
-        data: dict[str, Any] = {"priority": priority}
-        for name in ("customer_id", "segment", "source", "language"):
-            value = getattr(spec, name)
-            if value is not None:
-                data[name] = value
-        if spec.flags:
-            data["flags"] = list(spec.flags)
-        self._emit("contact.arrived", contact, **data)
+        if self._sink is not None:
+            self._sink.arrived(now, spec.id, contact.queue)
+        else:
+            data: dict[str, Any] = {"priority": priority}
+            if spec.customer_id is not None:
+                data["customer_id"] = spec.customer_id
+            if spec.segment is not None:
+                data["segment"] = spec.segment
+            if spec.source is not None:
+                data["source"] = spec.source
+            if spec.language is not None:
+                data["language"] = spec.language
+            if spec.flags:
+                data["flags"] = list(spec.flags)
+            self._emit("contact.arrived", contact, **data)
         if refuse is not None:
             self._admission.refuse(contact, refuse)
         else:
@@ -343,7 +388,9 @@ class RoutingEngine:
 
     def accept(self, offer_id: str, operator_id: str | None = None) -> list[Decision]:
         """The operator answered: the contact is theirs, every other offer is withdrawn."""
-        offer = self._open_offer(offer_id, operator_id)
+        offer = self._offers.get(offer_id)
+        if offer is None or (operator_id is not None and offer.operator_id != operator_id):
+            offer = self._open_offer(offer_id, operator_id)  # raises
         contact, op = self._offering.accepted(offer)
         self._conversations.connect(contact, op, offer)
         return self._done()
@@ -389,9 +436,12 @@ class RoutingEngine:
     def end_contact(self, contact_id: str, by: str = "operator",
                     operator_id: str | None = None) -> list[Decision]:
         """The conversation is over; the operator goes into wrap-up for this contact."""
-        contact = self._contact(contact_id)
-        self._require_state(contact, CONNECTED)
-        self._own(contact, operator_id)
+        contact = self._contacts.get(contact_id)
+        if contact is None or contact.state != CONNECTED or (
+                operator_id is not None and contact.operator_id != operator_id):
+            contact = self._contact(contact_id)  # raises
+            self._require_state(contact, CONNECTED)
+            self._own(contact, operator_id)
         self._conversations.end(contact, by)
         return self._done()
 
@@ -536,23 +586,31 @@ class RoutingEngine:
     def advance(self) -> list[Decision]:
         """Fire every timer that is due by the clock's current time, in deadline order."""
         now = self._clock.now()
-        pop_due = self._timers.pop_due
-        while (due := pop_due(now)) is not None:
-            kind, key = due
+        timers = self._timers
+        heap, live = timers.heap, timers.live
+        while heap:
+            # Timers.pop_due written out (a command of its own for every timer that fires).
+            at, rank, key, kind = heap[0]
+            if at > now or rank < 0:
+                break
+            heappop(heap)
+            if not live(at, kind, key):
+                continue
             if kind == "offer":
                 self._offer_ran_out(self._offers[key])
             elif kind == "hours":
                 self._admission.hours_changed(self._queues[key])
             elif kind == "wrap_up":
-                self._conversations.finish(self._contacts[key], None, timed_out=True)
+                self._conversations.wrap_up_over(self._contacts[key])
             elif kind == "max_wait":
                 self._admission.max_wait_passed(self._contacts[key])
             elif kind == "sticky":
                 self._admission.sticky_expired(self._contacts[key])
             elif kind == "forget":
                 self._admission.forget(self._contacts[key])
-            self._offering.settle()
-        return self._outbox.take_decisions()
+            if self._woken_contacts or self._woken_operators:
+                self._offering.settle()
+        return self._done()
 
     # ------------------------------------------------------------------ restore
 
@@ -567,7 +625,7 @@ class RoutingEngine:
     def adopt_contact(self, contact: Contact, offers: Iterable[Offer] = ()) -> None:
         """Take a contact restored from storage as it was, with its open offers: its load,
         its place in line and its timers are derived again (adopt in token order)."""
-        self._contacts[contact.spec.id] = contact
+        self._contacts[contact.id] = contact
         for offer in offers:
             self._offering.adopt(contact, offer)
         if contact.state == OFFERED and not contact.offers:
@@ -575,11 +633,11 @@ class RoutingEngine:
         if contact.state in (CONNECTED, WRAP_UP):
             op = self._operators.get(contact.operator_id or "")
             if op is not None:
-                op.contacts.add(contact.spec.id)
+                op.contacts.add(contact.id)
                 op.load[contact.bucket] += 1
         self._admission.adopt(contact)
         if contact.state == WRAP_UP and contact.wrap_deadline is not None:
-            self._timers.arm(contact.wrap_deadline, "wrap_up", contact.spec.id)
+            self._timers.arm(contact.wrap_deadline, "wrap_up", contact.id)
         self._matcher.continue_tokens_after(contact.token)
 
     def resume_after_restore(self) -> None:
@@ -612,10 +670,10 @@ class RoutingEngine:
 
     def _require_state(self, contact: Contact, *states: str) -> None:
         if contact.state not in states:
-            raise Conflict("routing.bad_state", contact=contact.spec.id, state=contact.state,
+            raise Conflict("routing.bad_state", contact=contact.id, state=contact.state,
                            needed=" | ".join(states))
 
     @staticmethod
     def _own(contact: Contact, operator_id: str | None) -> None:
         if operator_id is not None and contact.operator_id != operator_id:
-            raise Conflict("routing.not_your_contact", contact=contact.spec.id)
+            raise Conflict("routing.not_your_contact", contact=contact.id)

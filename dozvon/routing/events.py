@@ -9,7 +9,7 @@ by an adapter while the event happened exactly once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple, Protocol
 
 #: Bumped when the meaning or the data of any event changes (see docs/events.md).
 EVENT_VERSION = 1
@@ -32,6 +32,33 @@ class RoutingEvent:
                 "data": self.data}
 
 
+class EventSink(Protocol):
+    """Where an engine that keeps no events (the simulator's) hands them instead, as their
+    parts (see :class:`~dozvon.routing.outbox.Outbox`): the KPI accumulator.
+
+    The events every contact produces have a method each, with their fields as arguments,
+    so that the engine builds neither the event nor its data for them; every other event
+    comes through :meth:`event`. Events no KPI reads on every contact (``offer.accepted``,
+    ``contact.ended``, ``contact.wrap_up_ended``, ``contact.disposition``) are not handed
+    on at all.
+    """
+
+    def event(self, type_: str, at: float, contact_id: str | None, operator_id: str | None,
+              queue: str | None, data: dict[str, Any]) -> None: ...
+
+    def arrived(self, at: float, contact_id: str, queue: str) -> None: ...
+
+    def queued(self, at: float, contact_id: str, queue: str, target_answer_s: float | None) -> None: ...
+
+    def offer_created(self, at: float, contact_id: str, operator_id: str) -> None: ...
+
+    def answered(self, at: float, contact_id: str, operator_id: str, wait_s: float, first: bool,
+                 ring_s: float) -> None: ...
+
+    def closed(self, at: float, contact_id: str, operator_id: str | None, queue: str, outcome: str | None,
+               answered: bool, talk_s: float | None, hold_s: float, wrap_s: float) -> None: ...
+
+
 class Decision(NamedTuple):
     """A command for an adapter. ``kind`` names it; the fields say to whom and what.
     (A NamedTuple: immutable and cheap — every routing step returns several.)"""
@@ -51,11 +78,21 @@ class Decision(NamedTuple):
         return {k: v for k, v in self._asdict().items() if v is not None}
 
 
+def decision(kind: str, contact_id: str | None, operator_id: str | None, offer_id: str | None,
+             deadline: float | None, channel: str | None) -> Decision:
+    """``Decision(kind, contact_id, operator_id, offer_id, deadline, channel=channel)``,
+    built as the tuple it is: NamedTuple's ``__new__`` is a Python function, slower than
+    this for the decisions every contact gets (the offer, the connect)."""
+    return _tuple_new(Decision, (kind, contact_id, operator_id, offer_id, deadline, None, None, None, channel))
+
+
+_tuple_new = tuple.__new__
+
 # Decision kinds.
-OFFER = "offer"                 # ring / show the contact to operator_id until deadline
-WITHDRAW = "withdraw"           # stop ringing offer_id (answered elsewhere, abandoned, timed out)
-CONNECT = "connect"             # bridge the call / assign the chat to operator_id
-AUTO_REPLY = "auto_reply"       # send or play `text` to the customer
-CALLBACK = "callback"           # create a callback task for the customer
-TRANSFER_OUT = "transfer_out"   # hand the call to an external number/person `target`
-DISCONNECT = "disconnect"       # end the customer's leg (after a message, a rejection …)
+OFFER: Final = "offer"                 # ring / show the contact to operator_id until deadline
+WITHDRAW: Final = "withdraw"           # stop ringing offer_id (answered elsewhere, abandoned, timed out)
+CONNECT: Final = "connect"             # bridge the call / assign the chat to operator_id
+AUTO_REPLY: Final = "auto_reply"       # send or play `text` to the customer
+CALLBACK: Final = "callback"           # create a callback task for the customer
+TRANSFER_OUT: Final = "transfer_out"   # hand the call to an external number/person `target`
+DISCONNECT: Final = "disconnect"       # end the customer's leg (after a message, a rejection …)

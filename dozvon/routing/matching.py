@@ -13,41 +13,12 @@ started waiting, operators who got a free slot); :meth:`Offering.settle
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Callable
-from typing import Any, TypeVar
+from heapq import heappop, heappush
+from typing import Any
 
 from dozvon.core.clock import Clock
 from dozvon.routing.model import AVAILABLE, BUCKETS, WAITING, Contact, EngineSettings, Operator
 from dozvon.routing.queues import QueueState, WaitEntry
-
-_Entry = TypeVar("_Entry", bound=tuple[Any, ...])
-_Item = TypeVar("_Item")
-
-
-def first_acceptable(heap: list[_Entry], live: Callable[[_Entry], _Item | None],
-                     accepts: Callable[[_Item], bool]) -> _Item | None:
-    """The item of the heap's best live entry that ``accepts`` takes, or None.
-
-    Stale entries (``live`` returns None) met on the way are dropped for good. Live ones
-    this caller cannot take (an operator without the contact's skills, a contact that
-    operator may not have) are set aside and pushed back: the next caller may take them.
-    """
-    skipped = []
-    found = None
-    while heap:
-        item = live(heap[0])
-        if item is None:
-            heapq.heappop(heap)
-            continue
-        if not accepts(item):
-            skipped.append(heapq.heappop(heap))
-            continue
-        found = item
-        break
-    for entry in skipped:
-        heapq.heappush(heap, entry)
-    return found
 
 
 class Matcher:
@@ -99,19 +70,29 @@ class Matcher:
     # ------------------------------------------------------------------ ready operators
 
     def refresh(self, op: Operator) -> None:
-        """Record that the operator changed: old heap entries go stale, fresh ones go in."""
+        """Record that the operator changed: old heap entries go stale, fresh ones go in.
+
+        (:meth:`QueueState.push_ready <dozvon.routing.queues.QueueState.push_ready>` and
+        its compaction check written out: this runs on every change of every operator.)"""
         op.version += 1
         if op.state != AVAILABLE:
             return
-        for bucket in op.cfg.buckets:
-            if not self.has_capacity(op, bucket):
+        cfg = op.cfg
+        operator_id, version, queues = cfg.id, op.version, self._queues
+        load, capacity = op.load, cfg.capacity
+        for bucket in cfg.buckets:
+            # has_capacity written out (the state is checked above).
+            if load[bucket] >= capacity.get(bucket, 0) or (
+                    bucket != "voice" and load["voice"] and self._settings.voice_blocks_text):
                 continue
-            for name in op.cfg.queues:
-                state = self._queues.get(name)
-                if state is None or op.cfg.id not in state.members:
+            for name in cfg.queues:
+                state = queues.get(name)
+                if state is None or operator_id not in state.members:
                     continue
-                state.push_ready(op, bucket)
-                if state.needs_compaction(bucket):
+                heap = state.ready[bucket]
+                # A concatenation, not (*key, …): twice as fast.
+                heappush(heap, state.key(state, op, bucket) + (version, operator_id))  # noqa: RUF005
+                if len(heap) > 4 * len(state.members) + 64:
                     self._rebuild_ready(state, bucket)
 
     def rebuild_ready(self, state: QueueState) -> None:
@@ -137,18 +118,32 @@ class Matcher:
     # ------------------------------------------------------------------ choosing
 
     def operator_for(self, state: QueueState, contact: Contact) -> Operator | None:
-        """The best ready operator for the contact by the queue's strategy, or None."""
+        """The best ready operator for the contact by the queue's strategy, or None.
+
+        Stale entries met on the way are dropped for good; live ones that may not take
+        this contact (skills, exclusions) are set aside and pushed back for the next."""
         operators, members, bucket = self._operators, state.members, contact.bucket
-        has_capacity, eligible = self.has_capacity, self.eligible
-
-        def live(entry: tuple[object, ...]) -> Operator | None:
-            op = operators.get(entry[-1])  # type: ignore[call-overload]
-            if (op is None or entry[-2] != op.version or op.cfg.id not in members
-                    or not has_capacity(op, bucket)):
-                return None
-            return op  # type: ignore[no-any-return]
-
-        return first_acceptable(state.ready[bucket], live, lambda op: eligible(op, contact))
+        heap = state.ready[bucket]
+        skipped: list[tuple[Any, ...]] = []
+        found = None
+        # Whether anything but the operator's capacity decides (else eligible() is True).
+        choosy = bool(contact.excluded or contact.directed_to is not None or contact.needs)
+        blocks_text = bucket != "voice" and self._settings.voice_blocks_text
+        while heap:
+            entry = heap[0]
+            op = operators.get(entry[-1])
+            # has_capacity written out (once or twice per routed contact).
+            if (op is None or entry[-2] != op.version or op.cfg.id not in members or op.state != AVAILABLE
+                    or op.load[bucket] >= op.cfg.capacity.get(bucket, 0) or (blocks_text and op.load["voice"])):
+                heappop(heap)
+            elif choosy and not Matcher.eligible(op, contact):
+                skipped.append(heappop(heap))
+            else:
+                found = op
+                break
+        for entry in skipped:
+            heappush(heap, entry)
+        return found
 
     def ring_all_targets(self, state: QueueState, contact: Contact) -> list[Operator]:
         """Every member who may take the contact now, in member order (ring-all)."""
@@ -185,17 +180,26 @@ class Matcher:
         return best
 
     def _first_waiting(self, heap: list[WaitEntry], op: Operator, queue: str | None) -> Contact | None:
-        """The first contact of a waiting heap (of this queue, if named) the operator may take."""
-        contacts, eligible = self._contacts, self.eligible
-
-        def live(entry: WaitEntry) -> Contact | None:
+        """The first contact of a waiting heap (of this queue, if named) the operator may
+        take; stale entries are dropped, others set aside and pushed back (as in
+        :meth:`operator_for`)."""
+        contacts = self._contacts
+        skipped: list[WaitEntry] = []
+        found = None
+        while heap:
+            entry = heap[0]
             contact = contacts.get(entry[3])
             if (contact is None or contact.state != WAITING or contact.token != entry[2]
                     or (queue is not None and contact.queue != queue)):
-                return None
-            return contact
-
-        return first_acceptable(heap, live, lambda contact: eligible(op, contact))
+                heappop(heap)
+            elif not Matcher.eligible(op, contact):
+                skipped.append(heappop(heap))
+            else:
+                found = contact
+                break
+        for entry in skipped:
+            heappush(heap, entry)
+        return found
 
     # ------------------------------------------------------------------ waiting contacts
 
@@ -210,8 +214,8 @@ class Matcher:
         self._hold(operator_id, contact)
 
     def _hold(self, operator_id: str, contact: Contact) -> None:
-        heapq.heappush(self._held.setdefault(operator_id, []),
-                       (-contact.priority, contact.enqueued_at, contact.token, contact.spec.id))
+        heappush(self._held.setdefault(operator_id, []),
+                       (-contact.priority, contact.enqueued_at, contact.token, contact.id))
 
     def adopt_waiting(self, contact: Contact, state: QueueState) -> None:
         """A waiting contact restored from storage takes its place again, token and all."""

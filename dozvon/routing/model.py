@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from dozvon.core.errors import InvalidInput
 from dozvon.routing.calendar import BusinessHours
@@ -94,6 +94,10 @@ class QueueConfig:
     #: the wallboard marks the queue below it.
     service_level_goal: float = 0.8
     wrap_up_s: float = 0.0
+    #: Recovery time: seconds of extra wrap-up after a conversation the operator classified
+    #: as a complaint, so they recover before the next customer (seed 001: personal
+    #: control). Saving the disposition again ends it early ("I am ready").
+    recovery_after_complaint_s: float = 0.0
     #: Base priority added to every contact of this queue.
     priority: int = 0
     #: An operator in several queues takes the higher-weight queue's contacts first.
@@ -129,8 +133,8 @@ class QueueConfig:
         where = f"queue {self.name!r}"
         for name in ("offer_timeout_s", "max_wait_s", "max_length"):
             _check_non_negative(where, name, getattr(self, name))
-        for name in ("target_answer_s", "wrap_up_s", "sticky_wait_s", "sticky_window_s",
-                     "aging_per_min"):
+        for name in ("target_answer_s", "wrap_up_s", "recovery_after_complaint_s", "sticky_wait_s",
+                     "sticky_window_s", "aging_per_min"):
             _check_non_negative(where, name, getattr(self, name), allow_none=False)
         if not 0.0 <= self.service_level_goal <= 1.0:
             raise InvalidInput("routing.bad_service_level_goal", queue=self.name, value=self.service_level_goal)
@@ -291,14 +295,20 @@ class Disposition:
 #: Contact states. ``waiting``: in a queue (or held for a sticky operator); ``offered``: one
 #: or more offers are ringing; ``connected``: an operator answered; ``wrap_up``: the
 #: conversation ended and the operator is finishing the paperwork.
-WAITING, OFFERED, CONNECTED, WRAP_UP = "waiting", "offered", "connected", "wrap_up"
+#: (``Final``: a compiled build inlines them instead of looking them up on every use.)
+WAITING: Final = "waiting"
+OFFERED: Final = "offered"
+CONNECTED: Final = "connected"
+WRAP_UP: Final = "wrap_up"
 #: A contact that ended without a disposition stays in this state until one is given (or
 #: until :attr:`EngineSettings.late_disposition_s` passes).
-CLOSED = "closed"
+CLOSED: Final = "closed"
 
 #: Operator states an operator (or supervisor) chooses. Being busy or in wrap-up is not a
 #: state of its own: it follows from the contacts the operator holds.
-OFFLINE, AVAILABLE, BREAK = "offline", "available", "break"
+OFFLINE: Final = "offline"
+AVAILABLE: Final = "available"
+BREAK: Final = "break"
 OPERATOR_STATES: tuple[str, ...] = (OFFLINE, AVAILABLE, BREAK)
 
 
@@ -309,6 +319,15 @@ class Offer:
     operator_id: str
     created_at: float
     deadline: float
+
+    # Written out for a compiled build, as Contact's (one per offer made).
+    def __init__(self, id: str, contact_id: str, operator_id: str, created_at: float,
+                 deadline: float) -> None:
+        self.id = id
+        self.contact_id = contact_id
+        self.operator_id = operator_id
+        self.created_at = created_at
+        self.deadline = deadline
 
 
 @dataclass(slots=True, eq=False)
@@ -349,10 +368,59 @@ class Contact:
     closed_at: float | None = None
     #: Skills an operator needs for it: the queue's requirements merged with the contact's own.
     needs: dict[str, int] = field(default_factory=dict)
+    #: The disposition saved while the operator recovers after a complaint: the contact closes
+    #: with it when the recovery time is over (:meth:`Conversations.close_with`).
+    recovering_with: dict[str, Any] | None = None
+    #: ``spec.id``, kept beside it (read on every step; not stored: derived from the spec).
+    id: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def id(self) -> str:
-        return self.spec.id
+    # The dataclass's own __init__, written out (dataclasses keep one a class defines): a
+    # compiled build compiles it like any method, where the generated one stays interpreted
+    # (a contact is created for every arrival). Same fields, order and defaults.
+    def __init__(self, spec: ContactSpec, bucket: str, queue: str, priority: int, arrived_at: float,
+                 enqueued_at: float, queue_since: float, state: str = WAITING, token: int = 0,
+                 offers: dict[str, Offer] | None = None, excluded: set[str] | None = None,
+                 operator_id: str | None = None, answered_at: float | None = None,
+                 ended_at: float | None = None, hold_started: float | None = None, hold_s: float = 0.0,
+                 wrap_deadline: float | None = None, max_wait_at: float | None = None,
+                 max_wait_due: bool = False, sticky_operator: str | None = None,
+                 sticky_until: float | None = None, directed_to: str | None = None,
+                 answered_once: bool = False, last_missed: str | None = None, talk_s: float = 0.0,
+                 leg_started: float | None = None, overflows: int = 0, transfers: int = 0,
+                 closed_at: float | None = None, needs: dict[str, int] | None = None,
+                 recovering_with: dict[str, Any] | None = None) -> None:
+        self.spec = spec
+        self.id = spec.id
+        self.bucket = bucket
+        self.queue = queue
+        self.priority = priority
+        self.arrived_at = arrived_at
+        self.enqueued_at = enqueued_at
+        self.queue_since = queue_since
+        self.state = state
+        self.token = token
+        self.offers = {} if offers is None else offers
+        self.excluded = set() if excluded is None else excluded
+        self.operator_id = operator_id
+        self.answered_at = answered_at
+        self.ended_at = ended_at
+        self.hold_started = hold_started
+        self.hold_s = hold_s
+        self.wrap_deadline = wrap_deadline
+        self.max_wait_at = max_wait_at
+        self.max_wait_due = max_wait_due
+        self.sticky_operator = sticky_operator
+        self.sticky_until = sticky_until
+        self.directed_to = directed_to
+        self.answered_once = answered_once
+        self.last_missed = last_missed
+        self.talk_s = talk_s
+        self.leg_started = leg_started
+        self.overflows = overflows
+        self.transfers = transfers
+        self.closed_at = closed_at
+        self.needs = {} if needs is None else needs
+        self.recovering_with = recovering_with
 
 
 @dataclass(slots=True, eq=False)

@@ -17,7 +17,7 @@ from typing import Any
 from dozvon.core.clock import Clock
 from dozvon.routing import events as ev
 from dozvon.routing.admission import Admission
-from dozvon.routing.events import Decision
+from dozvon.routing.events import Decision, decision
 from dozvon.routing.matching import Matcher
 from dozvon.routing.model import AVAILABLE, OFFERED, WAITING, Contact, Offer, Operator
 from dozvon.routing.outbox import Outbox
@@ -26,8 +26,8 @@ from dozvon.routing.timers import Timers
 
 
 class Offering:
-    __slots__ = ("_admission", "_clock", "_contacts", "_decide", "_emit", "_matcher", "_offers",
-                 "_operators", "_queues", "_timers", "seq")
+    __slots__ = ("_admission", "_clock", "_contacts", "_decided", "_emit", "_matcher", "_offers",
+                 "_operators", "_queues", "_sink", "_timers", "arm_offers", "seq")
 
     def __init__(self, clock: Clock, queues: dict[str, QueueState], operators: dict[str, Operator],
                  contacts: dict[str, Contact], offers: dict[str, Offer], outbox: Outbox,
@@ -38,12 +38,15 @@ class Offering:
         self._contacts = contacts
         self._offers = offers
         self._emit = outbox.emit
-        self._decide = outbox.decide
+        self._sink = outbox.sink
+        self._decided = outbox.decided
         self._timers = timers
         self._matcher = matcher
         self._admission = admission
         #: The number of the last offer made (offer ids are ``of<seq>``; persisted).
         self.seq = 0
+        #: False: the driver arms offer deadlines itself (``RoutingEngine(offer_timers=False)``).
+        self.arm_offers = True
 
     # ------------------------------------------------------------------ routing
 
@@ -54,7 +57,7 @@ class Offering:
         while woken_contacts or woken_operators:
             while woken_contacts:
                 contact = woken_contacts.pop(0)
-                if contacts.get(contact.spec.id) is contact and contact.state == WAITING:
+                if contacts.get(contact.id) is contact and contact.state == WAITING:
                     self._route_contact(contact)
             if woken_operators:
                 op = woken_operators.pop(0)
@@ -90,11 +93,12 @@ class Offering:
 
     def _route_operator(self, op: Operator) -> None:
         matcher = self._matcher
+        load, capacity = op.load, op.cfg.capacity
         while op.state == AVAILABLE:
             offered = False
             for bucket in op.cfg.buckets:
-                if not matcher.has_capacity(op, bucket):
-                    continue
+                if load[bucket] >= capacity.get(bucket, 0) or not matcher.has_capacity(op, bucket):
+                    continue  # (the first test is has_capacity's own, the usual answer, without a call)
                 contact = matcher.contact_for(op, bucket)
                 if contact is not None:
                     self.make(contact, op, self._queues[contact.queue])
@@ -110,22 +114,28 @@ class Offering:
         now = self._clock.now()
         self.seq += 1
         offer_id = f"of{self.seq}"
-        deadline = now + state.cfg.timeout_for(contact.bucket)
-        offer = Offer(offer_id, contact.spec.id, op.cfg.id, now, deadline)
+        cfg, bucket, contact_id, operator_id = state.cfg, contact.bucket, contact.id, op.cfg.id
+        timeout = cfg.offer_timeout_s
+        deadline = now + (timeout if timeout is not None else cfg.timeout_for(bucket))
+        offer = Offer(offer_id, contact_id, operator_id, now, deadline)
         contact.offers[offer_id] = offer
         contact.state = OFFERED
         self._offers[offer_id] = offer
         op.offers.add(offer_id)
-        op.load[contact.bucket] += 1
-        if state.cfg.strategy == "round_robin" and not contact.directed_to:
-            state.turns[op.cfg.id] = state.turns.get(op.cfg.id, 0) + 1
+        op.load[bucket] += 1
+        if cfg.strategy == "round_robin" and not contact.directed_to:
+            turns = state.turns
+            turns[operator_id] = turns.get(operator_id, 0) + 1
         self._matcher.refresh(op)
-        self._timers.arm(deadline, "offer", offer_id)
-        self._emit("offer.created", contact, op.cfg.id, offer_id=offer_id, deadline=deadline,
-                   directed=contact.directed_to is not None,
-                   sticky=contact.sticky_operator is not None)
-        self._decide(Decision(ev.OFFER, contact.spec.id, op.cfg.id, offer_id, deadline,
-                              channel=contact.spec.channel))
+        if self.arm_offers or deadline <= now:
+            self._timers.arm_offer(deadline, offer_id)
+        if self._sink is None:
+            self._emit("offer.created", contact, operator_id, offer_id=offer_id, deadline=deadline,
+                       directed=contact.directed_to is not None,
+                       sticky=contact.sticky_operator is not None)
+        else:
+            self._sink.offer_created(now, contact_id, operator_id)
+        self._decided.append(decision(ev.OFFER, contact_id, operator_id, offer_id, deadline, contact.spec.channel))
 
     def end(self, offer: Offer, outcome: str, reason: str | None = None) -> None:
         """Close one offer (declined, timed out, withdrawn) and free the operator's slot."""
@@ -140,7 +150,7 @@ class Offering:
             data["reason"] = reason
         self._emit(f"offer.{outcome}", contact, op.cfg.id, **data)
         if outcome in ("withdrawn", "timed_out"):
-            self._decide(Decision(ev.WITHDRAW, contact.spec.id, op.cfg.id, offer.id,
+            self._decided.append(Decision(ev.WITHDRAW, contact.id, op.cfg.id, offer.id,
                                   reason=reason or outcome, channel=contact.spec.channel))
 
     def accepted(self, offer: Offer) -> tuple[Contact, Operator]:
@@ -152,9 +162,11 @@ class Offering:
         del contact.offers[offer.id]
         op.offers.discard(offer.id)
         op.missed = 0
-        self._emit("offer.accepted", contact, op.cfg.id, offer_id=offer.id,
-                   ring_s=self._clock.now() - offer.created_at)
-        self.withdraw_all(contact, "answered_elsewhere")
+        if self._sink is None:
+            self._emit("offer.accepted", contact, op.cfg.id, offer_id=offer.id,
+                       ring_s=self._clock.now() - offer.created_at)
+        if contact.offers:
+            self.withdraw_all(contact, "answered_elsewhere")
         return contact, op
 
     def declined(self, offer: Offer, reason: str | None) -> None:

@@ -8,8 +8,8 @@ engine bumps on every change, so no change ever has to search a heap.
 
 from __future__ import annotations
 
-import heapq
-from typing import TYPE_CHECKING
+from heapq import heappush
+from typing import TYPE_CHECKING, Any
 
 from dozvon.routing.model import BUCKETS, QueueConfig
 from dozvon.routing.strategies import KeyFn, key_function
@@ -34,7 +34,7 @@ class QueueState:
         #: operator id -> position in the queue's member list (stable tie-breaker)
         self.members: dict[str, int] = {}
         self._next_order = 0
-        self.ready: dict[str, list[tuple[object, ...]]] = {b: [] for b in BUCKETS}
+        self.ready: dict[str, list[tuple[Any, ...]]] = {b: [] for b in BUCKETS}
         #: Round-robin turns per operator; persisted, so the turn survives restarts.
         self.turns: dict[str, int] = {}
         self.open = True
@@ -56,8 +56,8 @@ class QueueState:
         return self.aging_rate * contact.queue_since - contact.priority
 
     def push_waiting(self, contact: Contact) -> None:
-        heapq.heappush(self.waiting[contact.bucket],
-                       (self.wait_key(contact), contact.enqueued_at, contact.token, contact.spec.id))
+        heappush(self.waiting[contact.bucket],
+                       (self.wait_key(contact), contact.enqueued_at, contact.token, contact.id))
 
     def score(self, contact: Contact, now: float) -> tuple[float, float, float]:
         """Comparable across queues for an operator in several: weight, aged priority, wait."""
@@ -87,7 +87,7 @@ class QueueState:
 
     def push_ready(self, op: Operator, bucket: str) -> None:
         heap = self.ready[bucket]
-        heapq.heappush(heap, (*self.key(self, op, bucket), op.version, op.cfg.id))
+        heappush(heap, self.key(self, op, bucket) + (op.version, op.cfg.id))  # noqa: RUF005 (twice as fast)
 
     def needs_compaction(self, bucket: str) -> bool:
         return len(self.ready[bucket]) > 4 * len(self.members) + 64

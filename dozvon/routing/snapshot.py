@@ -27,7 +27,7 @@ from dozvon.routing.model import (
 )
 from dozvon.routing.queues import QueueState
 
-_DERIVED = ("spec", "offers", "excluded")
+_DERIVED = ("spec", "offers", "excluded", "id")
 _CONTACT_FIELDS = tuple(f.name for f in fields(Contact) if f.name not in _DERIVED)
 _OPERATOR_FIELDS = ("state", "reason", "state_since", "idle_since", "missed", "order")
 
@@ -90,7 +90,7 @@ def restore(
         values = {name: row[name] for name in _CONTACT_FIELDS if name in row}
         contact = Contact(spec=ContactSpec.from_dict(row["spec"]), **values)
         contact.excluded = set(row.get("excluded") or ())
-        offers = [Offer(data["id"], contact.spec.id, data["operator_id"], data["created_at"], data["deadline"])
+        offers = [Offer(data["id"], contact.id, data["operator_id"], data["created_at"], data["deadline"])
                   for data in row.get("offers") or ()]
         engine.adopt_contact(contact, offers)
     engine.resume_after_restore()

@@ -4,63 +4,86 @@ Timers are never cancelled. A timer stays in the heap after what it guards has c
 (the offer was answered, the contact left) and is recognised as stale when it comes due,
 by comparing it with the state it guards; so no change ever has to search the heap, and
 the timers of an engine rebuilt from storage are simply armed again from that state.
+
+A driver may share the heap (the simulator keeps its own events in it, so that one heap
+says what happens next): its entries carry a negative second item, which puts them before
+every timer due at the same instant, and the engine leaves them alone — :meth:`Timers.pop_due`
+stops at one, and the driver pops its own before it calls ``advance``.
 """
 
 from __future__ import annotations
 
-import heapq
+from heapq import heappop, heappush
+from typing import Any, Final
 
 from dozvon.routing.model import CLOSED, OFFERED, WAITING, WRAP_UP, Contact, Offer
 from dozvon.routing.queues import QueueState
 
 #: Order of timers due at the same instant: hours first (a queue opening at 09:00 is open
 #: for the offer that times out at 09:00), then offers, wrap-ups, waits.
-TIMER_RANK = {"hours": 0, "offer": 1, "wrap_up": 2, "max_wait": 3, "sticky": 4, "forget": 5}
+_OFFER_RANK: Final = 1  # a constant of its own: a compiled build inlines it
+TIMER_RANK = {"hours": 0, "offer": _OFFER_RANK, "wrap_up": 2, "max_wait": 3, "sticky": 4, "forget": 5}
 
 #: (at, rank, key, kind): the key is an offer id, a queue name or a contact id by kind.
 Timer = tuple[float, int, str, str]
+#: An entry of the heap: a timer, or a driver's own entry in a shared heap (typed loosely,
+#: so that a compiled build does not reject the driver's entries when it reads the top).
+Entry = tuple[float, int, Any, Any]
 
 
 class Timers:
-    __slots__ = ("_contacts", "_heap", "_offers", "_queues")
+    __slots__ = ("_contacts", "_offers", "_queues", "heap")
 
     def __init__(self, queues: dict[str, QueueState], contacts: dict[str, Contact],
-                 offers: dict[str, Offer]) -> None:
+                 offers: dict[str, Offer], heap: list[Any] | None = None) -> None:
         self._queues = queues
         self._contacts = contacts
         self._offers = offers
-        self._heap: list[Timer] = []
+        #: The heap itself (the engine's :meth:`advance <dozvon.routing.engine.RoutingEngine.advance>`
+        #: reads its top directly).
+        self.heap: list[Entry] = [] if heap is None else heap
 
     def arm(self, at: float, kind: str, key: str) -> None:
         # Timers due at the same instant fire in a canonical order (kind, then key), not in
         # the order they were set, so that an engine restored from the database fires them
         # exactly as the engine that set them would have.
-        heapq.heappush(self._heap, (at, TIMER_RANK[kind], key, kind))
+        heappush(self.heap, (at, TIMER_RANK[kind], key, kind))
+
+    def arm_offer(self, at: float, offer_id: str) -> None:
+        """:meth:`arm` for an offer's deadline, the timer armed most often (no rank lookup)."""
+        heappush(self.heap, (at, _OFFER_RANK, offer_id, "offer"))
 
     def next_deadline(self) -> float | None:
-        """When the next live timer is due (None: none is armed)."""
-        heap = self._heap
+        """When the next live timer is due (None: none is armed); in a shared heap, when
+        the next live timer or the driver's next entry is due."""
+        heap = self.heap
         while heap:
-            at, _, key, kind = heap[0]
-            if self._live(at, kind, key):
+            at, rank, key, kind = heap[0]
+            if rank < 0 or self.live(at, kind, key):
                 return at
-            heapq.heappop(heap)
+            heappop(heap)
         return None
 
     def pop_due(self, now: float) -> tuple[str, str] | None:
         """The next live timer due by ``now`` as (kind, key), taken off the heap; None if none."""
-        heap = self._heap
-        while heap and heap[0][0] <= now:
-            at, _, key, kind = heapq.heappop(heap)
-            if self._live(at, kind, key):
+        heap = self.heap
+        while heap and heap[0][0] <= now and heap[0][1] >= 0:
+            at, _, key, kind = heappop(heap)
+            if self.live(at, kind, key):
                 return kind, key
         return None
 
+    def is_live(self, timer: Entry) -> bool:
+        """Whether this timer (a heap entry) still guards something, for a driver that
+        shares the heap: it pops stale timers itself and calls ``advance`` for a live one."""
+        at, _, key, kind = timer
+        return self.live(at, kind, key)
+
     def armed(self, kind: str) -> int:
         """How many live timers of this kind are armed (a timer armed twice counts twice)."""
-        return sum(1 for at, _, key, k in self._heap if k == kind and self._live(at, kind, key))
+        return sum(1 for at, _, key, k in self.heap if k == kind and self.live(at, kind, key))
 
-    def _live(self, at: float, kind: str, key: str) -> bool:
+    def live(self, at: float, kind: str, key: str) -> bool:
         """Whether what the timer guards still expects it at this instant."""
         if kind == "offer":
             offer = self._offers.get(key)

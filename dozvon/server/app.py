@@ -27,29 +27,47 @@ from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dozvon import __version__
+from dozvon.analytics import facts as kpi_facts
+from dozvon.channels import email as email_channel
+from dozvon.channels.telegram.mount import mount as mount_telegram
 from dozvon.core.clock import Clock
 from dozvon.core.db import get_engine
 from dozvon.core.errors import DozvonError
 from dozvon.core.i18n import translate
 from dozvon.core.settings import Settings, get_settings
+from dozvon.integrations.sender import WebhookSender
+from dozvon.quality.worker import QualityWorker
 from dozvon.server.api import (
     accounts,
     auth,
+    channels,
     conversations,
     customers,
     directory,
+    email,
+    evaluations,
+    files,
+    forms,
+    hooks,
     ingest,
     knowledge,
     observe,
+    orders,
     outbox,
+    quality,
     replies,
     routing,
     segments,
     stream,
+    tasks,
+    voice,
+    webhooks,
 )
+from dozvon.server.fastpath import IngestFastPath
 from dozvon.server.gate import API_PREFIX, ApiGate, gated_routes, make_authenticator
 from dozvon.server.hub import Hub
 from dozvon.server.i18n import language_of
+from dozvon.voice.service import VoiceService
 from dozvon.web.routes import mount as mount_web
 from dozvon.widget.mount import mount as mount_widget
 
@@ -78,6 +96,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     settings = settings or get_settings()
     db = get_engine(settings.resolved_database_url(), echo=settings.sql_echo)
     hub = Hub(db, clock)
+    mailboxes = email_channel.start(hub)  # the e-mail channel: replies over SMTP, a worker per mailbox
+    phones = VoiceService(hub, settings)  # calls: SIP (with --sip-listen), softphones, recordings
+    webhook_sender = WebhookSender(db, hub.sessions, hub.clock, settings)
     uvicorn_log = logging.getLogger("uvicorn.error")
     if not any(isinstance(f, _RefusedWebSocketFilter) for f in uvicorn_log.filters):
         uvicorn_log.addFilter(_RefusedWebSocketFilter())
@@ -85,35 +106,54 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await anyio.to_thread.run_sync(hub.load_all)
+        telegram.start()  # the bots: long polling, webhooks
+        await anyio.to_thread.run_sync(phones.start)
         gc.collect()
         gc.freeze()  # the loaded state is long-lived: keep the cyclic GC from rescanning it
-        tasks = [asyncio.create_task(hub.run_timers()), asyncio.create_task(hub.run_outbox()),
-                 asyncio.create_task(hub.run_maintenance())]
+        loops = [asyncio.create_task(hub.run_timers()), asyncio.create_task(hub.run_outbox()),
+                 asyncio.create_task(hub.run_maintenance()), asyncio.create_task(hub.run_task_alarms()),
+                 asyncio.create_task(webhook_sender.run(hub.taps))]
+        loops.append(asyncio.create_task(mailboxes.run()))  # the mailbox workers
+        loops.append(asyncio.create_task(phones.run_retention()))  # recordings past their line's retention
+        loops.append(asyncio.create_task(QualityWorker(hub).run()))  # checks of closed conversations
+        loops.append(asyncio.create_task(kpi_facts.run(hub)))  # the KPI projection, folded after commit
         try:
             yield
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
+            telegram.stop()
+            await anyio.to_thread.run_sync(phones.stop)
+            for loop in loops:
+                loop.cancel()
+            for loop in loops:
                 with suppress(asyncio.CancelledError):
-                    await task
+                    await loop
 
+    # FastAPI's own OpenTelemetry hooks are off: Dozvon exports Prometheus metrics (/metrics),
+    # and asking OpenTelemetry whether it is configured cost 5 % of the server's CPU at load.
     app = FastAPI(title="Dozvon", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+                  telemetry={"tracing": False, "metrics": False, "logs": False},
                   description="Omnichannel contact center API. Everything under /api/v1 needs a "
                               "session cookie (POST /auth/login) or an API token (Authorization: Bearer).")
     app.state.hub = hub
     app.state.settings = settings
-    modules = (accounts, routing, conversations, customers, segments, directory, replies, knowledge, ingest, outbox,
-               observe, stream)
+    app.state.webhooks = webhook_sender
+    app.state.voice = phones
+    # The ingest first: a request is matched against the routes in order, and the ingest is
+    # what arrives by the thousand a second (its paths are its own: it shadows nothing).
+    modules = (ingest, accounts, routing, conversations, customers, orders, tasks, segments, directory, replies,
+               knowledge, channels, email, files, forms, webhooks, outbox, observe, stream, voice, evaluations, quality)
     api = [(API_PREFIX, module.router) for module in modules]
     for prefix, router in api:
         app.include_router(router, prefix=prefix)
     app.include_router(auth.router)
+    app.include_router(hooks.router)  # forms' requests: signed by the form's secret, outside the gate
     mount_web(app)  # the pages: / (log in), /desktop; their files under /static
+    app.add_middleware(IngestFastPath)  # inside the gate: the caller is already authorised
     app.add_middleware(ApiGate, routes=gated_routes(api), authenticate=make_authenticator(hub.sessions))
 
     install_error_answers(app)
     mount_widget(app, hub)  # /widget.js and the widget's public API under /widget
+    telegram = mount_telegram(app, hub)  # the telegram channel, its adapter and /hooks/telegram/{bot}
     _serve_docs(app)
 
     @app.get("/healthz", tags=["ops"], summary="Alive")

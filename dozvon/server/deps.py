@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, field_validator
 from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
@@ -14,8 +14,10 @@ from dozvon.accounts.permissions import Principal
 from dozvon.core.errors import Forbidden
 from dozvon.server.hub import Hub
 
+# The two below are ``async`` although they do not wait: FastAPI runs a plain ``def``
+# dependency in a worker thread, and these are asked for by nearly every request.
 
-def get_principal(conn: HTTPConnection) -> Principal:
+async def get_principal(conn: HTTPConnection) -> Principal:
     principal: Principal = conn.state.principal  # set by the gate for every /api/v1 call
     return principal
 
@@ -25,18 +27,22 @@ def client_address(conn: HTTPConnection) -> str:
     return conn.client.host if conn.client else "unknown"
 
 
-def get_hub(conn: HTTPConnection) -> Hub:
+async def get_hub(conn: HTTPConnection) -> Hub:
     hub: Hub = conn.app.state.hub
     return hub
 
 
 def get_session(request: Request) -> Iterator[Session]:
     """A session whose transaction commits when the handler returns without an error."""
-    with get_hub(request).sessions.begin() as session:
+    hub: Hub = request.app.state.hub
+    with hub.sessions.begin() as session:
         yield session
 
 
 CallerDep = Annotated[Principal, Depends(get_principal)]
+#: A row's id in a path: a positive integer the databases can hold (a larger one is a 422
+#: naming the parameter, never an overflow deep in the driver).
+RowId = Annotated[int, Path(ge=1, le=2**62)]
 HubDep = Annotated[Hub, Depends(get_hub)]
 #: Commits when the handler returns (before the answer is sent), rolls back on an error.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -14,6 +14,7 @@ WebSocket opened with a cookie must come from our own origin.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -97,10 +98,11 @@ def gated_routes(routers: list[tuple[str, Any]]) -> list[GatedRoute]:
 
 class ApiGate:
     def __init__(self, app: ASGIApp, *, routes: list[GatedRoute],
-                 authenticate: Callable[[str | None, str | None], Principal | None]) -> None:
+                 authenticate: Authenticator) -> None:
         self.app = app
         self.routes = routes
         self.authenticate = authenticate
+        self._pending: dict[tuple[str | None, str | None, int], asyncio.Future[Principal | None]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket") or not scope["path"].startswith(API_PREFIX):
@@ -112,7 +114,9 @@ class ApiGate:
         cookie = None if bearer else cookie_value(headers.get("cookie"), SESSION_COOKIE)
         principal = None
         if bearer or cookie:
-            principal = await anyio.to_thread.run_sync(self.authenticate, bearer, cookie)
+            known, principal = self.authenticate.remembered(bearer, cookie)
+            if not known:
+                principal = await self._look_up(bearer, cookie)
         if principal is None:
             await _deny(scope, send, 401, "auth.required", lang)
             return
@@ -132,6 +136,20 @@ class ApiGate:
             return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)
+
+    async def _look_up(self, bearer: str | None, cookie: str | None) -> Principal | None:
+        """One database look-up per credential at a time: when a remembered answer runs out
+        under load, the hundred requests of that moment carrying the same token wait for
+        one query instead of each sending its own from a worker thread."""
+        # A look-up under way since before a logout or a revoked token is not joined: the
+        # generation is part of the key.
+        key = (bearer, cookie, accounts.generation)
+        pending = self._pending.get(key)
+        if pending is None:
+            pending = self._pending[key] = asyncio.ensure_future(
+                anyio.to_thread.run_sync(self.authenticate, bearer, cookie))
+            pending.add_done_callback(lambda _: self._pending.pop(key, None))
+        return await asyncio.shield(pending)
 
     def _match(self, scope: Scope) -> tuple[str | None, str | None]:
         websocket = scope["type"] == "websocket"
@@ -199,28 +217,44 @@ async def _deny(scope: Scope, send: Send, status: int, code: str, lang: str) -> 
 PRINCIPAL_TTL_S = 2.0
 
 
-def make_authenticator(sessions: Any) -> Callable[[str | None, str | None], Principal | None]:
+class Authenticator:
     """Look a bearer token or a session cookie up in the database (in a worker thread),
-    remembering the answer briefly: most calls then cost no query at all."""
-    cache: dict[tuple[str, str], tuple[Principal | None, float, int]] = {}
+    remembering the answer briefly: most calls then cost no query at all — and no trip to a
+    worker thread either, since :meth:`remembered` answers on the event loop."""
 
-    def authenticate(bearer: str | None, cookie: str | None) -> Principal | None:
-        key = ("bearer", bearer) if bearer else ("cookie", cookie or "")
-        now = time.monotonic()
-        hit = cache.get(key)
-        if hit is not None and hit[1] > now and hit[2] == accounts.generation:
-            return hit[0]
+    def __init__(self, sessions: Any) -> None:
+        self.sessions = sessions
+        self._cache: dict[tuple[str, str], tuple[Principal | None, float, int]] = {}
+
+    @staticmethod
+    def _key(bearer: str | None, cookie: str | None) -> tuple[str, str]:
+        return ("bearer", bearer) if bearer else ("cookie", cookie or "")
+
+    def remembered(self, bearer: str | None, cookie: str | None) -> tuple[bool, Principal | None]:
+        """(True, the caller) when a fresh answer is remembered; (False, None) when only the
+        database can tell. Never waits."""
+        hit = self._cache.get(self._key(bearer, cookie))
+        if hit is not None and hit[1] > time.monotonic() and hit[2] == accounts.generation:
+            return True, hit[0]
+        return False, None
+
+    def __call__(self, bearer: str | None, cookie: str | None) -> Principal | None:
+        known, principal = self.remembered(bearer, cookie)
+        if known:
+            return principal
         current = accounts.generation
-        with sessions() as session:
+        with self.sessions() as session:
             if bearer:
                 principal = account_queries.principal_from_token(session, bearer)
             elif cookie:
                 principal = account_queries.principal_from_session(session, cookie)
             else:
                 return None
-        if len(cache) > 10_000:
-            cache.clear()
-        cache[key] = (principal, now + PRINCIPAL_TTL_S, current)
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[self._key(bearer, cookie)] = (principal, time.monotonic() + PRINCIPAL_TTL_S, current)
         return principal
 
-    return authenticate
+
+def make_authenticator(sessions: Any) -> Authenticator:
+    return Authenticator(sessions)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from dozvon.accounts.models import Project
 from dozvon.acd import queries as live
 from dozvon.acd.service import RouterService
 from dozvon.analytics.realtime import Wallboard
+from dozvon.channels import connections
 from dozvon.channels.registry import DeliveryFailed, OutboundMessage, registry
 from dozvon.conversations import actions, outbox
 from dozvon.conversations.actions import DeliveryReport
@@ -42,12 +44,27 @@ from dozvon.eventlog import repository as eventlog
 from dozvon.eventlog.recipients import recipients
 from dozvon.routing.events import Decision, RoutingEvent
 from dozvon.server.metrics import Metrics
+from dozvon.tasks import alarms
+from dozvon.tasks import queries as task_queries
+
+#: The overdue tasks the wallboard lists by name (the count is always whole).
+WALLBOARD_OVERDUE = 10
 
 
 def event_payload(e: RoutingEvent) -> dict[str, Any]:
     """An event as clients receive it (the same shape as ``GET …/events``)."""
     return {"kind": "event", "seq": e.seq, "type": e.type, "at": e.at, "contact_id": e.contact_id,
             "operator_id": e.operator_id, "queue": e.queue, "channel": e.channel, "data": e.data}
+
+
+def encoded(payload: dict[str, Any]) -> str:
+    """A frame's text as Starlette's ``send_json`` writes it: encoded once per event, however
+    many sockets it goes to."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+#: What a socket's queue holds: the event's seq (None for a passing signal) and its text.
+Frame = tuple[int | None, str]
 
 
 @dataclass(eq=False)
@@ -57,10 +74,16 @@ class Subscription:
     project: str
     operator_id: str | None
     loop: asyncio.AbstractEventLoop
-    queue: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
+    queue: asyncio.Queue[Frame] = field(default_factory=asyncio.Queue)
 
     def push(self, payload: dict[str, Any]) -> None:
-        self.loop.call_soon_threadsafe(self.queue.put_nowait, payload)
+        self.loop.call_soon_threadsafe(self.queue.put_nowait, (payload.get("seq"), encoded(payload)))
+
+
+def _hand_over(frames: list[tuple[Subscription, Frame]]) -> None:
+    """On the sockets' loop: one commit's frames into their queues (one wake-up, not one per frame)."""
+    for sub, frame in frames:
+        sub.queue.put_nowait(frame)
 
 
 class Hub:
@@ -123,17 +146,57 @@ class Hub:
 
     def ingest(self, project: str, item: Inbound) -> IngestResult:
         """Store and route an inbound contact, committed together with concurrent ones."""
+        return self._ingest_line(project).submit(item)
+
+    async def ingest_async(self, project: str, item: Inbound) -> IngestResult:
+        """:meth:`ingest` on the event loop: no worker thread waits while the batch is
+        written (a thread only to load a project's engine the first time)."""
+        line = self._ingest.get(project)
+        if line is None:
+            line = await anyio.to_thread.run_sync(self._ingest_line, project)
+        return await line.submit_async(item)
+
+    def loaded_service(self, project: str) -> RouterService | None:
+        """The project's routing service if it is loaded (never waits, never loads)."""
+        return self._services.get(project)
+
+    async def service_async(self, project: str) -> RouterService:
+        """:meth:`service` on the event loop: a thread only when it must be loaded."""
+        svc = self._services.get(project)
+        return svc if svc is not None else await anyio.to_thread.run_sync(self.service, project)
+
+    def _ingest_line(self, project: str) -> IngestQueue:
         svc = self.service(project)
         with self._guard:
             line = self._ingest.get(project)
             if line is None:
                 line = self._ingest[project] = IngestQueue(svc, self.identity)
-        return line.submit(item)
+        return line
 
     def wallboard(self, project: str) -> dict[str, Any]:
+        """The live board, with the project's open tasks and the overdue ones by name (no
+        request left unanswered: a supervisor sees whose promises are late)."""
         svc = self.service(project)
         board = self._wallboards[project]
-        return svc.read(lambda _engine: board.snapshot(self.clock.now()))
+        snapshot = svc.read(lambda _engine: board.snapshot(self.clock.now()))
+        now = eventlog.to_us(self.clock.now())
+        names = live.operator_names(svc)
+        with self.sessions() as session:
+            counts = task_queries.counts(session, project, now)
+            late = task_queries.list_tasks(session, project, overdue_before_us=now, limit=WALLBOARD_OVERDUE)
+            snapshot["tasks"] = {**counts, "overdue_items": [task_queries.task_dict(t, names, now) for t in late]}
+            snapshot["channels"] = [{"name": c.name, "kind": c.kind, "enabled": c.enabled,
+                                     **connections.as_dict(c)["health"]}
+                                    for c in connections.connections(session, project)]
+        return snapshot
+
+    def queue_today(self, project: str, queue: str) -> dict[str, Any]:
+        """One queue's figures today, as the wallboard shows them (a waiting caller is told
+        the queue's average wait from them)."""
+        svc = self.service(project)
+        board = self._wallboards[project]
+        queues: dict[str, dict[str, Any]] = svc.read(lambda _engine: board.snapshot(self.clock.now())["queues"])
+        return queues.get(queue, {})
 
     def operator_today(self, project: str, operator_id: str) -> dict[str, Any]:
         """One operator's figures today, from the same day's events as the wallboard."""
@@ -194,10 +257,14 @@ class Hub:
                         subs.extend(by_operator.get(operator_id, ()))
                     if subs:
                         deliveries.append((e, subs))
+            by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Subscription, Frame]]] = {}
             for event, subs in deliveries:
-                payload = event_payload(event)
+                frame = (event.seq, encoded(event_payload(event)))
                 for sub in subs:
-                    sub.push(payload)
+                    by_loop.setdefault(sub.loop, []).append((sub, frame))
+            for loop, frames in by_loop.items():
+                with contextlib.suppress(RuntimeError):  # a loop that has closed: nobody listens
+                    loop.call_soon_threadsafe(_hand_over, frames)
         for tap in self.taps:
             try:
                 tap(project, events)
@@ -288,6 +355,20 @@ class Hub:
                 except Exception as error:  # a busy database now: the next round tries again
                     print(f"dozvon: maintenance {chore!r} failed: {error!r}", flush=True)
             await asyncio.sleep(every_s)
+
+    async def run_task_alarms(self, every_s: float = 5.0) -> None:
+        """Announce the tasks that ran past their due time — within seconds of it, not at the
+        next maintenance round — for ever."""
+        while True:
+            try:
+                await anyio.to_thread.run_sync(self.sound_task_alarms)
+            except Exception as error:  # a busy database now: the next round tries again
+                print(f"dozvon: the task alarm failed: {error!r}", flush=True)
+            await asyncio.sleep(every_s)
+
+    def sound_task_alarms(self) -> int:
+        """One round of the overdue alarm over every project; how many tasks it announced."""
+        return alarms.sound(self.sessions, self.service, eventlog.to_us(self.clock.now()))
 
     def refresh_statistics(self) -> None:
         """SQLite's planner statistics (it never gathers its own). PostgreSQL's autovacuum

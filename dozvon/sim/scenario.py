@@ -43,7 +43,10 @@ class Distribution(BaseModel):
             return lambda: mean
         if self.dist == "exponential":
             rate = 1.0 / mean
-            return lambda: rng.expovariate(rate)
+            # rng.expovariate(rate) written out (the same arithmetic, the same numbers):
+            # one call fewer for every duration drawn.
+            random, log = rng.random, math.log
+            return lambda: -log(1.0 - random()) / rate
         sd = self.sd or 0.0
         sigma2 = math.log(1.0 + (sd / mean) ** 2)
         mu, sigma = math.log(mean) - sigma2 / 2.0, math.sqrt(sigma2)

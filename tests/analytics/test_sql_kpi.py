@@ -37,16 +37,8 @@ SCENARIO = {
 
 def simulated_events():
     """The real engine's events for a small scenario, and the reference KPIs over them."""
-    sim = Simulation(parse_scenario(SCENARIO))
     collected = []
-    feed = sim.accumulator.feed
-
-    def keep(events):
-        collected.extend(events)
-        feed(events)
-
-    sim.accumulator.feed = keep  # type: ignore[method-assign]
-    sim.run()
+    Simulation(parse_scenario(SCENARIO), on_events=collected.extend).run()
     reference = KpiAccumulator(default_target=20.0)
     reference.feed(collected)
     return collected, reference.report()

@@ -128,13 +128,12 @@ async def _send_events(websocket: WebSocket, hub: Hub, sub: Subscription, projec
                 await websocket.send_json(payload)
                 last = payload["seq"]
         while True:
-            payload = await sub.queue.get()
-            seq = payload.get("seq")  # a passing signal (typing) has none: never stored, never replayed
-            if seq is not None:
+            seq, text = await sub.queue.get()  # encoded once for all its sockets (Hub._committed)
+            if seq is not None:  # a passing signal (typing) has none: never stored, never replayed
                 if seq <= last:  # already sent from the log, or before the hello
                     continue
                 last = seq
-            await websocket.send_json(payload)
+            await websocket.send_text(text)
     except (WebSocketDisconnect, RuntimeError):
         return
 

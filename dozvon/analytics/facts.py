@@ -1,0 +1,536 @@
+"""The KPI projection: the event log folded into one row per contact and each operator's busy
+and available spans (the tables of :mod:`dozvon.analytics.models`), which the KPI report
+(:func:`dozvon.analytics.sql_kpi.kpi_report`) reads instead of the raw log.
+
+It is derived, never a source of truth: :func:`rebuild` makes it again from the log at any
+time, and :func:`catch_up` folds what the log gained since the last fold. The fold runs
+AFTER commit, never inside the ingest transaction: the report calls it before it reads (so
+a report on a database with no server running is exact), and the server calls it every few
+seconds (:func:`run`).
+
+**The watermark, and commits out of order.** Each project's events carry the engine's
+``seq``, gap-free within the project (a failed command reloads the engine from the database,
+so its numbers are used again; an import continues the sequence). Several writers may
+still commit them out of order: ``seq`` 41 can become visible after 42. So the watermark
+(``kpi_watermarks.seq``) is the end of the *contiguous* run of sequence numbers seen: every
+event up to it is committed and was folded; a hole stops it until the missing event
+commits. A hole that stays while the log moves on by more than ``GAP_PATIENCE_US`` of its
+own time (a transaction that never committed, whose number was nevertheless not used
+again) is stepped over, so that a lost number cannot hold the watermark back for ever.
+
+- **Contacts are folded idempotently.** A fold recomputes the row of every contact that
+  has an event after the watermark — from *all* its events visible now, not from the new
+  ones — so an event committed late is picked up by the next fold (it lies above the
+  watermark, which could not pass it), and folding the same events twice changes nothing.
+  A contact's row therefore follows it while it is open (answered, closed, disposed, rated
+  later). Its events beyond a hole are folded too; they are folded again once it closes.
+- **Operators are replayed in order.** A span depends on everything before it (the count
+  of contacts an operator holds), so operators' events are folded only up to the watermark
+  (never past a hole), in (at_us, seq) order, from each operator's cursor (its count, its
+  state, its open spans). An event older than the cursor (a log whose instants do not follow
+  its sequence numbers) makes that operator's spans be replayed again from the start.
+- **What depends on later contacts is not frozen.** FCR ("did the customer arrive again
+  within 7 days?") and "recovered" ("was the customer answered within 24 h of
+  abandoning?"), like the service-level target of events that recorded none and the report's
+  own default target, are computed when the report runs: the row keeps the customer, the
+  instants and the first queueing they need.
+- **Customers merged and erased.** A merge (``dozvon.crm.actions.do_merge_customers``)
+  does not rewrite logged events: they keep the ``customer_id`` they were logged with, and
+  so does the projection, which only copies it (``events.customer_id``). Erasure
+  (``dozvon.crm.privacy``) blanks texts, authors, comments and names in events' data — none
+  of which the projection holds — and never deletes events. Neither can make it stale; and
+  :func:`rebuild` is always at hand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    Engine,
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql import ColumnElement, Select
+
+from dozvon.analytics.models import KpiContactRow, KpiOperatorCursorRow, KpiOperatorSpanRow, KpiWatermarkRow
+from dozvon.core.db import SQLITE_ANALYSIS_LIMIT
+from dozvon.eventlog.models import EventRecord
+
+if TYPE_CHECKING:
+    from dozvon.server.hub import Hub
+
+DAY_US = 86_400 * 1_000_000
+#: A hole in the sequence numbers is stepped over once the log went on this long after it.
+GAP_PATIENCE_US = 10 * 60 * 1_000_000
+#: The events of a contact its facts are made of (besides its ``contact.arrived``).
+CONTACT_FACT_TYPES = ("contact.queued", "contact.answered", "contact.abandoned", "contact.closed",
+                      "contact.disposition", "offer.timed_out", "message.received", "message.sent", "csat.rated")
+#: Sequence numbers folded per transaction on SQLite (about a second of its write lock).
+SQLITE_CHUNK = 100_000
+#: Spans read at once when they are written (bounded memory for a first fold of a big log).
+SPAN_BATCH = 50_000
+
+
+# ----------------------------------------------------------------------------- the contacts
+
+def contact_aggregate(e: Any, where: ColumnElement[bool]) -> Select[Any]:
+    """One row per (project, contact) of the events ``where`` selects (of CONTACT_FACT_TYPES):
+    its first queueing (by seq), first answer, abandon, close, RONA, last disposition (by
+    seq), first messages, survey — the definitions of docs/kpi.md. A contact has at most one
+    first answer, abandon and close."""
+
+    def of(type_: str, value: Any, *also: ColumnElement[bool]) -> ColumnElement[Any]:
+        return case((and_(e.type == type_, *also), value))
+
+    first_answer = or_(e.data["first"].as_boolean().is_(None), e.data["first"].as_boolean())
+    operators_reply = or_(e.data["auto"].as_boolean().is_(None), e.data["auto"].as_boolean().is_(False))
+    return (
+        select(e.project, e.contact_id,
+               func.min(of("contact.queued", e.seq)).label("queued_seq"),
+               func.min(of("contact.answered", e.operator_id, first_answer)).label("operator_id"),
+               func.min(of("contact.answered", e.data["wait_s"].as_float(), first_answer)).label("answer_wait_s"),
+               func.min(of("contact.answered", func.coalesce(e.data["ring_s"].as_float(), 0.0), first_answer))
+               .label("ring_s"),
+               func.min(of("contact.abandoned", e.at_us)).label("abandoned_at_us"),
+               func.min(of("contact.abandoned", e.data["wait_s"].as_float())).label("abandon_wait_s"),
+               func.max(of("contact.closed", 1)).label("closed"),
+               func.max(of("contact.closed", case((e.data["answered"].as_boolean(), 1), else_=0)))
+               .label("was_answered"),
+               func.min(of("contact.closed", e.data["talk_s"].as_float())).label("talk_s"),
+               func.min(of("contact.closed", func.coalesce(e.data["hold_s"].as_float(), 0.0))).label("hold_s"),
+               func.min(of("contact.closed", func.coalesce(e.data["wrap_s"].as_float(), 0.0))).label("wrap_s"),
+               func.count(of("offer.timed_out", 1)).label("rona"),
+               func.max(of("contact.disposition", e.seq)).label("disposition_seq"),
+               # Text channels: the customer's first message and the operator's first reply
+               # (automatic messages — a welcome, an out-of-hours reply — are no response).
+               func.min(of("message.received", e.at_us)).label("first_in_us"),
+               func.min(of("message.sent", e.at_us, operators_reply)).label("first_out_us"),
+               # The customer survey after the contact (one answer per contact).
+               func.max(of("csat.rated", e.data["score"].as_integer())).label("csat_score"))
+        .where(where)
+        .group_by(e.project, e.contact_id)
+    )
+
+
+_CONTACT_COLUMNS = ("project", "contact_id", "arrived_seq", "at_us", "channel", "source", "segment", "customer_id",
+                    "queue", "queued_seq", "queued_at_us", "target_s", "operator_id", "answer_wait_s", "ring_s",
+                    "abandoned_at_us", "abandon_wait_s", "closed", "was_answered", "talk_s", "hold_s", "wrap_s",
+                    "rona", "disposition_seq", "resolved", "first_in_us", "first_out_us", "csat_score")
+#: Contacts folded per statement when they are named (an incremental fold).
+CONTACTS_PER_STATEMENT = 2_000
+
+
+def _contact_rows(project: str, contact_ids: Sequence[str] | None) -> Select[Any]:
+    """The projection's rows of these contacts (None: of every contact), from all their
+    events: ONE grouped read — the arrival is folded in with the rest (no join of two grouped
+    sets that a planner without fresh statistics could turn into a loop over both) — then
+    the first queueing and the last disposition looked up by their sequence numbers."""
+    e = EventRecord
+    where = and_(e.project == project, e.type.in_(("contact.arrived", *CONTACT_FACT_TYPES)),
+                 *([e.contact_id.in_(contact_ids)] if contact_ids is not None else []))
+
+    def arrival(value: Any) -> ColumnElement[Any]:
+        return func.min(case((e.type == "contact.arrived", value)))
+
+    contact = (contact_aggregate(e, where)
+               .add_columns(arrival(e.seq).label("arrived_seq"), arrival(e.at_us).label("at_us"),
+                            arrival(e.channel).label("channel"), arrival(e.data["source"].as_string()).label("source"),
+                            arrival(e.data["segment"].as_string()).label("segment"),
+                            arrival(e.customer_id).label("customer_id"))
+               .having(arrival(e.seq).is_not(None))
+               .subquery("contact"))
+    c = contact.c
+    queued = aliased(EventRecord, name="queued")
+    disposition = aliased(EventRecord, name="disposition")
+    return (
+        select(c.project, c.contact_id, c.arrived_seq, c.at_us, c.channel, c.source, c.segment, c.customer_id,
+               queued.queue, c.queued_seq, queued.at_us, queued.data["target_answer_s"].as_float(),
+               c.operator_id, c.answer_wait_s, c.ring_s, c.abandoned_at_us, c.abandon_wait_s, c.closed,
+               c.was_answered, c.talk_s, c.hold_s, c.wrap_s, c.rona, c.disposition_seq,
+               disposition.data["resolved"].as_boolean(), c.first_in_us, c.first_out_us, c.csat_score)
+        .select_from(contact)
+        .outerjoin(queued, and_(queued.project == project, queued.seq == c.queued_seq,
+                                queued.type == "contact.queued"))
+        .outerjoin(disposition, and_(disposition.project == project, disposition.seq == c.disposition_seq,
+                                     disposition.type == "contact.disposition"))
+    )
+
+
+def _fold_contacts(session: Session, project: str, after_seq: int | None, upto_seq: int | None = None) -> int:
+    """Recompute the rows of the contacts touched in (``after_seq``, ``upto_seq``] (None:
+    every contact's; no end: all after it) from all their events: delete, then insert. The
+    contacts touched are read first and named (a few hundred at a time), so that the fold
+    reads their events through ``ix_events_project_contact`` whatever the planner's
+    statistics say — never the whole log."""
+    if after_seq is None:
+        session.execute(delete(KpiContactRow).where(KpiContactRow.project == project))
+        everyone = _contact_rows(project, None)
+        result = session.execute(insert(KpiContactRow).from_select(list(_CONTACT_COLUMNS), everyone))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    e = EventRecord
+    touched = sorted({contact_id for contact_id in session.scalars(
+        select(e.contact_id).where(e.project == project, e.seq > after_seq, e.contact_id.is_not(None),
+                                   e.type.in_(("contact.arrived", *CONTACT_FACT_TYPES)),
+                                   *([e.seq <= upto_seq] if upto_seq is not None else []))) if contact_id is not None})
+    folded = 0
+    for start in range(0, len(touched), CONTACTS_PER_STATEMENT):
+        ids = touched[start:start + CONTACTS_PER_STATEMENT]
+        session.execute(delete(KpiContactRow).where(KpiContactRow.project == project,
+                                                    KpiContactRow.contact_id.in_(ids)))
+        result = session.execute(insert(KpiContactRow).from_select(list(_CONTACT_COLUMNS),
+                                                                   _contact_rows(project, ids)))
+        folded += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return folded
+
+
+# ----------------------------------------------------------------------------- the operators
+
+@dataclass(slots=True)
+class Cursor:
+    """Where an operator's replay stands: the last folded event and what it left open."""
+
+    at_us: int
+    seq: int
+    holding: int = 0
+    busy_since_us: int | None = None
+    state: str | None = None
+    available_since_us: int | None = None
+
+
+def _operator_events(project: str) -> Select[Any]:
+    """The events that move operators' spans, with what they do: ``delta`` +1 (answered) or
+    −1 (transferred, or closed after an answer — not by a transfer outside); or a state
+    change (``is_change``, the state ``to``). The definitions of occupancy (docs/kpi.md)."""
+    e = EventRecord
+    closes = and_(e.type == "contact.closed", e.data["answered"].as_boolean().is_(True),
+                  or_(e.data["outcome"].as_string().is_(None), e.data["outcome"].as_string() != "transferred_external"))
+    move = or_(e.type == "contact.answered", e.type == "contact.transferred", closes)
+    change = e.type == "operator.state_changed"
+    return (select(e.operator_id, e.at_us, e.seq, case((e.type == "contact.answered", 1), else_=-1).label("delta"),
+                   case((change, 1), else_=0).label("is_change"),
+                   case((change, e.data["to"].as_string())).label("state"))
+            .where(e.project == project, e.operator_id.is_not(None), or_(move, change)))
+
+
+def replay(cursor: Cursor, events: Iterable[Sequence[Any]],
+           emit: Any) -> Cursor:
+    """Run one operator's events (at_us, seq, delta, is_change, state) — in (at_us, seq)
+    order, after the cursor — through its running count and state; ``emit(busy, start,
+    end)`` each span that closes (busy: holding > 0; available: in the ``available`` state).
+    Empty spans are not emitted (they weigh nothing)."""
+    for at_us, seq, delta, is_change, state in events:
+        if is_change:
+            if state == "available":
+                if cursor.available_since_us is None:
+                    cursor.available_since_us = at_us
+            elif cursor.available_since_us is not None:
+                if at_us > cursor.available_since_us:
+                    emit(0, cursor.available_since_us, at_us)
+                cursor.available_since_us = None
+            cursor.state = state
+        else:
+            before = cursor.holding
+            cursor.holding = before + delta
+            if before <= 0 < cursor.holding:
+                cursor.busy_since_us = at_us
+            elif before > 0 >= cursor.holding:
+                if cursor.busy_since_us is not None and at_us > cursor.busy_since_us:
+                    emit(1, cursor.busy_since_us, at_us)
+                cursor.busy_since_us = None
+        cursor.at_us, cursor.seq = at_us, seq
+    return cursor
+
+
+class _SpanWriter:
+    def __init__(self, session: Session, project: str) -> None:
+        self.session, self.project, self.rows, self.written = session, project, [], 0  # type: ignore[var-annotated]
+
+    def add(self, operator_id: str, busy: int, start_us: int, end_us: int | None) -> None:
+        self.rows.append({"project": self.project, "operator_id": operator_id, "busy": busy, "start_us": start_us,
+                          "end_us": end_us, "long_span": end_us is None or end_us - start_us > DAY_US})
+        if len(self.rows) >= SPAN_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.rows:
+            self.session.execute(insert(KpiOperatorSpanRow), self.rows)
+            self.written += len(self.rows)
+            self.rows = []
+
+
+def _by_operator(rows: Iterable[Any]) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
+    current: str | None = None
+    batch: list[tuple[Any, ...]] = []
+    for operator_id, at_us, seq, delta, is_change, state in rows:
+        if operator_id != current:
+            if current is not None:
+                yield current, batch
+            current, batch = operator_id, []
+        batch.append((at_us, seq, delta, is_change, state))
+    if current is not None:
+        yield current, batch
+
+
+def _fold_operators(session: Session, project: str, after_seq: int, upto_seq: int) -> int:
+    """Replay the operators' events in (after_seq, upto_seq] from their cursors; an operator
+    whose new events go back before its cursor is replayed from the start."""
+    e = EventRecord
+    cursors = {row.operator_id: Cursor(row.at_us, row.seq, row.holding, row.busy_since_us, row.state,
+                                       row.available_since_us)
+               for row in session.scalars(select(KpiOperatorCursorRow).where(KpiOperatorCursorRow.project == project))}
+    new = _operator_events(project).where(e.seq > after_seq, e.seq <= upto_seq)
+    stale: set[str] = set()
+    pending: dict[str, list[tuple[Any, ...]]] = {}
+    for operator_id, batch in _by_operator(session.execute(new.order_by(e.operator_id, e.at_us, e.seq))):
+        cursor = cursors.get(operator_id)
+        if cursor is not None and (batch[0][0], batch[0][1]) <= (cursor.at_us, cursor.seq):
+            stale.add(operator_id)
+        else:
+            pending[operator_id] = batch
+    spans = _SpanWriter(session, project)
+    touched = sorted(pending)
+    if touched:
+        session.execute(delete(KpiOperatorSpanRow).where(
+            KpiOperatorSpanRow.project == project, KpiOperatorSpanRow.operator_id.in_(touched),
+            KpiOperatorSpanRow.end_us.is_(None)))
+    folded: dict[str, Cursor] = {}
+    for operator_id in touched:
+        batch = pending[operator_id]
+        cursor = cursors.get(operator_id) or Cursor(batch[0][0], batch[0][1])
+        folded[operator_id] = replay(cursor, batch, lambda busy, s, t, o=operator_id: spans.add(o, busy, s, t))
+    if stale:  # replayed from the start: everything of theirs up to the watermark, in order
+        ordered = sorted(stale)
+        session.execute(delete(KpiOperatorSpanRow).where(KpiOperatorSpanRow.project == project,
+                                                         KpiOperatorSpanRow.operator_id.in_(ordered)))
+        everything = _operator_events(project).where(e.operator_id.in_(ordered), e.seq <= upto_seq)
+        for operator_id, batch in _by_operator(session.execute(everything.order_by(e.operator_id, e.at_us, e.seq))):
+            folded[operator_id] = replay(Cursor(batch[0][0], batch[0][1]), batch,
+                                         lambda busy, s, t, o=operator_id: spans.add(o, busy, s, t))
+    for operator_id, cursor in folded.items():
+        if cursor.busy_since_us is not None:
+            spans.add(operator_id, 1, cursor.busy_since_us, None)
+        if cursor.available_since_us is not None:
+            spans.add(operator_id, 0, cursor.available_since_us, None)
+    spans.flush()
+    _save_cursors(session, project, folded)
+    return spans.written
+
+
+def _save_cursors(session: Session, project: str, cursors: dict[str, Cursor]) -> None:
+    if not cursors:
+        return
+    names = sorted(cursors)
+    for start in range(0, len(names), 1000):
+        chunk = names[start:start + 1000]
+        session.execute(delete(KpiOperatorCursorRow).where(KpiOperatorCursorRow.project == project,
+                                                           KpiOperatorCursorRow.operator_id.in_(chunk)))
+    session.execute(insert(KpiOperatorCursorRow), [
+        {"project": project, "operator_id": name, "at_us": c.at_us, "seq": c.seq, "holding": c.holding,
+         "busy_since_us": c.busy_since_us, "state": c.state, "available_since_us": c.available_since_us}
+        for name, c in cursors.items()])
+
+
+# ----------------------------------------------------------------------------- the watermark
+
+def _lock_watermark(session: Session, project: str) -> int:
+    """The project's watermark, its row locked for this transaction (one fold at a time per
+    project: a report's and the server's folds wait for each other instead of colliding)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(dialect_insert(KpiWatermarkRow).values(project=project, seq=0)
+                    .on_conflict_do_nothing(index_elements=["project"]))
+    # An UPDATE takes the row's lock on PostgreSQL and the write lock on SQLite at once.
+    session.execute(update(KpiWatermarkRow).where(KpiWatermarkRow.project == project)
+                    .values(seq=KpiWatermarkRow.seq))
+    return int(session.scalar(select(KpiWatermarkRow.seq).where(KpiWatermarkRow.project == project)) or 0)
+
+
+def contiguous_end(session: Session, project: str, after_seq: int, limit: int | None = None,
+                   patience_us: int | None = None) -> tuple[int, int]:
+    """(the end of the contiguous run of committed sequence numbers after ``after_seq`` — at
+    most ``limit`` numbers on —, the highest visible one). A hole is stepped over only when
+    the log's newest event is more than ``patience_us`` (``GAP_PATIENCE_US``) later than the
+    first event after the hole."""
+    patience_us = GAP_PATIENCE_US if patience_us is None else patience_us
+    e = EventRecord
+    low, top, count = session.execute(select(func.min(e.seq), func.max(e.seq), func.count())
+                                      .where(e.project == project, e.seq > after_seq)).one()
+    if not count:
+        return after_seq, after_seq
+    base = after_seq if after_seq > 0 else int(low) - 1  # a log may begin above 1 (a project's own numbering)
+    high = int(top) if limit is None else min(int(top), base + limit)
+    if count == top - base or (limit is not None and session.scalar(
+            select(func.count()).where(e.project == project, e.seq > base, e.seq <= high)) == high - base):
+        return high, int(top)
+    newest = int(session.scalar(select(func.max(e.at_us)).where(e.project == project)) or 0)
+    following = aliased(EventRecord, name="following")
+    while base < high:
+        present = session.scalar(select(e.seq).where(e.project == project, e.seq == base + 1))
+        if present is None:  # a hole right after base: wait for it, unless it is long lost
+            after_hole = session.execute(select(e.seq, e.at_us).where(e.project == project, e.seq > base)
+                                         .order_by(e.seq).limit(1)).one()
+            if newest - int(after_hole[1]) <= patience_us:
+                return base, int(top)
+            base = int(after_hole[0]) - 1
+            continue
+        run_end = session.scalar(
+            select(func.min(e.seq)).where(e.project == project, e.seq > base, e.seq <= high,
+                                          ~exists().where(following.project == project, following.seq == e.seq + 1)))
+        base = int(run_end) if run_end is not None else high
+    return min(base, high), int(top)
+
+
+# ----------------------------------------------------------------------------- folding
+
+@dataclass(frozen=True, slots=True)
+class Folded:
+    watermark: int
+    contacts: int
+    spans: int
+    more: bool = False
+
+
+def catch_up_in(session: Session, project: str, limit: int | None = None) -> Folded:
+    """Fold what the project's log gained since the watermark, in the caller's transaction —
+    at most ``limit`` sequence numbers (None: all; the first fold of a whole log is then one
+    grouped read of it). ``Folded.more``: a next call has more to fold."""
+    after = _lock_watermark(session, project)
+    upto, top = contiguous_end(session, project, after, limit)
+    if top <= after:
+        return Folded(after, 0, 0)  # nothing new
+    fresh = limit is None and after == 0 and session.scalar(
+        select(func.count()).select_from(KpiContactRow).where(KpiContactRow.project == project)) == 0
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        session.execute(text("SET LOCAL jit = off"))
+        session.execute(text(f"SET LOCAL work_mem = '{'256MB' if fresh else '64MB'}'"))
+    # The last chunk (or the only one) also folds the contacts of the events beyond a hole.
+    chunk_end = None if limit is None or after + limit >= top else upto
+    contacts = _fold_contacts(session, project, None if fresh else after, chunk_end)
+    spans = _fold_operators(session, project, after, upto) if upto > after else 0
+    if upto != after:
+        session.execute(update(KpiWatermarkRow).where(KpiWatermarkRow.project == project).values(seq=upto))
+    if fresh or (after == 0 and not postgresql):
+        # Planner statistics for the tables just filled (a first fold of a long log): without
+        # them the report's plans guess one row where there are a month's.
+        if not postgresql:
+            session.execute(text(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}"))
+        for table in ("kpi_contacts", "kpi_operator_spans"):
+            session.execute(text(f"ANALYZE {table}"))
+    return Folded(upto, contacts, spans, more=chunk_end is not None and upto > after)
+
+
+def chunk_for(bind: Engine | Any) -> int | None:
+    """Sequence numbers per fold transaction: SQLite has one write lock for the whole
+    database, which a fold of a long log (the first one) must not hold for long — the ingest
+    waits behind it; PostgreSQL folds beside the writers, in one transaction."""
+    return None if bind.dialect.name == "postgresql" else SQLITE_CHUNK
+
+
+def catch_up(bind: Engine, projects: Sequence[str]) -> list[Folded]:
+    """Fold each project's new events, each project in transactions of its own, committed;
+    the last fold of each project that had any."""
+    from dozvon.core.db import session_factory
+
+    out = []
+    for project in projects:
+        if not _behind(bind, project):
+            continue
+        while True:
+            with session_factory(bind).begin() as session:
+                folded = catch_up_in(session, project, chunk_for(bind))
+            if not folded.more:
+                break
+        out.append(folded)
+    return out
+
+
+def _behind(bind: Engine, project: str) -> bool:
+    """Whether the log has events above the watermark — read without taking any lock, so
+    that the server's rounds write nothing while nothing happens."""
+    with bind.connect() as connection:
+        mark = connection.scalar(select(KpiWatermarkRow.seq).where(KpiWatermarkRow.project == project))
+        top = connection.scalar(select(func.max(EventRecord.seq)).where(EventRecord.project == project))
+    return top is not None and (mark is None or top > mark)
+
+
+def catch_up_for(session: Session, projects: Sequence[str]) -> None:
+    """The report's fold before it reads: committed on its own when the session's database
+    allows it (the usual case: a session that has not written), else inside the caller's
+    transaction (a SQLite session with writes of its own holds the database's only write
+    lock; PostgreSQL sessions bound to a connection)."""
+    bind = session.get_bind()
+    if isinstance(bind, Engine) and not _holds_sqlite_write_lock(session):
+        catch_up(bind, projects)
+        return
+    with session.begin_nested():
+        for project in projects:
+            while catch_up_in(session, project).more:
+                pass
+
+
+def _holds_sqlite_write_lock(session: Session) -> bool:
+    if session.get_bind().dialect.name != "sqlite" or not session.in_transaction():
+        return False
+    with contextlib.suppress(Exception):
+        raw = session.connection().connection.dbapi_connection
+        return bool(getattr(raw, "in_transaction", False))
+    return False
+
+
+def rebuild(bind: Engine, project: str) -> Folded:
+    """The project's projection made again from its whole log (what a fold keeps it equal to)."""
+    from dozvon.core.db import session_factory
+
+    with session_factory(bind).begin() as session:
+        _lock_watermark(session, project)
+        for model in (KpiContactRow, KpiOperatorSpanRow, KpiOperatorCursorRow):
+            session.execute(delete(model).where(model.project == project))
+        session.execute(update(KpiWatermarkRow).where(KpiWatermarkRow.project == project).values(seq=0))
+        return catch_up_in(session, project)
+
+
+# ----------------------------------------------------------------------------- the server
+
+def fold_round(hub: Hub) -> int:
+    """One round of the server's loop: every project's new events folded; how many projects
+    had any."""
+    from dozvon.accounts.models import Project
+
+    with hub.sessions() as session:
+        projects = list(session.scalars(select(Project.slug).order_by(Project.slug)))
+    folded = 0
+    for project in projects:
+        try:
+            folded += len(catch_up(hub.db, [project]))
+        except Exception as error:  # a busy database now: the next round tries again
+            print(f"dozvon: KPI facts of {project!r} failed: {error!r}", flush=True)
+    return folded
+
+
+async def run(hub: Hub, every_s: float = 10.0) -> None:
+    """The server's loop: every few seconds, every project's new events folded (in a worker
+    thread, each project in its own transaction), so that a report finds little to fold."""
+    import anyio.to_thread
+
+    while True:
+        try:
+            await anyio.to_thread.run_sync(fold_round, hub)
+        except Exception as error:  # the database away for a moment: the next round tries again
+            print(f"dozvon: KPI facts round failed: {error!r}", flush=True)
+        await asyncio.sleep(every_s)

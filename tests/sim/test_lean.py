@@ -1,0 +1,69 @@
+"""The simulator's lean driving changes nothing: no timer for an offer sure to be answered
+before its deadline (the engine leaves offer deadlines to the simulator) and no patience
+timer for a customer sure to be answered before giving up — the figures are exactly those
+of a run that arms every timer. And the engine's hand-written constructors stay in step
+with the fields they build."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import inspect
+from typing import Any
+
+import pytest
+import yaml
+
+from dozvon.core.clock import ManualClock
+from dozvon.routing.engine import RoutingEngine
+from dozvon.routing.model import Contact, ContactSpec, Offer
+from dozvon.sim.scenario import parse_scenario
+from dozvon.sim.simulator import Simulation
+from tests.sim.test_fast_paths import EXAMPLE, busy_day, without_timing
+from tests.sim.test_simpy_peer import _peer
+
+
+def scenarios() -> list[dict[str, Any]]:
+    example = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    no_breaks = copy.deepcopy(busy_day())
+    no_breaks["settings"] = {}
+    # Answer delays past the offer timeout and operators logging out while it rings.
+    slow = copy.deepcopy(no_breaks)
+    for agent in slow["agents"]:
+        agent.update(answer_delay_s=agent.get("answer_delay_s", 0) + 12, answer_probability=0.9)
+    slow["agents"][0].update(logout_s=9000, login_s=300)
+    slow["queues"][0]["offer_timeout_s"] = 10
+    return [busy_day(), no_breaks, slow, example, _peer().Center(groups=3, per_group=10, hours=2).scenario()]
+
+
+@pytest.mark.parametrize("index", range(5))
+def test_lean_driving_gives_exactly_the_figures_of_arming_every_timer(index):
+    scenario = parse_scenario(scenarios()[index])
+    lean = Simulation(scenario).run()
+    plain = Simulation(scenario, lean=False).run()
+    assert lean["answered"] > 0
+    assert without_timing(lean) == without_timing(plain)
+
+
+def test_offer_deadlines_are_the_drivers_only_with_a_shared_heap():
+    with pytest.raises(ValueError):
+        RoutingEngine(ManualClock(0.0), offer_timers=False)
+
+
+@pytest.mark.parametrize("cls", [Contact, Offer])
+def test_hand_written_constructors_take_every_field_in_order_with_its_default(cls):
+    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    fields = [f for f in dataclasses.fields(cls) if f.init]
+    assert [p.name for p in params] == [f.name for f in fields]
+    for param, field in zip(params, fields, strict=True):
+        if field.default is not dataclasses.MISSING:
+            assert param.default == field.default, field.name
+        elif field.default_factory is not dataclasses.MISSING:
+            assert param.default is None, field.name  # None: a fresh one each time
+        else:
+            assert param.default is inspect.Parameter.empty, field.name
+
+
+def test_the_simulator_builds_contact_specs_with_every_field():
+    # The simulator builds ContactSpec as a plain 12-tuple (dozvon/sim/simulator.py).
+    assert len(ContactSpec._fields) == 12
