@@ -37,8 +37,11 @@ app.add_typer(db_app, name="db")
 
 def _register_subcommands() -> None:
     from dozvon.analytics.cli import import_app, report_app
-    from dozvon.crm.cli import customers_app, project_app
+    from dozvon.channels.cli import channel_app
+    from dozvon.crm.cli import customers_app, orders_app, project_app
     from dozvon.knowledge.cli import kb_app
+    from dozvon.quality import evaluation_cli  # noqa: F401  (its commands join qa_app)
+    from dozvon.quality.cli import qa_app
     from dozvon.server import cli as server_cli
     from dozvon.staffing.cli import app as staffing_app
 
@@ -47,7 +50,10 @@ def _register_subcommands() -> None:
     app.add_typer(import_app, name="import")
     app.add_typer(project_app, name="project")
     app.add_typer(customers_app, name="customers")
+    app.add_typer(orders_app, name="orders")
+    app.add_typer(channel_app, name="channel")
     app.add_typer(kb_app, name="kb")
+    app.add_typer(qa_app, name="qa")
     server_commands = {
         "serve": h("Run the server: HTTP API, WebSocket, metrics.", "Запустить сервер: HTTP API, WebSocket, метрики."),
         "init": h("Create the database and the first administrator.", "Создать базу данных и первого администратора."),

@@ -22,6 +22,10 @@ from dozvon.routing import EngineSettings, OperatorConfig, QueueConfig, RoutingE
 
 T0 = 1_767_600_000.0  # 2026-01-05 08:00:00 UTC, a Monday
 
+# Channels' secrets are sealed with the installation's key; the tests bring their own
+# instead of making one in the home directory (tests/test_channel_secrets.py covers that).
+os.environ.setdefault("DOZVON_SECRET_KEY", "lV0oHQvQmCXgKqYH3nsJ0dGxLrJ3mY0mEoSClQfZ1rE=")
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "DOZVON_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )

@@ -16,6 +16,8 @@ PERMISSIONS: dict[str, str] = {
     "customers:read": "see customers: their identities, segment and earlier conversations",
     "customers:flag": "flag a customer (suspected competitor, blocked, do not call), saying why",
     "customers:manage": "lift customers' flags, merge two records of one person",
+    "orders:write": "push orders and deals (a shop's or a CRM's webhook)",
+    "tasks:manage": "give tasks to anyone, reassign them, close or cancel anybody's",
     "operators:read": "see operators and their states",
     "operators:self": "change one's own state (available, break, offline)",
     "operators:manage": "configure operators and change anybody's state",
@@ -31,12 +33,17 @@ PERMISSIONS: dict[str, str] = {
                        "break reasons",
     "knowledge:manage": "write the knowledge base: articles, promotions and their dates, call scripts",
     "project:manage": "rename the project, change its time zone, region and language",
+    "channels:manage": "connect, test and disconnect the project's channels (mailboxes, bots, forms) and webhooks",
+    "quality:self": "see one's own evaluations and quality figures, acknowledge or dispute them; read the examples",
+    "quality:evaluate": "evaluate conversations by the scorecards, answer disputes, calibrate, mark examples",
+    "quality:manage": "write the project's scorecards (a change is a new version; past evaluations keep theirs)",
 }
 
 _OPERATOR = {"conversations:read", "conversations:handle", "operators:self", "queues:read",
-             "operators:read", "customers:read", "customers:flag"}
+             "operators:read", "customers:read", "customers:flag", "quality:self"}
 _SUPERVISOR = _OPERATOR | {"conversations:manage", "operators:manage", "events:read", "customers:manage",
-                           "reports:read", "queues:manage", "settings:manage", "knowledge:manage"}
+                           "reports:read", "queues:manage", "settings:manage", "knowledge:manage",
+                           "orders:write", "tasks:manage", "quality:evaluate", "quality:manage"}
 
 #: Roles in a project: what a person with that role may do there.
 ROLES: dict[str, frozenset[str]] = {

@@ -9,6 +9,9 @@ errors without any I/O.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 SUPPORTED = ("en", "ru")
@@ -25,8 +28,27 @@ def register(key: str, en: str, ru: str) -> None:
     CATALOGUE["ru"][key] = ru
 
 
+#: The reader's language while the server answers one request for them (see :func:`reading`).
+_reader: ContextVar[str | None] = ContextVar("dozvon_reader_language", default=None)
+
+
+@contextmanager
+def reading(lang: str) -> Iterator[None]:
+    """Within the block, messages without an explicit language are in ``lang``: code deep
+    under a request (a channel's test) can say what it found in the caller's language."""
+    token = _reader.set(lang if lang in SUPPORTED else None)
+    try:
+        yield
+    finally:
+        _reader.reset(token)
+
+
 def current_language() -> str:
-    """The language for people: DOZVON_LANG, else the locale, else English."""
+    """The language for people: the reader's (:func:`reading`), else DOZVON_LANG, else the
+    locale, else English."""
+    reader = _reader.get()
+    if reader is not None:
+        return reader
     explicit = os.environ.get("DOZVON_LANG", "").strip().lower()[:2]
     if explicit in SUPPORTED:
         return explicit

@@ -53,6 +53,31 @@ class Settings(BaseSettings):
     #: Threads that check passwords (argon2, slow on purpose), apart from the pool the API uses.
     login_hash_threads: int = Field(default=2, ge=1, le=64, validation_alias="DOZVON_LOGIN_HASH_THREADS")
 
+    #: Outbound webhooks: a receiver's answer is awaited this long (seconds)…
+    webhook_timeout_s: float = Field(default=10.0, gt=0, le=120, validation_alias="DOZVON_WEBHOOK_TIMEOUT_S")
+    #: …a failed delivery is tried again after this, doubling each time up to the maximum…
+    webhook_backoff_s: float = Field(default=10.0, gt=0, validation_alias="DOZVON_WEBHOOK_BACKOFF_S")
+    webhook_backoff_max_s: float = Field(default=3600.0, gt=0, validation_alias="DOZVON_WEBHOOK_BACKOFF_MAX_S")
+    #: …until this many attempts (then it is failed; it can be replayed).
+    webhook_max_attempts: int = Field(default=12, ge=1, le=100, validation_alias="DOZVON_WEBHOOK_MAX_ATTEMPTS")
+    #: Deliveries under way at once.
+    webhook_concurrency: int = Field(default=8, ge=1, le=256, validation_alias="DOZVON_WEBHOOK_CONCURRENCY")
+    #: Finished deliveries stay in the webhooks' delivery log this many days.
+    webhook_keep_days: float = Field(default=30.0, gt=0, validation_alias="DOZVON_WEBHOOK_KEEP_DAYS")
+
+    #: Voice: where the SIP user agent listens (``HOST:PORT``); empty = no SIP. Only the
+    #: trunk/PBX in ``sip_allowed_peers`` may call in (others are answered 403).
+    sip_listen: str = Field(default="", validation_alias="DOZVON_SIP_LISTEN")
+    #: Voice: the trunk or PBX outbound calls (callbacks, transfers out) go through (``HOST:PORT``).
+    sip_trunk: str = Field(default="", validation_alias="DOZVON_SIP_TRUNK")
+    #: Voice: the addresses or networks allowed to send SIP requests, comma-separated;
+    #: empty = the trunk's address and loopback.
+    sip_allowed_peers: str = Field(default="", validation_alias="DOZVON_SIP_ALLOWED_PEERS")
+    #: Voice: the UDP ports the calls' RTP uses (``FIRST-LAST``).
+    rtp_ports: str = Field(default="20000-20999", validation_alias="DOZVON_RTP_PORTS")
+    #: Voice: the softphones' ICE servers as JSON (``[{"urls": "stun:…"}]``); empty on a LAN.
+    ice_servers: str = Field(default="[]", validation_alias="DOZVON_ICE_SERVERS")
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

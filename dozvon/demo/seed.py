@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from dozvon.accounts import actions as accounts
 from dozvon.accounts import security
 from dozvon.accounts.models import Project, User
-from dozvon.knowledge.demo import seed_articles
+from dozvon.knowledge.demo import seed_articles, seed_scripts
 from dozvon.replies import actions as replies
 from dozvon.replies import queries as reply_queries
 from dozvon.routing.engine import RoutingEngine
@@ -111,3 +111,21 @@ def _seed_chat(session: Session) -> None:
         for shortcut, title, text in QUICK_REPLIES:
             replies.save_quick_reply(session, "demo", PROJECT, shortcut, text, title)
     seed_articles(session, PROJECT)
+    seed_scripts(session, PROJECT)
+    _seed_phone_line(session)
+
+
+#: The demo's phone line: any number dialled at `dozvon demo --sip-listen` is answered here.
+PHONE_LINE = {"number": "*", "language": "ru",
+              "greeting": "Здравствуйте! Вы позвонили в магазин «Ромашка». Пожалуйста, оставайтесь на линии.",
+              "menu_prompt": "Отдел продаж — нажмите 1. Поддержка — нажмите 2.",
+              "menu": ["1 sales Отдел продаж", "2 support Поддержка"], "menu_timeout_s": 4}
+
+
+def _seed_phone_line(session: Session) -> None:
+    from dozvon.channels import connections
+    from dozvon.voice.line import LINE
+
+    if not connections.connections(session, PROJECT, kind=LINE.name):
+        connections.connect(session, "demo", PROJECT, kind=LINE.name, name="main-line", queue="sales",
+                            settings=PHONE_LINE, queues=[q.name for q in QUEUES])

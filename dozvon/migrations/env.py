@@ -7,12 +7,21 @@ from sqlalchemy import engine_from_config, pool
 
 import dozvon.accounts.models
 import dozvon.acd.models
+import dozvon.analytics.models
+import dozvon.channels.email.models
+import dozvon.channels.models
+import dozvon.channels.telegram.models
 import dozvon.conversations.models
 import dozvon.crm.models
 import dozvon.directory.models
 import dozvon.eventlog.models
+import dozvon.integrations.models
 import dozvon.knowledge.models
+import dozvon.quality.evaluation_models
+import dozvon.quality.models
 import dozvon.replies.models
+import dozvon.tasks.models
+import dozvon.voice.models
 import dozvon.widget.models  # noqa: F401  (registers the tables on Base.metadata)
 from dozvon.core.db import Base
 

@@ -24,9 +24,22 @@ HostOption = Annotated[str | None, typer.Option("--host", help=h(
 PortOption = Annotated[int | None, typer.Option("--port", min=1, max=65535, help=h(
     "Port (default: DOZVON_PORT or 8000).", "Порт (по умолчанию DOZVON_PORT или 8000)."))]
 
+SipListenOption = Annotated[str | None, typer.Option("--sip-listen", metavar="HOST:PORT", help=h(
+    "Take calls over SIP (UDP) on this address (default: DOZVON_SIP_LISTEN; empty: no SIP).",
+    "Принимать звонки по SIP (UDP) на этом адресе (по умолчанию DOZVON_SIP_LISTEN; пусто — без SIP)."))]
+SipTrunkOption = Annotated[str | None, typer.Option("--sip-trunk", metavar="HOST:PORT", help=h(
+    "The SIP trunk or PBX outbound calls go through (default: DOZVON_SIP_TRUNK).",
+    "SIP-транк или АТС для исходящих звонков (по умолчанию DOZVON_SIP_TRUNK)."))]
+SipAllowOption = Annotated[str | None, typer.Option("--sip-allow", metavar="ADDRESSES", help=h(
+    "Addresses or networks allowed to send SIP, comma-separated (default: DOZVON_SIP_ALLOWED_PEERS, "
+    "else the trunk and loopback); others are answered 403.",
+    "Адреса или сети, которым можно слать SIP, через запятую (по умолчанию DOZVON_SIP_ALLOWED_PEERS, "
+    "иначе транк и loopback); остальным — 403."))]
 
-def _settings(host: str | None = None, port: int | None = None) -> Settings:
-    """Settings from the environment and .env, with the command line's --host/--port on top."""
+
+def _settings(host: str | None = None, port: int | None = None, sip_listen: str | None = None,
+              sip_trunk: str | None = None, sip_allow: str | None = None) -> Settings:
+    """Settings from the environment and .env, with the command line's options on top."""
     from dozvon.core.settings import Settings
 
     settings = Settings()
@@ -34,6 +47,12 @@ def _settings(host: str | None = None, port: int | None = None) -> Settings:
         settings.host = host
     if port:
         settings.port = port
+    if sip_listen is not None:
+        settings.sip_listen = sip_listen
+    if sip_trunk is not None:
+        settings.sip_trunk = sip_trunk
+    if sip_allow is not None:
+        settings.sip_allowed_peers = sip_allow
     return settings
 
 
@@ -50,14 +69,15 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def serve(host: HostOption = None, port: PortOption = None) -> None:
-    """Run the server (HTTP API, WebSocket, metrics) on DATABASE_URL."""
+def serve(host: HostOption = None, port: PortOption = None, sip_listen: SipListenOption = None,
+          sip_trunk: SipTrunkOption = None, sip_allow: SipAllowOption = None) -> None:
+    """Run the server (HTTP API, WebSocket, metrics, and calls with --sip-listen) on DATABASE_URL."""
     from dozvon.cli import reported_errors
     from dozvon.core.db import upgrade
     from dozvon.server.app import create_app
 
     with reported_errors():
-        settings = _settings(host=host, port=port)
+        settings = _settings(host=host, port=port, sip_listen=sip_listen, sip_trunk=sip_trunk, sip_allow=sip_allow)
         upgrade(settings.resolved_database_url())
         app = create_app(settings)
     _uvicorn(app, settings.host, settings.port, settings.log_level).run()
@@ -103,7 +123,9 @@ def demo(host: HostOption = None, port: PortOption = None,
              "Mean seconds between demo customers.", "Среднее число секунд между демо-клиентами."))] = 4.0,
          no_bots: Annotated[bool, typer.Option("--no-bots", help=h(
              "Neither bot operators nor generated customers: people (or a test) play every role.",
-             "Без ботов-операторов и сгенерированных клиентов: все роли играют люди (или тест)."))] = False) -> None:
+             "Без ботов-операторов и сгенерированных клиентов: все роли играют люди (или тест)."))] = False,
+         sip_listen: SipListenOption = None, sip_trunk: SipTrunkOption = None,
+         sip_allow: SipAllowOption = None) -> None:
     """The server with a demo project and demo customers, and a live wallboard in the terminal."""
     from rich.live import Live
 
@@ -116,7 +138,7 @@ def demo(host: HostOption = None, port: PortOption = None,
     from dozvon.server.app import create_app
 
     with reported_errors():
-        settings = _settings(host=host, port=port)
+        settings = _settings(host=host, port=port, sip_listen=sip_listen, sip_trunk=sip_trunk, sip_allow=sip_allow)
         if not settings.database_url:
             settings.database_url = f"sqlite:///{settings.data_dir / 'demo.db'}"
         upgrade(settings.resolved_database_url())
@@ -139,6 +161,8 @@ def demo(host: HostOption = None, port: PortOption = None,
                       wallboard=f"{base}/wallboard"),
             translate("server.demo_users_no_bots" if no_bots else "server.demo_users"),
             translate("server.demo_db", url=settings.resolved_database_url())]
+    if app.state.voice.sip_port is not None:
+        urls.append(translate("server.demo_sip", address=f"{app.state.voice.listen[0]}:{app.state.voice.sip_port}"))
     if created:
         urls.append(translate("server.demo_created"))
     register_demo_channels()

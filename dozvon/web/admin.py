@@ -1,6 +1,7 @@
 """The administrator's pages under ``/settings``: the project, people and roles, operators'
-profiles, queues with every routing setting and their hours, break reasons, quick replies,
-automatic messages and the chat widget.
+profiles, queues with every routing setting and their hours, break reasons, segments, what
+customers' flags do, the discount policy, quick replies, the knowledge base, call scripts,
+automatic messages and the chat widget — and, for every operator, their own quick replies.
 
 Each section needs its own permission in the project (the same one its API needs), and
 shows only to those who hold it; the pages render what is stored now — readable without
@@ -28,9 +29,11 @@ from dozvon.accounts.models import User
 from dozvon.accounts.permissions import Principal
 from dozvon.acd import queries as live
 from dozvon.core.errors import NotFound
-from dozvon.crm import segments
+from dozvon.crm import discounts, flags, segments
 from dozvon.directory import queries as directory
 from dozvon.knowledge import page as knowledge
+from dozvon.knowledge import queries as kb
+from dozvon.knowledge import scripts
 from dozvon.replies import queries as reply_queries
 from dozvon.replies.models import AUTO_KINDS
 from dozvon.replies.render import VARIABLES
@@ -56,9 +59,13 @@ class Section:
 SECTIONS = (Section("project", "project:manage"), Section("people", "members:manage"),
             Section("operators", "operators:manage"), Section("queues", "queues:manage"),
             Section("breaks", "settings:manage"), Section("segments", "settings:manage"),
+            Section("flags", "settings:manage"), Section("discounts", "settings:manage"),
             Section("directory", "settings:manage"),
             Section("replies", "settings:manage"), Section("knowledge", "knowledge:manage"),
+            Section("scripts", "knowledge:manage"),
             Section("auto", "settings:manage"), Section("widget", "settings:manage"),
+            Section("channels", "channels:manage"), Section("webhooks", "channels:manage"),
+            Section("my-replies", "conversations:handle"),
             Section("users", "users:manage"))
 BY_KEY = {s.key: s for s in SECTIONS}
 #: The queue's three "what if" settings, in the order the page explains them.
@@ -234,7 +241,8 @@ async def queue_page(request: Request, name: str, project: str | None = None) ->
         queue, new = items[0], False
     else:  # a new queue: the defaults of QueueIn, saved with the first PUT
         queue, new = {"name": name, "strategy": "longest_idle", "offer_timeout_s": None, "target_answer_s": 20.0,
-                      "service_level_goal": 0.8, "wrap_up_s": 0.0, "priority": 0, "weight": 0,
+                      "service_level_goal": 0.8, "wrap_up_s": 0.0, "recovery_after_complaint_s": 0.0,
+                      "priority": 0, "weight": 0,
                       "aging_per_min": 1.0, "required_skills": {}, "skills_first": False, "max_wait_s": None,
                       "on_max_wait": None, "max_length": None, "on_full": None, "hours": None, "on_closed": None,
                       "sticky_wait_s": 0.0, "sticky_window_s": 7 * 86400.0, "callback_on_abandon": False,
@@ -326,3 +334,77 @@ async def widget_page(request: Request, project: str | None = None) -> Response:
     embed = f'<script src="{origin}/widget.js" data-project="{place.project}" async></script>'
     return _page(request, place, "widget", "admin_widget.html", settings=settings, queue_names=names,
                  modes=PRECHAT_MODES, embed=embed)
+
+
+@router.get("/settings/flags")
+async def flags_page(request: Request, project: str | None = None) -> Response:
+    """What each of a customer's flags does in this project (the API's flag policy)."""
+    place = await _place(request, "flags", project)
+    if isinstance(place, Response):
+        return place
+    policy = await _read(request, lambda s: flags.policy_of(s, place.project).to_dict())
+    names = sorted(await anyio.to_thread.run_sync(live.queue_names, request.app.state.hub.service(place.project)))
+    return _page(request, place, "flags", "admin_flags.html", policy=policy, queue_names=names)
+
+
+#: Segments every project has (the rules' and the ones a person or an import gives).
+KNOWN_SEGMENTS = ("new", "regular", "lost", "vip", "partner", "investor")
+
+
+@router.get("/settings/discounts")
+async def discounts_page(request: Request, project: str | None = None) -> Response:
+    """The discount policy: per segment, the largest discount an operator may give."""
+    place = await _place(request, "discounts", project)
+    if isinstance(place, Response):
+        return place
+
+    def read(session: Session) -> tuple[list[dict[str, Any]], list[str]]:
+        own = [rule.segment for rule in segments.rules_of(session, place.project).custom]
+        return (discounts.as_dicts(discounts.policy_of(session, place.project)),
+                list(dict.fromkeys([*KNOWN_SEGMENTS, *own])))
+
+    lines, known = await _read(request, read)
+    return _page(request, place, "discounts", "admin_discounts.html", lines=lines, known_segments=known)
+
+
+@router.get("/settings/scripts")
+async def scripts_page(request: Request, project: str | None = None, script: str = "") -> Response:
+    """Call scripts: the list, and the one being written (``?script=<id>`` or ``new``)."""
+    place = await _place(request, "scripts", project)
+    if isinstance(place, Response):
+        return place
+
+    def read(session: Session) -> dict[str, Any]:
+        editing = None
+        if script.isdigit() and len(script) < 19:
+            try:
+                editing = scripts.script_dict(scripts.get_script(session, place.project, int(script)))
+            except NotFound:
+                editing = None
+        return {"scripts": [scripts.script_dict(s) for s in scripts.scripts(session, place.project)],
+                "editing": editing, "creating": script == "new",
+                "promotions": [a.title for a in kb.current_promotions(session, place.project)]}
+
+    found = await _read(request, read)
+    names = sorted(await anyio.to_thread.run_sync(live.queue_names, request.app.state.hub.service(place.project)))
+    return _page(request, place, "scripts", "admin_scripts.html", **found, queue_names=names,
+                 contact_types=CONTACT_TYPES, variables=VARIABLES)
+
+
+@router.get("/settings/my-replies")
+async def my_replies_page(request: Request, project: str | None = None) -> Response:
+    """An operator's own quick replies (only they see them), beside the project's."""
+    place = await _place(request, "my-replies", project)
+    if isinstance(place, Response):
+        return place
+    owner = place.caller.user_id
+
+    def read(session: Session) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        mine = reply_queries.personal_replies(session, place.project, owner) if owner is not None else []
+        return ([reply_queries.quick_reply_dict(r) for r in mine],
+                [reply_queries.quick_reply_dict(r) for r in reply_queries.quick_replies(session, place.project)])
+
+    mine, shared = await _read(request, read)
+    own_keywords = {r["shortcut"] for r in mine}
+    return _page(request, place, "my-replies", "admin_my_replies.html", replies=mine, shared=shared,
+                 own_keywords=own_keywords, variables=VARIABLES, can_write=owner is not None)

@@ -213,8 +213,12 @@ register("web.admin.b.help", "The code is stored with every break: change the na
 register("web.admin.b.add", "+ Add a reason", "+ Добавить причину")
 
 # --- quick replies and automatic messages
-register("web.admin.r.lead", "Ready answers an operator inserts by typing / and the keyword in a chat.",
-         "Готовые ответы: оператор вставляет их в чат, набрав / и ключевое слово.")
+register("web.admin.r.lead", "Ready answers an operator inserts by typing / and the keyword in a chat. Operators may "
+         "also keep replies of their own («My quick replies»); one with a keyword of these takes its place for "
+         "that operator only.",
+         "Готовые ответы: оператор вставляет их в чат, набрав / и ключевое слово. У операторов могут быть и "
+         "личные ответы («Мои быстрые ответы»); личный ответ с тем же ключевым словом заменяет здешний только "
+         "для своего автора.")
 register("web.admin.r.shortcut", "Keyword", "Ключевое слово")
 register("web.admin.r.shortcut.help", "Letters, digits, - and _ (for example: delivery, доставка).",
          "Буквы, цифры, - и _ (например: доставка, delivery).")
@@ -494,3 +498,57 @@ register("web.admin.s.attribute", "Attribute", "Атрибут")
 register("web.admin.s.equals", "Equals", "Равен")
 register("web.admin.s.priority", "Priority", "Приоритет")
 register("web.admin.s.add", "+ Add a rule", "+ Добавить правило")
+
+# --- what customers' flags do (/settings/flags)
+register("web.admin.section.flags", "Customer flags", "Флаги клиентов")
+register("web.admin.f.lead", "Operators flag a customer on the card: a suspected competitor, a blocked customer, "
+         "one not to be called. What each flag does to that customer's next contacts is set here, for this project.",
+         "Оператор ставит флаг на карточке клиента: подозрение на конкурента, блокировка, «не звонить». Что каждый "
+         "флаг делает со следующими обращениями этого клиента — решается здесь, для этого проекта.")
+register("web.admin.f.competitor.lead", "Someone who may be gathering prices and terms for a competitor.",
+         "Тот, кто, возможно, выведывает цены и условия для конкурента.")
+register("web.admin.f.competitor_queue", "Send their contacts to", "Направлять обращения в очередь")
+register("web.admin.f.competitor_queue.help", "For example a queue of senior operators who know what not to tell. "
+         "Left as is: the contact goes where it was going, marked on the card.",
+         "Например, в очередь старших операторов, которые знают, чего не говорить. Если не выбрать — обращение идёт "
+         "своим путём, с пометкой на карточке.")
+register("web.admin.f.same_queue", "— the same queue (only mark them) —", "— в ту же очередь (только пометить) —")
+register("web.admin.f.gone_queue", "{queue} (no longer exists)", "{queue} (очереди больше нет)")
+register("web.admin.f.blocked.lead", "Abuse, spam, threats: someone the project no longer serves.",
+         "Оскорбления, спам, угрозы: тот, кого проект больше не обслуживает.")
+register("web.admin.f.blocked_refuse", "Turn a blocked customer away on arrival",
+         "Отклонять обращения заблокированного клиента")
+register("web.admin.f.blocked_refuse.help", "Their call or chat never reaches an operator. Unticked: they are "
+         "served as usual, with the flag on the card.",
+         "Звонок или чат не попадает к оператору. Если снять — клиента обслуживают как обычно, с флагом на карточке.")
+register("web.admin.f.blocked_text", "What they read when turned away (text channels)",
+         "Что клиент прочтёт при отказе (текстовые каналы)")
+register("web.admin.f.blocked_text.help", "Sent in the chat or messenger before it is closed. Empty: nothing is sent.",
+         "Отправляется в чат или мессенджер перед закрытием. Пусто — ничего не отправляется.")
+register("web.admin.f.do_not_call.lead", "Never called in outbound campaigns or callbacks; their own calls are "
+         "answered as usual. Nothing to set.",
+         "Не звоним в исходящих обзвонах и перезвонах; входящие от клиента принимаются как обычно. Настраивать "
+         "нечего.")
+register("web.admin.f.who", "Operators set flags on the card with a reason; supervisors lift them there. The history "
+         "(who, when, why) is kept.",
+         "Операторы ставят флаги на карточке с указанием причины, руководители там же снимают. История (кто, когда, "
+         "почему) сохраняется.")
+
+# --- the discount policy (/settings/discounts)
+register("web.admin.section.discounts", "Discount policy", "Скидочная политика")
+register("web.admin.dc.lead", "What an operator may offer on their own, by the customer's segment. The customer's card "
+         "shows the line for their segment, so a regular customer asking for a discount hears the same answer from "
+         "every operator.",
+         "Что оператор может предложить сам, в зависимости от сегмента клиента. Карточка клиента показывает строку "
+         "его сегмента — постоянный клиент, который просит скидку, слышит один ответ от любого оператора.")
+register("web.admin.dc.segment", "Segment", "Сегмент")
+register("web.admin.dc.max_percent", "Up to", "Скидка до")
+register("web.admin.dc.note", "Conditions", "Условия")
+register("web.admin.dc.note.placeholder", "for example: from the second order, not on sale items",
+         "например: со второго заказа, кроме товаров со скидкой")
+register("web.admin.dc.none", "No lines: operators are not offered any discount to give.",
+         "Строк нет: операторам не предлагается давать скидку.")
+register("web.admin.dc.help", "One line per segment, by its code (the project's own from the segment rules too):",
+         "Одна строка на сегмент, по его коду (и свои сегменты проекта из правил сегментов):")
+register("web.admin.dc.add", "+ Add a line", "+ Добавить строку")
+register("web.segment.investor", "investor", "инвестор")

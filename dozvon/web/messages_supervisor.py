@@ -141,3 +141,36 @@ register("web.conv.offered", "Offered", "Предложен")
 register("web.conv.connected", "In progress", "Идёт")
 register("web.conv.wrap_up", "Wrap-up", "Обработка")
 register("web.conv.closed", "Closed", "Закрыт")
+
+# --- tasks on the wallboard
+register("web.board.tasks_overdue", "Tasks overdue", "Просрочено задач")
+register("web.board.tasks_open", "{n} open", "открыто: {n}")
+register("web.board.late_tasks", "Overdue tasks", "Просроченные задачи")
+register("web.reports.tasks", "Tasks with deadlines", "Задачи со сроком")
+register("web.reports.tasks.created", "Given", "Поставлено")
+register("web.reports.tasks.done", "Done", "Выполнено")
+register("web.reports.tasks.done_late", "Done late", "С опозданием")
+register("web.reports.tasks.done_on_time", "On time", "В срок")
+register("web.reports.tasks.cancelled", "Dropped", "Отменено")
+register("web.reports.tasks.overdue", "Overdue", "Просрочено")
+register("web.reports.tasks.time_to_done_s", "Time to done", "Время до выполнения")
+register("web.reports.tasks_glossary",
+         "Overdue — tasks whose due time passed while open (each once per period); on time — done by the due "
+         "time ÷ done; time to done — mean from given to done.",
+         "Просрочено — задачи, чей срок прошёл, пока они были открыты (каждая один раз за период); в срок — "
+         "выполнено до срока ÷ выполнено; время до выполнения — в среднем от постановки до выполнения.")
+register("web.board.hand_over", "Give to…", "Передать…")
+register("web.board.hand_over_label", "Give the task «{title}» to another operator",
+         "Передать задачу «{title}» другому оператору")
+
+# --- channels' health on the wallboard
+register("web.board.channels", "Channels", "Каналы")
+register("web.board.channel_ok", "working", "работает")
+register("web.board.channel_failing", "failing", "ошибка")
+register("web.board.channel_off", "switched off", "выключен")
+register("web.board.channel_last_in", "last message in {when}", "последнее входящее {when}")
+register("web.board.channel_nothing_yet", "nothing came in yet", "входящих ещё не было")
+register("web.board.channel_error", "{when}: {error}", "{when}: {error}")
+for _kind, _en, _ru in (("email", "Mailbox", "Почтовый ящик"), ("telegram", "Telegram bot", "Бот Telegram"),
+                        ("form", "Web form", "Веб-форма")):
+    register(f"web.channel.kind.{_kind}", _en, _ru)

@@ -36,6 +36,7 @@ from dozvon.server.i18n import language_of
 from dozvon.web import (
     messages,  # noqa: F401  (registers the web.* texts)
     messages_admin,  # noqa: F401  (the admin pages' web.* texts)
+    messages_channels,  # noqa: F401  (the channels and webhooks pages' web.* texts)
     messages_knowledge,  # noqa: F401  (the knowledge box's and page's web.* texts)
     messages_supervisor,  # noqa: F401  (the supervisor pages' web.* texts)
 )
@@ -54,10 +55,12 @@ _templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape
 
 def mount(app: FastAPI) -> None:
     """Add the pages and their static files to the app (outside /api/v1)."""
-    from dozvon.web import admin  # it builds on this module's helpers
+    from dozvon.web import admin, admin_channels, quality_pages  # they build on this module's helpers
 
     app.include_router(router)
     app.include_router(admin.router)
+    app.include_router(admin_channels.router)
+    app.include_router(quality_pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="web-static")
 
 
@@ -112,11 +115,13 @@ class NavItem:
 
 
 #: The supervisor's pages: the permission each needs in a project.
-PAGE_PERMISSIONS = {"/wallboard": "reports:read", "/reports": "reports:read", "/supervise": "conversations:manage"}
+PAGE_PERMISSIONS = {"/wallboard": "reports:read", "/reports": "reports:read", "/supervise": "conversations:manage",
+                    "/quality": "quality:evaluate"}
 #: The settings (dozvon.web.admin): any one of these in a project opens its part of them.
 SETTINGS_PERMISSIONS = ("project:manage", "members:manage", "operators:manage", "queues:manage", "settings:manage")
-_NAV = (("/desktop", "web.nav.desktop"), ("/wallboard", "web.nav.wallboard"), ("/reports", "web.nav.reports"),
-        ("/supervise", "web.nav.supervise"), ("/settings", "web.nav.settings"))
+_NAV = (("/desktop", "web.nav.desktop"), ("/my-quality", "web.nav.my_quality"), ("/wallboard", "web.nav.wallboard"),
+        ("/reports", "web.nav.reports"), ("/supervise", "web.nav.supervise"), ("/quality", "web.nav.quality"),
+        ("/settings", "web.nav.settings"))
 KPI_PERIODS = ("15min", "hour", "day", "week", "month", "all")
 KPI_CUTS = ("queue", "operator", "channel", "source", "segment")
 
@@ -126,6 +131,8 @@ def nav(caller: Principal, here: str) -> list[NavItem]:
     an operator, the supervisor's pages where they hold the permission in some project."""
     items = []
     for href, label in _NAV:
+        if href == "/my-quality" and here == "/desktop":
+            continue  # the desktop's top bar is full: its link belongs in the status bar (desktop.html)
         permission = PAGE_PERMISSIONS.get(href)
         if href == "/settings":
             allowed = caller.superadmin or any(p in granted for granted in caller.grants.values()
@@ -279,7 +286,8 @@ async def desktop(request: Request, project: str | None = None) -> Response:
     return _render(request, "desktop.html", labels, user=caller.name, nav=nav(caller, "/desktop"),
                    projects=projects, project=chosen, operator_id=caller.operator_ids.get(chosen) if chosen else None,
                    break_reasons=reasons, contact_types=CONTACT_TYPES,
-                   can_lift=bool(chosen) and caller.can("customers:manage", chosen))
+                   can_lift=bool(chosen) and caller.can("customers:manage", chosen),
+                   can_assign=bool(chosen) and caller.can("tasks:manage", chosen))
 
 
 @router.get("/lang/{code}")

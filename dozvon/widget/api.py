@@ -126,6 +126,8 @@ def config(project: str, request: Request, hub: HubDep, origin: Origin = None) -
         name = session.scalar(select(Project.name).where(Project.slug == project)) or project
     return {"project": project, "title": row.title or name, "color": row.color,
             "prechat": visitors.settings_dict(row)["prechat"], "open": live.queue_open(hub.service(project), row.queue),
+            "calls": row.calls and getattr(request.app.state, "voice", None) is not None,
+            "ice_servers": getattr(getattr(request.app.state, "voice", None), "ice", []) if row.calls else [],
             "language": lang, "strings": {key: translate(key, lang) for key in UI_KEYS}}
 
 

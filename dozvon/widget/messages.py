@@ -46,6 +46,14 @@ _TEXTS = {
     "widget.ui.auto": ("Automatic reply", "Автоответ"),
     "widget.ui.leave": ("End the chat", "Завершить чат"),
     "widget.ui.powered": ("Dozvon", "Дозвон"),
+    "widget.ui.call": ("Call", "Позвонить"),
+    "widget.ui.call_label": ("Call an operator from the browser", "Позвонить оператору из браузера"),
+    "widget.ui.call_connecting": ("Connecting the call…", "Соединяем…"),
+    "widget.ui.call_active": ("On the call", "Идёт звонок"),
+    "widget.ui.call_end": ("Hang up", "Завершить звонок"),
+    "widget.ui.call_over": ("The call is over", "Звонок завершён"),
+    "widget.ui.call_failed": ("The call did not go through: {reason}", "Звонок не удался: {reason}"),
+    "widget.ui.call_microphone": ("No access to the microphone: {reason}", "Нет доступа к микрофону: {reason}"),
 }
 for _key, (_en, _ru) in _TEXTS.items():
     register(_key, _en, _ru)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Index, String
+from sqlalchemy import BigInteger, Boolean, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dozvon.core.db import Base, JSONType
@@ -35,6 +35,8 @@ class WidgetSettings(Base):
     prechat: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
     #: Sites allowed to embed the widget (``https://shop.example``); empty: any site.
     origins: Mapped[list[str]] = mapped_column(JSONType, nullable=False, default=list)
+    #: A "call us" button: the visitor talks to an operator from the browser (voice).
+    calls: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
     updated_at_us: Mapped[int] = mapped_column(BigInteger, nullable=False)
     updated_by: Mapped[str] = mapped_column(String(200), nullable=False, default="")
 

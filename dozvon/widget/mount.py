@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from dozvon import __version__
 from dozvon.channels.registry import registry
 from dozvon.server.hub import Hub
-from dozvon.widget import api, stream
+from dozvon.widget import api, calls, stream
 from dozvon.widget.adapter import WidgetAdapter
 from dozvon.widget.ratelimits import Limits
 
@@ -38,9 +38,11 @@ def mount(app: FastAPI, hub: Hub) -> None:
     public = FastAPI(title="Dozvon widget", version=__version__, docs_url=None, redoc_url=None,
                      openapi_url=None)
     public.state.hub = hub
+    public.state.voice = getattr(app.state, "voice", None)  # the "call us" button's calls
     public.state.limits = Limits()
     public.include_router(api.router)
     public.include_router(stream.router)
+    public.include_router(calls.router)
     # Any site may call it (unless the project lists its sites: checked per request);
     # no cookies are read, so no credentials are allowed.
     public.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"],

@@ -38,12 +38,13 @@ def settings_of(session: Session, project: str) -> WidgetSettings | None:
 def settings_dict(row: WidgetSettings) -> dict[str, Any]:
     return {"project": row.project, "enabled": row.enabled, "queue": row.queue, "title": row.title,
             "color": row.color, "prechat": {**DEFAULT_PRECHAT, **row.prechat}, "origins": list(row.origins),
+            "calls": row.calls,
             "updated_by": row.updated_by, "updated_at": row.updated_at_us / 1e6}
 
 
 def save_settings(session: Session, actor: str, project: str, *, queue: str, enabled: bool = True,
                   title: str = "", color: str = "#2563eb", prechat: dict[str, str] | None = None,
-                  origins: list[str] | None = None) -> WidgetSettings:
+                  origins: list[str] | None = None, calls: bool = False) -> WidgetSettings:
     """The project's widget settings (the queue's existence is the caller's check: it
     lives in the routing engine)."""
     if not COLOR.match(color):
@@ -71,7 +72,7 @@ def save_settings(session: Session, actor: str, project: str, *, queue: str, ena
         row = WidgetSettings(project=project)
         session.add(row)
     row.enabled, row.queue, row.title, row.color = enabled, queue, title.strip(), color.lower()
-    row.prechat, row.origins = modes, cleaned
+    row.prechat, row.origins, row.calls = modes, cleaned, calls
     row.updated_at_us, row.updated_by = now_us(), actor
     session.flush()
     settings = {k: v for k, v in settings_dict(row).items() if k not in ("project", "updated_by", "updated_at")}

@@ -13,12 +13,21 @@ from alembic.migration import MigrationContext
 
 import dozvon.accounts.models
 import dozvon.acd.models
+import dozvon.analytics.models
+import dozvon.channels.email.models
+import dozvon.channels.models
+import dozvon.channels.telegram.models
 import dozvon.conversations.models
 import dozvon.crm.models
 import dozvon.directory.models
 import dozvon.eventlog.models
+import dozvon.integrations.models
 import dozvon.knowledge.models
+import dozvon.quality.evaluation_models
+import dozvon.quality.models
 import dozvon.replies.models
+import dozvon.tasks.models
+import dozvon.voice.models
 import dozvon.widget.models  # every model, as dozvon/migrations/env.py imports them
 from dozvon.core.db import Base, get_engine, upgrade
 from tests.conftest import _postgres_available, new_postgres_database

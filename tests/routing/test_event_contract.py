@@ -173,6 +173,37 @@ def busy_morning() -> tuple[RoutingEvent, ...]:
     assert "c18" not in e.contacts
     e.merge_customers("k2", "k8", by="supervisor")  # two records of one person
     e.note("customer.erased", None, customer_id="k2", by="supervisor")  # a personal-data request
+    # A callback promised in the chat, given on to a colleague, moved, late, done; another dropped
+    # (the tasks' actions log these through the same engine.note, dozvon/tasks/actions.py).
+    due = T0 + 3600
+    e.note("task.created", "c13", "op5", task_id=1, kind="callback", due_at=due, customer_id="k2", by="op5")
+    e.note("task.reassigned", "c13", "op4", task_id=1, due_at=due, by="supervisor", **{"from": "op5"})
+    e.note("task.released", "c13", "op5", task_id=1, to="op4", by="supervisor")
+    e.note("task.rescheduled", "c13", "op4", task_id=1, from_due=due, due_at=due + 600, by="op4")
+    e.note("task.overdue", "c13", "op4", task_id=1, due_at=due + 600)
+    e.note("task.done", "c13", "op4", task_id=1, created_at=T0, due_at=due + 600, late=True, by="op4")
+    e.note("task.created", None, "op1", task_id=2, kind="offer", due_at=due, by="supervisor")
+    e.note("task.cancelled", None, "op1", task_id=2, created_at=T0, due_at=due, by="supervisor")
+    # The conversation is evaluated; the operator disputes, the supervisor revises, the operator
+    # disputes the revision, it is upheld and acknowledged; a calibration score names nobody
+    # (the evaluations' actions log these, dozvon/quality/evaluations.py).
+    e.note("evaluation.submitted", "c13", "op5", queue="sales", channel="chat", evaluation_id=1, scorecard_id=1,
+           score=72.5, failed_critical=False, by="supervisor")
+    e.note("evaluation.disputed", "c13", "op5", queue="sales", channel="chat", evaluation_id=1, by="op5")
+    e.note("evaluation.revised", "c13", "op5", queue="sales", channel="chat", evaluation_id=1, score=80.0,
+           from_score=72.5, by="supervisor")
+    e.note("evaluation.disputed", "c13", "op5", queue="sales", channel="chat", evaluation_id=1, by="op5")
+    e.note("evaluation.upheld", "c13", "op5", queue="sales", channel="chat", evaluation_id=1, score=80.0,
+           by="supervisor")
+    e.note("evaluation.acknowledged", "c13", "op5", queue="sales", channel="chat", evaluation_id=1, by="op5")
+    e.note("calibration.scored", "c13", None, queue="sales", channel="chat", evaluation_id=2, calibration_id=1,
+           score=65.0, by="supervisor")
+    # The automatic checks of the closed conversation are stored; a new chat reads as a complaint
+    # (the quality checks' actions log these, dozvon/quality/actions.py).
+    e.note("quality.checked", None, "op5", queue="sales", channel="chat", conversation_id="c13", score=67,
+           failed=["farewell"])
+    e.note("quality.complaint_suspected", "c13", "op5", queue="sales", channel="chat", cues=["безобразие"],
+           moved_to="complaints")
 
     # Missed offers: after two unanswered in a row an operator is set not-ready.
     e.contact_arrived(ContactSpec("c16", "sales"))
@@ -307,7 +338,8 @@ def test_recipients_follow_the_rule_of_the_catalogue():
         else:
             assert audience.operators == {event.operator_id}
         seen.add(prefix)
-    assert seen == {"contact", "offer", "message", "operator", "queue", "callback", "note", "csat", "customer"}
+    assert seen == {"contact", "offer", "message", "operator", "queue", "callback", "note", "csat", "customer", "task",
+                    "evaluation", "calibration", "quality"}
     queue_event = RoutingEvent(1, "queue.configured", T0, operator_id="op1", queue="sales")
     assert recipients(queue_event).operators == frozenset()
     unknown = RoutingEvent(1, "contact.teleported", T0, "c1", "op1", "sales")

@@ -72,8 +72,10 @@ class Live:
                             headers={"Authorization": f"Bearer {self.tokens[project]}"})
 
 
-def start_server(database_url: str, port: int | None = None) -> Live:
-    settings = Settings(DATABASE_URL=database_url)  # type: ignore[call-arg]
+def start_server(database_url: str, port: int | None = None, **env: Any) -> Live:
+    """A live server on ``database_url``; ``env`` gives more settings by their variable
+    names (``DOZVON_SIP_LISTEN=…``)."""
+    settings = Settings(DATABASE_URL=database_url, **env)  # type: ignore[call-arg]
     app = create_app(settings)
     port = port or free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio")

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.channels.telegram_peer import peer  # noqa: F401  (a fake Bot API for a test)
 from tests.server.conftest import live, pytest_generate_tests, server_db  # noqa: F401  (the real server)
 
 CHROMIUM = Path(os.environ.get("DOZVON_CHROMIUM", "/usr/bin/chromium"))

@@ -161,13 +161,18 @@ def test_each_section_shows_only_to_those_who_may_open_it(live: Live, new_page: 
     answer = operator.goto(live.url + "/settings/queues")
     assert answer is not None and answer.status == 403
     expect(operator.get_by_role("heading", name="Раздел вам недоступен")).to_be_visible()
+    operator.goto(live.url + "/settings")  # an operator's one section: their own quick replies
+    expect(operator.get_by_role("heading", name="Мои быстрые ответы", exact=True)).to_be_visible()
+    expect(operator.get_by_role("navigation", name="Настройки").get_by_role("link")).to_have_text(
+        ["Мои быстрые ответы"])
 
     supervisor = new_page("en")
     sign_in(supervisor, live, "alpha-sup", "en")
     supervisor.goto(live.url + "/settings")
     sections = supervisor.get_by_role("navigation", name="Settings").get_by_role("link")
-    expect(sections).to_have_text(["Operators", "Queues", "Break reasons", "Customer segments", "Named people",
-                                   "Quick replies", "Knowledge base", "Automatic messages", "Chat widget"])
+    expect(sections).to_have_text(["Operators", "Queues", "Break reasons", "Customer segments", "Customer flags",
+                                   "Discount policy", "Named people", "Quick replies", "Knowledge base",
+                                   "Call scripts", "Automatic messages", "Chat widget", "My quick replies"])
     answer = supervisor.goto(live.url + "/settings/project")
     assert answer is not None and answer.status == 403
     answer = supervisor.goto(live.url + "/settings/users")

@@ -50,7 +50,7 @@ def test_the_card_shows_the_returning_customer_and_their_last_complaint_and_foll
     expect(page.locator(f"[data-conversation='{second}']").get_by_text("Я снова по доставке")).to_be_visible()
     history = card.locator(".past")
     expect(history).to_have_count(2)
-    expect(card).to_contain_text("всего 2")
+    expect(card).to_contain_text("обращений: 2")
     expect(history.nth(0)).to_contain_text("сейчас")
     expect(history.nth(1)).to_contain_text("Жалоба · не решено")
     expect(history.nth(1)).to_contain_text("обещали перезвонить из доставки")

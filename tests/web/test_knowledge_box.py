@@ -82,7 +82,8 @@ def test_the_box_suggests_for_the_customer_s_words_and_searches_by_word_forms(
     expect(hostile).to_be_visible()
     expect(box.locator("img")).to_have_count(0)
     hostile.click()
-    expect(box).to_contain_text(f"Сертификат действует год. {HOSTILE}")
+    expect(box.get_by_role("heading", name=f"Подарочные сертификаты {HOSTILE}")).to_be_visible()
+    expect(box.get_by_role("article")).to_contain_text(f"Сертификат действует год. {HOSTILE}")
     expect(box.locator("img")).to_have_count(0)
 
     search.fill("абракадабра")

@@ -133,7 +133,7 @@ def test_the_reports_page_in_english_and_an_empty_period(live: Live, new_page: A
     sign_in(page, live, "alpha-sup", EN)
     page.goto(f"{live.url}/reports?since=2025-01-06&to=2025-01-12")
     expect(page.get_by_role("heading", name="Reports")).to_be_visible()
-    expect(page.get_by_text("No contacts in this period.")).to_be_visible()
+    expect(page.get_by_text("No contacts in this period.")).to_be_visible(timeout=20_000)  # three reports
     for label in ("From", "To (inclusive)", "Granularity", "Cut by"):
         expect(page.get_by_label(label)).to_be_visible()
     expect(page.get_by_role("link", name="CSV")).to_have_attribute("href", re.compile(r"until=2025-01-13"))
@@ -148,3 +148,31 @@ def test_plotly_comes_from_the_installed_package(live: Live) -> None:
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/javascript")
     bundled = importlib.resources.files("plotly") / "package_data" / "plotly.min.js"
     assert answer.content == bundled.read_bytes()
+
+
+def test_tasks_with_deadlines_are_reported_beside_the_contacts(live: Live, new_page: Any) -> None:
+    from contextlib import closing
+    from datetime import UTC
+
+    from tests.web.conftest import shot
+
+    with closing(live.client("alpha-op1")) as op1:
+        late = op1.post("/api/v1/projects/alpha/tasks", json={
+            "title": "Перезвонить", "kind": "callback", "due_at": (datetime.now(UTC) - timedelta(minutes=2)).isoformat()})
+        on_time = op1.post("/api/v1/projects/alpha/tasks", json={
+            "title": "Отправить КП", "kind": "offer", "due_at": (datetime.now(UTC) + timedelta(hours=2)).isoformat()})
+        for task in (late, on_time):
+            assert op1.post(f"/api/v1/projects/alpha/tasks/{task.json()['id']}/done", json={}).status_code == 200
+    today = datetime.now(ZoneInfo("Europe/Moscow")).date()
+    page = new_page("ru")
+    open_reports(page, live, today, today, by="operator")
+    panel = page.get_by_role("region", name="Задачи со сроком")
+    expect(panel).to_be_visible(timeout=20_000)
+    headers = panel.locator("thead th").all_text_contents()
+    assert headers == ["Период", "Оператор", "Поставлено", "Выполнено", "С опозданием", "В срок", "Отменено",
+                       "Просрочено", "Время до выполнения"], headers
+    row = panel.locator("tbody tr").first
+    expect(row.locator("td")).to_have_text(["op1", "2", "2", "1", re.compile(r"50\s?%"), "0", "0",
+                                            re.compile(r"\d")])
+    panel.scroll_into_view_if_needed()
+    shot(page, "reports-tasks-ru")

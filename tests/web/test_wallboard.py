@@ -200,7 +200,7 @@ def test_the_board_speaks_english_and_the_nav_shows_the_supervisors_pages(live: 
     expect(page.get_by_role("heading", name=BOARD_EN["queues"])).to_be_visible()
     expect(page.get_by_role("heading", name=BOARD_EN["operators"])).to_be_visible()
     nav = page.get_by_role("navigation", name="Pages")
-    expect(nav.get_by_role("link")).to_have_text(["Wallboard", "Reports", "Conversations", "Settings"])
+    expect(nav.get_by_role("link")).to_have_text(["Wallboard", "Reports", "Conversations", "Quality", "Settings"])
     expect(nav.get_by_role("link", name="Wallboard")).to_have_attribute("aria-current", "page")
     card = page.locator("[data-operator='op1']")
     expect(card.locator("[data-slot='stateLabel']")).to_have_text("Offline")
@@ -208,3 +208,35 @@ def test_the_board_speaks_english_and_the_nav_shows_the_supervisors_pages(live: 
     expect(page.get_by_role("button", name=BOARD_EN["tv"])).to_be_visible()
     page.get_by_role("link", name="RU").click()
     expect(page.get_by_role("heading", name=re.compile(BOARD_RU["title"]))).to_be_visible()
+
+
+def test_the_channels_health_shows_working_failing_and_switched_off(live: Live, new_page: Any) -> None:
+    from dozvon.channels import connections
+    from dozvon.channels.models import ChannelConnection
+    from tests.web.conftest import shot
+
+    now = int(time.time() * 1e6)
+    with live.hub.sessions.begin() as session:
+        rows = [ChannelConnection(project="alpha", kind=kind, name=name, queue="sales", settings={}, secret="",
+                                  enabled=True, created_by="test", created_at_us=now, updated_at_us=now, last_error="")
+                for kind, name in (("form", "site-form"), ("telegram", "shop-bot"), ("email", "old-box"))]
+        session.add_all(rows)
+        session.flush()
+        connections.mark_in(session, rows[0].id)
+        connections.mark_in(session, rows[1].id, at_us=now - 7200 * 10**6)
+        connections.mark_error(session, rows[1].id, "Bot API: 401 Unauthorized (the token was revoked)")
+        rows[2].enabled = False
+    page = new_page("ru")
+    open_board(page, live)
+    panel = page.get_by_role("region", name="Каналы")
+    expect(panel.locator(".channel-health__item")).to_have_count(3)
+    failing = panel.locator("[data-state='failing']")
+    expect(failing).to_contain_text("shop-bot")
+    expect(failing).to_contain_text("Бот Telegram")
+    expect(failing).to_contain_text("2 часа назад")
+    expect(panel.locator("[data-state='ok']")).to_contain_text("site-form")
+    expect(panel.locator("[data-state='ok']")).to_contain_text("последнее входящее")
+    expect(panel.locator("[data-state='off']")).to_contain_text("old-box")
+    expect(panel.locator("[data-state='off']")).to_contain_text("выключен")
+    panel.scroll_into_view_if_needed()
+    shot(page, "wallboard-channels-ru")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -12,7 +12,7 @@ from dozvon.accounts import actions as accounts
 from dozvon.accounts import queries as account_queries
 from dozvon.accounts.models import ApiToken, AuditEntry, Membership, Project, User
 from dozvon.accounts.permissions import GLOBAL_PERMISSIONS, PERMISSIONS, ROLES
-from dozvon.server.deps import Body, CallerDep, HubDep, SessionDep, page
+from dozvon.server.deps import Body, CallerDep, HubDep, RowId, SessionDep, page
 from dozvon.server.gate import AUTHENTICATED, MEMBER, needs
 
 router = APIRouter(tags=["accounts"])
@@ -221,7 +221,7 @@ def create_token(project: str, body: TokenIn, caller: CallerDep, session: Sessio
 
 @router.delete("/projects/{project}/tokens/{token_id}", status_code=204, summary="Revoke an API token",
                **needs("tokens:manage"))
-def revoke_token(project: str, token_id: Annotated[int, Path(ge=1, le=2**62)], caller: CallerDep,
+def revoke_token(project: str, token_id: RowId, caller: CallerDep,
                  session: SessionDep) -> None:
     accounts.revoke_token(session, caller.name, project, token_id)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from pydantic import Field, model_validator
 
 from dozvon.acd import queries as live
@@ -15,9 +15,10 @@ from dozvon.conversations import actions
 from dozvon.conversations import queries as q
 from dozvon.conversations.models import CallbackTask, Conversation
 from dozvon.core.errors import NotFound
+from dozvon.quality import queries as quality
 from dozvon.routing.events import Decision
 from dozvon.routing.model import CONTACT_TYPES
-from dozvon.server.deps import Body, CallerDep, HubDep, SessionDep, acting_operator, page
+from dozvon.server.deps import Body, CallerDep, HubDep, RowId, SessionDep, acting_operator, page
 from dozvon.server.gate import needs
 
 router = APIRouter(tags=["conversations"])
@@ -66,7 +67,8 @@ def get_conversation(project: str, conversation_id: str, hub: HubDep, session: S
     sent = q.deliveries(session, project, conversation_id)
     return {**q.conversation_dict(conv, live.live_contact(svc, conv.id)),
             "messages": [q.message_dict(m, sent.get(m.id)) for m in q.messages(session, project, conversation_id)],
-            "notes": q.notes(session, project, conversation_id), "seq": seq}
+            "notes": q.notes(session, project, conversation_id), "seq": seq,
+            **quality.conversation_fields(session, project, conv)}
 
 
 class TextIn(Body):
@@ -201,6 +203,6 @@ def list_callbacks(project: str, session: SessionDep,
 
 @router.post("/projects/{project}/callbacks/{task_id}/done", summary="Mark a callback task done",
              **needs(HANDLE))
-def callback_done(project: str, task_id: Annotated[int, Path(ge=1, le=2**62)], caller: CallerDep,
+def callback_done(project: str, task_id: RowId, caller: CallerDep,
                   session: SessionDep) -> dict[str, Any]:
     return q.callback_dict(actions.do_complete_callback(session, project, task_id, caller.name))

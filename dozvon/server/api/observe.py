@@ -15,6 +15,8 @@ from fastapi.responses import Response
 from dozvon.accounts import queries as account_queries
 from dozvon.analytics.export import write_chart, write_csv, write_xlsx
 from dozvon.analytics.sql_kpi import CUTS, kpi_report
+from dozvon.analytics.task_kpi import CUTS as TASK_CUTS
+from dozvon.analytics.task_kpi import task_report
 from dozvon.core.errors import InvalidInput
 from dozvon.eventlog import repository as eventlog
 from dozvon.server.deps import HubDep, SessionDep, page
@@ -90,5 +92,7 @@ def kpi(project: str, session: SessionDep,
             data = path.read_bytes()
         return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"content-disposition": f'attachment; filename="{name}.xlsx"'})
+    task_cuts = tuple(c for c in cuts if c in TASK_CUTS)
     return {"project": project, "timezone": tz, "since": first.isoformat(), "until": last.isoformat(),
-            "period": period, "by": list(cuts), "rows": rows}
+            "period": period, "by": list(cuts), "rows": rows,
+            "tasks": task_report(session, [project], start, end, period=period, by=task_cuts, tz=tz)}

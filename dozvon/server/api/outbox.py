@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from pydantic import Field, model_validator
 
 from dozvon.channels.registry import registry
@@ -20,7 +20,7 @@ from dozvon.conversations import queries as q
 from dozvon.conversations.models import OutboxItem
 from dozvon.core.errors import InvalidInput
 from dozvon.eventlog.repository import to_us
-from dozvon.server.deps import Body, HubDep, SessionDep, page
+from dozvon.server.deps import Body, HubDep, RowId, SessionDep, page
 from dozvon.server.gate import needs
 
 router = APIRouter(tags=["outbox"])
@@ -61,7 +61,7 @@ class ResultIn(Body):
 
 @router.post("/projects/{project}/outbox/{item_id}/result", summary="Report an attempt's result (idempotent)",
              **needs("ingest"))
-def result(project: str, item_id: Annotated[int, Path(ge=1, le=2**62)], body: ResultIn,
+def result(project: str, item_id: RowId, body: ResultIn,
            hub: HubDep) -> dict[str, Any]:
     return actions.do_report_delivery(hub.service(project), item_id, delivered=body.delivered, error=body.error,
                                       permanent=body.permanent, channel_message_id=body.channel_message_id)

@@ -49,6 +49,8 @@ class QueueIn(Body):
     #: The share answered within ``target_answer_s`` the queue aims for (0.8 = 80 %).
     service_level_goal: float = Field(default=0.8, ge=0, le=1)
     wrap_up_s: Seconds = 0.0
+    #: Extra wrap-up after a conversation classified as a complaint (the operator's recovery).
+    recovery_after_complaint_s: Seconds = 0.0
     priority: int = Field(default=0, ge=-10**6, le=10**6)
     weight: int = Field(default=0, ge=-10**6, le=10**6)
     aging_per_min: float = Field(default=1.0, ge=0, le=10**6)

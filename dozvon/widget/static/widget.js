@@ -87,6 +87,15 @@
     .icon:hover { background: rgba(255, 255, 255, .18); }
     .status { padding: 8px 14px; font-size: 13px; color: #374151; background: #f3f4f6; border-bottom: 1px solid #e5e7eb; }
     .status[data-tone=offline] { background: #fef3c7; color: #78350f; }
+    .callbtn { border: 1px solid rgba(255, 255, 255, .6); background: transparent; color: inherit; cursor: pointer;
+               border-radius: 999px; padding: 4px 10px; font: inherit; font-size: 13px; }
+    .callbtn:hover { background: rgba(255, 255, 255, .18); }
+    .callbar { display: flex; align-items: center; gap: 10px; padding: 10px 14px; background: #ecfdf5; color: #065f46;
+               border-bottom: 1px solid #d1fae5; font-size: 13px; }
+    .callbar[data-state=failed] { background: #fee2e2; color: #7f1d1d; border-color: #fecaca; }
+    .callbar span { flex: 1; }
+    .hangup { border: 0; border-radius: 999px; padding: 6px 12px; background: #dc2626; color: #fff; cursor: pointer;
+              font: inherit; font-size: 13px; }
     .status[data-tone=down] { background: #fee2e2; color: #7f1d1d; }
     .log { flex: 1; margin: 0; padding: 14px; list-style: none; overflow-y: auto; background: #f9fafb;
            display: flex; flex-direction: column; gap: 8px; }
@@ -179,7 +188,20 @@
     const rate = el("div", { className: "rate", hidden: true });
     const leave = el("button", { className: "link", type: "button", text: t("widget.ui.leave"), hidden: true });
     const foot = el("div", { className: "foot" }, leave, el("span", { text: t("widget.ui.powered") }));
-    panel.append(el("div", { className: "head" }, title, close), status, log, typing, prechat, rate, composer, foot);
+    const head = el("div", { className: "head" }, title);
+    const callbar = el("div", { className: "callbar", hidden: true, role: "status", ariaLive: "polite" },
+                       el("span", { className: "callstate" }),
+                       el("button", { className: "hangup", type: "button", text: t("widget.ui.call_end") }),
+                       el("audio", { className: "callaudio", autoplay: true }));
+    if (config.calls) {  // the "call us" button: the visitor talks to an operator from the browser
+      const dial = el("button", { className: "callbtn", type: "button", text: t("widget.ui.call"),
+                                  ariaLabel: t("widget.ui.call_label") });
+      dial.addEventListener("click", () => startCall());
+      head.append(dial);
+      callbar.querySelector(".hangup").addEventListener("click", () => hangUp());
+    }
+    head.append(close);
+    panel.append(head, status, callbar, log, typing, prechat, rate, composer, foot);
     root.append(launcher, panel);
     // A constructed stylesheet, not a <style> element: a site whose Content-Security-Policy
     // forbids inline styles (style-src without 'unsafe-inline') still shows the widget styled.
@@ -236,6 +258,86 @@
     const badge = $(".badge");
     badge.hidden = state.unread === 0;
     badge.textContent = String(state.unread);
+  }
+
+  // ---------------------------------------------------------------- a call from the browser
+  // The microphone over WebRTC to Dozvon (G.711 asked for first); the operator's voice
+  // comes back into an <audio> element. The visitor hangs up with the button; closing the
+  // page ends the call as the connection drops.
+  function showCall(stateName, text) {
+    const bar = $(".callbar");
+    bar.hidden = false;
+    bar.dataset.state = stateName;
+    bar.querySelector(".callstate").textContent = text;
+    bar.querySelector(".hangup").hidden = stateName === "over" || stateName === "failed";
+    $(".callbtn").hidden = stateName === "connecting" || stateName === "active";
+  }
+
+  async function startCall() {
+    if (state.pc) return;
+    if (!load().token) {
+      if (needsPrechat()) { showPrechat(); return; }  // who is calling, first; then the button again
+      try { await startVisitor({}); } catch (failure) {
+        showCall("failed", t("widget.ui.call_failed", { reason: failure.message })); return;
+      }
+    }
+    showCall("connecting", t("widget.ui.call_connecting"));
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true } });
+    } catch (failure) {
+      showCall("failed", t("widget.ui.call_microphone", { reason: failure.message })); return;
+    }
+    const pc = new RTCPeerConnection({ iceServers: state.config.ice_servers || [] });
+    state.pc = pc;
+    state.callStream = stream;
+    for (const track of stream.getTracks()) pc.addTrack(track, stream);
+    const wanted = (RTCRtpReceiver.getCapabilities?.("audio")?.codecs || [])
+      .filter((c) => ["audio/PCMU", "audio/PCMA"].includes(c.mimeType));
+    for (const transceiver of pc.getTransceivers()) {
+      if (wanted.length && transceiver.setCodecPreferences) transceiver.setCodecPreferences(wanted);
+    }
+    pc.ontrack = (event) => {
+      const audio = $(".callaudio");
+      audio.srcObject = event.streams[0] || new MediaStream([event.track]);
+      audio.play().catch(() => {});
+    };
+    pc.onconnectionstatechange = () => {
+      if (pc.connectionState === "connected") showCall("active", t("widget.ui.call_active"));
+      else if (["failed", "closed", "disconnected"].includes(pc.connectionState) && state.pc === pc) callOver();
+    };
+    try {
+      await pc.setLocalDescription(await pc.createOffer());
+      await new Promise((resolve) => {
+        if (pc.iceGatheringState === "complete") { resolve(); return; }
+        pc.addEventListener("icegatheringstatechange", () => { if (pc.iceGatheringState === "complete") resolve(); });
+        setTimeout(resolve, 3000);
+      });
+      const answer = await call("POST", "/call", { sdp: pc.localDescription.sdp });
+      await pc.setRemoteDescription(answer);
+    } catch (failure) {
+      release();
+      showCall("failed", t("widget.ui.call_failed", { reason: failure.message }));
+    }
+  }
+
+  async function hangUp() {
+    try { await call("POST", "/call/hangup"); } catch { /* the call ends with the connection anyway */ }
+    callOver();
+  }
+
+  function release() {
+    state.callStream?.getTracks().forEach((track) => track.stop());
+    state.callStream = null;
+    try { state.pc?.close(); } catch { /* closed */ }
+    state.pc = null;
+    const audio = $(".callaudio");
+    if (audio) audio.srcObject = null;
+  }
+
+  function callOver() {
+    release();
+    showCall("over", t("widget.ui.call_over"));
   }
 
   function needsPrechat() {

@@ -9,12 +9,17 @@ import StateSwitch from "./controllers/state-switch.js";
 import Offers from "./controllers/offers.js";
 import Conversations from "./controllers/conversations.js";
 import CustomerCard from "./controllers/customer-card.js";
+import MyTasks from "./controllers/my-tasks.js";
 import KnowledgeBox from "./controllers/knowledge-box.js";
+import CallScript from "./controllers/call-script.js";
+import Softphone from "./controllers/softphone.js";
 import Page from "./controllers/page.js";
 import Wallboard from "./controllers/wallboard.js";
 import Reports from "./controllers/reports.js";
 import Supervise from "./controllers/supervise.js";
 import AdminPage from "./controllers/admin-page.js";
+import AdminChannels from "./controllers/admin-channels.js";
+import Quality from "./controllers/quality.js";
 
 const registry = {
   "desktop": Desktop,
@@ -23,12 +28,17 @@ const registry = {
   "offers": Offers,
   "conversations": Conversations,
   "customer-card": CustomerCard,
+  "my-tasks": MyTasks,
   "knowledge-box": KnowledgeBox,
+  "call-script": CallScript,
+  "softphone": Softphone,
   "page": Page,
   "wallboard": Wallboard,
   "reports": Reports,
   "supervise": Supervise,
   "admin": AdminPage,
+  "admin-channels": AdminChannels,
+  "quality": Quality,
 };
 
 const EVENTS = ["click", "submit", "keydown", "change", "input", "focusin"];

@@ -141,9 +141,12 @@ export default class AdminPage extends Page {
     }
   }
 
+  // A new row from the list's template (or the one the button names: a script's
+  // promotions step).
   addRow(event, button) {
     const box = button.closest("[data-collect]");
-    const row = box.querySelector("template[data-role=row-tpl]").content.firstElementChild.cloneNode(true);
+    const template = box.querySelector(`template[data-role="${CSS.escape(button.dataset.template || "row-tpl")}"]`);
+    const row = template.content.firstElementChild.cloneNode(true);
     box.querySelector("[data-role=rows]").append(row);
     row.querySelector("input")?.focus();
   }

@@ -5,6 +5,7 @@
 import { Controller, label, t } from "../lib/controller.js";
 import { get, post, sleep } from "../lib/api.js";
 import { channelName } from "./offers.js";
+import { showAttachments } from "../lib/attachments.js";
 import { QuickReplies, fill, firstName, unfilled } from "../lib/quick-replies.js";
 import { byPresence, group, option } from "../lib/choices.js";
 
@@ -22,6 +23,10 @@ export default class Conversations extends Controller {
     this.on("dz:move", (step) => this.move(step));
     this.on("dz:typing", (frame) => this.customerTyping(frame));
     this.on("dz:operator", (operator) => { this.operatorName = operator.name || ""; });
+    this.on("dz:contact-type", ({ conversationId, type }) => {
+      const pane = this.panes.get(conversationId);
+      if (pane) pane.chosenType = type;
+    });
     this.quick = new QuickReplies(this.base);
     this.on("dz:connection", (up) => {
       this.online = up;
@@ -51,13 +56,24 @@ export default class Conversations extends Controller {
         pane.customerName = conversation.customer_name || "";
         pane.customerId = conversation.customer_id || null;
         pane.channel = conversation.channel;
-        element.querySelector("[data-slot=name]").textContent =
-          conversation.customer_name || conversation.customer_id || t("web.chat.unknown");
+        element.querySelector("[data-slot=name]").textContent = conversation.customer_name
+          || (conversation.channel === "voice" && conversation.subject) || conversation.customer_id
+          || t("web.chat.unknown");
         element.querySelector("[data-slot=meta]").textContent =
           [channelName(conversation.channel), conversation.queue].filter(Boolean).join(" · ");
         const notes = (conversation.notes || []).map((n) => ({ external_id: n.note_id, direction: "note",
                                                                 text: n.text, author: n.author, at: n.at }));
         for (const item of [...conversation.messages, ...notes].sort((a, b) => a.at - b.at)) this.append(pane, item);
+        showAttachments(this.base, pane);
+        element.querySelector("[data-slot=attach]").hidden = conversation.channel !== "telegram";
+        if (conversation.channel === "voice") {
+          // A call carries no text: the box takes notes, and the softphone takes the call.
+          const note = element.querySelector("[data-slot=note]");
+          note.checked = true;
+          note.disabled = true;
+          this.noteMode(null, note);
+          this.emit("dz:voice", { id, element, state: conversation.state });
+        }
         if (conversation.state === "wrap_up") this.wrapUp(pane);
         if (conversation.state === "closed") this.close(id);
         else if (focus || !this.active || this.active === pane || !this.panes.has(this.active.id)) this.activate(pane);
@@ -81,6 +97,7 @@ export default class Conversations extends Controller {
       this.append(pane, { external_id: data.message_id, direction, text: data.text, author: data.author,
                           at: event.at, delivery: direction === "out" ? "pending" : undefined, auto: data.auto });
       if (direction === "in") pane.element.querySelector("[data-slot=typing]").textContent = "";
+      if (direction === "in") this.refetch(pane);
       if (direction === "in" && !pane.element.contains(document.activeElement)) {
         pane.unread += 1;
         this.showUnread(pane);
@@ -156,6 +173,7 @@ export default class Conversations extends Controller {
       item.dataset.id = id;
       pane.seen.set(id, item);
     }
+    if (message.id) item.dataset.mid = message.id;  // files and mails name their message by it
     if (message.direction === "out") this.delivery(item, message.delivery || "pending");
     // In time order: a conversation's history may arrive after a message typed at once.
     const when = message.at || Date.now() / 1000;
@@ -165,6 +183,45 @@ export default class Conversations extends Controller {
     list.insertBefore(item, later || null);
     list.scrollTop = list.scrollHeight;
     return item;
+  }
+
+  // A file to the customer (channels that carry files): sent as its bytes, with its name.
+  async attach(event, input) {
+    const pane = this.paneOf(input);
+    const file = input.files[0];
+    input.value = "";
+    if (!pane || !file) return;
+    const csrf = (document.cookie.split("; ").find((c) => c.startsWith("dozvon_csrf=")) || "").slice(12);
+    try {
+      const answer = await fetch(`${this.base}/conversations/${encodeURIComponent(pane.id)}/files?name=${encodeURIComponent(file.name)}`, {
+        method: "POST", body: file, credentials: "same-origin",
+        headers: { "Content-Type": file.type || "application/octet-stream", "X-CSRF-Token": decodeURIComponent(csrf),
+                   "Accept-Language": document.documentElement.lang } });
+      if (!answer.ok) {
+        const data = await answer.json().catch(() => ({}));
+        throw new Error(data.error?.message || answer.statusText);
+      }
+      this.emit("dz:notice", t("web.file.sent", { name: file.name }));
+      this.refetch(pane);
+    } catch (error) {
+      this.emit("dz:error", t("web.desktop.error", { message: error.message }));
+    }
+  }
+
+  // A message that came with files or as a mail: its id (for them) is read with the
+  // conversation, once a burst of messages is over.
+  refetch(pane) {
+    clearTimeout(pane.refetch);
+    pane.refetch = setTimeout(async () => {
+      try {
+        const conversation = await get(`${this.base}/conversations/${encodeURIComponent(pane.id)}`);
+        for (const message of conversation.messages) {
+          const item = pane.seen.get(message.external_id);
+          if (item && message.id) item.dataset.mid = message.id;
+        }
+        showAttachments(this.base, pane);
+      } catch { /* shown with the next message */ }
+    }, 400);
   }
 
   delivery(item, state) {
@@ -253,6 +310,12 @@ export default class Conversations extends Controller {
         const text = document.createElement("span");
         text.textContent = reply.title || reply.text;
         option.append(word, text);
+        if (found.some((r) => r.personal)) {  // whose: the operator's own, or the project's
+          const whose = document.createElement("span");
+          whose.className = reply.personal ? "suggest__whose suggest__whose--mine" : "suggest__whose";
+          whose.textContent = t(reply.personal ? "web.chat.personal" : "web.chat.shared");
+          option.append(whose);
+        }
         option.reply = reply;
         option.addEventListener("mousedown", (e) => { e.preventDefault(); this.pick(pane, reply); });
         return option;
@@ -396,8 +459,33 @@ export default class Conversations extends Controller {
     const form = element.querySelector("[data-slot=wrapup]");
     if (form.hidden) {
       form.hidden = false;
-      form.querySelector("input[name=contact_type]").focus();
+      // The type the operator chose in the script panel, ticked for them (still theirs to change).
+      const chosen = pane.chosenType && form.querySelector(`input[name=contact_type][value="${CSS.escape(pane.chosenType)}"]`);
+      if (chosen && !form.querySelector("input[name=contact_type]:checked")) chosen.checked = true;
+      (chosen || form.querySelector("input[name=contact_type]")).focus();
+      if (!chosen) this.suggestType(pane, form);
     }
+  }
+
+  // Otherwise the automatic suggestion (rules over the CRM and the first messages, then the
+  // project's classifier) ticks a type, said to be a suggestion — still the operator's to change.
+  async suggestType(pane, form) {
+    let found;
+    try {
+      found = await get(`${this.base}/conversations/${encodeURIComponent(pane.id)}/quality/suggestion`);
+    } catch {
+      return;  // no suggestion: the operator chooses
+    }
+    const input = found.contact_type
+      && form.querySelector(`input[name=contact_type][value="${CSS.escape(found.contact_type)}"]`);
+    if (!input || form.hidden || form.querySelector("input[name=contact_type]:checked")) return;
+    input.checked = true;
+    const hint = document.createElement("p");
+    hint.className = "composer__hint";
+    hint.dataset.slot = "suggested";
+    hint.textContent = t("web.q.wrap.suggested", { type: label("web.type.", found.contact_type) });
+    form.querySelector("[data-slot=suggested]")?.remove();
+    input.closest("fieldset, div")?.after(hint);
   }
 
   async dispose(event, form) {
@@ -480,6 +568,10 @@ export default class Conversations extends Controller {
     const outside = select.value === "external:";
     form.querySelector("[data-slot=transfernumber]").hidden = !outside;
     form.elements.number.required = outside;
+    // A call to a number can be attended: the operator talks to it first (the caller on hold).
+    const pane = this.paneOf(select);
+    form.querySelector("[data-slot=transferconsult]").hidden =
+      !(pane && pane.channel === "voice" && (select.value.startsWith("external:") || select.value.startsWith("operator:")));
   }
 
   transferClose(event, node) {
@@ -507,6 +599,14 @@ export default class Conversations extends Controller {
       return;
     }
     try {
+      if ((kind === "external" || kind === "operator") && pane.channel === "voice" && form.elements.consult.checked) {
+        const chosen = form.elements.target.selectedOptions[0];
+        const who = kind === "operator" ? { operator: value } : { number: body.to_external };
+        await post(`${this.base}/voice/calls/${encodeURIComponent(pane.id)}/consult`, who);
+        this.emit("dz:consult", { id: pane.id, number: kind === "operator" && chosen ? chosen.textContent : body.to_external });
+        this.transferClose(null, form);
+        return;
+      }
       await post(`${this.base}/conversations/${encodeURIComponent(pane.id)}/transfer`, body);
       const chosen = form.elements.target.selectedOptions[0];
       this.emit("dz:notice", t("web.transfer.done", {

@@ -1,12 +1,17 @@
 // The customer's card beside the conversations: who the customer of the conversation in
-// front of the operator is (name, segment, phones, e-mails, other identities) and every
-// earlier conversation on every channel with how it ended — what the CRM holds, read
-// again when one of them changes. All text via textContent: customer data is never HTML.
+// front of the operator is (name, segment, phones, e-mails, other identities), their
+// flags and discount, latest orders, open tasks, and the history — conversations, calls,
+// notes, orders and tasks in one timeline — read again when one of them changes. A task
+// (call back, send an offer) is created here, with a due time. All text via textContent:
+// customer data is never HTML.
 import { Controller, label, t } from "../lib/controller.js";
-import { del, get, put } from "../lib/api.js";
+import { del, get, post, put } from "../lib/api.js";
+import { localInput, taskItem } from "../lib/tasks.js";
 import { channelName } from "./offers.js";
 
-const CHANGES = new Set(["contact.answered", "contact.closed", "contact.disposition", "csat.rated"]);
+const CHANGES = new Set(["contact.answered", "contact.closed", "contact.disposition", "csat.rated", "note.added",
+  "task.created", "task.done", "task.cancelled", "task.reassigned", "task.released", "task.rescheduled",
+  "task.overdue"]);
 
 export default class CustomerCard extends Controller {
   connect() {
@@ -15,6 +20,10 @@ export default class CustomerCard extends Controller {
     this.oldStamp = new Intl.DateTimeFormat(lang, { day: "numeric", month: "short", year: "numeric" });
     this.on("dz:active", (active) => this.show(active));
     this.on("dz:event", (event) => this.changed(event));
+    this.on("dz:tasks", () => { if (this.card) this.load(); });
+    this.canAssign = Boolean(this.desktop?.dataset.canAssign);
+    const form = this.target("taskForm");  // "toggle" does not bubble: no delegated action
+    form?.addEventListener("toggle", () => this.taskOpened(null, form));
   }
 
   get base() {
@@ -40,6 +49,7 @@ export default class CustomerCard extends Controller {
 
   async load() {
     const wanted = this.active;
+    if (!wanted?.customerId) return;  // a late re-read after the conversation closed: nothing to show
     try {
       const card = await get(`${this.base}/customers/${encodeURIComponent(wanted.customerId)}`);
       if (this.active !== wanted) return;  // the operator moved on meanwhile
@@ -54,7 +64,9 @@ export default class CustomerCard extends Controller {
 
   changed(event) {
     if (!this.card || !CHANGES.has(event.type)) return;
-    if (event.contact_id !== this.active?.conversationId
+    const theirs = event.data?.customer_id === this.card.id
+      || this.card.open_tasks.some((task) => task.id === event.data?.task_id);
+    if (!theirs && event.contact_id !== this.active?.conversationId
         && !this.card.conversations.some((c) => c.id === event.contact_id)) return;
     clearTimeout(this.again);
     this.again = setTimeout(() => this.load(), 300);  // one read for a burst of events
@@ -90,16 +102,162 @@ export default class CustomerCard extends Controller {
     discount.textContent = card.discount ? t("web.card.discount", {
       percent: new Intl.NumberFormat(document.documentElement.lang).format(card.discount.max_percent),
       note: card.discount.note ? ` — ${card.discount.note}` : "" }) : "";
+    this.showOrders(card.orders);
+    const tasks = this.target("tasks");
+    tasks.replaceChildren(...card.open_tasks.map((task) => taskItem(task, this.stamp, { owner: true })));
+    this.target("tasksHead").hidden = card.open_tasks.length === 0;
     this.target("total").textContent = t("web.card.total", { n: card.conversations_total });
-    const history = this.target("history");
-    const items = card.conversations.map((c) => this.past(c));
-    if (card.conversations_total <= 1) {
+    const items = card.timeline.items.map((entry) => this.entry(entry));
+    if (card.timeline.items.length <= 1 && !card.timeline.next_before_us) {
       const first = document.createElement("li");
       first.className = "card__first";
       first.textContent = t("web.card.first");
       items.push(first);
     }
-    history.replaceChildren(...items);
+    this.target("history").replaceChildren(...items);
+    this.next = card.timeline.next_before_us;
+    this.target("more").hidden = !this.next;
+  }
+
+  // Earlier history, a page at a time, under what is shown.
+  async more() {
+    const wanted = this.card;
+    if (!wanted || !this.next) return;
+    try {
+      const page = await get(`${this.base}/customers/${encodeURIComponent(wanted.id)}/timeline?before_us=${this.next}`);
+      if (this.card !== wanted) return;
+      this.target("history").append(...page.items.map((entry) => this.entry(entry)));
+      this.next = page.next_before_us;
+      this.target("more").hidden = !this.next;
+    } catch (error) {
+      this.emit("dz:error", t("web.desktop.error", { message: error.message }));
+    }
+  }
+
+  money(amount, currency) {
+    if (amount === null || amount === undefined) return "";
+    try {
+      return new Intl.NumberFormat(document.documentElement.lang, { style: "currency", currency }).format(Number(amount));
+    } catch {
+      return `${amount} ${currency || ""}`.trim();
+    }
+  }
+
+  showOrders(orders) {
+    this.target("ordersHead").hidden = orders.length === 0;
+    this.target("orders").replaceChildren(...orders.map((order) => this.order(order)));
+  }
+
+  order(o, li = document.createElement("li")) {
+    li.classList.add("order");
+    const head = document.createElement("p");
+    head.className = "order__head";
+    const number = document.createElement("strong");
+    number.textContent = t(o.kind === "deal" ? "web.card.deal" : "web.card.order", { number: o.number });
+    const status = document.createElement("span");
+    status.className = "badge order__status";
+    status.dataset.status = o.status;
+    status.textContent = label("web.order.status.", o.status);
+    const amount = document.createElement("span");
+    amount.className = "order__amount";
+    amount.textContent = this.money(o.amount, o.currency);
+    head.append(number, amount);
+    const what = document.createElement("p");
+    what.className = "order__items";
+    const names = o.items.map((item) => (item.quantity && item.quantity !== 1 ? `${item.name} × ${item.quantity}` : item.name));
+    what.append(status, [this.when(o.placed_at), names.slice(0, 3).join(", "),
+      names.length > 3 ? t("web.card.items_more", { n: names.length - 3 }) : ""].filter(Boolean).join(" · "));
+    li.append(head, what);
+    return li;
+  }
+
+  when(seconds) {
+    const at = new Date(seconds * 1000);
+    return (at.getFullYear() === new Date().getFullYear() ? this.stamp : this.oldStamp).format(at);
+  }
+
+  // One line of the timeline, by its type.
+  entry(e) {
+    if (e.type === "conversation" || e.type === "call") return this.past(e);
+    const li = document.createElement("li");
+    li.className = `past past--${e.type}`;
+    if (e.type === "order") return this.order(e, li);
+    if (e.type === "task") {
+      const item = taskItem(e, this.stamp, { owner: true });
+      item.classList.add("past", "past--task");
+      const status = document.createElement("span");
+      status.className = "badge task__status";
+      status.textContent = label("web.task.status.", e.status);
+      item.querySelector(".task__head").append(status);
+      return item;
+    }
+    const head = document.createElement("p");
+    head.className = "past__head";
+    const what = document.createElement("span");
+    what.className = "past__channel";
+    what.textContent = t("web.card.note", { author: e.author || "—" });
+    const when = document.createElement("time");
+    when.dateTime = new Date(e.at * 1000).toISOString();
+    when.textContent = this.when(e.at);
+    head.append(what, when);
+    const text = document.createElement("p");
+    text.className = "past__notes";
+    text.textContent = e.text;
+    li.append(head, text);
+    return li;
+  }
+
+  // The new-task form: opened, it proposes "in an hour" and, for supervisors, the owners.
+  async taskOpened(event, details) {
+    if (!details.open) return;
+    const form = details.querySelector("form");
+    if (!form.elements.due.value) form.elements.due.value = localInput(new Date(Date.now() + 3600e3));
+    if (this.canAssign && form.elements.owner.options.length <= 1) {
+      try {
+        const operators = (await get(`${this.base}/operators`)).items;
+        for (const op of operators) {
+          if (op.id === this.desktop.dataset.operator) continue;
+          form.elements.owner.append(new Option(op.name || op.id, op.id));
+        }
+      } catch { /* the owner stays "me" */ }
+    }
+    form.elements.title.focus();
+  }
+
+  quickDue(event, button) {
+    const form = button.closest("form");
+    const due = new Date();
+    if (button.dataset.due === "hour") due.setTime(due.getTime() + 3600e3);
+    else { due.setDate(due.getDate() + 1); due.setHours(10, 0, 0, 0); }
+    form.elements.due.value = localInput(due);
+  }
+
+  async task(event, form) {
+    event.preventDefault();
+    const customer = this.active?.customerId;
+    if (!customer) return;
+    const due = new Date(form.elements.due.value);
+    if (Number.isNaN(due.getTime())) {
+      form.elements.due.focus();
+      return;
+    }
+    const body = { kind: form.elements.kind.value, title: form.elements.title.value.trim(),
+                   note: form.elements.note.value.trim(), due_at: due.toISOString(), customer_id: customer };
+    if (this.active.conversationId) body.conversation_id = this.active.conversationId;
+    if (form.elements.owner.value) body.owner = form.elements.owner.value;
+    const submit = form.querySelector("[type=submit]");
+    submit.disabled = true;
+    try {
+      const task = await post(`${this.base}/tasks`, body);
+      form.reset();
+      this.target("taskForm").open = false;
+      this.emit("dz:notice", t("web.task.created", { due: this.stamp.format(new Date(task.due_at * 1000)) }));
+      this.emit("dz:tasks");
+    } catch (error) {
+      this.emit("dz:error", t("web.desktop.error", { message: error.message }));
+    } finally {
+      submit.disabled = false;
+    }
   }
 
   // Flags in force, each with why, who and when; a supervisor may lift one here.
@@ -194,6 +352,57 @@ export default class CustomerCard extends Controller {
       notes.textContent = d.notes;
       li.append(notes);
     }
+    if (c.status !== "open" && c.operator_id) li.append(this.checksBox(c));
     return li;
+  }
+
+  // The automatic checks of a past conversation, read when the operator opens them.
+  checksBox(c) {
+    const box = document.createElement("details");
+    box.className = "past__checks";
+    box.dataset.conversation = c.id;
+    const summary = document.createElement("summary");
+    // The card's recent conversations carry their checks in short: shown at once, details on opening.
+    const known = this.card?.conversations?.find((x) => x.id === c.id)?.quality;
+    const named = (ids) => ids.map((id) => label("web.q.check.", id)).join(", ");
+    summary.textContent = known
+      ? t("web.q.card_checks_short", { score: known.score,
+                                       failed: known.failed.length ? named(known.failed) : t("web.q.card_checks_all_passed") })
+      : t("web.q.card_checks");
+    if (known) box.dataset.known = "1";  // the summary says the score: the body lists what failed
+    summary.dataset.action = "click:customer-card#showChecks";
+    const body = document.createElement("div");
+    body.className = "past__checks-body";
+    box.append(summary, body);
+    return box;
+  }
+
+  async showChecks(event, summary) {
+    const box = summary.parentElement;
+    if (box.dataset.loaded) return;
+    box.dataset.loaded = "1";
+    const body = box.querySelector(".past__checks-body");
+    body.textContent = t("web.q.card_checks_loading");
+    try {
+      const found = await get(`${this.base}/conversations/${encodeURIComponent(box.dataset.conversation)}/quality`);
+      if (!found.checked) { body.textContent = t("web.q.conv.not_checked"); return; }
+      const failed = Object.entries(found.checks || {}).filter(([, r]) => r.passed === false);
+      const line = document.createElement("p");
+      line.textContent = t("web.q.card_checks_score", { score: found.score });
+      const list = document.createElement("ul");
+      list.className = "past__checks-list";
+      for (const [id, result] of failed) {
+        const item = document.createElement("li");
+        const name = t(`web.q.check.${id}`);
+        const said = (result.evidence || []).find((e) => e.text)?.text;
+        item.textContent = (name.startsWith("web.") ? id : name) + (said ? ` — «${said}»` : "");
+        list.append(item);
+      }
+      if (!failed.length) line.textContent += ` · ${t("web.q.card_checks_all_passed")}`;
+      body.replaceChildren(...(box.dataset.known && failed.length ? [list] : [line, list]));
+    } catch (error) {
+      delete box.dataset.loaded;
+      body.textContent = t("web.desktop.error", { message: error.message });
+    }
   }
 }

@@ -33,7 +33,7 @@ export default class Desktop extends Controller {
     this.stream = new Stream(project, {
       onEvent: (event) => this.dispatch(event),
       onStatus: (status) => this.connection(status),
-      onSignal: (frame) => this.emit("dz:typing", frame),
+      onSignal: (frame) => this.emit(frame.kind === "typing" ? "dz:typing" : `dz:${frame.kind}`, frame),
     });
     this.load();
   }
@@ -100,7 +100,8 @@ export default class Desktop extends Controller {
     }
     this.target("presenceLabel").textContent = label;
     const capacity = (operator.capacity && operator.capacity.chat) || 0;
-    this.target("load").textContent = t("web.desktop.load", { n: operator.contacts.length, c: capacity });
+    this.target("load").textContent = operator.calls ? t("web.desktop.on_call")
+      : t("web.desktop.load", { n: operator.contacts.length, c: capacity });
   }
 
   connection(status) {

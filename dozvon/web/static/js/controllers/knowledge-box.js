@@ -10,6 +10,10 @@ export default class KnowledgeBox extends Controller {
   connect() {
     this.active = null;
     this.mode = "idle";  // idle | suggested | search | article
+    // Each search or opened article takes a turn; an answer that comes back after the
+    // operator has asked for something else is dropped (a slow article must not cover
+    // the search typed after clicking it).
+    this.turn = 0;
     this.dates = new Intl.DateTimeFormat(document.documentElement.lang, { day: "numeric", month: "long" });
     this.on("dz:active", (active) => this.activate(active));
     this.on("dz:event", (event) => {
@@ -41,6 +45,9 @@ export default class KnowledgeBox extends Controller {
       const found = await get(`${this.base}/conversations/${encodeURIComponent(wanted.conversationId)}/suggestions`);
       if (this.active?.conversationId !== wanted.conversationId) return;  // the operator moved on
       this.suggestions = found;  // kept for "back" while a search or an article is shown
+      // The script tab may be in front: it shows how many suggestions wait here.
+      this.emit("dz:suggested", { conversationId: wanted.conversationId,
+                                  count: found.articles.length + found.quick_replies.length });
       if (this.mode === "idle" || this.mode === "suggested") this.showSuggestions();
     } catch (error) {
       if (error.status !== 404) this.emit("dz:error", t("web.desktop.error", { message: error.message }));
@@ -67,6 +74,7 @@ export default class KnowledgeBox extends Controller {
 
   typed(event, input) {
     if (!input.value.trim() && this.mode === "search") {
+      this.turn += 1;  // a search still on its way is no longer wanted
       this.suggestions ? this.showSuggestions() : this.idle();
     }
   }
@@ -75,15 +83,17 @@ export default class KnowledgeBox extends Controller {
     event.preventDefault();
     const query = this.target("query").value.trim();
     if (!query) {
+      this.turn += 1;
       this.suggestions ? this.showSuggestions() : this.idle();
       return;
     }
+    const turn = ++this.turn;
     this.mode = "search";
     this.asked = query;
     this.show({ hint: t("web.kb.loading") });
     try {
       const found = await get(`${this.base}/kb/articles?q=${encodeURIComponent(query)}&limit=10`);
-      if (this.asked !== query || this.mode !== "search") return;
+      if (turn !== this.turn || this.mode !== "search") return;
       this.results = found.items;
       this.showResults();
     } catch (error) {
@@ -163,6 +173,12 @@ export default class KnowledgeBox extends Controller {
     shortcut.className = "kb-reply__shortcut";
     shortcut.textContent = `/${reply.shortcut}`;
     head.append(shortcut, document.createTextNode(reply.title ? ` ${reply.title}` : ""));
+    if (reply.personal) {  // the operator's own reply
+      const mine = document.createElement("span");
+      mine.className = "kb-reply__mine";
+      mine.textContent = t("web.chat.personal");
+      head.append(mine);
+    }
     const text = document.createElement("p");
     text.className = "kb-reply__text";
     text.textContent = reply.text;
@@ -190,8 +206,10 @@ export default class KnowledgeBox extends Controller {
   }
 
   async open(event, button) {
+    const turn = ++this.turn;
     try {
       const article = await get(`${this.base}/kb/articles/${encodeURIComponent(button.dataset.article)}`);
+      if (turn !== this.turn) return;  // the operator searched or opened another meanwhile
       this.back_to = this.mode;
       this.mode = "article";
       this.target("list").hidden = true;
@@ -214,6 +232,7 @@ export default class KnowledgeBox extends Controller {
   }
 
   back() {
+    this.turn += 1;
     if (this.back_to === "search") this.showResults();
     else if (this.suggestions) this.showSuggestions();
     else this.idle();

@@ -60,7 +60,9 @@ export default class Offers extends Controller {
   add(offer, conversation) {
     if (this.cards.has(offer.offer_id)) return null;
     const element = document.getElementById("tpl-offer").content.firstElementChild.cloneNode(true);
-    const name = conversation.customer_name || conversation.customer_id || t("web.chat.unknown");
+    // A call's subject is the caller's number: shown until the CRM knows a name.
+    const name = conversation.customer_name || (conversation.channel === "voice" && conversation.subject)
+      || conversation.customer_id || t("web.chat.unknown");
     element.dataset.offer = offer.offer_id;
     element.querySelector("[data-slot=name]").textContent = name;
     element.querySelector("[data-slot=channel]").textContent = channelName(conversation.channel);

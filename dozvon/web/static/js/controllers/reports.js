@@ -83,17 +83,78 @@ export default class Reports extends Page {
       this.zone = report.timezone || this.zone;
       const totalRows = whole ? report.rows : totals.rows;
       this.showTable(report, totalRows);
+      this.showTasks(report, whole ? report.tasks : totals.tasks);
       status.textContent = "";
       const Plotly = await loadPlotly();
       this.drawTrends(Plotly, report);
       this.target("heatNote").hidden = heat;
       this.target("heat").hidden = !heat;
       if (heat) this.drawHeat(Plotly, hourly ? hourly.rows : report.rows);
+      this.showQuality(choice);  // after the KPIs' charts: it asks the server for more, and is not needed first
     } catch (error) {
       if (error.status === 401) { location.assign("/"); return; }
       status.textContent = t("web.reports.error", { message: error.message });
       status.classList.add("status-line--error");
     }
+  }
+
+  // --- evaluations next to the KPIs and CSAT, per operator (the quality section)
+
+  async showQuality(choice) {
+    const panel = this.target("qualityPanel");
+    let rows;
+    try {
+      const params = new URLSearchParams({ since: choice.since, until: nextDay(choice.to) });
+      rows = (await get(`/api/v1/projects/${encodeURIComponent(choice.project)}/quality/summary?${params}`)).items;
+    } catch {
+      panel.hidden = true;  // not allowed, or not there: the KPIs stand alone
+      return;
+    }
+    const shown = rows.filter((r) => r.evaluations || r.answered || r.checked);
+    panel.hidden = !shown.length;
+    if (shown.some((r) => r.evaluations)) this.drawQualityTrend(choice).catch(() => {});
+    const dash = "–";
+    const number = (v, digits = 0) => (v === null || v === undefined ? dash : v.toFixed(digits));
+    const share = (v) => (v === null || v === undefined ? dash : this.percent.format(v));
+    this.target("qualityBody").replaceChildren(...shown.map((r) => {
+      const tr = document.createElement("tr");
+      const name = document.createElement("th");
+      name.scope = "row";
+      name.textContent = r.operator_name || r.operator_id;
+      const cells = [r.evaluations ?? 0, number(r.score), r.failed_critical ?? dash, r.disputed ?? dash,
+        r.answered ?? dash, r.aht_s === null || r.aht_s === undefined ? dash : duration(r.aht_s), share(r.fcr),
+        share(r.csat), number(r.check_score), share(r.flagged_share)];
+      tr.append(name, ...cells.map((value) => {
+        const td = document.createElement("td");
+        td.className = "num";
+        td.textContent = String(value);
+        return td;
+      }));
+      return tr;
+    }));
+  }
+
+  // The team's mean evaluation score per ISO week, and each competency's (or each operator's).
+  async drawQualityTrend(choice) {
+    const params = new URLSearchParams({ since: choice.since, until: nextDay(choice.to) });
+    const trend = await get(`/api/v1/projects/${encodeURIComponent(choice.project)}/quality/trends?${params}`);
+    const Plotly = await loadPlotly();
+    const plot = this.target("qualityTrend");
+    const title = t(choice.by === "operator" ? "web.reports.quality_trend_operators" : "web.reports.quality_trend");
+    plot.setAttribute("aria-label", title);
+    plot.previousElementSibling.textContent = title;
+    const line = (name, points, i, width) => ({
+      type: "scatter", mode: "lines+markers", name, x: points.map((p) => p.week), y: points.map((p) => p.score),
+      line: { color: PALETTE[i % PALETTE.length], width }, marker: { size: width + 3 } });
+    // Cut by operator: each operator's line beside the team's; otherwise each competency's.
+    const others = choice.by === "operator"
+      ? Object.entries(trend.operators).map(([id, points]) => [trend.operator_names[id] || id, points])
+      : Object.entries(trend.competencies).map(([id, points]) => [trend.competency_labels[id] || id, points]);
+    const traces = [line(t("web.reports.quality_team"), trend.team, 0, 3),
+      ...others.map(([name, points], i) => line(name, points, i + 1, 1.5))];
+    await Plotly.react(plot, traces,
+                       this.layout({ yaxis: { range: [0, 105], gridcolor: "#eef0f3", zeroline: false } }),
+                       { displaylogo: false, responsive: true, displayModeBar: false });
   }
 
   // --- the table
@@ -126,29 +187,55 @@ export default class Reports extends Page {
   showTable(report, totals) {
     const cut = report.by[0] || "";
     const columns = this.columns([...report.rows, ...totals], cut);
-    const head = this.target("head");
-    head.replaceChildren(...columns.map(([key, title]) => {
+    this.fill("", columns, cut, report.rows, totals, report.period, (key, row, period) => this.cell(key, row, period));
+  }
+
+  // Tasks with deadlines by period (and owner when cut by operator): given, done, late,
+  // on time, dropped, overdue, time to done — beside the contacts' KPIs.
+  showTasks(report, totals) {
+    const cut = report.by[0] === "operator" || report.by[0] === "project" ? report.by[0] : "";
+    const columns = [["period", "web.reports.col.period"], ...(cut ? [[cut, `web.reports.by.${cut}`]] : []),
+      ...["created", "done", "done_late", "done_on_time", "cancelled", "overdue", "time_to_done_s"]
+        .map((key) => [key, `web.reports.tasks.${key}`])];
+    const rows = report.tasks || [];
+    this.target("tasksPanel").hidden = rows.length === 0;
+    this.fill("tasks", columns, cut, rows, totals || [], report.period, (key, row, period) => {
+      const value = row[key];
+      if (key === "period") return this.periodLabel(row, period);
+      if (value === null || value === undefined) return "–";
+      if (key === "done_on_time") return this.percent.format(value);
+      if (key === "time_to_done_s") return duration(value);
+      return typeof value === "number" ? this.count.format(value) : String(value);
+    });
+  }
+
+  // One table's head, rows and totals line; ``prefix`` names its targets (tasksHead …).
+  fill(prefix, columns, cut, rows, totals, period, cell) {
+    const name = (part) => (prefix ? prefix + part[0].toUpperCase() + part.slice(1) : part);
+    this.target(name("head")).replaceChildren(...columns.map(([key, title]) => {
       const th = document.createElement("th");
       th.scope = "col";
       th.textContent = t(title);
       if (key !== "period" && key !== cut) th.className = "num";
       return th;
     }));
-    const line = (row, period, total = false) => {
+    const line = (row, rowPeriod, total = false) => {
       const tr = document.createElement("tr");
       for (const [key] of columns) {
         const td = document.createElement(key === "period" ? "th" : "td");
         if (key === "period") td.scope = "row";
         else if (key !== cut) td.className = "num";
-        td.textContent = total && key === "period" ? t("web.reports.total") : total && key === cut ? "" : this.cell(key, row, period);
+        td.textContent = total && key === "period" ? t("web.reports.total") : total && key === cut ? "" : cell(key, row, rowPeriod);
         tr.append(td);
       }
       return tr;
     };
-    this.target("body").replaceChildren(...report.rows.map((row) => line(row, report.period)));
-    this.target("foot").replaceChildren(...(report.rows.length && totals.length ? [line(totals[0], "all", true)] : []));
-    this.target("empty").hidden = report.rows.length > 0;
-    this.target("table").hidden = report.rows.length === 0;
+    this.target(name("body")).replaceChildren(...rows.map((row) => line(row, period)));
+    this.target(name("foot")).replaceChildren(...(rows.length && totals.length ? [line(totals[0], "all", true)] : []));
+    if (!prefix) {
+      this.target("empty").hidden = rows.length > 0;
+      this.target("table").hidden = rows.length === 0;
+    }
   }
 
   // A period as a reader names it, in the project's time zone.
@@ -244,6 +331,7 @@ export default class Reports extends Page {
     const hours = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, "0"));
     const trace = {
       type: "heatmap", z, x: hours, y: days, xgap: 2, ygap: 2,
+      zmin: 0, zmax: Math.max(1, ...z.flat()),  // no contacts at all: every hour pale, not all orange
       text: z.map((line) => line.map((n) => (n ? String(n) : ""))), texttemplate: "%{text}",
       colorscale: [[0, "#f3f5f9"], [0.15, "#fdf1dc"], [0.5, "#f5a524"], [1, "#c9362b"]],
       showscale: false,

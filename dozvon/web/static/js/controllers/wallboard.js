@@ -5,7 +5,8 @@
 // TV mode: full screen where the browser allows it, large type, no controls.
 import Page from "./page.js";
 import { label, t } from "../lib/controller.js";
-import { get, post, sleep } from "../lib/api.js";
+import { taskItem } from "../lib/tasks.js";
+import { get, patch, post, sleep } from "../lib/api.js";
 import { Stream } from "../lib/stream.js";
 
 const MIN_GAP_MS = 1000;    // no more than one read of the board a second
@@ -114,12 +115,98 @@ export default class Wallboard extends Page {
     const loggedIn = presences.filter((p) => p !== "offline").length;
     this.target("online").textContent = this.count.format(presences.filter((p) => p === "available").length);
     this.target("loggedIn").textContent = t("web.board.on_line_of", { n: loggedIn });
+    this.showTasks(board.tasks);
+    this.showChannels(board.channels);
     this.showQueues(board);
     this.showOperators(board);
     this.showLegend(presences);
     const time = new Date().toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
     this.target("updated").textContent = t("web.board.updated", { time });
     this.tick();
+  }
+
+  // No request left unanswered: overdue tasks counted, and the most overdue by owner.
+  showTasks(tasks) {
+    if (!tasks) return;
+    const value = this.target("tasksOverdue");
+    value.textContent = this.count.format(tasks.overdue);
+    value.closest(".tile").classList.toggle("tile--below", tasks.overdue > 0);
+    this.target("tasksOpen").textContent = t("web.board.tasks_open", { n: tasks.open });
+    this.target("latePanel").hidden = tasks.overdue_items.length === 0;
+    this.stamp ??= new Intl.DateTimeFormat(document.documentElement.lang,
+                                           { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+    // Rebuilt only when the list changed: a supervisor's open "give to" stays open between reads.
+    const key = JSON.stringify(tasks.overdue_items.map((task) => [task.id, task.owner, task.due_at, task.title]));
+    if (key === this.lateKey) return;
+    this.lateKey = key;
+    this.target("lateTasks").replaceChildren(...tasks.overdue_items.map((task) => {
+      const item = taskItem(task, this.stamp, { owner: true });
+      if (this.element.dataset.manage && this.info) item.append(this.handOver(task));
+      return item;
+    }));
+  }
+
+  // Each connected channel's health: when the last message came in, and the last error
+  // while it is newer than that (a channel that failed and then worked again is healthy).
+  showChannels(channels) {
+    if (!channels) return;
+    this.target("channelsPanel").hidden = channels.length === 0;
+    this.ago ??= new Intl.RelativeTimeFormat(document.documentElement.lang, { numeric: "auto" });
+    const since = (at) => {
+      const minutes = Math.round((at * 1000 - Date.now()) / 60000);
+      return Math.abs(minutes) < 60 ? this.ago.format(minutes, "minute")
+        : Math.abs(minutes) < 2880 ? this.ago.format(Math.round(minutes / 60), "hour")
+          : this.ago.format(Math.round(minutes / 1440), "day");
+    };
+    this.target("channels").replaceChildren(...channels.map((c) => {
+      const failing = c.last_error && (!c.last_in_at || c.last_error_at >= c.last_in_at);
+      const li = document.createElement("li");
+      li.className = "channel-health__item";
+      li.dataset.state = !c.enabled ? "off" : failing ? "failing" : "ok";
+      const name = document.createElement("strong");
+      name.textContent = c.name;
+      const kind = document.createElement("span");
+      kind.className = "channel-health__kind";
+      kind.textContent = label("web.channel.kind.", c.kind);
+      const state = document.createElement("span");
+      state.className = "channel-health__state";
+      state.textContent = !c.enabled ? t("web.board.channel_off")
+        : failing ? t("web.board.channel_failing") : t("web.board.channel_ok");
+      const last = document.createElement("p");
+      last.className = "channel-health__last";
+      last.textContent = c.last_in_at ? t("web.board.channel_last_in", { when: since(c.last_in_at) })
+        : t("web.board.channel_nothing_yet");
+      li.append(name, kind, state, last);
+      if (failing) {
+        const error = document.createElement("p");
+        error.className = "channel-health__error";
+        error.textContent = t("web.board.channel_error", { when: since(c.last_error_at), error: c.last_error });
+        li.append(error);
+      }
+      return li;
+    }));
+  }
+
+  // A supervisor gives an overdue task to someone who can do it now.
+  handOver(task) {
+    const select = document.createElement("select");
+    select.className = "select select--compact task__handover";
+    select.setAttribute("aria-label", t("web.board.hand_over_label", { title: task.title }));
+    select.append(new Option(t("web.board.hand_over"), ""));
+    for (const [id, op] of this.info) {
+      if (id !== task.owner) select.append(new Option(op.name || id, id));
+    }
+    select.addEventListener("change", async () => {
+      if (!select.value) return;
+      try {
+        await patch(`${this.base}/tasks/${task.id}`, { owner: select.value });
+        this.schedule();
+      } catch (error) {
+        this.showError(t("web.desktop.error", { message: error.message }));
+        select.value = "";
+      }
+    });
+    return select;
   }
 
   showQueues(board) {

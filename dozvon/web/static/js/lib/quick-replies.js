@@ -1,23 +1,32 @@
-// Quick replies: the project's list (read once), matched by what follows "/" in the
-// composer, and their variables filled from what the desktop knows. A variable without a
-// value stays in braces and the composer refuses to send until the operator fills it in —
-// the customer never gets "{customer.first_name}".
+// Quick replies: the project's and the operator's own (the server gives theirs in place of
+// a project reply with the same keyword, each marked "personal"), matched by what follows
+// "/" in the composer, and their variables filled from what the desktop knows. The list is
+// read again when it is a minute old or the operator comes back to the page (they may have
+// written a reply of their own in the other tab). A variable without a value stays in
+// braces and the composer refuses to send until the operator fills it in — the customer
+// never gets "{customer.first_name}".
 import { get } from "./api.js";
 
 const VARIABLE = /\{((?:customer|operator|project)\.[a-z_]+)\}/g;
+const FRESH_MS = 60_000;
 
 export class QuickReplies {
   constructor(base) {
     this.base = base;
     this.items = null;
+    this.readAt = 0;
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible") this.items = null;
+    });
   }
 
   async load() {
-    if (this.items === null) {
+    if (this.items === null || Date.now() - this.readAt > FRESH_MS) {
       try {
         this.items = (await get(`${this.base}/quick-replies`)).items;
+        this.readAt = Date.now();
       } catch {
-        return [];  // tried again next time
+        return this.items || [];  // tried again next time
       }
     }
     return this.items;
