@@ -75,6 +75,13 @@ def _open(hub: Hub, project: str, token: str | None, origin: str | None) -> Visi
     return api.visitor_of(hub, project, token)
 
 
+def _conversation_of(hub: Hub, project: str, visitor_id: str) -> str | None:
+    """The conversation the visitor follows now (their latest), read afresh."""
+    with hub.sessions() as session:
+        found = session.get(Visitor, visitor_id)
+        return found.conversation_id if found is not None and found.project == project else None
+
+
 @router.websocket("/{project}/stream")
 async def stream(websocket: WebSocket, project: str) -> None:
     hub: Hub = websocket.app.state.hub
@@ -88,8 +95,14 @@ async def stream(websocket: WebSocket, project: str) -> None:
         await websocket.send_denial_response(JSONResponse(body, status_code=error.status_code))
         return
     await websocket.accept()
-    conversation_id = visitor.conversation_id
-    socket = visitor_bus.connect(visitor.id, [conversation_id] if conversation_id else [])
+    # Connected first, then the visitor's conversation read again: a first message posted
+    # while this socket opened either watches through it (it is connected) or has already
+    # stored the conversation this reading finds — never neither, which left the visitor
+    # deaf to their own conversation.
+    socket = visitor_bus.connect(visitor.id, [])
+    conversation_id = await anyio.to_thread.run_sync(_conversation_of, hub, project, visitor.id)
+    if conversation_id:
+        visitor_bus.watch(visitor.id, conversation_id)
     svc = hub.service(project)
     seq = svc.last_seq()
     await websocket.send_json({"kind": "hello", "seq": seq, "conversation_id": conversation_id})

@@ -4,6 +4,10 @@ away, the visitor's narrow credential, idempotency, limits, pre-chat fields and 
 
 from __future__ import annotations
 
+from typing import Any
+
+import httpx
+import pytest
 from sqlalchemy import select
 
 from dozvon.conversations.models import OutboxItem
@@ -11,6 +15,7 @@ from dozvon.eventlog.models import EventRecord
 from tests.server.conftest import Live
 from tests.server.test_outbox import _until
 from tests.server.wsutil import Stream, open_stream
+from dozvon.widget import stream as widget_stream
 from tests.widget.conftest import Visitor
 
 
@@ -115,6 +120,32 @@ def test_a_reply_waits_for_a_visitor_who_is_away_and_goes_out_when_they_return(s
         assert len(texts) == len(set(texts)), "every message once"
     stored = [m for m in visitor.conversation()["conversation"]["messages"] if m["text"] == "Да, слушаю вас"]
     assert stored[0]["author"] == "op1", "the name customers see, never the operator's login"
+
+
+def test_a_first_message_posted_while_the_socket_opens_is_heard_on_that_socket(
+        shop: Live, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The widget opens its socket and posts the first message at once. Here the message lands
+    exactly between the socket's reading of the visitor (no conversation yet) and its
+    connecting: the socket must still carry the new conversation (it once stayed deaf to it,
+    and the operator's greeting never reached the page)."""
+    visitor = Visitor(shop, name="Анна Петрова")
+    posted: list[httpx.Response] = []
+    real_open = widget_stream._open
+
+    def open_then_post(*args: Any) -> Any:
+        found = real_open(*args)
+        posted.append(visitor.say("Где мой заказ?"))
+        return found
+
+    monkeypatch.setattr(widget_stream, "_open", open_then_post)
+    with visitor.socket(after=0) as vs, open_stream(shop.ws_url, shop.client("alpha-op1"), "alpha", after=None) as op:
+        conversation_id = posted[0].json()["conversation_id"]
+        assert vs.hello["conversation_id"] == conversation_id
+        assert op.command(action="state", state="available")["ok"]
+        _accept(op, conversation_id)
+        assert vs.wait(lambda f: f.get("type") == "joined")["operator"] == "op1"
+        assert op.command(action="send", conversation_id=conversation_id, text="Сейчас посмотрю")["ok"]
+        vs.wait(lambda f: f.get("type") == "message" and f["message"]["text"] == "Сейчас посмотрю")
 
 
 def test_a_visitor_sees_only_their_own_conversation(shop: Live) -> None:
