@@ -8,6 +8,12 @@ the free operator gets it at once). A customer reached this way is an answered c
 the same customer, which is what "recovered" counts (METRICS.md); the callback task is
 marked done. Busy or no answer: tried again later, up to ``MAX_ATTEMPTS``; the task stays
 open for a person after that.
+
+A customer flagged ``do_not_call`` (the CRM's flag, :mod:`dozvon.crm.flags`) is never
+dialled: the flag is the client company's promise to that person, and an automatic call
+would break it without anybody deciding to. The flag is read just before each attempt
+(it may be set after the caller hung up); the task stays open, so a person who reads the
+card decides, and the log says why the callback was skipped.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from sqlalchemy import select
 from dozvon.conversations import actions
 from dozvon.conversations.models import CallbackTask
 from dozvon.core.errors import DozvonError
+from dozvon.crm import flags
 from dozvon.routing.engine import RoutingEngine
 from dozvon.voice.calls import CallSession, Line
 from dozvon.voice.sip.call import CallFailed
@@ -50,6 +57,8 @@ class Pending:
     number: str
     queue: str
     created: float
+    #: The customer the CRM resolved the caller to (None: an anonymous call).
+    customer_id: str | None = None
     attempts: int = 0
     not_before: float = 0.0
 
@@ -79,14 +88,15 @@ class AutoCallbacks:
         while len(self.recent) > 5000:
             self.recent.popitem(last=False)
 
-    def task_created(self, project: str, conversation_id: str, reason: str) -> None:
+    def task_created(self, project: str, conversation_id: str, reason: str, customer_id: str | None = None) -> None:
         """A ``callback.created`` event of a call (on the loop)."""
         found = self.recent.get(conversation_id)
         if reason != "abandoned" or found is None:
             return
         line, number, queue = found
         if line.settings.auto_callback and number and self.voice.trunk is not None:
-            self.pending.append(Pending(project, conversation_id, line, number, queue, time.monotonic()))
+            self.pending.append(Pending(project, conversation_id, line, number, queue, time.monotonic(),
+                                        customer_id=customer_id))
 
     async def run(self, every_s: float = 1.0) -> None:
         while True:
@@ -106,6 +116,13 @@ class AutoCallbacks:
                     self.voice.spawn(self._call(item))
 
     async def _call(self, item: Pending) -> None:
+        if await asyncio.to_thread(self._do_not_call, item):
+            print(f"dozvon: callback to {item.number} skipped: customer {item.customer_id} is flagged do_not_call "
+                  f"(the callback task of conversation {item.conversation_id} stays open for a person)", flush=True)
+            if item in self.pending:
+                self.pending.remove(item)
+            self._busy.discard(item.conversation_id)
+            return
         item.attempts += 1
         try:
             leg = await self.voice.dial(item.number, timeout=RING_S)
@@ -122,6 +139,14 @@ class AutoCallbacks:
                               source="callback")
         self.voice.calls.add(session)
         await session.run()
+
+    def _do_not_call(self, item: Pending) -> bool:
+        """Whether the customer is flagged ``do_not_call`` now."""
+        if not item.customer_id:
+            return False
+        with self.voice.hub.sessions() as db:
+            found = flags.active(db, item.project, [item.customer_id]).get(item.customer_id, [])
+        return any(flag.kind == flags.DO_NOT_CALL for flag in found)
 
     def _done(self, item: Pending) -> None:
         """The customer answered: their callback task is done."""

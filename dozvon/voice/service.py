@@ -211,8 +211,9 @@ class VoiceService:
                 self.route(project, e.contact_id, "event", e)
             elif e.type == "callback.created" and e.contact_id and self.loop is not None:
                 with contextlib.suppress(RuntimeError):
+                    data = e.data or {}
                     self.loop.call_soon_threadsafe(self.callbacks.task_created, project, e.contact_id,
-                                                   str((e.data or {}).get("reason", "")))
+                                                   str(data.get("reason", "")), data.get("customer_id"))
 
     def route(self, project: str, conversation_id: str | None, kind: str, value: Any) -> None:
         """From a committing thread: to the call of that conversation, on the loop."""

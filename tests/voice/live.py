@@ -33,7 +33,8 @@ def voice_live(voice_db: str, tmp_path: Path) -> Iterator[Live]:
                           DOZVON_RTP_PORTS=f"{low}-{low + 98}", DOZVON_SIP_TRUNK=f"127.0.0.1:{trunk}")
     server.tokens = seed_world(server.hub)
     server.sip_port = sip  # type: ignore[attr-defined]
-    server.trunk_port = trunk  # type: ignore[attr-defined]  (where SIPp plays the trunk: callbacks, transfers out)
+    # Where SIPp plays the trunk: callbacks, transfers out.
+    server.trunk_port = trunk  # type: ignore[attr-defined]
     try:
         yield server
     finally:
