@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import Field
 from sqlalchemy import select
 
@@ -145,11 +145,13 @@ def export(project: str, customer_id: str, caller: CallerDep, session: SessionDe
 
 
 @router.post("/projects/{project}/customers/{customer_id}/erase",
-             summary="Erase the customer's personal data on request: fields, identities, message texts; the KPI "
-                     "events keep their numbers (audited, and the event customer.erased)",
+             summary="Erase the customer's personal data on request: fields, identities, message texts, mails, "
+                     "files and recordings; the KPI events keep their numbers (audited, and the event "
+                     "customer.erased)",
              **needs("customers:manage"))
-def erase(project: str, customer_id: str, caller: CallerDep, hub: HubDep) -> dict[str, int]:
-    return privacy.do_erase_customer(hub.service(project), caller.name, customer_id)
+def erase(project: str, customer_id: str, caller: CallerDep, hub: HubDep, request: Request) -> dict[str, int]:
+    return privacy.do_erase_customer(hub.service(project), caller.name, customer_id,
+                                     data_dir=request.app.state.settings.data_dir)
 
 
 class DiscountIn(Body):
