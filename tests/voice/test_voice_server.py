@@ -22,10 +22,9 @@ import numpy as np
 import pytest
 
 from dozvon.channels import connections
-from dozvon.voice import audio, g711
 from tests.server.conftest import Live
 from tests.voice.conftest import run_sipp
-from tests.voice.live import LINE, add_line, events, voice_db, voice_live, wait_for  # noqa: F401  (fixtures)
+from tests.voice.live import LINE, Softphone, add_line, answer_as_op1, events, voice_db, voice_live, wait_for  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -55,73 +54,6 @@ def test_a_caller_who_hangs_up_while_queued_is_an_abandon_with_the_wait_they_had
     assert closed[0].data["outcome"] == "abandoned"
 
 
-class Softphone:
-    """What the desktop's softphone does, in aiortc: join the call with a microphone that
-    plays a 440 Hz tone, and keep every 20 ms frame heard."""
-
-    def __init__(self) -> None:
-        self.frames: list[bytes] = []
-        self.pc: Any = None
-        self.pump: asyncio.Future[None] | None = None
-
-    async def join(self, client: Any, project: str, conversation_id: str, path: str = "softphone") -> None:
-        from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
-        from aiortc.rtcrtpsender import RTCRtpSender
-
-        from dozvon.voice.legs import WebRtcLeg
-
-        self.pc = pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        tone = WebRtcLeg()  # a leg's outgoing track, fed with a tone
-        tone.write(audio.tone(440, 20_000, level=0.2))
-        from dozvon.voice.legs import _feed_track
-
-        pc.addTrack(_feed_track()(tone))
-        for transceiver in pc.getTransceivers():
-            transceiver.setCodecPreferences([c for c in RTCRtpSender.getCapabilities("audio").codecs
-                                             if c.mimeType == "audio/PCMU"])
-
-        @pc.on("track")
-        def on_track(track: Any) -> None:
-            async def pump() -> None:
-                while True:
-                    try:
-                        frame = await track.recv()
-                    except Exception:
-                        return
-                    self.frames.append(frame.to_ndarray().tobytes())
-            self.pump = asyncio.ensure_future(pump())
-
-        await pc.setLocalDescription(await pc.createOffer())
-        answer = await asyncio.to_thread(
-            client.post, f"/api/v1/projects/{project}/voice/calls/{conversation_id}/{path}",
-            json={"sdp": pc.localDescription.sdp})
-        assert answer.status_code == 200, answer.text
-        await pc.setRemoteDescription(RTCSessionDescription(**answer.json()))
-
-    def loudest(self, last: int = 100) -> float:
-        return max((g711.rms(f) for f in self.frames[-last:]), default=0.0)
-
-    async def close(self) -> None:
-        if self.pc is not None:
-            await self.pc.close()
-
-
-async def _answer_as_op1(live: Live, sipp_call: Any, softphone: Softphone, listen_s: float) -> Any:
-    """op1 is available, takes the call's offer and joins with the softphone; listens."""
-    client = live.client("alpha-op1")
-    ready = await asyncio.to_thread(client.post, "/api/v1/projects/alpha/operators/op1/state",
-                                    json={"state": "available"})
-    assert ready.status_code == 200, ready.text
-    caller = asyncio.ensure_future(sipp_call)
-    offered = await asyncio.to_thread(wait_for, lambda: events(live, "alpha", "offer.created"))
-    accepted = await asyncio.to_thread(client.post, f"/api/v1/projects/alpha/offers/{offered[0].data['offer_id']}"
-                                       "/accept")
-    assert accepted.status_code == 200, accepted.text
-    await softphone.join(client, "alpha", offered[0].contact_id)
-    await asyncio.sleep(listen_s)
-    return caller, client, offered[0].contact_id
-
-
 def test_the_operator_who_answers_hears_the_caller_and_the_talk_is_recorded(
         voice_live: Live, sipp: str, speech: dict[str, Path], tmp_path: Path) -> None:
     add_line(voice_live, record=True, consent_prompt="Запись.")
@@ -130,7 +62,7 @@ def test_the_operator_who_answers_hears_the_caller_and_the_talk_is_recorded(
     async def scenario() -> tuple[Any, str]:
         call = run_sipp(sipp, tmp_path, voice_live.sip_port,  # type: ignore[attr-defined]
                         scenario="uac_speech.xml", replace={"SPEECH_FILE": str(speech["ulaw"]), "CALL_MS": "9000"})
-        caller, _client, conversation = await _answer_as_op1(voice_live, call, softphone, 3.0)
+        caller, _client, conversation = await answer_as_op1(voice_live, call, softphone, 3.0)
         heard = softphone.loudest()
         run = await caller
         await softphone.close()
@@ -167,7 +99,7 @@ def test_what_the_operator_says_reaches_the_caller(voice_live: Live, sipp: str, 
     async def scenario() -> float:
         call = run_sipp(sipp, tmp_path, voice_live.sip_port,  # type: ignore[attr-defined]
                         scenario="uac_echo.xml", replace={"CALL_MS": "8000"}, extra=["-rtp_echo"])
-        caller, _client, _conversation = await _answer_as_op1(voice_live, call, softphone, 3.0)
+        caller, _client, _conversation = await answer_as_op1(voice_live, call, softphone, 3.0)
         heard = softphone.loudest()
         run = await caller
         await softphone.close()
@@ -211,7 +143,7 @@ def test_a_call_transferred_to_another_operator_is_bridged_to_their_softphone(
     async def scenario() -> tuple[float, float]:
         call = run_sipp(sipp, tmp_path, voice_live.sip_port,  # type: ignore[attr-defined]
                         scenario="uac_speech.xml", replace={"SPEECH_FILE": str(talk), "CALL_MS": "14000"})
-        caller, op1, conversation = await _answer_as_op1(voice_live, call, first, 2.0)
+        caller, op1, conversation = await answer_as_op1(voice_live, call, first, 2.0)
         heard_by_first = first.loudest()
         op2 = voice_live.client("alpha-op2")
         ready = await asyncio.to_thread(op2.post, "/api/v1/projects/alpha/operators/op2/state",
@@ -360,7 +292,7 @@ def test_an_attended_transfer_talks_to_the_number_first_then_hands_the_caller_ov
     async def scenario() -> tuple[float, float]:
         call = run_sipp(sipp, tmp_path, voice_live.sip_port,  # type: ignore[attr-defined]
                         scenario="uac_speech.xml", replace={"SPEECH_FILE": str(talk), "CALL_MS": "18000"})
-        caller, op1, conversation = await _answer_as_op1(voice_live, call, softphone, 2.0)
+        caller, op1, conversation = await answer_as_op1(voice_live, call, softphone, 2.0)
         base = f"/api/v1/projects/alpha/voice/calls/{conversation}/consult"
         bad = await asyncio.to_thread(op1.post, base, json={"number": "+7 916 not a number"})
         assert bad.status_code == 422
@@ -443,7 +375,7 @@ def test_an_attended_transfer_to_a_colleague_at_the_desk(voice_live: Live, sipp:
     async def scenario() -> tuple[float, float, float]:
         call = run_sipp(sipp, tmp_path, voice_live.sip_port,  # type: ignore[attr-defined]
                         scenario="uac_speech.xml", replace={"SPEECH_FILE": str(talk), "CALL_MS": "18000"})
-        caller, op1, conversation = await _answer_as_op1(voice_live, call, first, 1.0)
+        caller, op1, conversation = await answer_as_op1(voice_live, call, first, 1.0)
         op2 = voice_live.client("alpha-op2")
         ready = await asyncio.to_thread(op2.post, "/api/v1/projects/alpha/operators/op2/state",
                                         json={"state": "available"})
