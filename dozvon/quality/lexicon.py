@@ -3,10 +3,15 @@ not code: a project adds and removes entries in its settings (:mod:`dozvon.quali
 
 Entries are written in any one form; they are compared by lemma (:mod:`dozvon.quality.text`),
 so «грубить» stands for «грубите», «грубил», «грубишь», and «не ваше дело» for «не вашего
-дела». A phrase must appear as consecutive words: list a variant with an inserted word
-(«всего вам доброго») as its own entry. The lists follow the typical operator errors of the
-source articles (seeds 001 and 004): rudeness and dismissive wording, no empathy for an
-upset customer, a question left unanswered, a promise to call back that nobody keeps.
+дела». A phrase must appear as consecutive words, except that in the lists of the
+operator's own wording (:data:`WITH_INSERTS`) the :data:`INSERTS` — words addressing the
+customer and intensifiers — may stand between its words: «хорошего дня» is also «хорошего
+вам дня», «приносить извинения» «приносим вам свои извинения», «ничем не могу помочь»
+«ничем не могу вам помочь», "have a nice day" "have a very nice day". Any other inserted
+word needs its own entry («до скорого свидания»). The lists follow the typical operator
+errors of the source articles (seeds 001 and 004): rudeness and dismissive wording, no
+empathy for an upset customer, a question left unanswered, a promise to call back that
+nobody keeps.
 """
 
 from __future__ import annotations
@@ -20,16 +25,30 @@ LANGUAGES: Final = ("ru", "en")
 GREETING, FAREWELL, RUDE, COMPLAINT, EMPATHY, QUESTION, CALLBACK, PARTNER = (
     "greeting", "farewell", "rude", "complaint", "empathy", "question", "callback", "partner")
 LISTS: Final = (GREETING, FAREWELL, RUDE, COMPLAINT, EMPATHY, QUESTION, CALLBACK, PARTNER)
+#: The lists of the operator's own wording, whose phrases take :data:`INSERTS` between their
+#: words: an operator addresses the customer inside a courtesy, a promise or a rude phrase
+#: alike («сами вы виноваты»). The customer's lists (complaint, question, partner) keep
+#: consecutive words: they also feed the contact-type rules, left as they were.
+WITH_INSERTS: Final = (GREETING, FAREWELL, EMPATHY, CALLBACK, RUDE)
+#: Words (any form) that may stand inside those phrases: the customer addressed, and
+#: intensifiers («спасибо вам большое за ваше обращение», "thank you so much for contacting").
+#: None of them turns a phrase into its opposite, as a «не» would.
+INSERTS: Final = MappingProxyType({
+    "ru": ("вы", "ты", "ваш", "твой", "свой", "очень", "большой", "самый"),
+    "en": ("you", "your", "very", "so", "much", "really", "truly"),
+})
 
 _RU: dict[str, tuple[str, ...]] = {
     GREETING: ("здравствуйте", "здравствуй", "добрый день", "доброе утро", "добрый вечер", "доброй ночи",
                "доброго времени суток", "приветствую", "привет", "добро пожаловать", "рад приветствовать"),
     FAREWELL: ("всего доброго", "всего вам доброго", "всего хорошего", "всего вам хорошего", "хорошего дня",
                "хорошего вам дня", "хорошего вечера", "хороших выходных", "удачного дня", "до свидания", "до встречи",
+               "до скорого свидания", "до скорой встречи",
                "спасибо за обращение", "благодарим за обращение", "спасибо что обратились", "обращайтесь",
                "будем рады помочь снова", "берегите себя"),
     RUDE: ("не ваше дело", "читать не уметь", "сами виноваты", "сам виноват", "не мои проблемы",
-           "это ваши проблемы", "ваши проблемы", "не моя проблема", "отстаньте", "отвяжитесь", "грубить",
+           "это ваши проблемы", "ваши проблемы не наши", "ваши проблемы не мои", "ваши проблемы меня не касаются",
+           "не моя проблема", "отстаньте", "отвяжитесь", "грубить",
            "дурак", "идиот", "тупой", "бестолковый", "заткнуться", "не морочьте голову", "нечего звонить",
            "нечего писать", "сколько можно повторять", "я же сказал", "я же сказала", "вам же сказали",
            "ничем не могу помочь", "не нравится не покупайте", "мне всё равно", "мне плевать", "ерунда",
@@ -55,13 +74,19 @@ _RU: dict[str, tuple[str, ...]] = {
 _EN: dict[str, tuple[str, ...]] = {
     GREETING: ("hello", "hi", "hey", "good morning", "good afternoon", "good evening", "welcome", "greetings",
                "thanks for reaching out", "thank you for contacting"),
-    FAREWELL: ("have a nice day", "have a good day", "have a great day", "have a nice evening",
-               "have a great weekend", "goodbye", "good bye", "bye", "take care", "all the best",
+    FAREWELL: ("have a nice day", "have a good day", "have a great day", "have a wonderful day",
+               "have a lovely day", "have a nice evening", "have a good evening", "have a great weekend",
+               "have a nice weekend", "wish you a nice day", "wish you a good day", "wish you a great day",
+               "enjoy your day", "enjoy the rest of your day", "goodbye", "good bye", "bye", "take care",
+               "all the best",
                "thank you for contacting", "thanks for contacting", "thank you for reaching out",
-               "glad to help", "happy to help", "see you"),
-    RUDE: ("none of your business", "not my problem", "your problem", "can't you read", "cannot you read",
-           "can you not read", "your fault", "stupid", "idiot", "dumb", "shut up", "whatever", "i don't care",
-           "i do not care", "calm down", "i already told you", "as i said", "deal with it", "nonsense",
+               "glad to help", "happy to help", "glad i could help", "see you"),
+    RUDE: ("none of your business", "not my problem", "that's your problem", "that is your problem",
+           "it's your problem", "it is your problem", "this is your problem", "your problem not ours",
+           "your problem not mine", "can't you read", "cannot you read", "can you not read", "it's your fault",
+           "it is your fault", "that's your fault", "that is your fault", "your own fault", "stupid", "idiot",
+           "dumb", "shut up", "whatever", "i don't care", "i do not care", "calm down", "i already told you",
+           "as i said", "deal with it", "nonsense",
            "ridiculous question", "stop bothering", "not my job", "go away"),
     COMPLAINT: ("terrible", "awful", "horrible", "complaint", "complain", "unacceptable", "disappointed",
                 "disappointing", "angry", "upset", "furious", "refund", "ridiculous", "worst", "disgusting",

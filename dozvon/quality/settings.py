@@ -150,7 +150,14 @@ def _compiled(document: str) -> Profile:
         for name in lexicon.LISTS:
             change = changes.get(name) or WordChanges()
             found = lexicon.entries(language, name, tuple(change.add), tuple(change.remove))
-            lists[language][name] = PhraseSet(found)
+            lists[language][name] = PhraseSet(found, _inserts(name, language))
             merged[name].extend(found)
-    lists["any"] = {name: PhraseSet(entries) for name, entries in merged.items()}
+    lists["any"] = {name: PhraseSet(entries, _inserts(name, *lexicon.LANGUAGES)) for name, entries in merged.items()}
     return Profile(settings, lists)
+
+
+def _inserts(name: str, *languages: str) -> tuple[str, ...]:
+    """The words that may stand inside this list's phrases (none outside the courtesy lists)."""
+    if name not in lexicon.WITH_INSERTS:
+        return ()
+    return tuple(w for language in languages for w in lexicon.INSERTS[language])

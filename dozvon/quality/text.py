@@ -10,7 +10,13 @@ stemmer the knowledge base uses, without its stop-word list). Two words match
 when their terms meet, so «грубите» matches a lexicon's «грубить», «доброго дня» matches
 «добрый день», and "apologizing" matches "apologize".
 
-A phrase matches a run of consecutive words, each matching the phrase's word in turn.
+A phrase matches a run of consecutive words, each matching the phrase's word in turn. A
+phrase set may name *inserts*: words that may stand between a phrase's words, at most
+:data:`MAX_INSERTS` in one place — so that a list of the operator's wording need not spell
+out every way of addressing the customer: «хорошего дня» matches «хорошего вам дня»,
+«спасибо за обращение» «спасибо вам большое за ваше обращение», "thank you for contacting"
+"thank you so much for contacting" (which lists take which inserts:
+:mod:`dozvon.quality.lexicon`).
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 _CYRILLIC = re.compile(r"[а-яё]")
 #: Parses less likely than this share of the best one are ignored.
 _PARSE_SHARE = 0.3
+#: At most this many inserts in one place of a phrase.
+MAX_INSERTS = 2
 
 
 def _stemmer(language: str) -> Any:
@@ -55,6 +63,10 @@ def terms(word: str) -> frozenset[str]:
         base = word.split("'")[0] if word.endswith(("'s", "n't", "'ll", "'re", "'ve", "'d", "'m")) else word
         found.add(base)
         found.update("~" + s for s in _EN_STEM.analyze(base)[:1])
+        if "-" in base:  # "good-bye" is "goodbye", "e-mail" "email"
+            joined = base.replace("-", "")
+            found.add(joined)
+            found.update("~" + s for s in _EN_STEM.analyze(joined)[:1])
     return frozenset(found)
 
 
@@ -96,13 +108,30 @@ class Found:
     end: int
 
 
+def _end(tokens: Sequence[Word], i: int, parts: tuple[frozenset[str], ...], inserts: frozenset[str]) -> int | None:
+    """Where a phrase whose first word is ``tokens[i]`` ends (the index of its last word),
+    with up to :data:`MAX_INSERTS` inserts before each later word; None: it is not there."""
+    if len(parts) == 1:
+        return i
+    part, rest = parts[1], parts[1:]
+    for k in range(i + 1, min(i + 2 + MAX_INSERTS, len(tokens))):
+        if tokens[k].terms & part and (end := _end(tokens, k, rest, inserts)) is not None:
+            return end
+        if not tokens[k].terms & inserts:
+            return None
+    return None
+
+
 class PhraseSet:
     """Phrases looked up by their first word's terms: finding them in a text costs one
-    dictionary look-up per word, however long the list."""
+    dictionary look-up per word, however long the list. ``inserts``: words (any form) that
+    may stand between a phrase's words."""
 
-    def __init__(self, phrases: Iterable[str]) -> None:
+    def __init__(self, phrases: Iterable[str], inserts: Iterable[str] = ()) -> None:
         self.phrases = tuple(dict.fromkeys(p.strip() for p in phrases if p.strip()))
+        self.inserts = frozenset(t for w in inserts for word in words(w) for t in word.terms)
         self._by_first: dict[str, list[Phrase]] = {}
+        self._order = {text: n for n, text in enumerate(self.phrases)}
         for text in self.phrases:
             phrase = Phrase.of(text)
             if not phrase.parts:
@@ -125,11 +154,21 @@ class PhraseSet:
             for term in word.terms:
                 for phrase in self._by_first.get(term, ()):
                     candidates.setdefault(phrase.text, phrase)
-            for phrase in candidates.values():
+            if not candidates:
+                continue
+            # The entry that spells out most of the words (fewest inserts) names a place first,
+            # then the list's order: the evidence is the same on every run.
+            for phrase in sorted(candidates.values(), key=lambda p: (-len(p.parts), self._order[p.text])):
                 if phrase.text in seen or i + len(phrase.parts) > len(tokens):
                     continue
-                if all(tokens[i + j].terms & part for j, part in enumerate(phrase.parts)):
-                    last = tokens[i + len(phrase.parts) - 1]
+                if self.inserts:
+                    end = _end(tokens, i, phrase.parts, self.inserts)
+                elif all(tokens[i + j].terms & part for j, part in enumerate(phrase.parts)):
+                    end = i + len(phrase.parts) - 1
+                else:
+                    end = None
+                if end is not None:
+                    last = tokens[end]
                     seen.add(phrase.text)
                     if (word.start, last.end) in spans:
                         continue

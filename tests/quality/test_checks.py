@@ -1,6 +1,8 @@
 """Each automatic check on Russian and English conversations that pass and that fail —
 with word forms the lexicon does not list literally («грубите» for «грубить»,
-«перезвоню» for «перезвонить», "apologizing" for "apologize")."""
+«перезвоню» for «перезвонить», "apologizing" for "apologize", "idiots" for "idiot") and
+with words addressing the customer inside a phrase («хорошего вам вечера», «сами вы
+виноваты», "thank you so much for contacting us")."""
 
 from __future__ import annotations
 
@@ -40,11 +42,25 @@ def test_greeting_in_the_first_message_passes_in_any_form_ru_and_en() -> None:
     assert en.passed and en.evidence[0]["message"] == 1
 
 
+@pytest.mark.parametrize(("text", "entry", "found"), [
+    ("Thanks so much for reaching out! Let me check.", "thanks for reaching out", "Thanks so much for reaching out"),
+    ("Thank you very much for contacting us.", "thank you for contacting", "Thank you very much for contacting"),
+    ("Welcoming you to Shop support!", "welcome", "Welcoming"),
+])
+def test_an_english_greeting_in_forms_the_lexicon_does_not_list_passes(text: str, entry: str, found: str) -> None:
+    not_literally(found, "en", "greeting")
+    result = check([c("Where is my order?", 0), o(text, 10)], "greeting", language="en")
+    assert result.passed and result.evidence[0]["words"] == [entry] and result.evidence[0]["found"] == [found]
+
+
 def test_no_greeting_in_the_first_message_fails_even_if_it_comes_later() -> None:
     ru = check([c("Где заказ?", 0), o("Номер заказа?", 10), o("Здравствуйте", 20)], "greeting")
     assert not ru.passed and ru.evidence[0]["message"] == 1 and ru.score == 0
     en = check([c("Where is my order?", 0), o("Order number?", 10)], "greeting", language="en")
     assert not en.passed
+    later = check([c("Good morning! Thanks so much", 0), o("Order number?", 10),
+                   o("Thank you very much for contacting us.", 20)], "greeting", language="en")
+    assert not later.passed and later.evidence[0]["message"] == 1, "the customer's greeting is not the operator's"
 
 
 def test_the_projects_greeting_in_the_operators_name_counts_but_a_queue_auto_reply_does_not() -> None:
@@ -70,6 +86,49 @@ def test_ending_without_a_farewell_fails_ru_and_en() -> None:
     assert not en.passed
 
 
+@pytest.mark.parametrize(("text", "entry", "found"), [
+    ("Всего вам самого доброго!", "всего вам доброго", "Всего вам самого доброго"),
+    ("До скорого свиданья!", "до скорого свидания", "До скорого свиданья"),
+    ("Хорошего вам вечера!", "хорошего вечера", "Хорошего вам вечера"),
+    ("Удачного вам дня.", "удачного дня", "Удачного вам дня"),
+    ("Спасибо вам большое за ваше обращение.", "спасибо за обращение", "Спасибо вам большое за ваше обращение"),
+    ("Будем ждать, до скорых встреч!", "до скорой встречи", "до скорых встреч"),
+])
+def test_a_farewell_in_forms_the_lexicon_does_not_list_passes_ru(text: str, entry: str, found: str) -> None:
+    not_literally(found, "ru", "farewell")
+    result = check([c("Спасибо, всё понятно", 0), o("Заказ оформлен, номер 512.", 5), o(text, 8)], "farewell")
+    assert result.passed and result.evidence[0]["message"] == 2
+    assert result.evidence[0]["words"] == [entry] and result.evidence[0]["found"] == [found]
+
+
+@pytest.mark.parametrize(("text", "entry", "found"), [
+    ("Wishing you a very nice day!", "wish you a nice day", "Wishing you a very nice day"),
+    ("Good-bye, and thanks!", "goodbye", "Good-bye"),
+    ("Thank you so much for contacting us.", "thank you for contacting", "Thank you so much for contacting"),
+    ("Have a really great day!", "have a great day", "Have a really great day"),
+    ("Enjoy the rest of your days off.", "enjoy the rest of your day", "Enjoy the rest of your days"),
+])
+def test_a_farewell_in_forms_the_lexicon_does_not_list_passes_en(text: str, entry: str, found: str) -> None:
+    not_literally(found, "en", "farewell")
+    result = check([c("Thanks, that's clear", 0), o("Your order number is 512.", 5), o(text, 8)], "farewell",
+                   language="en")
+    assert result.passed and result.evidence[0]["words"] == [entry] and result.evidence[0]["found"] == [found]
+
+
+def test_a_farewell_said_only_by_the_customer_too_early_or_negated_fails_ru_and_en() -> None:
+    customers = check([c("Всего вам самого доброго!", 0), o("Заказ оформлен.", 5)], "farewell")
+    assert not customers.passed and customers.evidence[0]["message"] == 1, "the customer's farewell is not the operator's"
+    early = [c("Где заказ?", 0), o("Спасибо вам большое за ваше обращение!", 5), o("Номер заказа?", 10),
+             c("512", 20), o("Он в пути.", 25), o("Приедет завтра.", 26)]
+    assert not check(early, "farewell").passed, "only the operator's last two messages count"
+    en_customers = check([c("Wishing you a very nice day!", 0), o("Your refund is processed.", 5)], "farewell",
+                         language="en")
+    assert not en_customers.passed
+    negated = check([c("Bye then", 0), o("Not good-bye yet: what is your order number?", 5)], "farewell",
+                    language="en")
+    assert not negated.passed
+
+
 # ---------------------------------------------------------------------------- politeness
 
 @pytest.mark.parametrize(("text", "entry"), [
@@ -77,6 +136,9 @@ def test_ending_without_a_farewell_fails_ru_and_en() -> None:
     ("Это, знаете, не вашего дела касается.", "не ваше дело"),
     ("Вы что, читать не умеете?", "читать не уметь"),
     ("Сами виноваты, надо было читать условия.", "сами виноваты"),
+    ("Сами вы виноваты.", "сами виноваты"),
+    ("Ничем не могу вам помочь.", "ничем не могу помочь"),
+    ("Я же вам сказала: ждите.", "я же сказал"),
 ])
 def test_rude_wording_in_any_form_fails_politeness_ru(text: str, entry: str) -> None:
     result = check([c("Где заказ?", 0), o("Здравствуйте!", 5), o(text, 10)], "politeness")
@@ -92,6 +154,32 @@ def test_rude_wording_in_any_form_fails_politeness_ru(text: str, entry: str) -> 
 def test_rude_wording_fails_politeness_en(text: str, entry: str) -> None:
     result = check([c("Where is it?", 0), o(text, 10)], "politeness")
     assert not result.passed and result.evidence[0]["words"] == [entry]
+
+
+@pytest.mark.parametrize(("text", "entry"), [
+    ("You people are idiots.", "idiot"),
+    ("I'd already told you that.", "i already told you"),
+    ("That was your problem, not ours.", "your problem not ours"),
+    ("He stopped bothering us, so should you.", "stop bothering"),
+    ("I really don't care.", "i don't care"),
+])
+def test_rude_wording_in_another_number_tense_or_with_a_word_inserted_fails_politeness_en(
+        text: str, entry: str) -> None:
+    result = check([c("Where is it?", 0), o(text, 10)], "politeness", language="en")
+    assert not result.passed and result.evidence[0]["words"] == [entry]
+    not_literally(result.evidence[0]["found"][0], "en", "rude")
+
+
+def test_helping_with_the_customers_problem_or_taking_the_blame_is_not_rude_ru_and_en() -> None:
+    """«ваши проблемы» and "your fault" are rude only as a brush-off («это ваши проблемы»,
+    "it's your fault"): an operator who solves the customer's problem is not."""
+    for text in ("Мы решим ваши проблемы с доставкой сегодня.", "Понимаю ваши проблемы, сейчас помогу."):
+        assert check([c("Где заказ?", 0), o(text, 10)], "politeness").passed, text
+    for text in ("We'll fix your problems with the delivery today.", "It's not your fault, we're sorry.",
+                 "Sorry, it was our fault, not your fault."):
+        assert check([c("Where is it?", 0), o(text, 10)], "politeness", language="en").passed, text
+    rude = check([c("Where is it?", 0), o("That's your problem, not mine.", 10)], "politeness", language="en")
+    assert rude.evidence[0]["words"] == ["that's your problem", "your problem not mine"]
 
 
 def test_polite_operators_pass_and_a_customers_rudeness_is_not_the_operators() -> None:
@@ -139,6 +227,17 @@ def test_a_complaint_acknowledged_passes_in_any_form_ru_and_en() -> None:
     not_literally("apologizing", "en", "empathy")
     en = check([c("This is terrible service!", 0), o("I'm apologizing for the delay.", 10)], "empathy")
     assert en.passed and en.evidence[1]["found"] == ["apologizing"]
+
+
+def test_an_acknowledgement_with_words_addressing_the_customer_inside_passes_ru_and_en() -> None:
+    ru = check([c("Безобразие, опять опоздали!", 0), o("Приносим вам свои извинения за задержку.", 10)], "empathy")
+    assert ru.passed and ru.evidence[1]["words"] == ["приносить извинения"]
+    assert ru.evidence[1]["found"] == ["Приносим вам свои извинения"]
+    en = check([c("This is unacceptable!", 0), o("Thank you so much for your patience.", 10)], "empathy",
+               language="en")
+    assert en.passed and en.evidence[1]["found"] == ["Thank you so much for your patience"]
+    # Only the listed inserts: any other word between a phrase's words keeps it from matching.
+    assert not check([c("Безобразие!", 0), o("Приносим завтра извинения.", 10)], "empathy").passed
 
 
 def test_a_complaint_with_no_acknowledgement_fails_naming_the_complaint() -> None:
