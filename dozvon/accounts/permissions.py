@@ -14,8 +14,11 @@ PERMISSIONS: dict[str, str] = {
     "conversations:handle": "accept, decline, answer, end and classify one's own contacts",
     "conversations:manage": "transfer, end or classify anybody's contacts; close callback tasks",
     "customers:read": "see customers: their identities, segment and earlier conversations",
+    "customers:edit": "add customers and change their name, phones, e-mails and attributes (the segment: "
+                      "customers:manage)",
     "customers:flag": "flag a customer (suspected competitor, blocked, do not call), saying why",
-    "customers:manage": "lift customers' flags, merge two records of one person",
+    "customers:manage": "set a customer's segment, lift customers' flags, merge two records of one person, "
+                        "export and erase a customer's personal data",
     "orders:write": "push orders and deals (a shop's or a CRM's webhook)",
     "tasks:manage": "give tasks to anyone, reassign them, close or cancel anybody's",
     "operators:read": "see operators and their states",
@@ -40,7 +43,7 @@ PERMISSIONS: dict[str, str] = {
 }
 
 _OPERATOR = {"conversations:read", "conversations:handle", "operators:self", "queues:read",
-             "operators:read", "customers:read", "customers:flag", "quality:self"}
+             "operators:read", "customers:read", "customers:edit", "customers:flag", "quality:self"}
 _SUPERVISOR = _OPERATOR | {"conversations:manage", "operators:manage", "events:read", "customers:manage",
                            "reports:read", "queues:manage", "settings:manage", "knowledge:manage",
                            "orders:write", "tasks:manage", "quality:evaluate", "quality:manage"}

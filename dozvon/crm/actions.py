@@ -25,7 +25,7 @@ from dozvon.crm import discounts, orders, segments
 from dozvon.crm.flags import REASON_LIMIT, FlagPolicy, active, check_kind
 from dozvon.crm.identity import EMAIL, PHONE, TELEGRAM, Key, customers_by_identity, normalise, project_region
 from dozvon.crm.models import CrmPolicy, Customer, CustomerFlag, CustomerIdentity, Order, SegmentRulesRow
-from dozvon.crm.queries import get_customer
+from dozvon.crm.queries import get_customer, identities_of
 from dozvon.crm.segments import SegmentRules
 from dozvon.tasks.models import Task
 
@@ -95,6 +95,129 @@ def update_customer(session: Session, actor: str, project: str, customer_id: str
     added = _add_identities(session, project, customer, identities)
     if added:
         changed["identities"] = [f"{k}:{v}" for k, v in added]
+    if changed:
+        customer.updated_at_us = now_us()
+        audit(session, actor, "customer.updated", project, customer.id, **changed)
+    return customer
+
+
+# ----------------------------------------------------------------------------- the card
+
+#: Phones or e-mails one customer may have through the card or the API.
+CARD_IDENTITY_LIMIT = 20
+#: Identity kinds the card edits as whole lists (messenger and widget ids come from channels).
+CARD_KINDS = {"phones": PHONE, "emails": EMAIL}
+
+
+@dataclass(frozen=True)
+class CardEdit:
+    """What a person changes on a customer's card (or through the API). ``None`` leaves a
+    part as it is; ``phones`` and ``emails`` are the whole new lists; ``segment`` ``""``
+    gives the segment back to the project's rules; an attribute set to ``None`` is removed."""
+
+    name: str | None = None
+    phones: Sequence[str] | None = None
+    emails: Sequence[str] | None = None
+    segment: str | None = None
+    attributes: Mapping[str, Any] | None = None
+
+
+def _card_keys(session: Session, project: str, edit: CardEdit) -> dict[str, list[tuple[Key, str]]]:
+    """Each edited list as (normalised identity, the field it came from), repeats dropped;
+    a value that is not a phone or an e-mail is refused naming its field (``phones.1``)."""
+    region = project_region(session, project)
+    found: dict[str, list[tuple[Key, str]]] = {}
+    for field_name, kind in CARD_KINDS.items():
+        values = getattr(edit, field_name)
+        if values is None:
+            continue
+        if len(values) > CARD_IDENTITY_LIMIT:
+            raise InvalidInput("crm.too_many_identities", field=field_name, limit=CARD_IDENTITY_LIMIT)
+        keys: dict[Key, str] = {}
+        for i, value in enumerate(values):
+            try:
+                key = (kind, normalise(kind, value, region))
+            except InvalidInput as error:
+                raise InvalidInput(error.code, **{**error.params, "field": f"{field_name}.{i}"}) from None
+            keys.setdefault(key, f"{field_name}.{i}")
+        found[field_name] = list(keys.items())
+    return found
+
+
+def _refuse_others(session: Session, project: str, customer_id: str | None, keys: Sequence[tuple[Key, str]]) -> None:
+    """A phone or e-mail of another customer is never moved: the two records are merged
+    on purpose (:func:`do_merge_customers`), not by typing a number on a card."""
+    owners = customers_by_identity(session, project, [key for key, _ in keys])
+    for key, field_name in keys:
+        owner = owners.get(key)
+        if owner is not None and owner != customer_id:
+            other = get_customer(session, project, owner)
+            raise Conflict(f"crm.{key[0]}_taken", field=field_name, value=key[1], owner=other.name or owner,
+                           customer=owner)
+
+
+def _clean_attributes(current: Mapping[str, Any], given: Mapping[str, Any] | None) -> dict[str, Any]:
+    merged = {**current}
+    for key, value in (given or {}).items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
+def create_from_card(session: Session, actor: str, project: str, edit: CardEdit) -> Customer:
+    """A customer a person adds (a walk-in, a caller on a number not yet known): a name, a
+    phone or an e-mail at least; identities normalised as everywhere; one that already
+    belongs to someone is refused (409), never moved. Audited (``customer.created``)."""
+    get_project(session, project)
+    lists = _card_keys(session, project, edit)
+    keys = [pair for pairs in lists.values() for pair in pairs]
+    name = (edit.name or "").strip()
+    if not name and not keys:
+        raise InvalidInput("crm.empty_customer", field="name")
+    _refuse_others(session, project, None, keys)
+    return create_customer(session, actor, project, name, identities=[key for key, _ in keys],
+                           segment=(edit.segment or "").strip() or None,
+                           attributes=_clean_attributes({}, edit.attributes))
+
+
+def edit_customer(session: Session, actor: str, project: str, customer_id: str, edit: CardEdit) -> Customer:
+    """Change a customer from the card: the name, the whole list of phones or e-mails
+    (numbers taken off no longer find this customer), the segment a person gives, and
+    attributes. One audit entry (``customer.updated``) says what changed; nothing changed,
+    nothing written."""
+    customer = get_customer(session, project, customer_id)
+    name = edit.name.strip() if edit.name is not None else None
+    segment = edit.segment.strip() if edit.segment is not None else None
+    _check_fields(name, segment)
+    lists = _card_keys(session, project, edit)
+    _refuse_others(session, project, customer_id, [pair for pairs in lists.values() for pair in pairs])
+    changed: dict[str, Any] = {}
+    if name is not None and name != customer.name:
+        customer.name, customer.search_name = name, name.casefold()
+        changed["name"] = name
+    if segment is not None and (segment or None) != customer.segment:
+        customer.segment = segment or None
+        changed["segment"] = segment or None
+    if edit.attributes:
+        merged = _clean_attributes(customer.attributes, edit.attributes)
+        if merged != customer.attributes:
+            customer.attributes = merged
+            changed["attributes"] = sorted(edit.attributes)
+    held = identities_of(session, project, [customer_id])[customer_id]
+    for field_name, pairs in lists.items():
+        kind = CARD_KINDS[field_name]
+        wanted = [key for key, _ in pairs]
+        gone = [i for i in held if i.kind == kind and (i.kind, i.value) not in wanted]
+        for identity in gone:
+            session.delete(identity)
+        if gone:
+            session.flush()
+            changed.setdefault("removed", []).extend(f"{i.kind}:{i.value}" for i in gone)
+        added = _add_identities(session, project, customer, wanted)
+        if added:
+            changed.setdefault("identities", []).extend(f"{k}:{v}" for k, v in added)
     if changed:
         customer.updated_at_us = now_us()
         audit(session, actor, "customer.updated", project, customer.id, **changed)

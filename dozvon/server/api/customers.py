@@ -1,7 +1,10 @@
 """Customers as the people who serve them see them: find one by phone, e-mail or name, and
 the card beside a conversation — identities, segment, and every earlier conversation on
-every channel with how it ended. Reads only; the CRM's writes are its actions
-(:mod:`dozvon.crm.actions`)."""
+every channel with how it ended. Writes go through the CRM's actions
+(:mod:`dozvon.crm.actions`): a customer added or edited here (``customers:edit``, which
+operators hold: they fix the card of the person in front of them), the segment only by
+whoever holds ``customers:manage`` — it raises routing priority and opens discounts, so
+an operator does not hand it out."""
 
 from __future__ import annotations
 
@@ -11,9 +14,10 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import Field
 from sqlalchemy import select
 
+from dozvon.accounts.permissions import Principal
 from dozvon.acd import queries as live
 from dozvon.conversations import queries as conversations
-from dozvon.core.errors import NotFound
+from dozvon.core.errors import Forbidden, NotFound
 from dozvon.crm import actions as crm_actions
 from dozvon.crm import discounts, flags, orders, privacy, timeline
 from dozvon.crm import queries as crm
@@ -25,7 +29,12 @@ from dozvon.tasks import queries as task_queries
 
 router = APIRouter(tags=["customers"])
 READ = "customers:read"
+EDIT = "customers:edit"
+MANAGE = "customers:manage"
 CARD_ORDERS = 5
+Identity = Annotated[str, Field(max_length=200)]
+AttributeName = Annotated[str, Field(min_length=1, max_length=64)]
+AttributeValue = Annotated[str, Field(max_length=1000)] | int | float | bool | None
 
 
 @router.get("/projects/{project}/customers", summary="Find customers by phone (any format), e-mail or name",
@@ -72,6 +81,52 @@ def customer_timeline(project: str, customer_id: str, session: SessionDep, hub: 
     customer = crm.get_customer(session, project, customer_id)
     names = live.operator_names(hub.service(project))
     return timeline.timeline(session, project, customer.id, names, before_us=before_us, limit=limit)
+
+
+# ----------------------------------------------------------------- adding and editing
+
+class CustomerIn(Body):
+    """A field left out stays as it is; ``phones`` and ``emails`` are whole lists."""
+
+    name: str | None = Field(default=None, max_length=crm_actions.NAME_LIMIT)
+    phones: list[Identity] | None = Field(default=None, max_length=crm_actions.CARD_IDENTITY_LIMIT)
+    emails: list[Identity] | None = Field(default=None, max_length=crm_actions.CARD_IDENTITY_LIMIT)
+    #: A segment a person gives (vip, partner …); "" hands it back to the project's rules.
+    segment: str | None = Field(default=None, max_length=crm_actions.SEGMENT_LIMIT)
+    #: Merged into the customer's attributes; a name set to null is removed.
+    attributes: dict[AttributeName, AttributeValue] | None = Field(default=None, max_length=50)
+
+    def edit(self) -> crm_actions.CardEdit:
+        return crm_actions.CardEdit(name=self.name, phones=self.phones, emails=self.emails, segment=self.segment,
+                                    attributes=self.attributes)
+
+
+def _segment_allowed(body: CustomerIn, caller: Principal, project: str) -> None:
+    if body.segment is not None and not caller.can(MANAGE, project):
+        raise Forbidden("crm.segment_not_allowed", field="segment")
+
+
+@router.post("/projects/{project}/customers", status_code=201,
+             summary="Add a customer: a name, phones and e-mails (normalised; one that belongs to another customer "
+                     "is refused with 409), a segment (customers:manage) and attributes; audited; answers the card",
+             **needs(EDIT))
+def create_customer(project: str, body: CustomerIn, caller: CallerDep, session: SessionDep,
+                    hub: HubDep) -> dict[str, Any]:
+    _segment_allowed(body, caller, project)
+    customer = crm_actions.create_from_card(session, caller.name, project, body.edit())
+    return customer_card(project, customer.id, session, hub)
+
+
+@router.patch("/projects/{project}/customers/{customer_id}",
+              summary="Change a customer: name, the whole list of phones or e-mails (a number taken off no longer "
+                      "finds them; one of another customer is refused with 409 — merge instead), the segment "
+                      "(customers:manage; \"\" gives it back to the rules), attributes (null removes one); audited; "
+                      "answers the card", **needs(EDIT))
+def edit_customer(project: str, customer_id: str, body: CustomerIn, caller: CallerDep, session: SessionDep,
+                  hub: HubDep) -> dict[str, Any]:
+    _segment_allowed(body, caller, project)
+    crm_actions.edit_customer(session, caller.name, project, customer_id, body.edit())
+    return customer_card(project, customer_id, session, hub)
 
 
 # ----------------------------------------------------------------- flags
