@@ -62,6 +62,8 @@ class SipLeg:
         self.call = call
         self.ended = call.ended
         self.digits: asyncio.Queue[str] = asyncio.Queue()
+        #: The caller holds us (their re-INVITE said sendonly/inactive).
+        self.peer_held = False
         self._pump: asyncio.Task[None] | None = None
 
     @property
@@ -84,8 +86,24 @@ class SipLeg:
             kind, value = await self.call.events.get()
             if kind == "dtmf":
                 self.digits.put_nowait(str(value))
+            elif kind == "hold":
+                self._peer_hold(bool(value))
             elif kind == "ended":
                 return
+
+    def _peer_hold(self, held: bool) -> None:
+        """The caller's own phone (or their PBX) put us on hold, or took us off it.
+
+        The SIP layer already stops sending while held and starts again on resume, so
+        the bridge needs nothing: the operator hears what the caller's side sends (their
+        music, or silence) and talks to them again afterwards. It is deliberately not the
+        conversation's ``contact.held``: that event is the operator's hold (AHT's hold part,
+        the desktop's Resume button, the engine's held state), and a customer's hold logged
+        as one would count as the operator's and could be "resumed" by the operator while
+        the caller still holds. A line in the log says it happened."""
+        self.peer_held = held
+        print(f"dozvon: voice call {self.call.call_id}: the caller {'put the call on hold' if held else 'resumed'}",
+              flush=True)
 
     async def read(self) -> bytes:
         # The call's end closes its RTP session, which wakes a waiting read with b"": no
