@@ -3,7 +3,9 @@ scores an operator's conversation on the default card, the operator disputes it,
 supervisor revises and then upholds; a critical criterion fails the whole evaluation; a
 new card version leaves past scores alone; calibration shows the spread per criterion and
 stays among supervisors; the queue's weekly sample is stable and picks up low CSAT; the
-operator's own page compares with the team's median and names nobody."""
+queue proposes what the checks flagged first, low CSAT next, the sample last, and leaves
+out a conversation that passed every check and was not drawn; the operator's own page
+compares with the team's median and names nobody."""
 
 from __future__ import annotations
 
@@ -15,11 +17,14 @@ import httpx
 
 from dozvon.conversations import actions as conversation_actions
 from dozvon.quality import queries as quality_queries
+from dozvon.quality import sampling
 from tests.server.conftest import Live, pytest_generate_tests, server_db  # noqa: F401  (the real server)
 from tests.server.conftest import live as _live_server  # noqa: F401  (the fixture, by its name "live")
 from tests.server.wsutil import open_stream
 
 P = "/api/v1/projects/alpha"
+#: A reply that passes every automatic check: it greets, answers, says goodbye, in time.
+FLAWLESS = "Здравствуйте! Заказ 512 в пути, привезут завтра. Всего вам доброго!"
 
 
 def handled(live: Live, operator: str, key: str, said: str = "Здравствуйте, у меня вопрос по заказу",
@@ -283,3 +288,37 @@ def test_the_queue_is_a_stable_weekly_sample_with_low_csat_and_the_own_page_show
         assert view.status_code == 200 and view.json()["example"]["note"] == "Образцовое приветствие"
         assert [m["direction"] for m in view.json()["messages"]] == ["in", "out"]
         assert op1.get(f"{P}/quality/conversations/{rated}").status_code == 403, "a colleague's, not an example"
+
+
+def test_the_queue_proposes_flagged_first_then_low_csat_then_the_sample_and_leaves_out_the_rest(live: Live) -> None:
+    """Each source of the queue on its own: op1's three flawless chats (two drawn, one not),
+    op2's chat without a farewell (flagged by the checks) and op2's flawless chat rated 1."""
+    calm = [handled(live, "op1", f"ok{n}", reply=FLAWLESS) for n in range(3)]
+    flagged = handled(live, "op2", "no-bye", reply="Здравствуйте! Заказ 512 в пути, привезут завтра.")
+    low = handled(live, "op2", "low", reply=FLAWLESS, csat=1)
+    with closing(live.client("alpha-sup")) as sup:
+        for conversation in (*calm, low):
+            checked = sup.get(f"{P}/quality/conversations/{conversation}").json()["checks"]
+            assert (checked["failed"], checked["score"]) == ([], 100), "a flawless chat passes every check"
+        answer = sup.get(f"{P}/quality/queue")
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        items = {i["conversation_id"]: i for i in body["items"]}
+        drawn = sorted(calm, key=lambda conversation: sampling.rank("alpha", body["week"], conversation))
+        sampled, not_drawn = drawn[:sampling.PER_OPERATOR], drawn[sampling.PER_OPERATOR]
+        assert not_drawn not in items, "passed every check, not rated low, not drawn: not proposed"
+        assert set(items) == {flagged, low, *sampled}
+
+        assert items[flagged]["reasons"] == ["checks", "sample"]
+        assert items[flagged]["failed_checks"] == ["farewell"] and items[flagged]["check_score"] < 100
+        assert items[low]["reasons"] == ["low_csat", "sample"] and items[low]["csat"] == 1
+        assert items[low]["failed_checks"] == [] and items[low]["check_score"] is None
+        assert all(items[c]["reasons"] == ["sample"] and items[c]["failed_checks"] == [] for c in sampled)
+        # Flagged first, then low CSAT, then the sample (op1's, although "op1" sorts before "op2"),
+        # the newest first within one reason and operator.
+        newest_first = sorted(sampled, key=lambda c: -items[c]["closed_at"])
+        assert [i["conversation_id"] for i in body["items"]] == [flagged, low, *newest_first]
+
+        # With no sample drawn, the flagged and the low-rated remain, each for its own reason only.
+        unsampled = sup.get(f"{P}/quality/queue", params={"per_operator": 0}).json()["items"]
+        assert [(i["conversation_id"], i["reasons"]) for i in unsampled] == [(flagged, ["checks"]), (low, ["low_csat"])]
