@@ -42,7 +42,12 @@ async def play(leg: Leg, pcm: bytes, stop: asyncio.Event | None = None) -> bool:
 
 
 async def music(leg: Leg, stop: asyncio.Event) -> None:
-    """Music on hold until ``stop`` (or the leg ends), looped seamlessly."""
+    """Music on hold until ``stop`` (or the leg ends), looped seamlessly.
+
+    Whoever sets ``stop`` clears what music is still queued, at that moment: the music
+    itself must not clear the leg when it notices (up to 100 ms later), because by then
+    the next thing the caller should hear — an announcement, the operator — is queued
+    and would be thrown away with it."""
     sound = music_on_hold()
     step = FRAME_BYTES * MUSIC_AHEAD
     at = 0
@@ -52,7 +57,6 @@ async def music(leg: Leg, stop: asyncio.Event) -> None:
             at = (at + step) % len(sound)
             leg.write(piece)
         await asyncio.sleep(0.1)
-    leg.clear()
 
 
 class Recorder:
@@ -145,6 +149,8 @@ class Bridge:
         self._stop.set()
         if self._music_stop is not None:
             self._music_stop.set()
+            if self.held:
+                self.caller.clear()  # the hold's music still queued
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
