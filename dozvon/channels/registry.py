@@ -98,6 +98,14 @@ class Channel:
     adapter: ChannelAdapter
     #: Whether its conversations carry text messages (a call has none).
     text: bool = True
+    #: The channel asks for the customer's rating its own way (the web chat's stars after
+    #: the end): Dozvon sends it no survey message. Other text channels get one.
+    rates_itself: bool = False
+
+    @property
+    def survey_by_message(self) -> bool:
+        """Whether the end of a conversation asks the customer for a 1–5 score by message."""
+        return self.text and not self.rates_itself
 
 
 class Registry:
@@ -112,14 +120,18 @@ class Registry:
         self.bucket_map: Mapping[str, str] = MappingProxyType(self._buckets)
 
     def register(self, name: str, bucket: str, adapter: ChannelAdapter | None = None,
-                 text: bool = True) -> Channel:
+                 text: bool = True, rates_itself: bool | None = None) -> Channel:
         """Add a channel, or replace the adapter of one (an in-process adapter taking over
-        from the outside one)."""
+        from the outside one). ``rates_itself`` None keeps what the channel had (False for
+        a new one): an adapter taking over the web chat need not know about its stars."""
         if bucket not in BUCKETS:
             raise InvalidInput("channels.bad_bucket", channel=name, value=bucket,
                                allowed=", ".join(BUCKETS))
-        channel = Channel(name, bucket, adapter or ExternalAdapter(), text)
         with self._guard:
+            if rates_itself is None:
+                before = self._channels.get(name)
+                rates_itself = before.rates_itself if before is not None else False
+            channel = Channel(name, bucket, adapter or ExternalAdapter(), text, rates_itself)
             self._channels[name] = channel
             self._buckets[name] = bucket
         return channel
@@ -151,7 +163,7 @@ class Registry:
 #: they start.
 registry = Registry()
 registry.register("voice", "voice", text=False)
-registry.register("chat", "chat")
+registry.register("chat", "chat", rates_itself=True)  # the widget's stars (dozvon/widget)
 registry.register("messenger", "chat")
 registry.register("email", "email")
 registry.register("form", "email")

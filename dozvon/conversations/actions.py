@@ -12,20 +12,24 @@ those allowed to act on anybody's.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from dozvon.accounts.models import Project
 from dozvon.acd.service import RouterService
 from dozvon.channels.registry import registry
-from dozvon.conversations import outbox
+from dozvon.conversations import outbox, survey
 from dozvon.conversations import queries as q
+from dozvon.conversations.ingest import IngestResult
 from dozvon.conversations.models import CallbackTask, Conversation, Message
 from dozvon.core.clock import now_us
 from dozvon.core.errors import Conflict, InvalidInput, NotFound
+from dozvon.core.i18n import SUPPORTED, translate
 from dozvon.eventlog.repository import to_us
+from dozvon.replies.models import STANDARD_TEXT_KINDS
 from dozvon.replies.queries import auto_text_cache
 from dozvon.replies.render import fill, values
 from dozvon.routing import events as ev
@@ -99,17 +103,25 @@ def do_send_message(svc: RouterService, conversation_id: str, operator_id: str |
 
 def do_end(svc: RouterService, conversation_id: str, operator_id: str | None) -> list[Decision]:
     """The conversation is over; wrap-up starts. On a text channel the project's farewell,
-    if it has one, goes out first — in the same transaction, so only when the end holds."""
-    farewell = _AutoMessage.of(svc, conversation_id, "farewell")
+    if it has one, goes out first, and then, on a channel with no rating of its own, the
+    survey's question (:mod:`~dozvon.conversations.survey`) — in the same transaction, so
+    only when the end holds."""
+    autos = [a for a in (_AutoMessage.of(svc, conversation_id, "farewell"),
+                         _AutoMessage.of(svc, conversation_id, "survey")) if a is not None]
 
     def command(engine: RoutingEngine) -> list[Decision]:
         contact = engine.contacts.get(conversation_id)
-        if (farewell is not None and contact is not None and contact.state == CONNECTED
+        if (autos and contact is not None and contact.state == CONNECTED
                 and operator_id in (None, contact.operator_id)):
-            farewell.note(engine, contact.operator_id)
+            for auto in autos:
+                auto.note(engine, contact.operator_id)
         return engine.end_contact(conversation_id, operator_id=operator_id)
 
-    return svc.run(command, also=farewell.write if farewell is not None else None)
+    def write(session: Session) -> None:
+        for auto in autos:
+            auto.write(session)
+
+    return svc.run(command, also=write if autos else None)
 
 
 class _AutoMessage:
@@ -121,20 +133,33 @@ class _AutoMessage:
         self.svc, self.conv, self.kind, self.template = svc, conv, kind, template
         self.sent: list[tuple[str, str]] = []
         self.ids: list[int] = []
+        #: Set when the project has no text of its own: the standard text's fallback language.
+        self.language: str | None = None
 
     @classmethod
     def of(cls, svc: RouterService, conversation_id: str, kind: str) -> _AutoMessage | None:
-        """None when the project has no such message, or the channel carries no text."""
+        """None when the project has no such message, or the channel carries no text (or,
+        for the survey, asks for the rating its own way)."""
         template = auto_text_cache.get(svc.sessions, svc.project).get(kind)
-        if not template:
+        if template is None or not (template or kind in STANDARD_TEXT_KINDS):
             return None
         conv = _conversation(svc, conversation_id)
-        return cls(svc, conv, kind, template) if registry.get(conv.channel).text else None
+        channel = registry.get(conv.channel)
+        if not channel.text or (kind == "survey" and not channel.survey_by_message):
+            return None
+        auto = cls(svc, conv, kind, template)
+        if not template:  # Dozvon's own text, in the customer's language when it is known (note)
+            auto.language = _project_language(svc)
+        return auto
 
     def note(self, engine: RoutingEngine, operator_id: str | None) -> None:
         op = engine.operators.get(operator_id or "")
-        text = fill(self.template, values(self.conv.customer_name,
-                                          (op.cfg.name or operator_id) if op is not None else None))
+        template = self.template
+        if self.language is not None:
+            contact = engine.contacts.get(self.conv.id)
+            told = (contact.spec.language or "")[:2].lower() if contact is not None else ""
+            template = translate(f"replies.{self.kind}.standard", told if told in SUPPORTED else self.language)
+        text = fill(template, values(self.conv.customer_name, (op.cfg.name or operator_id) if op is not None else None))
         key = "auto-" + uuid.uuid4().hex
         engine.note("message.sent", self.conv.id, operator_id, channel=self.conv.channel, message_id=key, text=text,
                     author=operator_id, auto=True, reason=self.kind)
@@ -143,6 +168,18 @@ class _AutoMessage:
     def write(self, session: Session) -> None:
         for key, text in self.sent:
             self.ids.append(_write_outbound(session, self.svc, self.conv, key, text, "", auto=True, reason=self.kind))
+        if self.kind == "survey" and self.sent:  # the next lone score answers it (survey.py)
+            row = session.get(Conversation, self.conv.id)
+            assert row is not None
+            row.details = {**(row.details or {}), survey.ASKED: to_us(self.svc.clock.now())}
+
+
+def _project_language(svc: RouterService) -> str:
+    """The project's language (for a standard text when the customer's is not known)."""
+    with svc.sessions() as session:
+        row = session.get(Project, svc.project)
+    language = row.language[:2].lower() if row is not None else "ru"
+    return language if language in SUPPORTED else "ru"
 
 
 def do_auto_message(svc: RouterService, conversation_id: str, kind: str,
@@ -162,6 +199,18 @@ def do_auto_message(svc: RouterService, conversation_id: str, kind: str,
     return auto.ids[0] if auto.ids else None
 
 
+def do_welcome(svc: RouterService, results: Iterable[IngestResult]) -> None:
+    """Each conversation these ingests opened gets the project's welcome, unless its queue
+    already answered (out of hours, queue full) — the same rule for every channel's adapter.
+    A welcome that failed is only missing: the conversation holds."""
+    for result in results:
+        if result.opened and not any(d.kind == ev.AUTO_REPLY for d in result.decisions):
+            try:
+                do_auto_message(svc, result.conversation_id, "welcome")
+            except Exception as error:
+                print(f"dozvon: the welcome of {result.conversation_id!r} was not sent: {error!r}", flush=True)
+
+
 def do_add_note(svc: RouterService, conversation_id: str, author: str, text: str) -> str:
     """A private note on the conversation for colleagues (a supervisor joining, an operator
     leaving a hint): an event of the conversation, never sent to the customer."""
@@ -174,7 +223,7 @@ def do_add_note(svc: RouterService, conversation_id: str, author: str, text: str
 
 
 #: Scores of the customer survey (CSAT counts 4 and 5 as satisfied: METRICS.md).
-CSAT_SCORES = range(1, 6)
+CSAT_SCORES = survey.SCORES
 
 
 def do_rate(svc: RouterService, conversation_id: str, score: int, comment: str | None = None) -> None:

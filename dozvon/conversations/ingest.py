@@ -36,6 +36,7 @@ from dozvon.acd import queries as live
 from dozvon.acd.service import RouterService
 from dozvon.channels.registry import registry
 from dozvon.conversations import queries as q
+from dozvon.conversations import survey
 from dozvon.conversations.identity import ChannelIdentity, CustomerRef, IdentityResolver, Standing
 from dozvon.conversations.models import Conversation, Message
 from dozvon.core import bulk
@@ -165,7 +166,8 @@ def _existing_many(session: Session, project: str, items: list[Inbound]) -> dict
     conversation each one already stored (its first message), in two or three queries
     whatever the batch's size."""
     wanted = {(i.channel, i.external_id) for i in items}
-    messages = {(i.channel, i.external_id) for i in items if i.as_message}
+    # A message, or what may be a survey's answer: stored as a message of an old conversation.
+    messages = {(i.channel, i.external_id) for i in items if i.as_message or survey.score_of(i.text) is not None}
     found: dict[tuple[str, str], IngestResult] = {}
     if messages:
         for channel, external_id, conversation_id, message_id in session.execute(
@@ -200,6 +202,8 @@ class _Planned:
     customer_id: str | None
     #: The customer's segment and rule priority at this contact (None: unknown customer).
     standing: Standing | None = None
+    #: The item answers this conversation's survey (``conversation_id``): a message of it, no contact.
+    answer: survey.Answer | None = None
 
     @property
     def queue(self) -> str:
@@ -235,6 +239,8 @@ def _plan(svc: RouterService, session: Session, items: list[Inbound], resolver: 
         who = (item.channel, customer or "")
         if item.as_message and customer and who not in open_of:
             open_of[who] = ""
+    # A lone score after a survey answers it rather than opening a conversation (survey.py).
+    answers = survey.answers(session, svc.project, [(i, items[i], c) for i, c in fresh], to_us(svc.clock.now()))
     if open_of:
         open_of.update(q.open_conversations(session, svc.project, list(open_of)))
     talking = live.live_contacts(svc, [c for c in open_of.values() if c])
@@ -244,6 +250,10 @@ def _plan(svc: RouterService, session: Session, items: list[Inbound], resolver: 
     for i, customer in fresh:
         item = items[i]
         who = (item.channel, customer or "")
+        answer = answers.get(i)
+        if answer is not None:
+            planned.append(_Planned(i, item, answer.conversation_id, True, customer, answer=answer))
+            continue
         if not (item.as_message and customer):
             planned.append(_Planned(i, item, uuid.uuid4().hex, False, customer))
             continue
@@ -291,6 +301,11 @@ def _batch(svc: RouterService, items: list[Inbound],
         if conversations:
             bulk.insert_rows(session, CONVERSATIONS, conversations)
         messages = [_message_row(svc.project, p, now_us) for p in planned if p.item.text is not None]
+        for p in planned:
+            if p.answer is not None and p.answer.counts:  # once: a later score is only a message
+                row = session.get(Conversation, p.conversation_id)
+                assert row is not None
+                row.details = {**(row.details or {}), "csat": p.answer.score}
         if messages:
             stored = bulk.insert_rows(session, MESSAGES, messages, returning=("channel", "external_id", "id"))
             message_ids.update(((channel, external_id), new_id) for channel, external_id, new_id in stored)
@@ -345,6 +360,11 @@ def _message_row(project: str, p: _Planned, now_us: int) -> dict[str, Any]:
 def _route(engine: RoutingEngine, p: _Planned) -> list[Decision]:
     """The engine's part of one item: a new contact (and its first message), or a message."""
     item = p.item
+    if p.answer is not None:  # the survey's answer: the customer's rating, as the widget's
+        if p.answer.counts:
+            engine.note("csat.rated", p.conversation_id, p.answer.operator_id, queue=p.answer.queue,
+                        channel=p.answer.channel, score=p.answer.score)
+        return []
     if p.joins:
         engine.record_message(p.conversation_id, "in", item.external_id, item.text or "", item.customer_name or None)
         return []

@@ -498,8 +498,9 @@ class MessageSent(Event):
     #: True for an auto-reply (absent for an operator's reply).
     auto: bool | None = None
     #: Why an automatic message was sent: the queue's (``closed``, ``queue_full``,
-    #: ``max_wait``) or the project's (``welcome``, ``greeting``, ``farewell``).
-    reason: Literal["closed", "queue_full", "max_wait", "welcome", "greeting", "farewell", "blocked"] | None = None
+    #: ``max_wait``) or the project's (``welcome``, ``greeting``, ``farewell``, ``survey``).
+    reason: Literal["closed", "queue_full", "max_wait", "welcome", "greeting", "farewell", "survey",
+                    "blocked"] | None = None
 
 
 @_event

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from dozvon.accounts.actions import audit
 from dozvon.core.clock import now_us
 from dozvon.core.errors import Conflict, InvalidInput, NotFound
-from dozvon.replies.models import AUTO_KINDS, AutoText, QuickReply
+from dozvon.replies.models import AUTO_KINDS, STANDARD_TEXT_KINDS, AutoText, QuickReply
 from dozvon.replies.render import VARIABLES, variables
 
 SHORTCUT = re.compile(r"^[\w-]{1,64}$")
@@ -77,10 +77,12 @@ def delete_quick_reply(session: Session, actor: str, project: str, reply_id: int
 
 
 def save_auto_text(session: Session, actor: str, project: str, kind: str, text: str, enabled: bool) -> AutoText:
-    """Set one of the project's automatic messages (welcome, greeting, farewell)."""
+    """Set one of the project's automatic messages (welcome, greeting, farewell, survey).
+    The survey may be on with no text: the standard question goes out then."""
     if kind not in AUTO_KINDS:
         raise InvalidInput("replies.bad_kind", field="kind", value=kind, allowed=", ".join(AUTO_KINDS))
-    text = check_text(text) if (enabled or text.strip()) else ""
+    standard = kind in STANDARD_TEXT_KINDS and not text.strip()
+    text = check_text(text) if (enabled or text.strip()) and not standard else ""
     row = session.get(AutoText, (project, kind))
     if row is None:
         row = AutoText(project=project, kind=kind)

@@ -9,3 +9,6 @@ register("replies.own_shortcut_taken", "{field}: you already have a quick reply 
 register("replies.personal_needs_person",
          "Only a person has quick replies of their own; an API token may change the project's replies only",
          "Личные быстрые ответы бывают только у человека; токен API может менять лишь ответы проекта")
+register("replies.survey.standard",
+         "Please rate how we helped you: reply with one digit from 1 (bad) to 5 (excellent).",
+         "Пожалуйста, оцените, как мы вам помогли: ответьте одной цифрой от 1 (плохо) до 5 (отлично).")

@@ -4,7 +4,9 @@ A *quick reply* is a text an operator inserts with ``/`` and its keyword — the
 project's, for everyone, or an operator's own (``owner_id``), seen only by them; an *automatic
 message* is sent by Dozvon itself: the welcome a customer gets as soon as they write on
 a text channel, the greeting when an operator takes the conversation, the farewell when
-the operator ends it. Both may hold variables (``{customer.first_name}``,
+the operator ends it, and the survey that asks the customer for a 1–5 score after it on a
+channel that has no rating of its own (e-mail, Telegram; :mod:`dozvon.conversations.survey`).
+Both may hold variables (``{customer.first_name}``,
 ``{operator.name}``) filled in when they are used (:mod:`dozvon.replies.render`).
 """
 
@@ -19,7 +21,10 @@ from dozvon.core.db import Base
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
 #: The automatic messages a project may set, in the order a conversation meets them.
-AUTO_KINDS = ("welcome", "greeting", "farewell")
+AUTO_KINDS = ("welcome", "greeting", "farewell", "survey")
+#: Those that may be on with no text of the project's: Dozvon's own standard text goes out,
+#: in the customer's language (the survey's question must say how to answer).
+STANDARD_TEXT_KINDS = ("survey",)
 
 
 class QuickReply(Base):

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dozvon.replies.models import AUTO_KINDS, AutoText, QuickReply
+from dozvon.replies.models import AUTO_KINDS, STANDARD_TEXT_KINDS, AutoText, QuickReply
 
 
 def readable_quick_replies(project: str, owner_id: int | None = None) -> Select[QuickReply]:
@@ -56,9 +56,10 @@ def auto_texts(session: Session, project: str) -> dict[str, dict[str, Any]]:
 
 
 def active_auto_texts(session: Session, project: str) -> dict[str, str]:
-    """The automatic messages that are on and not empty: {kind: text}."""
+    """The automatic messages that are on and not empty: {kind: text}. A survey that is on
+    with no text of the project's is there with "" (Dozvon's standard question)."""
     return {kind: value["text"] for kind, value in auto_texts(session, project).items()
-            if value["enabled"] and value["text"].strip()}
+            if value["enabled"] and (value["text"].strip() or kind in STANDARD_TEXT_KINDS)}
 
 
 class AutoTextCache:

@@ -397,9 +397,14 @@ class Hub:
                 due = await anyio.to_thread.run_sync(self._take_due, pushing)
                 if due:
                     reports: list[tuple[str, DeliveryReport]] = []
+                    # One conversation's messages one after another, in the order they were
+                    # written (a farewell before the survey's question); conversations side by side.
+                    in_order: dict[tuple[str, str], list[OutboundMessage]] = {}
+                    for message in due:
+                        in_order.setdefault((message.project, message.conversation_id), []).append(message)
                     async with anyio.create_task_group() as group:
-                        for message in due:
-                            group.start_soon(self._deliver_one, message, limiter, reports)
+                        for messages in in_order.values():
+                            group.start_soon(self._deliver_in_order, messages, limiter, reports)
                     await anyio.to_thread.run_sync(self.report_deliveries, reports)
                     continue  # there may be more due
                 nearest = await anyio.to_thread.run_sync(self._next_due, pushing)
@@ -422,10 +427,11 @@ class Hub:
             due = outbox.next_due_us(session, channels)
         return None if due is None else due / 1e6
 
-    async def _deliver_one(self, message: OutboundMessage, limiter: anyio.CapacityLimiter,
-                           reports: list[tuple[str, DeliveryReport]]) -> None:
-        report = await anyio.to_thread.run_sync(self.attempt, message, limiter=limiter)
-        reports.append((message.project, report))
+    async def _deliver_in_order(self, messages: list[OutboundMessage], limiter: anyio.CapacityLimiter,
+                                reports: list[tuple[str, DeliveryReport]]) -> None:
+        for message in messages:
+            report = await anyio.to_thread.run_sync(self.attempt, message, limiter=limiter)
+            reports.append((message.project, report))
 
     @staticmethod
     def attempt(message: OutboundMessage) -> DeliveryReport:

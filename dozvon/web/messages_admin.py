@@ -240,6 +240,15 @@ register("web.admin.a.greeting.help", "Sent when an operator takes the conversat
 register("web.admin.a.farewell", "Farewell", "Прощание")
 register("web.admin.a.farewell.help", "Sent when the operator ends the conversation.",
          "Уходит, когда оператор завершает разговор.")
+register("web.admin.a.survey", "Survey", "Опрос после разговора")
+register("web.admin.a.survey.help",
+         "Asks the customer for a score from 1 to 5 after the operator ends the conversation — by mail, in Telegram "
+         "(with buttons) and on other text channels; the web chat asks with its own stars. A reply that is just a "
+         "digit within 24 hours is the rating. Leave the text empty for the standard question in the customer's "
+         "language.",
+         "Просит клиента оценить разговор от 1 до 5, когда оператор его завершил, — по почте, в Telegram (с "
+         "кнопками) и в других текстовых каналах; веб-чат спрашивает своими звёздами. Ответ одной цифрой в течение "
+         "суток — это оценка. Оставьте текст пустым — уйдёт стандартный вопрос на языке клиента.")
 register("web.admin.a.enabled", "Send it", "Отправлять")
 register("web.admin.a.text", "Text", "Текст")
 register("web.admin.a.queue_replies", "Replies out of hours, when a queue is full or a customer waits too long are "

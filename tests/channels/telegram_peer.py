@@ -6,10 +6,11 @@ values JSON-encoded, as the Bot API allows) and answers ``{"ok": true, "result":
 ``{"ok": false, "error_code": …, "description": …, "parameters": …}``; files are served at
 ``GET /file/bot<token>/<file_path>``. Implemented: getMe, getUpdates (long polling: an
 update is forgotten once a later offset is asked for; no getUpdates while a webhook is
-set — 409), setWebhook, deleteWebhook, getWebhookInfo, sendMessage, sendPhoto,
-sendDocument, getFile.
+set — 409), setWebhook, deleteWebhook, getWebhookInfo, sendMessage (with an inline
+keyboard), sendPhoto, sendDocument, getFile, answerCallbackQuery.
 
-A test makes customers write (:meth:`FakeBotApi.write`, :meth:`FakeBotApi.send_file`), queues
+A test makes customers write (:meth:`FakeBotApi.write`, :meth:`FakeBotApi.send_file`), press
+an inline button under a message the bot sent (:meth:`FakeBotApi.press`), queues
 raw updates, scripts failures (``fail_next``: 429 with retry_after, 500), blocks the bot
 in a chat (403) or makes a chat unknown (400), and reads what the bot sent.
 """
@@ -58,6 +59,7 @@ class FakeBotApi:
         self.unknown_chats: set[int] = set()
         self.files: dict[str, tuple[str, bytes]] = {}  # file_id → (file_path, bytes)
         self.calls: list[str] = []
+        self.callback_answers: list[dict[str, Any]] = []  # answerCallbackQuery, in order
         self._ids = itertools.count(1)
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(1)
@@ -131,6 +133,17 @@ class FakeBotApi:
 
     def write(self, chat_id: int, text: str, **kw: Any) -> dict[str, Any]:
         return self.push(self.message(chat_id, text, **kw))
+
+    def press(self, chat_id: int, sent: dict[str, Any], data: str, *, language: str = "ru") -> dict[str, Any]:
+        """The customer of private chat ``chat_id`` presses an inline button with callback
+        ``data`` under a message like ``sent`` (one of :attr:`sent`) — queued as a
+        ``callback_query`` update. A ``chat_id`` other than the message's is a client that
+        forged the data of a button it was never sent."""
+        user = {"id": chat_id, "is_bot": False, "first_name": "Анна", "language_code": language}
+        message = {"message_id": sent["message_id"], "date": int(time.time()),
+                   "chat": {"id": chat_id, "type": "private"}, "from": BOT, "text": sent.get("text", "")}
+        return self.push({"callback_query": {"id": f"cb{next(self._ids)}", "from": user, "message": message,
+                                             "chat_instance": f"ci{chat_id}", "data": data}})
 
     def add_file(self, data: bytes, path: str) -> dict[str, Any]:
         n = next(self._ids)
@@ -236,7 +249,10 @@ class FakeBotApi:
     def _m_sendMessage(self, params: dict[str, Any], uploads: Any) -> tuple[int, dict[str, Any]]:
         if not params.get("text"):
             return self._error(400, "Bad Request: message text is empty")
-        return self._send("sendMessage", params, {"text": params["text"]})
+        extra: dict[str, Any] = {"text": params["text"]}
+        if params.get("reply_markup") is not None:
+            extra["reply_markup"] = params["reply_markup"]
+        return self._send("sendMessage", params, extra)
 
     def _upload(self, field: str, params: dict[str, Any],
                 uploads: dict[str, tuple[str, bytes]]) -> tuple[str, bytes] | None:
@@ -257,6 +273,12 @@ class FakeBotApi:
         if found is None:
             return self._error(400, "Bad Request: there is no photo in the request")
         return self._send("sendPhoto", params, {"name": found[0], "data": found[1], "caption": params.get("caption")})
+
+    def _m_answerCallbackQuery(self, params: dict[str, Any], uploads: Any) -> tuple[int, dict[str, Any]]:
+        if not params.get("callback_query_id"):
+            return self._error(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+        self.callback_answers.append({"id": params["callback_query_id"], "text": params.get("text")})
+        return self._ok(True)
 
     def _m_getFile(self, params: dict[str, Any], uploads: Any) -> tuple[int, dict[str, Any]]:
         found = self.files.get(str(params.get("file_id")))

@@ -101,7 +101,7 @@ def _webhook(live: Live, peer: FakeBotApi, name: str = "shopbot") -> tuple[str, 
     made = connect(live, peer, name, mode="webhook", public_url=live.url)
     until(lambda: peer.webhook.get("url"))
     assert peer.webhook["url"] == f"{live.url}/hooks/telegram/{made['id']}"
-    assert peer.webhook["allowed_updates"] == ["message"]
+    assert peer.webhook["allowed_updates"] == ["message", "callback_query"]
     return peer.webhook["url"], peer.webhook["secret_token"]
 
 

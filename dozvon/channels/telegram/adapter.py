@@ -14,6 +14,8 @@ attached a file. Telegram answers what to do next:
 Telegram has no idempotency key, so a reply is sent again only when Telegram did not
 answer that it took it — at least once, and once whenever Telegram's answer arrives.
 
+The survey's question goes out with buttons 1–5 under it (:mod:`.survey`).
+
 Decisions: an auto-reply's text is already an outbox message (the server writes it with
 its ``message.sent`` event), the greeting and the farewell too; a Telegram chat has no line
 to hang up, so ``disconnect`` and the rest only leave a trace here.
@@ -37,6 +39,7 @@ from dozvon.channels.telegram.bot import bots, is_permanent, retry_after_s
 from dozvon.channels.telegram.inbound import Bot, parse_key
 from dozvon.channels.telegram.kind import settings_of
 from dozvon.channels.telegram.models import ChannelFile
+from dozvon.channels.telegram.survey import buttons
 from dozvon.core.i18n import translate
 from dozvon.routing.events import Decision
 from dozvon.server.hub import Hub
@@ -113,8 +116,10 @@ class TelegramAdapter:
         file_id = message.data.get("file_id")
         if file_id is None:
             sent = None
-            for piece in split_text(message.text):
-                sent = await client.send_message(chat_id, piece)
+            pieces = split_text(message.text)
+            for n, piece in enumerate(pieces, 1):  # the survey's buttons under its last piece
+                sent = await client.send_message(chat_id, piece,
+                                                 reply_markup=buttons(message) if n == len(pieces) else None)
             return sent
         row = self._file(int(file_id))
         if row is None:

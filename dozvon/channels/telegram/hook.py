@@ -5,9 +5,9 @@ Telegram proves it is Telegram with the ``X-Telegram-Bot-Api-Secret-Token`` head
 secret given to setWebhook: a wrong or missing one answers 401 and stores nothing. The
 answer is 200 only once the update's message (and its files) are committed; any other
 answer makes Telegram deliver the update again, which the ingest recognises. An update
-that cannot be taken in (an edited message, a callback query, a malformed one) is
-acknowledged with 200 and its reason goes to the channel's health: refusing it would only
-make Telegram send it again and again.
+that cannot be taken in (an edited message, a callback query that is not a survey
+button's, a malformed one) is acknowledged with 200 and its reason goes to the
+channel's health: refusing it would only make Telegram send it again and again.
 """
 
 from __future__ import annotations

@@ -31,12 +31,12 @@ from dozvon.channels.models import ChannelConnection
 from dozvon.channels.telegram.bot import bots
 from dozvon.channels.telegram.kind import settings_of
 from dozvon.channels.telegram.models import ChannelFile
+from dozvon.channels.telegram.survey import Press, read_press, take_press
 from dozvon.conversations import actions
 from dozvon.conversations.ingest import Inbound, IngestResult, ingest_many
 from dozvon.core.clock import now_us
 from dozvon.core.errors import DozvonError
 from dozvon.core.i18n import translate
-from dozvon.routing import events as ev
 from dozvon.server.hub import Hub
 
 CHANNEL = "telegram"
@@ -101,6 +101,8 @@ class Prepared:
     files: list[FileIn] = field(default_factory=list)
     #: Reasons for the health: what was skipped or not kept.
     notes: list[str] = field(default_factory=list)
+    #: A press of a survey button (survey.py): a rating, not a message.
+    press: Press | None = None
 
 
 def _label(what: str) -> str:
@@ -112,12 +114,16 @@ def _kind_of(raw: dict[str, Any]) -> str:
 
 
 def prepare(bot: Bot, raw: Any) -> Prepared:
-    """Read one update (fetching its files); anything but a new message is skipped with a
-    reason. Never raises for what Telegram sent."""
+    """Read one update (fetching its files); anything but a new message or a press of a
+    survey button is skipped with a reason. Never raises for what Telegram sent."""
     update_id = raw.get("update_id") if isinstance(raw, dict) else None
     if not isinstance(update_id, int):
         return Prepared(-1, None, notes=[translate("telegram.bad_update", update_id="?",
                                                    reason="no update_id")])
+    if "callback_query" in raw:
+        press = read_press(raw)
+        if press is not None:
+            return Prepared(update_id, None, press=press)
     if "message" not in raw:
         return Prepared(update_id, None, notes=[translate("telegram.unknown_update", update_id=update_id,
                                                           kind=_kind_of(raw))])
@@ -206,6 +212,9 @@ def store(hub: Hub, bot: Bot, batch: list[Prepared]) -> list[IngestResult | Dozv
     group commit), then keep their files and mark the health. Returns each update's result
     (None: skipped). Raises only when nothing could be stored (the database is down):
     the caller then does not acknowledge, and the updates come again."""
+    for p in batch:
+        if p.press is not None:
+            take_press(hub, bot, p.press)
     items = [p.item for p in batch if p.item is not None]
     results: list[IngestResult | DozvonError] = []
     if len(items) == 1:
@@ -246,14 +255,7 @@ def store(hub: Hub, bot: Bot, batch: list[Prepared]) -> list[IngestResult | Dozv
 
 
 def _welcome(hub: Hub, project: str, results: list[IngestResult]) -> None:
-    """A new conversation gets the project's welcome, unless its queue already answered
-    (out of hours, full) — as the web chat does. A welcome that failed is only missing."""
-    for result in results:
-        if result.opened and not any(d.kind == ev.AUTO_REPLY for d in result.decisions):
-            try:
-                actions.do_auto_message(hub.service(project), result.conversation_id, "welcome")
-            except Exception as error:
-                print(f"dozvon: the welcome of {result.conversation_id!r} was not sent: {error!r}", flush=True)
+    actions.do_welcome(hub.service(project), results)
 
 
 #: bot id → when its "last message in" was last written: at most once a second, so that a

@@ -52,3 +52,10 @@ for _what, (_en, _ru) in LABELS.items():
     register(f"telegram.label.{_what}", _en, _ru)
 register("telegram.no_content", "Update {update_id}: a message with nothing a person wrote ({kind}); skipped",
          "Обновление {update_id}: сообщение без текста от человека ({kind}); пропущено")
+register("telegram.survey_thanks", "Thank you for your rating!", "Спасибо за оценку!")
+register("telegram.survey_already", "This conversation is already rated. Thank you!",
+         "Этот разговор уже оценён. Спасибо!")
+register("telegram.survey_closed", "This survey is closed.", "Этот опрос уже закрыт.")
+register("telegram.survey_not_this_chat",
+         "A survey button from chat {chat} names conversation {conversation!r}, which is not this chat's; not counted",
+         "Кнопка опроса из чата {chat} указывает на разговор {conversation!r} другого чата; не учтена")

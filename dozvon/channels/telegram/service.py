@@ -33,9 +33,9 @@ from dozvon.core.clock import now_us
 from dozvon.core.i18n import translate
 from dozvon.server.hub import Hub
 
-#: The update types a bot asks for: messages only; anything else that still comes is
-#: skipped with a reason.
-ALLOWED_UPDATES = ["message"]
+#: The update types a bot asks for: messages, and presses of the survey's buttons;
+#: anything else that still comes is skipped with a reason.
+ALLOWED_UPDATES = ["message", "callback_query"]
 #: The most updates one getUpdates returns (the Bot API's own limit).
 POLL_LIMIT = 100
 #: Seconds before a failed setWebhook is tried again.

@@ -106,14 +106,14 @@ class AutoTextIn(Body):
     enabled: bool = True
 
 
-@router.get("/projects/{project}/auto-texts", summary="Automatic messages: welcome, greeting, farewell",
+@router.get("/projects/{project}/auto-texts", summary="Automatic messages: welcome, greeting, farewell, survey",
             **needs("conversations:read"))
 def list_auto_texts(project: str, session: SessionDep) -> dict[str, Any]:
     return {"items": reply_queries.auto_texts(session, project), "variables": list(VARIABLES)}
 
 
 @router.put("/projects/{project}/auto-texts/{kind}", summary="Set an automatic message", **needs(SETTINGS))
-def set_auto_text(project: str, kind: Literal["welcome", "greeting", "farewell"], body: AutoTextIn,
+def set_auto_text(project: str, kind: Literal["welcome", "greeting", "farewell", "survey"], body: AutoTextIn,
                   caller: CallerDep, session: SessionDep) -> dict[str, Any]:
     assert kind in AUTO_KINDS
     row = replies.save_auto_text(session, caller.name, project, kind, body.text, body.enabled)
