@@ -25,6 +25,7 @@ from dozvon.channels import connections
 from dozvon.channels.email import store
 from dozvon.channels.email.kind import MailboxSettings
 from dozvon.channels.email.parse import Mail, Refused, parse
+from dozvon.conversations import actions
 from dozvon.conversations.ingest import Inbound, IngestResult
 from dozvon.conversations.queries import OPEN
 from dozvon.core.errors import DozvonError
@@ -100,13 +101,26 @@ class Intake:
             else:
                 getattr(out, result).append(uid)
         self._record(stored, out)
+        self._welcome(stored, out)
         for uid, mail in later:
             result = self._one(mail)
             if isinstance(result, IngestResult):
                 self._record([(uid, mail, result)], out)
+                self._welcome([(uid, mail, result)], out)
             else:
                 getattr(out, result).append(uid)
         return out
+
+    def _welcome(self, stored: list[tuple[str, Mail, IngestResult]], out: Outcome) -> None:
+        """The project's welcome on each conversation a mail opened, as on every text
+        channel — only once the mail's details are kept, since the reply is addressed and
+        threaded from them. A mail that is itself automatic never gets here (:meth:`_one`),
+        and the welcome says it is automatic (``Auto-Submitted``), so two robots never
+        answer each other."""
+        kept = set(out.handled)
+        opened = [result for uid, _, result in stored if uid in kept and result.opened]
+        if opened:
+            actions.do_welcome(self.service(self.box.project), opened)
 
     def _record(self, stored: list[tuple[str, Mail, IngestResult]], out: Outcome) -> None:
         """Keep the stored mails' details and files, in one transaction (one commit for a

@@ -45,3 +45,5 @@ register("email.attachment_not_kept", "Attachment {attachment} was not kept: {re
          "Вложение {attachment} не сохранено: {reason}")
 register("email.no_mail_of_conversation", "Conversation {conversation} has no mail",
          "В обращении {conversation} нет писем")
+register("email.details_pending", "The mail that opened conversation {conversation} is still being kept; "
+         "the reply waits for it", "Письмо, открывшее разговор {conversation}, ещё сохраняется; ответ ждёт его")

@@ -22,9 +22,14 @@ from dozvon.channels.email import store
 from dozvon.channels.email.kind import MailboxSettings, mailbox_settings, open_smtp
 from dozvon.channels.models import ChannelConnection
 from dozvon.channels.registry import ChannelAdapter, DeliveryFailed, OutboundMessage
+from dozvon.conversations import queries as q
+from dozvon.core.clock import now_us
 from dozvon.core.errors import DozvonError
 from dozvon.core.i18n import translate
 from dozvon.routing.events import Decision
+
+#: How long a reply to a new conversation waits for its mail's details before it fails.
+DETAILS_WAIT_S = 120.0
 
 
 def compose(settings: MailboxSettings, message: OutboundMessage, context: store.ReplyContext) -> EmailMessage:
@@ -72,6 +77,8 @@ class EmailAdapter:
         if context is None:
             if self.others is not None:
                 return self.others.deliver(message)
+            if self._just_arrived(message):  # its mail's details are being kept (inbound.py): soon
+                raise DeliveryFailed(translate("email.details_pending", conversation=message.conversation_id))
             raise DeliveryFailed(translate("email.no_mailbox", conversation=message.conversation_id),
                                  permanent=True)
         if context.to == settings.address:
@@ -125,6 +132,15 @@ class EmailAdapter:
             if not row.enabled:
                 raise DeliveryFailed(translate("email.mailbox_disabled", name=row.name))
             return mailbox_settings(row.settings), connections.secret_of(row), context, row.id
+
+    def _just_arrived(self, message: OutboundMessage) -> bool:
+        """Whether the conversation is only seconds old. A mail's message is stored by the
+        ingest and its details (the mailbox, the sender) right after, in a transaction of
+        their own; an automatic reply the ingest wrote (out of hours) may be taken from the
+        outbox in between, and must wait for them rather than fail."""
+        with self.sessions() as session:
+            conv = q.conversation(session, message.project, message.conversation_id)
+        return conv is not None and now_us() - conv.created_at_us < DETAILS_WAIT_S * 1_000_000
 
     def _mark(self, connection_id: int, error: str | None = None) -> None:
         with self.sessions.begin() as session:
