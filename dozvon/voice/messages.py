@@ -100,6 +100,7 @@ for _key, _en, _ru in (
         ("title", "Call", "Звонок"),
         ("connecting", "Connecting the call…", "Соединяем звонок…"),
         ("talking", "On the call", "Разговор"),
+        ("talking_muted", "On the call — your microphone is off", "Разговор — ваш микрофон выключен"),
         ("held", "On hold — the caller hears music", "На удержании — клиент слышит музыку"),
         ("over", "The call is over", "Звонок завершён"),
         ("failed", "No audio: {reason}", "Нет звука: {reason}"),

@@ -221,3 +221,56 @@ def test_an_attended_transfer_to_a_colleague_between_two_desktops(voice_live: Li
     finally:
         for context in contexts:
             context.close()
+
+
+def _loudest(page: Any, seconds: float) -> float:
+    """The loudest the page hears its call over ``seconds`` (half-second windows): long
+    enough to catch the fake microphone's beeps coming back, if they do."""
+    return max(float(page.evaluate(LEVEL, CALL_AUDIO)) for _ in range(max(1, round(seconds / 0.5))))
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_mute_stops_the_operators_voice_reaching_the_caller_and_unmute_brings_it_back(
+        lang: str, voice_live: Live, sipp: str, phone_browser: Any, tmp_path: Path) -> None:
+    """The caller (SIPp) sends back everything it hears, so what the page hears is what
+    reached the caller: the fake microphone's beeps, then — muted — nothing while the call
+    goes on, then the beeps again. The button says it is pressed, the status says the
+    microphone is off; the engine knows nothing of it (no hold)."""
+    from playwright.sync_api import expect
+
+    names = RU if lang == "ru" else EN
+    panel_name, talking, muted_text, mute = {
+        "ru": ("Звонок", "Разговор", "Разговор — ваш микрофон выключен", "Выключить микрофон"),
+        "en": ("Call", "On the call", "On the call — your microphone is off", "Mute")}[lang]
+    add_line(voice_live)
+    context = phone_browser.new_context(locale="ru-RU" if lang == "ru" else "en-US",
+                                        viewport={"width": 1280, "height": 800}, permissions=["microphone"])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        log_in(page, voice_live, "alpha-op1", names)
+        go_available(page, names)
+        thread, result = _caller(sipp, tmp_path, voice_live.sip_port)  # type: ignore[attr-defined]
+        page.locator("[data-offer]").get_by_role("button", name=names["accept"]).click()
+        panel = page.get_by_role("region", name=panel_name)
+        expect(panel.get_by_role("status")).to_have_text(talking)
+        assert wait_for(lambda: page.evaluate(LEVEL, CALL_AUDIO) > 0.01, timeout=10)  # the beeps came back
+
+        button = panel.get_by_role("button", name=mute)
+        button.click()
+        expect(button).to_have_attribute("aria-pressed", "true")
+        expect(panel.get_by_role("status")).to_have_text(muted_text)
+        page.wait_for_timeout(600)  # what was already on its way back
+        assert _loudest(page, 3.0) < 0.005  # muted: nothing reached the caller to come back
+
+        button.click()
+        expect(button).to_have_attribute("aria-pressed", "false")
+        expect(panel.get_by_role("status")).to_have_text(talking)
+        assert wait_for(lambda: page.evaluate(LEVEL, CALL_AUDIO) > 0.01, timeout=10)  # heard again
+
+        page.get_by_role("button", name=names["end"], exact=True).click()
+        thread.join(30)
+        assert result and result[0].returncode == 0, result[0].explain() if result else "sipp did not finish"
+        assert events(voice_live, "alpha", "contact.held") == []  # mute is not hold
+    finally:
+        context.close()

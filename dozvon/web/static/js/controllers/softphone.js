@@ -3,8 +3,9 @@
 // the microphone goes to the server, the caller's voice comes back to an <audio> element.
 // G.711 (PCMU/PCMA) is asked for first, so a call from the telephone network reaches the
 // operator without transcoding. Hold and resume are the engine's (the caller hears music
-// while held); mute only silences this microphone. The call panel shows the state and the
-// time, and once the call is over, its recordings to play.
+// while held); mute only silences this microphone (its track disabled: the browser sends
+// silence, the call and its recording go on), and the status says so. The call panel shows
+// the state and the time, and once the call is over, its recordings to play.
 import { Controller, t } from "../lib/controller.js";
 import { get, post } from "../lib/api.js";
 import { duration } from "./offers.js";
@@ -125,6 +126,12 @@ export default class Softphone extends Controller {
     else this.over(call);
   }
 
+  // The status line while connected: held, or talking (with the microphone off, if muted).
+  showTalk(call) {
+    if (call.held) this.show(call, "held", t("web.call.held"));
+    else this.show(call, "talking", call.muted ? t("web.call.talking_muted") : t("web.call.talking"));
+  }
+
   show(call, state, text) {
     const panel = call.pane.querySelector("[data-slot=call]");
     panel.dataset.call = state;
@@ -148,6 +155,9 @@ export default class Softphone extends Controller {
       return;
     }
     call.stream = stream;
+    // Muted before (a softphone joining again): the new microphone stays off.
+    call.muted = call.pane.querySelector("[data-slot=mute]")?.getAttribute("aria-pressed") === "true";
+    for (const track of stream.getAudioTracks()) track.enabled = !call.muted;
     const { ice_servers: iceServers } = await this.settings();
     const pc = new RTCPeerConnection({ iceServers });
     call.pc = pc;
@@ -165,7 +175,7 @@ export default class Softphone extends Controller {
     pc.onconnectionstatechange = () => {
       if (pc.connectionState === "connected") {
         call.since = call.since || Date.now();
-        this.show(call, call.held ? "held" : "talking", call.held ? t("web.call.held") : t("web.call.talking"));
+        this.showTalk(call);
       } else if (pc.connectionState === "failed" && this.calls.has(call.id)) {
         this.show(call, "failed", t("web.call.failed", { reason: pc.connectionState }));
       }
@@ -204,9 +214,7 @@ export default class Softphone extends Controller {
       }
       const button = call.pane.querySelector("[data-slot=hold]");
       button.setAttribute("aria-pressed", String(call.held));
-      if (call.state !== "connecting") {
-        this.show(call, call.held ? "held" : "talking", call.held ? t("web.call.held") : t("web.call.talking"));
-      }
+      if (call.state !== "connecting") this.showTalk(call);
     } else if (OVER.has(event.type)) {
       this.over(call);
     }
@@ -269,6 +277,8 @@ export default class Softphone extends Controller {
     const muted = button.getAttribute("aria-pressed") !== "true";
     for (const track of call.stream.getAudioTracks()) track.enabled = !muted;
     button.setAttribute("aria-pressed", String(muted));
+    call.muted = muted;
+    if (["talking", "held"].includes(call.state)) this.showTalk(call);
   }
 
   callOf(node) {
