@@ -4,13 +4,13 @@ not code: a project adds and removes entries in its settings (:mod:`dozvon.quali
 Entries are written in any one form; they are compared by lemma (:mod:`dozvon.quality.text`),
 so «грубить» stands for «грубите», «грубил», «грубишь», and «не ваше дело» for «не вашего
 дела». A phrase must appear as consecutive words, except that in the lists of the
-operator's own wording (:data:`WITH_INSERTS`) the :data:`INSERTS` — words addressing the
-customer and intensifiers — may stand between its words: «хорошего дня» is also «хорошего
-вам дня», «приносить извинения» «приносим вам свои извинения», «ничем не могу помочь»
-«ничем не могу вам помочь», "have a nice day" "have a very nice day". Any other inserted
-word needs its own entry («до скорого свидания»). The lists follow the typical operator
-errors of the source articles (seeds 001 and 004): rudeness and dismissive wording, no
-empathy for an upset customer, a question left unanswered, a promise to call back that
+operator's courtesies and rude phrases (:data:`WITH_INSERTS`) the :data:`INSERTS` — words
+addressing the customer and intensifiers — may stand between its words: «хорошего дня» is
+also «хорошего вам дня», «приносить извинения» «приносим вам свои извинения», «ничем не могу
+помочь» «ничем не могу вам помочь», "have a nice day" "have a very nice day". Any other
+inserted word needs its own entry («до скорого свидания»). The lists follow the typical
+operator errors of the source articles (seeds 001 and 004): rudeness and dismissive wording,
+no empathy for an upset customer, a question left unanswered, a promise to call back that
 nobody keeps.
 """
 
@@ -25,11 +25,12 @@ LANGUAGES: Final = ("ru", "en")
 GREETING, FAREWELL, RUDE, COMPLAINT, EMPATHY, QUESTION, CALLBACK, PARTNER = (
     "greeting", "farewell", "rude", "complaint", "empathy", "question", "callback", "partner")
 LISTS: Final = (GREETING, FAREWELL, RUDE, COMPLAINT, EMPATHY, QUESTION, CALLBACK, PARTNER)
-#: The lists of the operator's own wording, whose phrases take :data:`INSERTS` between their
-#: words: an operator addresses the customer inside a courtesy, a promise or a rude phrase
-#: alike («сами вы виноваты»). The customer's lists (complaint, question, partner) keep
-#: consecutive words: they also feed the contact-type rules, left as they were.
-WITH_INSERTS: Final = (GREETING, FAREWELL, EMPATHY, CALLBACK, RUDE)
+#: The lists of the operator's courtesies and rude phrases, which take :data:`INSERTS` between
+#: their words: an operator addresses the customer inside either alike («хорошего вам дня»,
+#: «сами вы виноваты»). The customer's lists (complaint, question, partner) keep consecutive
+#: words: they also feed the contact-type rules, left as they were; so do the promises, whose
+#: verb alone is an entry («перезвонить» finds «я вам перезвоню» already).
+WITH_INSERTS: Final = (GREETING, FAREWELL, EMPATHY, RUDE)
 #: Words (any form) that may stand inside those phrases: the customer addressed, and
 #: intensifiers («спасибо вам большое за ваше обращение», "thank you so much for contacting").
 #: None of them turns a phrase into its opposite, as a «не» would.
