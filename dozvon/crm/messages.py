@@ -38,11 +38,11 @@ register("orders.no_order", "No order {number!r} in this project", "В прое�
 register("crm.empty_customer", "Give a name, a phone or an e-mail", "Укажите имя, телефон или e-mail")
 register("crm.too_many_identities", "At most {limit}", "Не больше {limit}")
 register("crm.phone_taken",
-         "{value} is the phone of another customer, {owner}: open their card, or merge the two if they are one person",
-         "{value} — телефон другого клиента ({owner}): откройте его карточку или объедините, если это один человек")
+         "{value} already belongs to another customer, {owner}. If they are one person, merge the two",
+         "{value} уже у другого клиента — {owner}. Если это один человек, объедините карточки")
 register("crm.email_taken",
-         "{value} is the e-mail of another customer, {owner}: open their card, or merge the two if they are one person",
-         "{value} — адрес другого клиента ({owner}): откройте его карточку или объедините, если это один человек")
+         "{value} already belongs to another customer, {owner}. If they are one person, merge the two",
+         "{value} уже у другого клиента — {owner}. Если это один человек, объедините карточки")
 register("crm.segment_not_allowed",
          "Only a supervisor sets a customer's segment (it gives priority and discounts): customers:manage",
          "Сегмент клиента задаёт супервизор (от него зависят приоритет и скидки): нужно право customers:manage")

@@ -124,10 +124,10 @@ def test_a_phone_or_email_of_another_customer_is_refused_by_name_never_moved(liv
         error = taken.json()["error"]
         assert error["code"] == "crm.phone_taken" and error["fields"][0]["field"] == "phones.0"
         assert "+375291112233" in error["message"] and "Борис Орлов" in error["message"]
-        assert "объедините" in error["message"]
+        assert "объедините карточки" in error["message"]
         again = op.post("/api/v1/projects/alpha/customers", json={"name": "Анна-2", "emails": ["ANNA@example.by"]})
         assert again.status_code == 409 and again.json()["error"]["fields"][0]["field"] == "emails.0"
-        assert "another customer, Анна" in again.json()["error"]["message"]
+        assert "to another customer, Анна" in again.json()["error"]["message"]
         # nothing moved, nothing half-done
         assert op.get(f"/api/v1/projects/alpha/customers/{boris}").json()["phones"] == ["+375291112233"]
         card = op.get(f"/api/v1/projects/alpha/customers/{anna['id']}").json()

@@ -1,5 +1,6 @@
 """The operator's desktop beside the conversation, in a real browser: the customer's card
-(who they are, every earlier conversation and how it ended, kept current) and transfer
+(who they are, every earlier conversation and how it ended, kept current; corrected with
+«Изменить», the server's refusal beside the field; a supervisor's segment) and transfer
 to a colleague — who gets the offer — or to a queue."""
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from dozvon.accounts import actions as accounts
+from dozvon.routing.model import OperatorConfig
 from tests.server.conftest import Live
 from tests.web.conftest import shot
 from tests.web.test_desktop import EN, RU, chat, go_available, log_in
@@ -144,3 +147,100 @@ def test_an_operator_flags_a_suspected_competitor_from_the_card(live: Live, new_
     assert [(f["kind"], f["reason"], f["set_by"]) for f in flags] == [
         ("competitor", "выспрашивает поставщиков", "alpha-op1")]
     shot(page, "desktop-card-flag-ru")
+
+
+def _region(live: Live, region: str) -> None:
+    with closing(live.client("alpha-admin")) as admin:
+        assert admin.put("/api/v1/projects/alpha", json={"name": "Alpha", "region": region,
+                                                         "timezone": "Europe/Moscow"}).status_code == 200
+
+
+def test_an_operator_corrects_the_card_and_a_number_of_another_customer_is_refused_beside_it(
+        live: Live, new_page: Any) -> None:
+    _region(live, "RU")
+    with closing(live.client("alpha-op2")) as colleague:
+        assert colleague.post("/api/v1/projects/alpha/customers", json={
+            "name": "Борис Орлов", "phones": ["+79995550011"]}).status_code == 201
+    page = new_page("ru")
+    log_in(page, live, "alpha-op1", RU)
+    go_available(page, RU)
+    conv_id = _chat_from(live, "card-edit", "+7 999 123-45-67", "Дарья", "Запишите мою почту")
+    page.locator("[data-offer]").get_by_role("button", name=RU["accept"]).click()
+    expect(page.locator(f"[data-conversation='{conv_id}']")).to_be_visible()
+    card = page.get_by_role("complementary", name="Клиент")
+    expect(card.get_by_role("heading", name="Дарья")).to_be_visible()
+    card.get_by_role("button", name="Изменить").click()
+    form = card.get_by_role("form", name="Данные клиента")
+    expect(form.get_by_label("Имя")).to_be_focused()
+    expect(form.get_by_label("Имя")).to_have_value("Дарья")
+    expect(form.get_by_label("Телефон 1", exact=True)).to_have_value("+79991234567")
+    expect(form.get_by_label("Сегмент")).to_have_count(0)  # the segment is a supervisor's
+    form.get_by_label("Имя").fill("Дарья Котова")
+    form.get_by_role("button", name="+ Добавить телефон").click()
+    expect(form.get_by_label("Телефон 2", exact=True)).to_be_focused()
+    form.get_by_label("Телефон 2", exact=True).fill("8 999 555-00-11")
+    form.get_by_label("E-mail 1", exact=True).fill("Darya@Example.RU")
+    form.get_by_role("button", name="Сохранить").click()
+    taken = form.get_by_label("Телефон 2", exact=True)
+    expect(taken).to_have_attribute("aria-invalid", "true")
+    expect(taken).to_be_focused()
+    said = form.locator(".card-edit__row").nth(1).locator(".field__error")
+    expect(said).to_contain_text("+79995550011 уже у другого клиента — Борис Орлов")
+    expect(form.get_by_label("Телефон 1", exact=True)).not_to_have_attribute("aria-invalid", "true")
+    shot(page, "desktop-card-edit-ru")
+
+    taken.fill("8 (999) 765-43-21")
+    form.get_by_role("button", name="Сохранить").click()
+    expect(form).to_be_hidden()
+    expect(card.get_by_role("heading", name="Дарья Котова")).to_be_visible()
+    ids = card.locator(".card__ids")
+    expect(ids).to_contain_text("+79991234567")
+    expect(ids).to_contain_text("+79997654321")
+    expect(ids).to_contain_text("darya@example.ru")
+    expect(page.locator(".banner")).to_contain_text("Данные клиента сохранены")
+    expect(card.get_by_role("button", name="Изменить")).to_be_focused()
+    with closing(live.client("alpha-op1")) as op:
+        customer = op.get(f"/api/v1/projects/alpha/conversations/{conv_id}").json()["customer_id"]
+        saved = op.get(f"/api/v1/projects/alpha/customers/{customer}").json()
+    assert (saved["name"], saved["phones"], saved["emails"]) == (
+        "Дарья Котова", ["+79991234567", "+79997654321"], ["darya@example.ru"])
+
+    card.get_by_role("button", name="Изменить").click()  # taking a number off, and cancelling
+    form.get_by_role("button", name="Убрать: Телефон 2").click()
+    expect(form.get_by_label("Телефон 2", exact=True)).to_have_count(0)
+    form.get_by_role("button", name="Отмена").click()
+    expect(form).to_be_hidden()
+    expect(ids).to_contain_text("+79997654321")
+
+
+def test_a_supervisor_at_the_desktop_makes_a_customer_vip_from_the_card(live: Live, new_page: Any) -> None:
+    with live.hub.sessions.begin() as session:  # a supervisor who also takes contacts
+        accounts.set_membership(session, "test", "alpha", "alpha-sup", "supervisor", "sup")
+    live.hub.service("alpha").run(lambda e: e.add_operator(OperatorConfig.from_dict(
+        {"id": "sup", "queues": ["sales"], "capacity": {"voice": 1, "chat": 3}})))
+    page = new_page("en")
+    log_in(page, live, "alpha-sup", EN)
+    go_available(page, EN)
+    conv_id = _chat_from(live, "card-vip", "+7 999 222-33-44", "Mark Hill", "About my wholesale order")
+    page.locator("[data-offer]").get_by_role("button", name=EN["accept"]).click()
+    expect(page.locator(f"[data-conversation='{conv_id}']")).to_be_visible()
+    card = page.get_by_role("complementary", name="Customer")
+    expect(card.get_by_role("heading", name="Mark Hill")).to_be_visible()
+    expect(card.locator(".card__segment")).to_have_text("new")
+    card.get_by_role("button", name="Edit").click()
+    form = card.get_by_role("form", name="The customer's details")
+    segment = form.get_by_label("Segment")
+    expect(segment).to_have_value("")  # the project's rules decide
+    segment.select_option(label="VIP")
+    form.get_by_label("E-mail 1", exact=True).fill("mark.hill@example.com")
+    page.evaluate("window.scrollTo(0, 0)")  # a supervisor's top bar is wider than 1280 px: its start in view
+    shot(page, "desktop-card-edit-en")
+    form.get_by_role("button", name="Save").click()
+    expect(form).to_be_hidden()
+    expect(card.locator(".card__segment")).to_have_text("VIP")
+    expect(card.locator(".card__ids")).to_contain_text("mark.hill@example.com")
+    with closing(live.client("alpha-admin")) as admin:
+        customer = admin.get(f"/api/v1/projects/alpha/conversations/{conv_id}").json()["customer_id"]
+        trail = [a for a in admin.get("/api/v1/projects/alpha/audit").json()["items"] if a["target"] == customer]
+    assert [(a["actor"], a["action"], a["details"]["segment"]) for a in trail] == [
+        ("alpha-sup", "customer.updated", "vip")]

@@ -60,6 +60,7 @@ def customer_card(project: str, customer_id: str, session: SessionDep, hub: HubD
     bought = session.scalars(select(Order).where(Order.project == project, Order.customer_id == customer.id)
                              .order_by(Order.placed_at_us.desc(), Order.id.desc()).limit(CARD_ORDERS))
     return {**crm.as_dicts(session, project, [customer])[0],
+            "segment_given": customer.segment,  # what a person set; "segment" may be the rules'
             "discount": discounts.as_dicts([offer])[0] if offer is not None else None,
             "flags": [flags.flag_dict(f) for f in flags.active(session, project, [customer.id]).get(customer.id, [])],
             "identities": [{"kind": i.kind, "value": i.value} for i in identities],

@@ -2,10 +2,12 @@
 // front of the operator is (name, segment, phones, e-mails, other identities), their
 // flags and discount, latest orders, open tasks, and the history — conversations, calls,
 // notes, orders and tasks in one timeline — read again when one of them changes. A task
-// (call back, send an offer) is created here, with a due time. All text via textContent:
-// customer data is never HTML.
+// (call back, send an offer) is created here, with a due time; «Изменить» corrects the
+// name, phones and e-mails (and, for a supervisor, the segment), the server's messages
+// beside the field they are about. All text via textContent: customer data is never HTML.
 import { Controller, label, t } from "../lib/controller.js";
 import { del, get, post, put } from "../lib/api.js";
+import { clearErrors, send, serverErrors, showErrors } from "./admin-form.js";
 import { localInput, taskItem } from "../lib/tasks.js";
 import { channelName } from "./offers.js";
 
@@ -31,6 +33,7 @@ export default class CustomerCard extends Controller {
   }
 
   async show(active) {
+    if (this.active?.customerId !== active?.customerId) this.closeEdit();
     this.active = active;
     this.card = null;
     if (!active || !active.customerId) {
@@ -117,6 +120,148 @@ export default class CustomerCard extends Controller {
     this.target("history").replaceChildren(...items);
     this.next = card.timeline.next_before_us;
     this.target("more").hidden = !this.next;
+  }
+
+  // --- «Изменить»: the card's contact fields as a small form (the lists whole, as the API takes them).
+  get editForm() {
+    return this.target("editForm");
+  }
+
+  openEdit() {
+    const card = this.card;
+    const form = this.editForm;
+    if (!card || !form) return;
+    clearErrors(form);
+    form.elements.namedItem("name").value = card.name || "";
+    for (const list of ["phones", "emails"]) {
+      form.querySelector(`fieldset[data-list="${list}"] [data-rows]`).replaceChildren();
+      for (const value of card[list].length ? card[list] : [""]) this.row(list, value);
+    }
+    const segment = form.elements.namedItem("segment");
+    if (segment) this.segmentChoices(segment, card.segment_given || "");
+    form.hidden = false;
+    this.target("ids").hidden = true;
+    const button = this.target("editButton");
+    button.hidden = true;
+    button.setAttribute("aria-expanded", "true");
+    form.elements.namedItem("name").focus({ preventScroll: true });
+    this.target("body").scrollTop = 0;  // the form is under the name: both in view (the card scrolls, not the page)
+  }
+
+  // Closed by «Отмена» or a save, the focus goes back to «Изменить» (the submit button,
+  // disabled while saving, has lost it); closed because the conversation changed, it stays.
+  closeEdit(refocus = false) {
+    const form = this.editForm;
+    if (!form || form.hidden) return;
+    form.hidden = true;
+    this.target("ids").hidden = false;
+    const button = this.target("editButton");
+    button.hidden = false;
+    button.setAttribute("aria-expanded", "false");
+    if (refocus || form.contains(document.activeElement)) button.focus();
+  }
+
+  addRow(event, button) {
+    this.row(button.dataset.list, "").focus();
+  }
+
+  // One phone or e-mail: its input, a button that takes it off, and the slot for its message.
+  row(list, value) {
+    const box = this.editForm.querySelector(`fieldset[data-list="${list}"] [data-rows]`);
+    const row = document.createElement("div");
+    row.className = "card-edit__row";
+    row.dataset.row = "";
+    const input = document.createElement("input");
+    input.className = "input";
+    input.type = list === "phones" ? "tel" : "text";  // not "email": Chromium rewrites Cyrillic domains
+    input.inputMode = list === "phones" ? "tel" : "email";
+    input.autocomplete = "off";
+    input.maxLength = 200;
+    input.value = value;
+    if (list === "phones") input.placeholder = t("web.card.edit_phone_hint");
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "button button--ghost button--small card-edit__remove";
+    remove.textContent = "×";
+    remove.addEventListener("click", () => {
+      const next = row.nextElementSibling || row.previousElementSibling;
+      row.remove();
+      this.renumber(list);
+      (next?.querySelector("input") || this.editForm.querySelector(`button[data-list="${list}"]`)).focus();
+    });
+    const error = document.createElement("p");
+    error.className = "field__error";
+    error.hidden = true;
+    row.append(input, remove, error);
+    box.append(row);
+    this.renumber(list);
+    return input;
+  }
+
+  renumber(list) {
+    const kind = list === "phones" ? "web.card.edit_phone_n" : "web.card.edit_email_n";
+    this.editForm.querySelectorAll(`fieldset[data-list="${list}"] [data-row]`).forEach((row, i) => {
+      const name = t(kind, { n: i + 1 });
+      row.querySelector("input").setAttribute("aria-label", name);
+      row.querySelector("button").setAttribute("aria-label", t("web.card.edit_remove", { what: name }));
+    });
+  }
+
+  // The list's filled rows; each row's message slot is named for its place among them
+  // ("phones.1"), so that the server's field finds the row it is about.
+  listed(list) {
+    const values = [];
+    for (const row of this.editForm.querySelectorAll(`fieldset[data-list="${list}"] [data-row]`)) {
+      const slot = row.querySelector(".field__error");
+      const value = row.querySelector("input").value.trim();
+      if (value) {
+        slot.dataset.errorFor = `${list}.${values.length}`;
+        values.push(value);
+      } else {
+        delete slot.dataset.errorFor;
+      }
+    }
+    return values;
+  }
+
+  // A supervisor's segment choice: the given one, VIP, partner, and the project's own rules' segments.
+  async segmentChoices(select, given) {
+    const add = (value) => {
+      if (value && ![...select.options].some((o) => o.value === value)) select.append(new Option(label("web.segment.", value), value));
+    };
+    add(given);
+    select.value = given;
+    if (this.segmentsRead) return;
+    this.segmentsRead = true;
+    try {
+      const rules = await get(`${this.base}/segments`);
+      for (const rule of rules.custom || []) add(rule.segment);
+    } catch { /* the built-in choices stay */ }
+  }
+
+  async save(event, form) {
+    event.preventDefault();
+    const card = this.card;
+    if (!card) return;
+    clearErrors(form);
+    const body = { name: form.elements.namedItem("name").value.trim(), phones: this.listed("phones"),
+                   emails: this.listed("emails") };
+    const segment = form.elements.namedItem("segment");
+    if (segment && segment.value !== (card.segment_given || "")) body.segment = segment.value;
+    const submit = form.querySelector("[type=submit]");
+    submit.disabled = true;
+    try {
+      const saved = await send("PATCH", `${this.base}/customers/${encodeURIComponent(card.id)}`, body);
+      if (this.card?.id !== card.id) return;
+      this.closeEdit(true);
+      this.card = saved;
+      this.render(saved);
+      this.emit("dz:notice", t("web.card.edit_saved"));
+    } catch (error) {
+      showErrors(form, serverErrors(form, error))?.focus();
+    } finally {
+      submit.disabled = false;
+    }
   }
 
   // Earlier history, a page at a time, under what is shown.
