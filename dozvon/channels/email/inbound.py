@@ -72,9 +72,16 @@ class Intake:
         self.pool.shutdown(wait=False)
 
     def error(self, text: str) -> None:
+        """Say what went wrong in the log and the mailbox's health. The health is a database
+        write: when the database is down too, the log has it and the worker goes on (a
+        raise here would end the mailbox's worker thread until a restart)."""
         log.warning("mailbox %s/%s: %s", self.box.project, self.box.name, text)
-        with self.sessions.begin() as session:
-            connections.mark_error(session, self.box.id, text)
+        try:
+            with self.sessions.begin() as session:
+                connections.mark_error(session, self.box.id, text)
+        except Exception as error:
+            log.warning("mailbox %s/%s: health not marked: %s: %s", self.box.project, self.box.name,
+                        type(error).__name__, error)
 
     def take(self, raws: Sequence[tuple[str, bytes]]) -> Outcome:
         """Take in a fetched batch (uid, raw bytes), in uid order."""

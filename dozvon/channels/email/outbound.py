@@ -17,6 +17,8 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 from typing import Any
 
+from sqlalchemy import select
+
 from dozvon.channels import connections
 from dozvon.channels.email import store
 from dozvon.channels.email.kind import MailboxSettings, mailbox_settings, open_smtp
@@ -26,6 +28,7 @@ from dozvon.conversations import queries as q
 from dozvon.core.clock import now_us
 from dozvon.core.errors import DozvonError
 from dozvon.core.i18n import translate
+from dozvon.eventlog.models import EventRecord
 from dozvon.routing.events import Decision
 
 #: How long a reply to a new conversation waits for its mail's details before it fails.
@@ -134,13 +137,19 @@ class EmailAdapter:
             return mailbox_settings(row.settings), connections.secret_of(row), context, row.id
 
     def _just_arrived(self, message: OutboundMessage) -> bool:
-        """Whether the conversation is only seconds old. A mail's message is stored by the
-        ingest and its details (the mailbox, the sender) right after, in a transaction of
-        their own; an automatic reply the ingest wrote (out of hours) may be taken from the
-        outbox in between, and must wait for them rather than fail."""
+        """Whether a mailbox's mail opened the conversation seconds ago. A mail's message is
+        stored by the ingest and its details (the mailbox, the sender) right after, in a
+        transaction of their own; an automatic reply the ingest wrote (out of hours) may
+        be taken from the outbox in between, and must wait for them rather than fail. A
+        conversation an outside adapter made (its source is not a mailbox) fails at once."""
         with self.sessions() as session:
             conv = q.conversation(session, message.project, message.conversation_id)
-        return conv is not None and now_us() - conv.created_at_us < DETAILS_WAIT_S * 1_000_000
+            if conv is None or now_us() - conv.created_at_us > DETAILS_WAIT_S * 1_000_000:
+                return False
+            arrived = session.scalar(select(EventRecord.data).where(
+                EventRecord.project == message.project, EventRecord.contact_id == conv.id,
+                EventRecord.type == "contact.arrived").limit(1))
+        return str((arrived or {}).get("source") or "").startswith("email:")
 
     def _mark(self, connection_id: int, error: str | None = None) -> None:
         with self.sessions.begin() as session:
