@@ -7,14 +7,17 @@ health), and the pinned CLI makes a form a site can post to at once."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
+import time
 from contextlib import closing
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from dozvon.channels.forms.intake import sign
@@ -170,6 +173,36 @@ def test_bad_input_is_refused_naming_what_and_where_and_lands_in_the_forms_healt
     assert count(live, Conversation) == 0
     english = post(live, path, secret, b'{"name": "A", "contact": {"phone": "12"}}')
     assert english.json()["error"]["message"] == "contact.phone: '12' is not a phone number (region —)"
+
+
+def test_every_refused_request_is_a_line_in_the_servers_log_saying_which_form_and_what_was_wrong(
+        live: Live, caplog: pytest.LogCaptureFixture) -> None:
+    path, secret = make_form(live, required=["name"], max_body_bytes=2048)
+    with caplog.at_level(logging.WARNING, logger="dozvon.forms"):
+        assert post(live, path, None, b'{"name": "A"}').status_code == 401  # unsigned
+        assert post(live, path, "wrong-secret", b'{"name": "A"}').status_code == 401  # each one, not one per 10 s
+        assert post(live, path, secret, b'{"name": "A", "phone": "+3752').status_code == 422
+        assert post(live, path, secret, b'{"phone": "+375291234567"}').status_code == 422
+        assert post(live, path, secret, b"x" * 3000).status_code == 413
+        assert post(live, "/hooks/alpha/forms/nope", secret, b'{"name": "A"}').status_code == 404
+
+    def lines() -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.name == "dozvon.forms"]
+
+    deadline = time.monotonic() + 10  # the server's threads log before they answer; read what came
+    while len(lines()) < 6 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    logged = lines()
+    assert len(logged) == 6, logged
+    assert all(line.startswith("form alpha/") and "request from 127.0.0.1 refused" in line for line in logged)
+    assert [line.split(" refused ")[1].split(":")[0] for line in logged] == [
+        "(401)", "(401)", "(422)", "(422)", "(413)", "(404)"]
+    assert "X-Dozvon-Signature" in logged[0] and logged[0].startswith("form alpha/site:")
+    assert "body: not JSON" in logged[2]
+    assert "name: the form's mapping needs this field" in logged[3]
+    assert "2048" in logged[4]
+    assert logged[5].startswith("form alpha/nope:") and "No form 'nope' in project 'alpha'" in logged[5]
+    assert count(live, Conversation) == 0
 
 
 def test_the_forms_list_gives_each_forms_address_mapping_and_health(live: Live) -> None:

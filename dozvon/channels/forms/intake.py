@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -36,6 +37,7 @@ from dozvon.core.i18n import translate
 from dozvon.crm.identity import EMAIL, PHONE, customers_by_identity, normalise, project_region
 from dozvon.crm.models import CustomerIdentity
 
+log = logging.getLogger("dozvon.forms")
 SIGNATURE_HEADER = "x-dozvon-signature"
 IDEMPOTENCY_HEADER = "idempotency-key"
 #: Column limits of what a request fills (the conversations table's).
@@ -266,9 +268,20 @@ _quiet: dict[tuple[int, int], float] = {}
 _quiet_guard = threading.Lock()
 
 
-def note_refusal(sessions: sessionmaker[Session], form: Form, error: DozvonError, *, signed_by_peer: bool) -> None:
-    """Put a refusal in the form's health (what and where, for the admin page and the
-    wallboard). Refusals of unsigned requests are written at most every :data:`QUIET_S`."""
+def log_refusal(project: str, form: str, error: DozvonError, client: str | None) -> None:
+    """One line in the server's log for every refused request: which form, the answer's
+    status, what was wrong (naming the field) and who sent it — for the person who reads
+    the log when a site says its requests do not arrive."""
+    log.warning("form %s/%s: request from %s refused (%s): %s", project, form, client or "?",
+                error.status_code, error.message())
+
+
+def note_refusal(sessions: sessionmaker[Session], form: Form, error: DozvonError, *, signed_by_peer: bool,
+                 client: str | None = None) -> None:
+    """Log a refusal (:func:`log_refusal`) and put it in the form's health (what and where,
+    for the admin page and the wallboard). Refusals of unsigned requests are written to
+    the health at most every :data:`QUIET_S`; the log has every one."""
+    log_refusal(form.project, form.name, error, client)
     if not signed_by_peer:
         now = time.monotonic()
         with _quiet_guard:
@@ -308,12 +321,13 @@ def _attach(sessions: sessionmaker[Session], project: str, conversation_id: str,
 
 
 def receive(sessions: sessionmaker[Session], ingest: Ingest, form: Form, body: bytes, *,
-            content_type: str | None, signature: str | None, key: str | None) -> IngestResult:
+            content_type: str | None, signature: str | None, key: str | None,
+            client: str | None = None) -> IngestResult:
     """Check, map and store one request; returns once it is committed. Every refusal is a
-    DozvonError naming what and where, and lands in the form's health."""
+    DozvonError naming what and where, and lands in the log and the form's health."""
     if not signed(form.secret, body, signature):
         error = Unauthorized("forms.bad_signature")
-        note_refusal(sessions, form, error, signed_by_peer=False)
+        note_refusal(sessions, form, error, signed_by_peer=False, client=client)
         raise error
     try:
         data = parse(body, content_type)
@@ -324,7 +338,7 @@ def receive(sessions: sessionmaker[Session], ingest: Ingest, form: Form, body: b
             item = replace(item, customer_id=identities[0][1])
         result = ingest(form.project, item)
     except DozvonError as error:
-        note_refusal(sessions, form, error, signed_by_peer=True)
+        note_refusal(sessions, form, error, signed_by_peer=True, client=client)
         raise
     if result.created and len(identities) > 1:
         _attach(sessions, form.project, result.conversation_id, identities[1:])

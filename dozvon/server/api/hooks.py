@@ -4,7 +4,8 @@ posts a request.
 Outside ``/api/v1`` and its gate: the caller has no session or token — the request is
 authenticated by the form's secret (``X-Dozvon-Signature``), checked on the raw body
 before anything else. The answer comes only after the request is committed: 201 with the
-new conversation, 200 with the same one for a repeat.
+new conversation, 200 with the same one for a repeat. Every refusal (no such form, a bad
+signature or body) is also a line in the server's log (logger ``dozvon.forms``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from dozvon.channels.forms import intake
+from dozvon.core.errors import NotFound
 from dozvon.server.hub import Hub
 
 router = APIRouter(tags=["forms"])
@@ -56,15 +58,21 @@ async def _body(request: Request, limit: int) -> bytes | int:
              summary="A form's or a marketplace's request, signed with the form's secret; stored, then answered")
 async def form_request(project: str, form: str, request: Request) -> JSONResponse:
     hub: Hub = request.app.state.hub
-    found = await anyio.to_thread.run_sync(intake.load_form, hub.sessions, project, form)
+    client = request.client.host if request.client is not None else None
+    try:
+        found = await anyio.to_thread.run_sync(intake.load_form, hub.sessions, project, form)
+    except NotFound as error:  # no such form, or switched off: nowhere else to say it
+        intake.log_refusal(project, form, error, client)
+        raise
     body = await _body(request, found.settings.max_body_bytes)
     if isinstance(body, int):
         error = intake.TooLarge("forms.too_large", field="body", size=body, limit=found.settings.max_body_bytes)
-        await anyio.to_thread.run_sync(partial(intake.note_refusal, hub.sessions, found, error, signed_by_peer=False))
+        await anyio.to_thread.run_sync(partial(intake.note_refusal, hub.sessions, found, error, signed_by_peer=False,
+                                               client=client))
         raise error
     headers = request.headers
     result = await anyio.to_thread.run_sync(partial(
         intake.receive, hub.sessions, hub.ingest, found, body, content_type=headers.get("content-type"),
-        signature=headers.get(intake.SIGNATURE_HEADER), key=headers.get(intake.IDEMPOTENCY_HEADER)))
+        signature=headers.get(intake.SIGNATURE_HEADER), key=headers.get(intake.IDEMPOTENCY_HEADER), client=client))
     return JSONResponse({"conversation_id": result.conversation_id, "created": result.created, "form": form},
                         status_code=201 if result.created else 200)
