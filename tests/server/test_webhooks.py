@@ -18,8 +18,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from dozvon.accounts.models import AuditEntry
+from dozvon.channels import secrets as sealed
 from dozvon.integrations import webhooks
+from dozvon.integrations.models import WebhookSubscription
 from tests.server.conftest import Live, free_port, seed_world, start_server
 
 
@@ -267,3 +271,34 @@ def test_a_failed_delivery_is_replayed_and_a_ping_says_how_the_receiver_answered
         assert len(receiver.requests) == before + 1  # only what came after it was switched on
         assert admin.delete(path).status_code == 204
         assert admin.get(path).status_code == 404
+
+
+def test_a_webhooks_secret_is_stored_sealed_and_shown_only_when_it_is_made_or_renewed(hooked: Live) -> None:
+    webhook_id, secret = subscribe(hooked, "http://127.0.0.1:9/hooks/dozvon", ["contact.arrived"])
+
+    def at_rest() -> str:
+        with hooked.hub.sessions() as session:
+            row = session.get(WebhookSubscription, webhook_id)
+            assert row is not None
+            return row.secret
+
+    def nowhere_in_the_database_in_clear(plain: str) -> None:
+        stored = at_rest()
+        assert stored and plain not in stored and plain.removeprefix("whsec_") not in stored
+        assert sealed.unseal(stored) == plain  # the installation's key opens it: how the sender signs
+        with hooked.hub.sessions() as session:
+            audited = [json.dumps(e.details, ensure_ascii=False) + e.target
+                       for e in session.scalars(select(AuditEntry).where(AuditEntry.action.like("webhook.%")))]
+        assert audited and not any(plain in line for line in audited)
+
+    assert secret.startswith("whsec_") and len(secret) > 40
+    nowhere_in_the_database_in_clear(secret)
+    first_at_rest = at_rest()
+    with closing(hooked.client("alpha-admin")) as admin:
+        path = f"/api/v1/projects/alpha/webhooks/{webhook_id}"
+        for read in (admin.get(path), admin.get("/api/v1/projects/alpha/webhooks")):  # never shown again
+            assert read.status_code == 200 and secret not in read.text and '"secret"' not in read.text
+        renewed = admin.post(f"{path}/secret").json()["secret"]
+        assert renewed != secret and secret not in admin.get(path).text and renewed not in admin.get(path).text
+    nowhere_in_the_database_in_clear(renewed)
+    assert at_rest() != first_at_rest
