@@ -280,7 +280,7 @@ def test_a_webhooks_secret_is_stored_sealed_and_shown_only_when_it_is_made_or_re
         with hooked.hub.sessions() as session:
             row = session.get(WebhookSubscription, webhook_id)
             assert row is not None
-            return row.secret
+            return str(row.secret)
 
     def nowhere_in_the_database_in_clear(plain: str) -> None:
         stored = at_rest()

@@ -61,8 +61,8 @@ async def form_request(project: str, form: str, request: Request) -> JSONRespons
     client = request.client.host if request.client is not None else None
     try:
         found = await anyio.to_thread.run_sync(intake.load_form, hub.sessions, project, form)
-    except NotFound as error:  # no such form, or switched off: nowhere else to say it
-        intake.log_refusal(project, form, error, client)
+    except NotFound as missing:  # no such form, or switched off: nowhere else to say it
+        intake.log_refusal(project, form, missing, client)
         raise
     body = await _body(request, found.settings.max_body_bytes)
     if isinstance(body, int):
