@@ -229,8 +229,8 @@ register("web.admin.r.delete_confirm", "Click again to delete /{shortcut}",
 register("web.admin.r.none", "No quick replies yet.", "Быстрых ответов пока нет.")
 register("web.admin.r.new", "New quick reply", "Новый быстрый ответ")
 register("web.admin.r.add", "Add quick reply", "Добавить ответ")
-register("web.admin.a.lead", "Texts Dozvon sends by itself in chats and messengers.",
-         "Тексты, которые Дозвон отправляет сам в чатах и мессенджерах.")
+register("web.admin.a.lead", "Texts Dozvon sends by itself in chats, messengers and by mail.",
+         "Тексты, которые Дозвон отправляет сам в чатах, мессенджерах и по почте.")
 register("web.admin.a.welcome", "Welcome", "Приветствие при обращении")
 register("web.admin.a.welcome.help", "Sent at once when a customer writes first, before an operator answers.",
          "Уходит сразу, как только клиент написал, — ещё до ответа оператора.")
