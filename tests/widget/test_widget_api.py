@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from dozvon.conversations.models import OutboxItem
 from dozvon.eventlog.models import EventRecord
+from dozvon.widget import stream as widget_stream
 from tests.server.conftest import Live
 from tests.server.test_outbox import _until
 from tests.server.wsutil import Stream, open_stream
-from dozvon.widget import stream as widget_stream
 from tests.widget.conftest import Visitor
 
 
