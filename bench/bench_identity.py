@@ -15,6 +15,7 @@ so what is timed is the ingest itself.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -100,7 +101,11 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="dozvon-identity-"))
     url, cleanup = f"sqlite:///{folder}/bench.db", None
     if args.database_url:
-        from tests.conftest import new_postgres_database  # the test suite's fresh-database helper
+        # The test suite's fresh-database helper, on the server given (run as a script, the
+        # checkout's root is not on the path by itself).
+        os.environ["DOZVON_TEST_POSTGRES_URL"] = args.database_url
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+        from tests.conftest import new_postgres_database
 
         cleanup = new_postgres_database("dozvon_identity_bench")
         url = cleanup.__enter__()
