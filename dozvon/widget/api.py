@@ -32,7 +32,6 @@ from dozvon.conversations.ingest import Inbound
 from dozvon.conversations.models import Conversation, Message
 from dozvon.core.errors import Conflict, Forbidden, NotFound
 from dozvon.core.i18n import translate
-from dozvon.routing import events as ev
 from dozvon.server.deps import Body, HubDep, client_address
 from dozvon.server.gate import bearer_token
 from dozvon.server.hub import Hub
@@ -195,10 +194,7 @@ def send(project: str, body: MessageIn, request: Request, response: Response, hu
         with hub.sessions.begin() as session:
             visitors.follow(session, visitor.id, result.conversation_id)
         visitor_bus.watch(visitor.id, result.conversation_id)
-    if result.opened and not any(d.kind == ev.AUTO_REPLY for d in result.decisions):
-        # A new conversation: the project's welcome, unless the queue already answered
-        # (out of hours, full).
-        actions.do_auto_message(svc, result.conversation_id, "welcome")
+    actions.do_welcome(svc, [result])  # a new conversation: the project's welcome (the shared rule)
     response.status_code = 201 if result.created else 200
     return {"conversation_id": result.conversation_id, "message_id": f"{PREFIX}{visitor.id}:{body.client_id}",
             "created": result.created}
