@@ -88,7 +88,9 @@ def test_a_call_transferred_to_another_queue_waits_there_and_is_bridged_to_its_o
     assert [(e.operator_id, e.queue) for e in answered] == [("op1", "sales"), ("op2", "support")]
     ended = wait_for(lambda: events(voice_live, "alpha", "contact.ended"))
     assert ended[0].operator_id == "op2" and ended[0].data["by"] == "customer"
-    assert {e.contact_id for e in events(voice_live, "alpha")} == {conversation}  # one contact throughout
+    # One contact throughout (the quality checker's verdict, once the call has closed, names
+    # the conversation in its data and belongs to no contact).
+    assert {e.contact_id for e in events(voice_live, "alpha") if e.contact_id is not None} == {conversation}
 
 
 class OutsidePhone:

@@ -8,6 +8,7 @@ from contextlib import closing
 from pathlib import Path
 
 from dozvon.core.i18n import CATALOGUE
+from dozvon.server.app import create_app
 from dozvon.web.routes import CSP
 from tests.server.conftest import PASSWORD, Live
 
@@ -55,6 +56,7 @@ def test_templates_have_no_inline_script_style_or_handler() -> None:
 
 
 def test_every_text_of_the_pages_is_in_russian_and_english() -> None:
+    create_app()  # every page's messages registered, whichever tests ran before this one
     used: set[str] = set()
     for path in [*(WEB / "templates").glob("*.html"), *(WEB / "static" / "js").rglob("*.js")]:
         used |= set(re.findall(r"""\bt\(\s*["'](web\.[a-z_.]+)["']""", path.read_text(encoding="utf-8")))
