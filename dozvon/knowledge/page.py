@@ -42,7 +42,7 @@ def read(session: Session, index: KnowledgeIndex, project: str, q: str, category
     else:
         listed = queries.articles(session, project, category=category or None)
     editing: dict[str, Any] | None = None
-    if article.isdigit():
+    if article.isdecimal():
         try:
             editing = queries.article_dict(queries.get_article(session, project, int(article)), today)
         except NotFound:

@@ -58,14 +58,14 @@ def address(value: str, name: str) -> tuple[str, int]:
     """``HOST:PORT`` (``[::1]:5060`` for IPv6) → (host, port), or a clear error."""
     host, sep, port = value.strip().rpartition(":")
     host = host.strip("[]")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+    if not sep or not host or not port.isdecimal() or not 0 < int(port) < 65536:
         raise InvalidInput("voice.bad_address", name=name, value=value)
     return host, int(port)
 
 
 def port_range(value: str) -> tuple[int, int]:
     low, sep, high = value.partition("-")
-    if not sep or not low.strip().isdigit() or not high.strip().isdigit() or not 0 < int(low) <= int(high) < 65536:
+    if not sep or not low.strip().isdecimal() or not high.strip().isdecimal() or not 0 < int(low) <= int(high) < 65536:
         raise InvalidInput("voice.bad_ports", name="DOZVON_RTP_PORTS", value=value)
     return int(low), int(high)
 

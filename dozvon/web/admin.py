@@ -376,7 +376,7 @@ async def scripts_page(request: Request, project: str | None = None, script: str
 
     def read(session: Session) -> dict[str, Any]:
         editing = None
-        if script.isdigit() and len(script) < 19:
+        if script.isdecimal() and len(script) < 19:
             try:
                 editing = scripts.script_dict(scripts.get_script(session, place.project, int(script)))
             except NotFound:

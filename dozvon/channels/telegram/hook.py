@@ -53,7 +53,7 @@ def _read_bot(hub: Hub, ref: str) -> Bot:
     with hub.sessions() as session:
         stmt = select(ChannelConnection).where(ChannelConnection.kind == "telegram",
                                                ChannelConnection.enabled.is_(True))
-        rows = list(session.scalars(stmt.where(ChannelConnection.id == int(ref)) if ref.isdigit() and len(ref) < 19
+        rows = list(session.scalars(stmt.where(ChannelConnection.id == int(ref)) if ref.isdecimal() and len(ref) < 19
                                     else stmt.where(ChannelConnection.name == ref)))
         if len(rows) != 1:
             raise NotFound("telegram.no_bot", name=ref)

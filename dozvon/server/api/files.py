@@ -70,7 +70,7 @@ async def send_file(project: str, conversation_id: str, request: Request, caller
                     name: Annotated[str, Query(min_length=1, max_length=200)],
                     caption: Annotated[str, Query(max_length=1024)] = "") -> dict[str, Any]:
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > SEND_LIMIT:  # refused before it is read
+    if declared.isdecimal() and int(declared) > SEND_LIMIT:  # refused before it is read
         raise InvalidInput("telegram.file_over_limit", field="body", size=int(declared), limit=SEND_LIMIT)
     data = await request.body()
     content_type = (request.headers.get("content-type") or "application/octet-stream").split(";")[0].strip()

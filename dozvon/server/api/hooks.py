@@ -43,7 +43,7 @@ _BODY = {"requestBody": {"required": True, "content": {
 async def _body(request: Request, limit: int) -> bytes | int:
     """The raw body, or its size once it is known to be over ``limit`` (read no further)."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isdecimal() and int(declared) > limit:
         return int(declared)
     chunks, size = [], 0
     async for chunk in request.stream():

@@ -195,7 +195,7 @@ class SipResponse(SipMessage):
 
 def parse_cseq(value: str) -> tuple[int, str] | None:
     parts = value.split()
-    if len(parts) != 2 or not parts[0].isdigit() or len(parts[0]) > 10 or not _TOKEN.match(parts[1]):
+    if len(parts) != 2 or not parts[0].isdecimal() or len(parts[0]) > 10 or not _TOKEN.match(parts[1]):
         return None
     number = int(parts[0])
     return (number, parts[1].upper()) if number < 2**31 else None
@@ -237,7 +237,7 @@ def uri_host_port(uri: str, default_port: int = 5060) -> tuple[str, int]:
         port = tail[1:] if tail.startswith(":") else ""
     else:
         host, _, port = rest.partition(":")
-    return host, int(port) if port.isdigit() and 0 < int(port) < 65536 else default_port
+    return host, int(port) if port.isdecimal() and 0 < int(port) < 65536 else default_port
 
 
 @dataclass(frozen=True)
@@ -285,7 +285,7 @@ def parse(data: bytes) -> SipRequest | SipResponse:
         message.body = body  # over UDP the body runs to the end of the datagram (§18.3)
     else:
         length_text = length_text.strip()
-        if not length_text.isdigit() or len(length_text) > 9:
+        if not length_text.isdecimal() or len(length_text) > 9:
             problem = problem or "unreadable Content-Length"
         elif int(length_text) > len(body):
             problem = problem or f"Content-Length {int(length_text)} is larger than the {len(body)} bytes that arrived"
@@ -314,7 +314,7 @@ def _check_mandatory(message: SipMessage) -> str | None:
 def _start_line(line: str) -> SipRequest | SipResponse:
     parts = line.strip().split(" ", 2)
     if len(parts) == 3 and parts[0] == "SIP/2.0":
-        if not (parts[1].isdigit() and len(parts[1]) == 3 and 100 <= int(parts[1]) <= 699):
+        if not (parts[1].isdecimal() and len(parts[1]) == 3 and 100 <= int(parts[1]) <= 699):
             raise ParseError("bad status code")
         return SipResponse(status=int(parts[1]), reason=parts[2])
     if len(parts) == 3 and parts[2] == "SIP/2.0" and _TOKEN.match(parts[0]) and parts[1] and " " not in parts[1]:

@@ -94,11 +94,11 @@ def parse(body: bytes) -> MediaDescription:
             if not in_audio:
                 continue
             audio_seen = True
-            if not parts[1].split("/")[0].isdigit() or int(parts[1].split("/")[0]) > 65535:
+            if not parts[1].split("/")[0].isdecimal() or int(parts[1].split("/")[0]) > 65535:
                 raise SdpError(400, "bad media port in SDP")
             if "RTP/AVP" not in parts[2].upper():
                 raise SdpError(488, f"media transport {parts[2]} is not RTP/AVP")
-            pts = [int(p) for p in parts[3:] if p.isdigit() and int(p) < 128]
+            pts = [int(p) for p in parts[3:] if p.isdecimal() and int(p) < 128]
             media = MediaDescription(session_address, int(parts[1].split("/")[0]), pts,
                                      direction=session_direction)
         elif kind == "c":
@@ -118,7 +118,7 @@ def parse(body: bytes) -> MediaDescription:
                     media.direction = name
             elif name == "rtpmap" and media is not None and in_audio:
                 pt_text, _, encoding = rest.partition(" ")
-                if pt_text.isdigit():
+                if pt_text.isdecimal():
                     media.rtpmap[int(pt_text)] = encoding.strip()
     if media is None:
         raise SdpError(488, "no audio stream in SDP")
