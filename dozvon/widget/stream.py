@@ -144,12 +144,9 @@ async def _send(websocket: WebSocket, hub: Hub, socket: VisitorSocket, project: 
         return
 
 
-def _current(hub: Hub, visitor_id: str) -> Conversation | None:
+def _current(hub: Hub, project: str, visitor_id: str) -> Conversation | None:
     """The visitor's conversation now (it changes when they start a new one)."""
-    with hub.sessions() as session:
-        visitor = session.get(Visitor, visitor_id)
-        conversation_id = visitor.conversation_id if visitor is not None else None
-    return api.current_conversation(hub, conversation_id)
+    return api.current_conversation(hub, _conversation_of(hub, project, visitor_id))
 
 
 def _command(hub: Hub, limits: rl.Limits, project: str, visitor_id: str, text: str,
@@ -160,7 +157,7 @@ def _command(hub: Hub, limits: rl.Limits, project: str, visitor_id: str, text: s
         if action == "typing":
             if not limits.allowed(rl.TYPING_PER_VISITOR, "typing", visitor_id):
                 return None
-            conv = _current(hub, visitor_id)
+            conv = _current(hub, project, visitor_id)
             place = live.place_in_line(hub.service(project), conv.id) if conv is not None else None
             if conv is not None and place is not None and place.operator_id:
                 hub.push_operator(project, place.operator_id, {"kind": "typing", "conversation_id": conv.id,
@@ -168,7 +165,7 @@ def _command(hub: Hub, limits: rl.Limits, project: str, visitor_id: str, text: s
             return None
         if action == "status":
             limits.check(rl.READS_PER_ADDRESS, "status", visitor_id)
-            conv = _current(hub, visitor_id)
+            conv = _current(hub, project, visitor_id)
             if conv is None:
                 return {"kind": "status", "conversation_id": None, "state": "none", "position": 0, "operator": ""}
             state = api.conversation_state(hub, project, conv, api.lazy_names(hub, project))
