@@ -246,7 +246,7 @@ class ContactQueued(Event):
 
     type = "contact.queued"
     needs = _CONTACT
-    reason: Literal["arrival", "overflow", "transfer", "escalation", "reassign"]
+    reason: Literal["arrival", "overflow", "transfer", "escalation", "reassign", "consult"]
     priority: int
     #: The queue's service-level target at that moment (absent on imported history).
     target_answer_s: float | None = None
@@ -328,6 +328,48 @@ class ContactTransferred(Event):
     to_external: str | None
     escalation: bool
     leg_talk_s: float
+
+
+@_event
+class ConsultStarted(Event):
+    """An attended transfer to a queue began: ``operator_id`` (who keeps the customer, on
+    hold, and their slot) asked for ``to_queue``; the contact is routed there (its
+    ``contact.queued`` with reason ``consult`` follows) to talk to them first."""
+
+    type = "consult.started"
+    needs = ("contact_id", "operator_id", "queue")
+    to_queue: str
+
+
+@_event
+class ConsultAnswered(Event):
+    """``operator_id`` accepted the consultation's offer and talks to ``by``, the operator
+    introducing the customer (who stays on hold). Not an answer of the contact: that is the
+    ``contact.answered`` after ``consult.ended`` ``completed``."""
+
+    type = "consult.answered"
+    needs = _OFFER
+    offer_id: str
+    ring_s: float
+    #: Since the consultation entered the queue.
+    wait_s: float
+    by: str | None
+
+
+@_event
+class ConsultEnded(Event):
+    """The consultation is over (``operator_id``: the operator who introduced): the customer
+    handed over (``completed``: ``contact.transferred`` and the colleague's ``contact.answered``
+    follow), or back with them (``cancelled`` by them, ``declined`` by the colleague), or the
+    customer hung up (``customer_left``: ``contact.ended`` by the customer follows)."""
+
+    type = "consult.ended"
+    needs = _CONTACT
+    outcome: Literal["completed", "cancelled", "declined", "customer_left"]
+    #: Who answered in the queue (null: nobody had yet).
+    colleague: str | None
+    consult_s: float
+    to_queue: str
 
 
 @_event
@@ -424,6 +466,9 @@ class OfferCreated(Event):
     deadline: float
     directed: bool
     sticky: bool
+    #: An attended transfer to a queue: the operator introducing the customer (the one who
+    #: answers talks to them first, the customer on hold).
+    consult_by: str | None = None
 
 
 @_event
@@ -466,7 +511,7 @@ class OfferWithdrawn(Event):
     needs = _OFFER
     offer_id: str
     ring_s: float
-    reason: Literal["answered_elsewhere", "abandoned", "operator_unavailable", "reassigned"]
+    reason: Literal["answered_elsewhere", "abandoned", "operator_unavailable", "reassigned", "consult_ended"]
 
 
 # ---------------------------------------------------------------------------- messages

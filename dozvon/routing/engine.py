@@ -18,7 +18,9 @@ operators, contacts, offers) and one outbox:
 - :class:`~dozvon.routing.offers.Offering` — offers made and ended, and the routing that
   each command ends with;
 - :class:`~dozvon.routing.conversation.Conversations` — from the answer to the close:
-  hold, transfer legs, wrap-up, dispositions.
+  hold, transfer legs, wrap-up, dispositions;
+- :class:`~dozvon.routing.consult.Consultations` — an attended transfer to a queue: the
+  contact routed in the queue while its operator stays on the call.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Any
 from dozvon.core.clock import Clock
 from dozvon.core.errors import Conflict, InvalidInput, NotFound
 from dozvon.routing.admission import Admission
+from dozvon.routing.consult import CANCELLED, CUSTOMER_LEFT, DECLINED, Consultations
 from dozvon.routing.conversation import Conversations
 from dozvon.routing.events import Decision, EventSink, RoutingEvent
 from dozvon.routing.matching import Matcher
@@ -102,6 +105,8 @@ class RoutingEngine:
                                   self._outbox, self._timers, self._matcher, self._admission)
         self._conversations = Conversations(clock, self._queues, self._operators, self._contacts,
                                             self._outbox, self._timers, self._matcher, self._admission)
+        self._consults = Consultations(clock, self._queues, self._operators, self._outbox, self._matcher,
+                                       self._admission, self._offering, self._conversations)
         self._offering.arm_offers = offer_timers
         self._woken_contacts = self._matcher.woken_contacts
         self._woken_operators = self._matcher.woken_operators
@@ -279,8 +284,8 @@ class RoutingEngine:
         for contact_id in op.contacts:
             contact = self._contacts.get(contact_id)
             if contact is not None:
-                if contact.state == CONNECTED:
-                    talking += 1
+                if contact.state == CONNECTED or contact.consult_by == operator_id:
+                    talking += 1  # (introducing the customer to a queue's operator is talking)
                 elif contact.state == WRAP_UP:
                     wrapping += 1
         return derive_presence(op.state, len(op.offers), talking, wrapping)
@@ -347,6 +352,10 @@ class RoutingEngine:
         contact = self._contact(contact_id)
         if contact.state in (WRAP_UP, CLOSED):
             return []  # already over for the customer; a late hang-up signal changes nothing
+        if contact.consult_by is not None:  # answered already: never an abandon
+            self._consults.cancel(contact, CUSTOMER_LEFT)
+            self._conversations.end(contact, "customer")
+            return self._done()
         if contact.state == CONNECTED:
             return self.end_contact(contact_id, by="customer")
         was = contact.state
@@ -392,7 +401,10 @@ class RoutingEngine:
         if offer is None or (operator_id is not None and offer.operator_id != operator_id):
             offer = self._open_offer(offer_id, operator_id)  # raises
         contact, op = self._offering.accepted(offer)
-        self._conversations.connect(contact, op, offer)
+        if contact.consult_by is not None:
+            self._consults.answered(contact, op, offer)
+        else:
+            self._conversations.connect(contact, op, offer)
         return self._done()
 
     def decline(self, offer_id: str, operator_id: str | None = None,
@@ -423,6 +435,7 @@ class RoutingEngine:
         contact = self._contact(contact_id)
         self._require_state(contact, CONNECTED)
         self._own(contact, operator_id)
+        self._not_consulting(contact)
         self._conversations.hold(contact)
         return self._outbox.take_decisions()
 
@@ -430,6 +443,7 @@ class RoutingEngine:
         contact = self._contact(contact_id)
         self._require_state(contact, CONNECTED)
         self._own(contact, operator_id)
+        self._not_consulting(contact)
         self._conversations.resume(contact)
         return self._outbox.take_decisions()
 
@@ -437,11 +451,12 @@ class RoutingEngine:
                     operator_id: str | None = None) -> list[Decision]:
         """The conversation is over; the operator goes into wrap-up for this contact."""
         contact = self._contacts.get(contact_id)
-        if contact is None or contact.state != CONNECTED or (
+        if contact is None or contact.state != CONNECTED or contact.consult_by is not None or (
                 operator_id is not None and contact.operator_id != operator_id):
             contact = self._contact(contact_id)  # raises
             self._require_state(contact, CONNECTED)
             self._own(contact, operator_id)
+            self._not_consulting(contact)
         self._conversations.end(contact, by)
         return self._done()
 
@@ -460,6 +475,7 @@ class RoutingEngine:
             self._conversations.late_disposition(contact, disposition)
             return self._outbox.take_decisions()
         self._require_state(contact, CONNECTED, WRAP_UP)
+        self._not_consulting(contact)
         self._conversations.close_with(contact, disposition)
         return self._done()
 
@@ -474,6 +490,7 @@ class RoutingEngine:
         contact = self._contact(contact_id)
         self._require_state(contact, CONNECTED)
         self._own(contact, operator_id)
+        self._not_consulting(contact)
         target_op = self._operator(to_operator) if to_operator is not None else None
         target_queue = self._queue(to_queue) if to_queue is not None else None
         if target_op is not None and (not self._matcher.has_capacity(target_op, contact.bucket)
@@ -490,6 +507,40 @@ class RoutingEngine:
             self._admission.admit(contact, target_queue, "escalation" if escalation else "transfer")
         return self._done()
 
+    def consult(self, contact_id: str, *, to_queue: str, operator_id: str | None = None) -> list[Decision]:
+        """An attended transfer to a queue, first half: the customer on hold, the contact
+        routed in ``to_queue`` as a blind transfer's would be while its operator stays on it
+        (see :mod:`dozvon.routing.consult`). A closed or full queue is refused here."""
+        contact = self._contact(contact_id)
+        self._require_state(contact, CONNECTED)
+        self._own(contact, operator_id)
+        state = self._queue(to_queue)
+        self._consults.check_start(contact, state)
+        self._consults.start(contact, state)
+        return self._done()
+
+    def complete_consult(self, contact_id: str, operator_id: str | None = None) -> list[Decision]:
+        """The introducing operator hands the customer to the one who answered the
+        consultation: a transfer to the queue, counted once."""
+        contact = self._contact(contact_id)
+        self._own(contact, operator_id)
+        if contact.consult_by is None:
+            raise Conflict("routing.not_consulting", contact=contact_id)
+        self._consults.complete(contact)
+        return self._done()
+
+    def cancel_consult(self, contact_id: str, operator_id: str | None = None) -> list[Decision]:
+        """Back to the customer without a transfer: by the introducing operator (or a
+        supervisor: ``operator_id`` None), or by the colleague who answered, declining."""
+        contact = self._contact(contact_id)
+        if contact.consult_by is None:
+            raise Conflict("routing.not_consulting", contact=contact_id)
+        declining = operator_id is not None and operator_id == contact.consult_with
+        if not declining:
+            self._own(contact, operator_id)
+        self._consults.cancel(contact, DECLINED if declining else CANCELLED)
+        return self._done()
+
     def reassign(self, contact_id: str, *, to_queue: str | None = None, to_operator: str | None = None,
                  by: str | None = None) -> list[Decision]:
         """A supervisor moves a contact nobody has answered yet (waiting, or ringing):
@@ -501,6 +552,7 @@ class RoutingEngine:
             raise InvalidInput("routing.reassign_target")
         contact = self._contact(contact_id)
         self._require_state(contact, WAITING, OFFERED)
+        self._not_consulting(contact)
         target_op = self._operator(to_operator) if to_operator is not None else None
         target_queue = self._queue(to_queue) if to_queue is not None else None
         if target_op is not None and not self._matcher.has_capacity(target_op, contact.bucket):
@@ -630,8 +682,11 @@ class RoutingEngine:
             self._offering.adopt(contact, offer)
         if contact.state == OFFERED and not contact.offers:
             contact.state = WAITING
-        if contact.state in (CONNECTED, WRAP_UP):
-            op = self._operators.get(contact.operator_id or "")
+        holders = [contact.operator_id] if contact.state in (CONNECTED, WRAP_UP) or contact.consult_by else []
+        if contact.consult_with is not None:  # the colleague talking to the introducing operator
+            holders.append(contact.consult_with)
+        for holder in holders:
+            op = self._operators.get(holder or "")
             if op is not None:
                 op.contacts.add(contact.id)
                 op.load[contact.bucket] += 1
@@ -672,6 +727,11 @@ class RoutingEngine:
         if contact.state not in states:
             raise Conflict("routing.bad_state", contact=contact.id, state=contact.state,
                            needed=" | ".join(states))
+
+    @staticmethod
+    def _not_consulting(contact: Contact) -> None:
+        if contact.consult_by is not None:
+            raise Conflict("routing.consulting", contact=contact.id)
 
     @staticmethod
     def _own(contact: Contact, operator_id: str | None) -> None:

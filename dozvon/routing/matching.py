@@ -56,6 +56,8 @@ class Matcher:
         """Whether this operator may take this contact at all (capacity aside)."""
         if op.cfg.id in contact.excluded:
             return False
+        if contact.consult_by is not None and contact.consult_by == op.cfg.id:
+            return False  # never offered their own consultation (an attended transfer to a queue)
         if contact.directed_to is not None:
             # A transfer to a named person: the transferring operator chose them.
             return contact.directed_to == op.cfg.id
@@ -127,7 +129,8 @@ class Matcher:
         skipped: list[tuple[Any, ...]] = []
         found = None
         # Whether anything but the operator's capacity decides (else eligible() is True).
-        choosy = bool(contact.excluded or contact.directed_to is not None or contact.needs)
+        choosy = bool(contact.excluded or contact.directed_to is not None or contact.needs
+                      or contact.consult_by is not None)
         blocks_text = bucket != "voice" and self._settings.voice_blocks_text
         while heap:
             entry = heap[0]

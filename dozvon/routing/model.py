@@ -371,6 +371,13 @@ class Contact:
     #: The disposition saved while the operator recovers after a complaint: the contact closes
     #: with it when the recovery time is over (:meth:`Conversations.close_with`).
     recovering_with: dict[str, Any] | None = None
+    #: An attended transfer to a queue under way (:mod:`dozvon.routing.consult`): the
+    #: operator introducing the customer (set while it lasts), the queue to go back to,
+    #: the operator who answered in the queue, when it began.
+    consult_by: str | None = None
+    consult_back: str | None = None
+    consult_with: str | None = None
+    consult_at: float | None = None
     #: ``spec.id``, kept beside it (read on every step; not stored: derived from the spec).
     id: str = field(init=False, repr=False, compare=False)
 
@@ -388,7 +395,9 @@ class Contact:
                  answered_once: bool = False, last_missed: str | None = None, talk_s: float = 0.0,
                  leg_started: float | None = None, overflows: int = 0, transfers: int = 0,
                  closed_at: float | None = None, needs: dict[str, int] | None = None,
-                 recovering_with: dict[str, Any] | None = None) -> None:
+                 recovering_with: dict[str, Any] | None = None, consult_by: str | None = None,
+                 consult_back: str | None = None, consult_with: str | None = None,
+                 consult_at: float | None = None) -> None:
         self.spec = spec
         self.id = spec.id
         self.bucket = bucket
@@ -421,6 +430,10 @@ class Contact:
         self.closed_at = closed_at
         self.needs = {} if needs is None else needs
         self.recovering_with = recovering_with
+        self.consult_by = consult_by
+        self.consult_back = consult_back
+        self.consult_with = consult_with
+        self.consult_at = consult_at
 
 
 @dataclass(slots=True, eq=False)

@@ -130,9 +130,13 @@ class Offering:
         if self.arm_offers or deadline <= now:
             self._timers.arm_offer(deadline, offer_id)
         if self._sink is None:
-            self._emit("offer.created", contact, operator_id, offer_id=offer_id, deadline=deadline,
-                       directed=contact.directed_to is not None,
-                       sticky=contact.sticky_operator is not None)
+            if contact.consult_by is None:
+                self._emit("offer.created", contact, operator_id, offer_id=offer_id, deadline=deadline,
+                           directed=contact.directed_to is not None,
+                           sticky=contact.sticky_operator is not None)
+            else:  # an introduction: the operator's card says who is introducing the customer
+                self._emit("offer.created", contact, operator_id, offer_id=offer_id, deadline=deadline,
+                           directed=False, sticky=False, consult_by=contact.consult_by)
         else:
             self._sink.offer_created(now, contact_id, operator_id)
         self._decided.append(decision(ev.OFFER, contact_id, operator_id, offer_id, deadline, contact.spec.channel))

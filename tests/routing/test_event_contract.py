@@ -1,7 +1,8 @@
 """Every event the engine emits keeps the typed contract of dozvon/eventlog/catalogue.py.
 
 One engine is driven through a busy scripted morning — round robin, ring-all, RONA, a
-decline, hold/resume, transfers to an operator, a queue and an external number, an
+decline, hold/resume, transfers to an operator, a queue and an external number, an attended
+transfer to a queue (declined, then completed), an
 escalation into closed hours, abandons while waiting and while ringing, overflow, maximum
 wait with a callback, sticky routing, wrap-up by hand and by timeout, a late disposition
 and a forgotten one, chat messages both ways, the outbox's notes, breaks, missed offers,
@@ -141,6 +142,17 @@ def busy_morning() -> tuple[RoutingEvent, ...]:
     e.contact_arrived(ContactSpec("c10", "sales"))
     _answer(e, "c10")
     e.transfer("c10", to_external="+74950000000")
+    # An attended transfer to a queue: the colleague who answers declines; asked again, the
+    # customer is handed over.
+    e.contact_arrived(ContactSpec("c19", "sales"))
+    _answer(e, "c19")
+    e.consult("c19", to_queue="support")
+    colleague = _answer(e, "c19")
+    e.cancel_consult("c19", colleague)
+    e.consult("c19", to_queue="support")
+    _answer(e, "c19")
+    e.complete_consult("c19")
+    e.finish_wrap_up("c19", Disposition("regular", True))
     e.contact_arrived(ContactSpec("c11", "sales"))
     _answer(e, "c11")
     e.escalate("c11")
@@ -338,8 +350,8 @@ def test_recipients_follow_the_rule_of_the_catalogue():
         else:
             assert audience.operators == {event.operator_id}
         seen.add(prefix)
-    assert seen == {"contact", "offer", "message", "operator", "queue", "callback", "note", "csat", "customer", "task",
-                    "evaluation", "calibration", "quality"}
+    assert seen == {"contact", "consult", "offer", "message", "operator", "queue", "callback", "note", "csat",
+                    "customer", "task", "evaluation", "calibration", "quality"}
     queue_event = RoutingEvent(1, "queue.configured", T0, operator_id="op1", queue="sales")
     assert recipients(queue_event).operators == frozenset()
     unknown = RoutingEvent(1, "contact.teleported", T0, "c1", "op1", "sales")

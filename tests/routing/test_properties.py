@@ -7,11 +7,13 @@ resolved exactly once.
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dozvon.core.errors import Conflict
 from dozvon.routing import ContactSpec, Disposition, EngineSettings, OperatorConfig, QueueConfig
 from dozvon.routing.model import BUCKETS, Action
 from tests.conftest import make_engine
@@ -33,6 +35,10 @@ step = st.one_of(
     st.tuples(st.just("end"), st.integers(0, 50)),
     st.tuples(st.just("wrap"), st.integers(0, 50)),
     st.tuples(st.just("transfer"), st.integers(0, 50), st.integers(0, 2)),
+    # An attended transfer to a queue: consult, then complete or cancel (by A or by B).
+    st.tuples(st.just("consult"), st.integers(0, 50), st.integers(0, 2)),
+    st.tuples(st.just("complete"), st.integers(0, 50)),
+    st.tuples(st.just("cancel"), st.integers(0, 50), st.booleans()),
     st.tuples(st.just("state"), st.integers(0, 3), st.sampled_from(["available", "break", "offline"])),
     st.tuples(st.just("time"), st.floats(0.0, 90.0)),
 )
@@ -102,7 +108,8 @@ def run_steps(engine, clock, steps) -> list:
             if cid:
                 engine.customer_left(cid)
         elif action == "end":
-            cid = pick([c for c, x in engine.contacts.items() if x.state == "connected"], args[0])
+            cid = pick([c for c, x in engine.contacts.items() if x.state == "connected" and x.consult_by is None],
+                       args[0])
             if cid:
                 engine.end_contact(cid)
         elif action == "wrap":
@@ -110,9 +117,25 @@ def run_steps(engine, clock, steps) -> list:
             if cid:
                 engine.finish_wrap_up(cid, Disposition("new_inquiry", True))
         elif action == "transfer":
-            cid = pick([c for c, x in engine.contacts.items() if x.state == "connected"], args[0])
+            cid = pick([c for c, x in engine.contacts.items() if x.state == "connected" and x.consult_by is None],
+                       args[0])
             if cid:
                 engine.transfer(cid, to_queue=f"q{args[1]}")
+        elif action == "consult":
+            cid = pick([c for c, x in engine.contacts.items() if x.state == "connected" and x.consult_by is None
+                        and x.queue != f"q{args[1]}"], args[0])
+            if cid:
+                with contextlib.suppress(Conflict):  # the queue is full: refused, nothing changed
+                    engine.consult(cid, to_queue=f"q{args[1]}")
+        elif action == "complete":
+            cid = pick([c for c, x in engine.contacts.items() if x.consult_with is not None], args[0])
+            if cid:
+                engine.complete_consult(cid)
+        elif action == "cancel":
+            found = pick([c for c, x in engine.contacts.items() if x.consult_by is not None], args[0])
+            if found:
+                contact = engine.contacts[found]
+                engine.cancel_consult(found, contact.consult_with if args[1] and contact.consult_with else None)
         elif action == "state":
             engine.set_state(f"op{args[0]}", args[1], "lunch" if args[1] == "break" else None)
         elif action == "time":
@@ -147,6 +170,43 @@ def test_no_contact_lost_or_duplicated_no_operator_over_capacity_every_offer_res
 ):
     engine, clock = build(strategies, missed_limit)
     events = run_steps(engine, clock, steps)
+    check_history(engine, clock, events)
+
+
+#: Steps weighted towards attended transfers to a queue (plain random steps seldom find a
+#: connected contact to consult about, and one answered in the queue to complete).
+consult_step = st.one_of(
+    st.tuples(st.just("arrive"), st.integers(0, 2), st.just("voice"), st.none(), st.integers(0, 4)),
+    st.tuples(st.just("accept"), st.integers(0, 50)),
+    st.tuples(st.just("consult"), st.integers(0, 50), st.integers(0, 2)),
+    st.tuples(st.just("accept"), st.integers(0, 50)),
+    st.tuples(st.just("complete"), st.integers(0, 50)),
+    st.tuples(st.just("cancel"), st.integers(0, 50), st.booleans()),
+    st.tuples(st.just("decline"), st.integers(0, 50)),
+    st.tuples(st.just("leave"), st.integers(0, 50)),
+    st.tuples(st.just("end"), st.integers(0, 50)),
+    st.tuples(st.just("state"), st.integers(0, 3), st.sampled_from(["available", "break"])),
+    st.tuples(st.just("time"), st.floats(0.0, 30.0)),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    strategies=st.lists(st.sampled_from(STRATEGY_NAMES), min_size=3, max_size=3),
+    steps=st.lists(consult_step, min_size=20, max_size=80),
+)
+def test_attended_transfers_to_a_queue_keep_every_invariant(strategies, steps):
+    engine, clock = build(strategies, None)
+    events = run_steps(engine, clock, steps)
+    check_history(engine, clock, events)
+    transfers = Counter(e.contact_id for e in events if e.type == "contact.transferred")
+    completed = Counter(e.contact_id for e in events if e.type == "consult.ended" and e.data["outcome"] == "completed")
+    assert transfers == completed, "only a completed consultation is a transfer"
+    assert not any(e.type == "contact.abandoned" and e.contact_id in transfers for e in events)
+
+
+def check_history(engine, clock, events) -> None:
+    """Drain, then: every contact closed once, every offer resolved once, loads right."""
     events += drain(engine, clock)
     check_capacity(engine)
 
@@ -213,5 +273,6 @@ def test_no_contact_waits_while_a_free_operator_could_take_it(steps):
                 op
                 for op in engine.operators.values()
                 if engine.has_capacity(op, contact.bucket) and op.cfg.id not in contact.excluded
+                and op.cfg.id != contact.consult_by
             ]
             assert not free, (contact.id, [op.cfg.id for op in free])
