@@ -163,7 +163,7 @@ class Wallboard:
             queue = e.queue or ""
             self.waiting.setdefault(queue, {})[cid] = e.at
             self._queue_of[cid] = queue
-        elif t in ("contact.answered", "contact.abandoned", "contact.overflowed"):
+        elif t in ("contact.answered", "contact.abandoned", "contact.overflowed", "consult.answered", "consult.ended"):
             self._stop_waiting(cid)
             if t == "contact.answered" and oid:
                 self._operator(oid).talking += 1

@@ -297,3 +297,29 @@ def test_a_consultation_survives_a_restart_at_each_stage_and_carries_on(stage: s
     assert [(d.kind, d.operator_id) for d in decisions] == [(CONNECT, "b1")]
     assert again.operators["a"].load["voice"] == 0 and again.contacts["c1"].operator_id == "b1"
     check_load(again)
+
+
+@pytest.mark.parametrize("end", ["cancel", "complete"])
+def test_the_wallboard_shows_the_consultation_waiting_in_the_queue_until_it_is_answered_or_called_off(end: str):
+    from dozvon.analytics.realtime import Wallboard
+
+    engine, clock = center()
+    board = Wallboard(tz="Europe/Moscow")
+    for op in engine.operators.values():
+        board.seed_operator(op.cfg.id, op.state)
+    talking(engine, clock)
+    engine.consult("c1", to_queue="billing", operator_id="a")
+    board.feed(engine.drain_events())
+    assert board.snapshot(clock.now())["queues"]["billing"]["waiting"] == 1
+    if end == "cancel":
+        engine.cancel_consult("c1", "a")
+    else:
+        engine.set_state("b1", "available")
+        engine.accept(next(iter(engine.offers)), "b1")
+        board.feed(engine.drain_events())
+        assert board.snapshot(clock.now())["queues"]["billing"]["waiting"] == 0
+        engine.complete_consult("c1", "a")
+    board.feed(engine.drain_events())
+    snap = board.snapshot(clock.now())
+    assert snap["queues"]["billing"]["waiting"] == 0 and snap["today"]["answered"] == 1
+    assert snap["operators"]["busy"] == 1  # A with the caller, or B after the hand-over
