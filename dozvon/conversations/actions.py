@@ -272,6 +272,26 @@ def do_transfer(svc: RouterService, conversation_id: str, operator_id: str | Non
                                         escalation=escalation))
 
 
+def do_consult_queue(svc: RouterService, conversation_id: str, operator_id: str | None,
+                     queue: str) -> list[Decision]:
+    """An attended transfer to a queue: the customer on hold, the contact routed in
+    ``queue`` to an operator who talks to the introducing one first (the engine's
+    ``consult``; a closed or full queue is refused, nothing changed)."""
+    return svc.run(lambda e: e.consult(conversation_id, to_queue=queue, operator_id=operator_id))
+
+
+def do_complete_consult(svc: RouterService, conversation_id: str, operator_id: str | None) -> list[Decision]:
+    """The introducing operator hands the customer to the colleague who answered in the
+    queue: one transfer, then the colleague's answer in that queue."""
+    return svc.run(lambda e: e.complete_consult(conversation_id, operator_id=operator_id))
+
+
+def do_cancel_consult(svc: RouterService, conversation_id: str, operator_id: str | None) -> list[Decision]:
+    """Back to the customer without a transfer: by the introducing operator (a supervisor:
+    None), or by the colleague who answered, declining (``operator_id`` theirs)."""
+    return svc.run(lambda e: e.cancel_consult(conversation_id, operator_id=operator_id))
+
+
 def do_reassign(svc: RouterService, conversation_id: str, by: str, *, to_queue: str | None = None,
                 to_operator: str | None = None) -> list[Decision]:
     """A supervisor moves a contact nobody has answered yet to another queue or operator

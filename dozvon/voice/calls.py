@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 #: The events of its own conversation a call acts on (the rest is for people).
 WATCHED = frozenset({"contact.held", "contact.resumed", "contact.transferred", "contact.ended", "contact.closed",
-                     "contact.queued"})
+                     "contact.queued", "consult.answered", "consult.ended"})
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,10 @@ class CallSession:
         self.colleague: str | None = None
         self._colleague_leg: Leg | None = None
         self._colleague_talk: Bridge | None = None
+        #: …or to a queue, routed by the engine (the colleague is whoever answers there).
+        self.consult_queue: str | None = None
+        #: Music for the operator while the queue is searched (set: it stops).
+        self._operator_music: asyncio.Event | None = None
         self._music: asyncio.Future[None] | None = None
 
     # ------------------------------------------------------------------ the story of a call
@@ -245,7 +249,11 @@ class CallSession:
 
     async def _event(self, e: RoutingEvent) -> None:
         data = e.data or {}
-        if e.type == "contact.held" and self.bridge is not None:
+        if e.type == "consult.answered" and self.consult_queue is not None:
+            self.colleague = e.operator_id  # their softphone joins with colleague_joined
+        elif e.type == "consult.ended" and data.get("outcome") != "completed":
+            await self.end_consult()  # called off, declined or the caller left: back to the caller
+        elif e.type == "contact.held" and self.bridge is not None:
             self.bridge.hold()
         elif e.type == "contact.resumed" and self.bridge is not None:
             self.bridge.resume()
@@ -253,10 +261,13 @@ class CallSession:
               and self.colleague is None and self.operator_leg is not None and self.state == "connected"):
             self._stop_background()  # back from a consultation: caller and operator again
             self.bridge = Bridge(self.leg, self.operator_leg, self.recorder)
-        elif (e.type == "contact.transferred" and self.colleague is not None
-              and data.get("to_operator") == self.colleague and self._colleague_leg is not None):
-            # An attended transfer to the colleague: the first operator leaves, the colleague's
-            # softphone stays and is bridged to the caller when the engine connects them.
+        elif (e.type == "contact.transferred" and self.colleague is not None and self._colleague_leg is not None
+              and (data.get("to_operator") == self.colleague or self.consult_queue is not None)):
+            # An attended transfer to the colleague (at the desk, or who answered in the
+            # queue): the first operator leaves, the colleague's softphone stays and is
+            # bridged to the caller when the engine connects them.
+            self.consult_queue = None
+            self._stop_operator_music()
             if self._colleague_talk is not None:
                 await self._colleague_talk.stop()
                 self._colleague_talk = None
@@ -271,6 +282,8 @@ class CallSession:
             self.state = "queued"
             self._start_waiting_music()
         elif e.type == "contact.transferred" and not data.get("to_external"):
+            self.consult_queue = None
+            self._stop_operator_music()
             await self._drop_operator()
             self.state = "queued"
             self._start_waiting_music()
@@ -412,11 +425,38 @@ class CallSession:
         self._start_waiting_music()
         self.colleague = operator_id
 
-    async def colleague_joined(self, leg: Leg) -> None:
-        """The colleague answered: the operator and the colleague hear each other."""
+    async def ask_queue(self, queue: str) -> None:
+        """An attended transfer to a queue: the caller hears music (the operator's hold) and
+        so does the operator while the engine looks for a colleague in ``queue``; whoever
+        answers there joins with :meth:`colleague_joined`."""
+        if (self.state != "connected" or self.operator_leg is None or self._consult is not None
+                or self.colleague is not None or self.consult_queue is not None):
+            raise InvalidInput("voice.no_consult", conversation=self.conversation_id)
+        if self.bridge is not None:
+            await self.bridge.stop()
+            self.bridge = None
+        self._start_waiting_music()
+        self.consult_queue = queue
+        self._operator_music = asyncio.Event()
+        self.voice.spawn(music(self.operator_leg, self._operator_music))
+
+    def _stop_operator_music(self) -> None:
+        if self._operator_music is not None:
+            self._operator_music.set()
+            self._operator_music = None
+            if self.operator_leg is not None:
+                self.operator_leg.clear()
+
+    async def colleague_joined(self, leg: Leg, colleague: str | None = None) -> None:
+        """The colleague answered: the operator and the colleague hear each other.
+        ``colleague``: who answered a consultation in a queue (the engine said so; the
+        event telling this call may still be on its way)."""
+        if colleague is not None and self.consult_queue is not None and self.colleague is None:
+            self.colleague = colleague
         if self.colleague is None or self.operator_leg is None or self.state != "connected":
             await leg.hangup()
             raise InvalidInput("voice.no_consult", conversation=self.conversation_id)
+        self._stop_operator_music()
         if self._colleague_talk is not None:
             await self._colleague_talk.stop()
         if self._colleague_leg is not None:
@@ -447,11 +487,13 @@ class CallSession:
         """Back to the caller without transferring: the outside call is hung up (the
         operator's resume, logged by the caller of this, bridges caller and operator again)."""
         consult, self._consult = self._consult, None
+        self._stop_operator_music()
         if consult is not None:
             _number, outside, talk = consult
             await talk.stop()
             await outside.hangup()
-        elif self.colleague is not None:
+        elif self.colleague is not None or self.consult_queue is not None:
+            self.consult_queue = None
             self.colleague = None
             if self._colleague_talk is not None:
                 await self._colleague_talk.stop()
@@ -512,6 +554,7 @@ class CallSession:
     async def _close(self) -> None:
         self.state = "ended"
         self._stop_background()
+        self._stop_operator_music()
         if self.bridge is not None:
             await self.bridge.stop()
         if self._consult is not None:

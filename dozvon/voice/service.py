@@ -209,6 +209,11 @@ class VoiceService:
                 continue
             if e.type in WATCHED:
                 self.route(project, e.contact_id, "event", e)
+            if e.type == "consult.answered":
+                try:
+                    self._consult_answered(project, e)
+                except Exception as error:  # the desktop's signal only: the consultation holds
+                    print(f"dozvon: the consultation's colleague was not told: {error!r}", flush=True)
             elif e.type == "callback.created" and e.contact_id and self.loop is not None:
                 with contextlib.suppress(RuntimeError):
                     data = e.data or {}
@@ -330,18 +335,72 @@ class VoiceService:
             "caller": session.caller, "queue": session.queue or session.line.queue})
 
     def join_consult(self, project: str, conversation_id: str, operator_id: str, offer_sdp: str) -> str:
-        """The colleague's softphone answers the consultation (offer in, answer out)."""
+        """The colleague's softphone answers the consultation (offer in, answer out): the
+        colleague asked at the desk, or the one who accepted a queue's consultation offer
+        (the engine's ``consult_with``: read here, since the event telling the call may
+        still be on its way)."""
         session = self.sessions.get(conversation_id)
         if session is None or session.project != project:
             raise NotFound("voice.no_call", conversation=conversation_id)
+        answered_in_queue = None
         if session.colleague != operator_id:
-            raise Forbidden("voice.not_yours", conversation=conversation_id)
-        return self.call(self._join_colleague(session, operator_id, offer_sdp))
+            svc = self.hub.service(project)
+            answered_in_queue = svc.read(lambda engine: getattr(engine.contacts.get(conversation_id),
+                                                                "consult_with", None))
+            if answered_in_queue != operator_id:
+                raise Forbidden("voice.not_yours", conversation=conversation_id)
+        return self.call(self._join_colleague(session, operator_id, offer_sdp, answered_in_queue))
 
-    async def _join_colleague(self, session: CallSession, operator_id: str, offer_sdp: str) -> str:
+    async def _join_colleague(self, session: CallSession, operator_id: str, offer_sdp: str,
+                              answered_in_queue: str | None = None) -> str:
         leg, answer = await self._browser_leg(operator_id, offer_sdp)
-        await session.colleague_joined(leg)
+        await session.colleague_joined(leg, answered_in_queue)
+        if session.consult_queue is not None:
+            self.spawn(self._watch_colleague(session, operator_id, leg))
         return answer
+
+    async def _watch_colleague(self, session: CallSession, operator_id: str, leg: WebRtcLeg) -> None:
+        """The colleague of a queue's consultation hung up their softphone before the
+        hand-over: they declined it, and the operator is back with the caller."""
+        await leg.ended.wait()
+        if session.colleague == operator_id and session.consult_queue is not None and session.state == "connected":
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(actions.do_cancel_consult, self.hub.service(session.project),
+                                        session.conversation_id or "", operator_id)
+
+    def consult_queue(self, project: str, conversation_id: str, operator_id: str | None, queue: str) -> None:
+        """An attended transfer to a queue: the caller on hold (music), the operator hearing
+        music too, while the *engine* routes the consultation in ``queue`` like any of its
+        contacts (skills, strategy, ring timeout, RONA, waiting); whoever accepts its offer
+        there is told to join with their softphone (:meth:`join_consult`). The call is put
+        on hold before the engine moves, and back if the engine refuses (a closed or full
+        queue)."""
+        session = self._connected_session(project, conversation_id, operator_id)
+        svc = self.hub.service(project)
+        self.call(session.ask_queue(queue))
+        try:
+            actions.do_consult_queue(svc, conversation_id, operator_id, queue)
+        except Exception:
+            self.call(session.end_consult())
+            raise
+
+    def _consult_answered(self, project: str, e: RoutingEvent) -> None:
+        """A colleague accepted a queue's consultation offer: their desktop joins the
+        consultation at once (they said yes by accepting), the introducing operator's
+        desktop is told who answered."""
+        session = self.sessions.get(e.contact_id or "")
+        if session is None or e.operator_id is None:
+            return
+        svc = self.hub.service(project)
+        names = live.operator_names(svc)
+        by = str((e.data or {}).get("by") or "")
+        self.hub.push_operator(project, e.operator_id, {
+            "kind": "consult_request", "conversation_id": e.contact_id, "from": names.get(by) or by,
+            "caller": session.caller, "queue": e.queue, "accepted": True})
+        if by:
+            self.hub.push_operator(project, by, {
+                "kind": "consult_answered", "conversation_id": e.contact_id,
+                "colleague": names.get(e.operator_id) or e.operator_id})
 
     def consult(self, project: str, conversation_id: str, operator_id: str | None, number: str) -> None:
         session = self._connected_session(project, conversation_id, operator_id)
@@ -362,6 +421,10 @@ class VoiceService:
         out; the consultation's call is reused, not dialled again)."""
         session = self._connected_session(project, conversation_id, operator_id)
         svc = self.hub.service(project)
+        if session.consult_queue is not None:  # the engine hands the caller to whoever answered there
+            queue = session.consult_queue
+            actions.do_complete_consult(svc, conversation_id, operator_id)
+            return queue
         if session.colleague is not None:  # the colleague takes the call: a transfer to them, accepted at once
             colleague = session.colleague
             actions.do_transfer(svc, conversation_id, operator_id, to_operator=colleague)
@@ -375,11 +438,21 @@ class VoiceService:
     def cancel_consult(self, project: str, conversation_id: str, operator_id: str | None) -> None:
         """Back to the caller: by the operator, or by the colleague declining."""
         session = self.sessions.get(conversation_id)
-        declining = session is not None and operator_id is not None and session.colleague == operator_id
+        declining = session is not None and operator_id is not None and (
+            session.colleague == operator_id or (session.consult_queue is not None and self.hub.service(project).read(
+                lambda engine: getattr(engine.contacts.get(conversation_id), "consult_with", None)) == operator_id))
         if not declining:
             session = self._connected_session(project, conversation_id, operator_id)
         assert session is not None
         colleague = session.colleague
+        if session.consult_queue is not None:
+            # The engine ends it (offers withdrawn or the colleague released, the hold over);
+            # its consult.ended brings the operator back to the caller on the call.
+            actions.do_cancel_consult(self.hub.service(project), conversation_id, operator_id)
+            self.call(session.end_consult())
+            if colleague is not None and colleague != operator_id:
+                self.hub.push_operator(project, colleague, {"kind": "consult_end", "conversation_id": conversation_id})
+            return
         self.call(session.end_consult())
         actions.do_resume(self.hub.service(project), conversation_id, session.operator_id)
         if colleague is not None:

@@ -72,26 +72,32 @@ async def softphone(project: str, conversation_id: str, body: SoftphoneOffer, ca
 
 
 class ConsultIn(BaseModel):
-    """Exactly one: an outside number, or a colleague at the desk (their operator id)."""
+    """Exactly one: an outside number, a colleague at the desk (their operator id), or a
+    queue (the engine routes the consultation there; whoever answers talks first)."""
 
     number: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^\+?[0-9*#]{1,63}$")
     operator: str | None = Field(default=None, min_length=1, max_length=128)
+    queue: str | None = Field(default=None, min_length=1, max_length=128)
 
     @model_validator(mode="after")
     def _one(self) -> ConsultIn:
-        if (self.number is None) == (self.operator is None):
-            raise ValueError("give a number or an operator, not both")
+        if sum(x is not None for x in (self.number, self.operator, self.queue)) != 1:
+            raise ValueError("give exactly one of number, operator, queue")
         return self
 
 
 @router.post("/projects/{project}/voice/calls/{conversation_id}/consult",
-             summary="Attended transfer: hold the caller and talk first — to a number through the trunk, or to a "
-                     "colleague (their desktop is asked)", **needs(HANDLE))
+             summary="Attended transfer: hold the caller and talk first — to a number through the trunk, to a "
+                     "colleague (their desktop is asked), or to whoever answers in a queue (routed by the engine)",
+             **needs(HANDLE))
 def consult(project: str, conversation_id: str, body: ConsultIn, caller: CallerDep, voice: VoiceDep) -> dict[str, Any]:
     acting = acting_operator(caller, project, MANAGE)
     if body.operator is not None:
         voice.consult_colleague(project, conversation_id, acting, body.operator)
         return {"consulting": body.operator}
+    if body.queue is not None:
+        voice.consult_queue(project, conversation_id, acting, body.queue)
+        return {"consulting": body.queue}
     assert body.number is not None
     voice.consult(project, conversation_id, acting, body.number)
     return {"consulting": body.number}
@@ -108,7 +114,8 @@ async def join_consult(project: str, conversation_id: str, body: SoftphoneOffer,
 
 
 @router.post("/projects/{project}/voice/calls/{conversation_id}/consult/complete",
-             summary="Attended transfer: hand the caller to the number being talked to", **needs(HANDLE))
+             summary="Attended transfer: hand the caller to the number, colleague or queue's operator being talked to",
+             **needs(HANDLE))
 def complete_consult(project: str, conversation_id: str, caller: CallerDep, voice: VoiceDep) -> dict[str, Any]:
     return {"transferred_to": voice.complete_consult(project, conversation_id,
                                                      acting_operator(caller, project, MANAGE))}
