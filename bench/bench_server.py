@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import statistics
@@ -150,11 +151,12 @@ def seed(url: str, operators: int) -> dict[str, str]:
 
 
 def start_server(url: str, port: int, data_dir: str | None = None,
-                 pin_two_cores: bool = False) -> subprocess.Popen[bytes]:
+                 pin_two_cores: bool = False, trace: str | None = None) -> subprocess.Popen[bytes]:
     """``dozvon serve`` on ``url``, ready when /readyz answers; ``data_dir`` keeps its files
-    apart, ``pin_two_cores`` holds it to cores 0 and 1 (the target machine's size)."""
+    apart, ``pin_two_cores`` holds it to cores 0 and 1 (the target machine's size), ``trace``
+    is the file of its ingest trace (``dozvon.core.tracing``)."""
     env = {**os.environ, "DATABASE_URL": url, "DOZVON_LOG_LEVEL": "warning",
-           **({"DOZVON_DATA_DIR": data_dir} if data_dir else {})}
+           **({"DOZVON_DATA_DIR": data_dir} if data_dir else {}), **({"DOZVON_TRACE": trace} if trace else {})}
     process = subprocess.Popen([sys.executable, "-m", "dozvon", "serve", "--port", str(port)], env=env)
     if pin_two_cores and hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2:
         os.sched_setaffinity(process.pid, {0, 1})
@@ -216,6 +218,7 @@ async def run_load(port: int, server_pid: int, cookies: dict[str, str], contacts
             await asyncio.sleep(0.5)
 
     sent_at: dict[str, float] = {}
+    acked_at: dict[str, float] = {}
     conversation_of: dict[str, str] = {}
     headers = {"Authorization": f"Bearer {token}"}
     contacts_path = f"/api/v1/projects/{PROJECT}/ingest/contacts"
@@ -226,6 +229,7 @@ async def run_load(port: int, server_pid: int, cookies: dict[str, str], contacts
         status, answer = await conn.post_json(contacts_path, {
             "channel": channel, "external_id": external_id, "queue": "inbox",
             "customer": {"id": f"{external_id}@example.com"}, "subject": "bench", "text": "hello"})
+        acked_at[external_id] = time.perf_counter()
         if status not in (200, 201):
             raise BenchError(f"ingest answered {status}: {answer}")
         conversation_of[answer["conversation_id"]] = external_id
@@ -272,6 +276,8 @@ async def run_load(port: int, server_pid: int, cookies: dict[str, str], contacts
         finally:
             idle.put_nowait(conn)
 
+    lags: list[tuple[float, float]] = []
+    sampling = asyncio.create_task(sample_lag(lags))
     started = time.perf_counter()
     pending = []
     for i in range(latency_n):
@@ -282,7 +288,9 @@ async def run_load(port: int, server_pid: int, cookies: dict[str, str], contacts
     while not idle.empty():
         await idle.get_nowait().close()
     await asyncio.wait_for(all_offered.wait(), 60)
+    sampling.cancel()
     latencies = [offered_at[c] - sent_at[e] for c, e in conversation_of.items() if c in offered_at]
+    paced = {e: (sent_at[e], acked_at[e], offered_at[c]) for c, e in conversation_of.items() if c in offered_at}
 
     # Phase 2, throughput: new contacts as fast as `concurrency` connections push them.
     burst = contacts - latency_n
@@ -311,7 +319,115 @@ async def run_load(port: int, server_pid: int, cookies: dict[str, str], contacts
             "messages_per_s": count / m_elapsed, "message_cpu_ms": 1000 * m_server_cpu / count,
             "p50_ms": 1000 * percentile(latencies, 0.5), "p99_ms": 1000 * percentile(latencies, 0.99),
             "max_ms": 1000 * max(latencies) if latencies else float("nan"),
-            "mean_ms": 1000 * statistics.fmean(latencies) if latencies else float("nan")}
+            "mean_ms": 1000 * statistics.fmean(latencies) if latencies else float("nan"),
+            "paced": paced, "client_lags": lags}
+
+
+async def sample_lag(lags: list[tuple[float, float]]) -> None:
+    """The load generator's own event loop: every wake-up of a 1 ms sleep later than 3 ms, as
+    (when, how late) — time the generator, not the server, adds to what it measures."""
+    while True:
+        start = time.perf_counter()
+        await asyncio.sleep(0.001)
+        lag = time.perf_counter() - start - 0.001
+        if lag > 0.003:
+            lags.append((start, lag))
+
+
+#: The moments of an ingest batch in the server's trace, in order (dozvon.core.tracing).
+STAGES = ("formed", "planned", "routed", "committed", "framed", "frames_on_loop")
+#: How each step between two moments is printed: from the request sent to the offer read.
+STEPS = (("sent", "arrived", "HTTP in (client write, server parse, gate, validation)"),
+         ("arrived", "formed", "waiting for its batch (the one before committing)"),
+         ("formed", "planned", "batch: identity, retries, standing, rows written"),
+         ("planned", "routed", "batch: the engine"),
+         ("routed", "committed", "batch: events and state rows, COMMIT"),
+         ("committed", "framed", "after commit: wallboard, metrics, frames encoded"),
+         ("framed", "frames_on_loop", "frames waiting for the event loop"),
+         ("frames_on_loop", "read", "socket write and the generator's read"))
+
+
+def tail_breakdown(paced: dict[str, tuple[float, float, float]], trace_path: str,
+                   client_lags: list[tuple[float, float]]) -> list[str]:
+    """Where the time of the median and of the slowest 1 % of paced contacts went, from the
+    server's trace lined up with the generator's send and read times (one monotonic clock)."""
+    if not os.path.exists(trace_path):
+        return ["(no trace: the server wrote none)"]
+    batches: dict[str, dict[str, float]] = {}
+    sizes: dict[str, int] = {}
+    stalls: list[dict[str, Any]] = []
+    rounds: list[dict[str, Any]] = []
+    spans: list[tuple[float, float]] = []
+    with open(trace_path, encoding="utf-8") as f:
+        for line in f:
+            record = json.loads(line)
+            if record["kind"] == "stall":
+                stalls.append(record)
+                continue
+            if record["kind"] == "busy":
+                rounds.append(record)
+                continue
+            if record["kind"] != "batch":
+                continue
+            spans.append((record["stages"][0][1], dict(record["stages"]).get("committed", record["stages"][-1][1])))
+            moments: dict[str, float] = {}
+            for stage, at in record["stages"]:
+                moments.setdefault(stage, at)  # a batch retried item by item: its first pass
+            for external_id, arrived in record["items"]:
+                batches[external_id] = {**moments, "arrived": arrived}
+                sizes[external_id] = len(record["items"])
+    rows = []
+    for external_id, (sent, _acked, read) in paced.items():
+        moments = batches.get(external_id)
+        if moments is None or any(s not in moments for s in STAGES):
+            continue
+        rows.append((read - sent, {**moments, "sent": sent, "read": read}, sizes[external_id]))
+    if not rows:
+        return ["(the trace has none of the paced contacts)"]
+    rows.sort(key=lambda r: r[0])
+    n = len(rows)
+    groups = {"median (p45–p55)": rows[int(0.45 * n):max(int(0.55 * n), int(0.45 * n) + 1)],
+              "slowest 1 %": rows[min(n - 1, int(0.99 * n)):]}
+    lines = [f"{'':58}" + "".join(f"{name:>20}" for name in groups)]
+    for start, end, label in STEPS:
+        cells = "".join(f"{1000 * statistics.fmean(m[end] - m[start] for _, m, _ in g):17.1f} ms" for g in groups.values())
+        lines.append(f"  {label:56}{cells}")
+    lines.append(f"  {'total (sent → offer read)':56}" +
+                 "".join(f"{1000 * statistics.fmean(t for t, _, _ in g):17.1f} ms" for g in groups.values()))
+    lines.append(f"  {'batch size (requests)':56}" +
+                 "".join(f"{statistics.fmean(b for _, _, b in g):20.0f}" for g in groups.values()))
+    first, last = min(m["sent"] for _, m, _ in rows), max(m["read"] for _, m, _ in rows)
+    during = [s for s in stalls if first <= s["at"] <= last]
+    causes: dict[str, float] = {}
+    for s in during:
+        for name, seconds in s["causes"].items():
+            causes[name] = causes.get(name, 0.0) + seconds
+    named = ", ".join(f"{k} {1000 * v:.0f} ms" for k, v in sorted(causes.items(), key=lambda kv: -kv[1])) or "none named"
+    lines.append(f"  server event loop stalls > 3 ms during the paced phase: {len(during)}, "
+                 f"{1000 * sum(s['lag'] for s in during):.0f} ms in all, longest "
+                 f"{1000 * max((s['lag'] for s in during), default=0):.1f} ms; overlapping work: {named}")
+    tail_spans = [(m["sent"], m["read"]) for _, m, _ in groups["slowest 1 %"]]
+    hit = sum(1 for s in during if any(a <= s["at"] <= b for a, b in tail_spans))
+    own = [lag for at, lag in client_lags if first <= at <= last]
+    lines.append(f"  of them while a slowest-1 % contact was in flight: {hit}; the load generator's own loop "
+                 f"stalls > 3 ms: {len(own)}, {1000 * sum(own):.0f} ms in all, longest {1000 * max(own, default=0):.1f} ms")
+    # The same run's batches beside each kind of background round, and beside none.
+    paced_rounds = [r for r in rounds if r["end"] >= first and r["start"] <= last]
+    beside: dict[str, list[float]] = {}
+    for start, end in spans:
+        if not first <= start <= last:
+            continue
+        kinds = {r["name"] for r in paced_rounds if r["start"] < end and r["end"] > start} or {"nothing"}
+        for kind in kinds:
+            beside.setdefault(kind, []).append(end - start)
+    cpu: dict[str, float] = {}
+    for r in paced_rounds:
+        cpu[r["name"]] = cpu.get(r["name"], 0.0) + r["cpu"]
+    lines.append("  a batch (formed → committed) beside background rounds, mean: " + "; ".join(
+        f"{kind} {1000 * statistics.fmean(v):.1f} ms ({len(v)} batches"
+        + (f", the rounds' CPU {1000 * cpu[kind] / (last - first):.0f} ms/s)" if kind in cpu else ")")
+        for kind, v in sorted(beside.items(), key=lambda kv: -len(kv[1]))))
+    return lines
 
 
 def fresh_postgres(admin_url: str) -> tuple[str, str]:
@@ -349,6 +465,10 @@ def bench_database(kind: str, folder: str, admin_url: str) -> Iterator[str]:
 
 
 def main() -> None:
+    # The generator keeps 500 sockets and every request's times: CPython's default young
+    # threshold would run a full collection of that heap every second or so, a stall of the
+    # generator's loop counted as the server's latency.
+    gc.set_threshold(50_000, 20, 20)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--operators", type=int, default=500)
     parser.add_argument("--contacts", type=int, default=6000)
@@ -356,6 +476,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=500.0, help="contacts/s during the latency phase")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--no-trace", action="store_true", help="run the server without its ingest trace")
+    parser.add_argument("--keep-trace", default="", help="keep the server's trace in this file (JSON lines)")
     parser.add_argument("--postgres", default=os.environ.get("DOZVON_TEST_POSTGRES_URL",
                                                              "postgresql://postgres@127.0.0.1:5432/postgres"))
     args = parser.parse_args()
@@ -367,15 +489,20 @@ def main() -> None:
             cookies = seed(url, args.operators)
             group = raw_group_commit_rate(url)
             port = free_port()
-            server = start_server(url, port)
+            trace = None if args.no_trace else args.keep_trace or os.path.join(folder, "trace.jsonl")
+            if trace and os.path.exists(trace):
+                os.remove(trace)
+            server = start_server(url, port, trace=trace)
             try:
                 result = asyncio.run(run_load(port, server.pid, cookies, args.contacts, args.rate, args.concurrency,
                                               args.messages, url))
             except (OSError, BenchError) as error:
                 raise SystemExit(f"[{database}] the load failed: {error!r}; server exit code: {server.poll()}") from None
             finally:
+                time.sleep(1.5)  # the trace's last second reaches its file
                 server.terminate()
                 server.wait(30)
+            breakdown = tail_breakdown(result["paced"], trace, result["client_lags"]) if trace else []
         rate = result["ingest_per_s"]
         print(f"\n[{database}] raw insert (1 row per commit):            {raw:,.0f} rows/s")
         print(f"[{database}] raw group commit of the write set:      {group:,.0f} contacts/s "
@@ -387,6 +514,9 @@ def main() -> None:
         print(f"[{database}] ingest → offer on the WebSocket, {result['latency_n']} contacts at "
               f"{result['paced_rate']:.0f}/s: p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
               f"max {result['max_ms']:.1f} ms")
+        if breakdown:
+            print(f"[{database}] where the paced contacts' time went (server trace and generator, one clock):")
+            print("\n".join(breakdown))
         print(f"[{database}] chat messages into open conversations:  {result['messages_per_s']:,.0f} messages/s; "
               f"server CPU {result['message_cpu_ms']:.2f} ms per message")
 

@@ -39,7 +39,7 @@ from dozvon.conversations import queries as q
 from dozvon.conversations import survey
 from dozvon.conversations.identity import ChannelIdentity, CustomerRef, IdentityResolver, Standing
 from dozvon.conversations.models import Conversation, Message
-from dozvon.core import bulk
+from dozvon.core import bulk, tracing
 from dozvon.core.errors import DozvonError, InvalidInput
 from dozvon.eventlog.repository import to_us
 from dozvon.routing.engine import RoutingEngine
@@ -223,7 +223,9 @@ def _plan(svc: RouterService, session: Session, items: list[Inbound], resolver: 
     open_of: dict[tuple[str, str], str] = {}
     customers = resolver.resolve(session, svc.project,
                                  [CustomerRef(i.channel, i.customer_id, i.customer_name) for i in items])
+    tracing.mark("identity")
     retries = _existing_many(session, svc.project, items)
+    tracing.mark("retries")
     for i, item in enumerate(items):
         key = (item.channel, item.external_id)
         if key in first_of:
@@ -241,9 +243,11 @@ def _plan(svc: RouterService, session: Session, items: list[Inbound], resolver: 
             open_of[who] = ""
     # A lone score after a survey answers it rather than opening a conversation (survey.py).
     answers = survey.answers(session, svc.project, [(i, items[i], c) for i, c in fresh], to_us(svc.clock.now()))
+    tracing.mark("surveys")
     if open_of:
         open_of.update(q.open_conversations(session, svc.project, list(open_of)))
     talking = live.live_contacts(svc, [c for c in open_of.values() if c])
+    tracing.mark("open")
     planned: list[_Planned] = []
     deferred: list[int] = []
     opened: set[tuple[str, str]] = set()
@@ -275,6 +279,7 @@ def _plan(svc: RouterService, session: Session, items: list[Inbound], resolver: 
             standings = {c: replace(s, queue=s.queue if s.queue in queues else None) for c, s in standings.items()}
         planned = [replace(p, standing=standings.get(p.customer_id)) if not p.joins and p.customer_id else p
                    for p in planned]
+        tracing.mark("standing")
     return planned, deferred, repeats
 
 
@@ -300,6 +305,7 @@ def _batch(svc: RouterService, items: list[Inbound],
         conversations = [_conversation_row(svc.project, p, now_us) for p in planned if not p.joins]
         if conversations:
             bulk.insert_rows(session, CONVERSATIONS, conversations)
+            tracing.mark("conversations")
         messages = [_message_row(svc.project, p, now_us) for p in planned if p.item.text is not None]
         for p in planned:
             if p.answer is not None and p.answer.counts:  # once: a later score is only a message
@@ -309,6 +315,7 @@ def _batch(svc: RouterService, items: list[Inbound],
         if messages:
             stored = bulk.insert_rows(session, MESSAGES, messages, returning=("channel", "external_id", "id"))
             message_ids.update(((channel, external_id), new_id) for channel, external_id, new_id in stored)
+        tracing.mark("planned")
 
     def command(engine: RoutingEngine) -> None:
         for p in planned:
@@ -317,6 +324,7 @@ def _batch(svc: RouterService, items: list[Inbound],
             except DozvonError as error:  # the engine changes nothing on bad input
                 results[p.index] = error
                 refused.append(p)
+        tracing.mark("routed")
 
     def forget_refused(session: Session) -> None:
         for p in refused:
@@ -385,6 +393,8 @@ def _route(engine: RoutingEngine, p: _Planned) -> list[Decision]:
 
 #: Where a request waits for its batch: a thread's future, or an asyncio future with its loop.
 Waiter = Future[IngestResult] | tuple[asyncio.AbstractEventLoop, "asyncio.Future[IngestResult]"]
+#: A request in the queue: the item, who waits for it, when it arrived (``tracing.clock``).
+Queued = tuple[Inbound, Waiter, float]
 
 
 class IngestQueue:
@@ -400,7 +410,7 @@ class IngestQueue:
         self.svc = svc
         self.identity = identity or ChannelIdentity()
         self.max_batch = max_batch
-        self._queue: queue.SimpleQueue[tuple[Inbound, Waiter]] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Queued] = queue.SimpleQueue()
         self._worker = threading.Thread(target=self._run, name=f"ingest-{svc.project}", daemon=True)
         self._worker.start()
 
@@ -408,7 +418,7 @@ class IngestQueue:
         """Store and route ``item``; returns once its transaction has committed."""
         check_storable(item)  # a bad item is refused at once, without joining a batch
         future: Future[IngestResult] = Future()
-        self._queue.put((item, future))
+        self._queue.put((item, future, tracing.clock()))
         return future.result(timeout)
 
     async def submit_async(self, item: Inbound, timeout: float = 60.0) -> IngestResult:
@@ -416,10 +426,10 @@ class IngestQueue:
         check_storable(item)
         loop = asyncio.get_running_loop()
         future: asyncio.Future[IngestResult] = loop.create_future()
-        self._queue.put((item, (loop, future)))
+        self._queue.put((item, (loop, future), tracing.clock()))
         return await asyncio.wait_for(future, timeout)
 
-    def _take(self) -> list[tuple[Inbound, Waiter]]:
+    def _take(self) -> list[Queued]:
         batch = [self._queue.get()]
         while len(batch) < self.max_batch:
             try:
@@ -431,13 +441,15 @@ class IngestQueue:
     def _run(self) -> None:
         while True:
             batch = self._take()
+            trace = tracing.TRACE.begin([(item.external_id, at) for item, _, at in batch]) \
+                if tracing.TRACE is not None else None
             try:
                 answers: list[IngestResult | BaseException] = list(ingest_many(
-                    self.svc, [item for item, _ in batch], self.identity))
+                    self.svc, [item for item, _, _ in batch], self.identity))
             except Exception as error:  # the whole transaction failed (database down): all hear why
                 answers = [error] * len(batch)
             by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[IngestResult], Any]]] = {}
-            for (_, waiter), answer in zip(batch, answers, strict=True):
+            for (_, waiter, _), answer in zip(batch, answers, strict=True):
                 if isinstance(waiter, Future):
                     if isinstance(answer, BaseException):
                         waiter.set_exception(answer)
@@ -447,11 +459,16 @@ class IngestQueue:
                     by_loop.setdefault(waiter[0], []).append((waiter[1], answer))
             for loop, settled in by_loop.items():
                 with contextlib.suppress(RuntimeError):  # that loop has closed: nobody waits any more
-                    loop.call_soon_threadsafe(_settle, settled)
+                    loop.call_soon_threadsafe(_settle, settled, trace)
+            if trace is not None:
+                trace.mark("answered")
+                tracing.TRACE.end(trace)  # type: ignore[union-attr]
 
 
-def _settle(settled: list[tuple[asyncio.Future[IngestResult], Any]]) -> None:
+def _settle(settled: list[tuple[asyncio.Future[IngestResult], Any]], trace: tracing.Batch | None = None) -> None:
     """On the waiters' loop: each request's answer (a waiter that timed out is left alone)."""
+    if trace is not None:
+        trace.mark("answers_on_loop")
     for future, answer in settled:
         if future.done():
             continue

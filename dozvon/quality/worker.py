@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dozvon.accounts.models import Project
 from dozvon.acd.service import RouterService
 from dozvon.conversations.models import Conversation
+from dozvon.core import tracing
 from dozvon.eventlog import repository as eventlog
 from dozvon.eventlog.models import EventRecord
 from dozvon.quality import actions, queries
@@ -43,6 +44,12 @@ BATCH = 200
 #: A project first seen is followed from this far back.
 START_BACK_US = 86_400 * 1_000_000
 _WAKING = frozenset({"contact.closed", "message.received"})
+#: Conversations suggested per transaction, and the pause between two. A round at 500 new
+#: chats a second suggests some 250 of them: in one stretch that held the interpreter's
+#: lock for 30–50 ms of CPU, and every ingest batch beside it waited for the lock after each
+#: of its database round trips (the slowest 1 % of ingest → offer, bench_server.py's trace).
+SUGGEST_SLICE = 64
+SLICE_PAUSE_S = 0.005
 
 
 def _cursor(session: Session, project: str, name: str, now_us: int) -> CursorRow:
@@ -114,21 +121,30 @@ def suggest_round(sessions: sessionmaker[Session], svc: RouterService, now_us: i
                                                        .where(SuggestionRow.conversation_id.in_(ids)))
                     if n >= limit}
         due = [cid for cid in ids if cid in open_ and cid not in done]
-        try:
-            made = actions.do_suggest_many(svc, due) if due else 0
-        except OperationalError:
-            raise  # the database is away: the cursor stays, the next round tries again
-        except Exception as error:  # one bad conversation must not hold up the others: one by one
-            print(f"dozvon: the contact types of {len(due)} conversations were not suggested together "
-                  f"({error!r}); suggesting them one by one", flush=True)
-            for cid in due:
-                try:
-                    actions.do_suggest(svc, cid)
-                    made += 1
-                except Exception as one:  # one contact's failure must not stop the others'
-                    print(f"dozvon: the contact type of {cid!r} was not suggested: {one!r}", flush=True)
+        for start in range(0, len(due), SUGGEST_SLICE):
+            if start:
+                time.sleep(SLICE_PAUSE_S)
+            made += _suggest_slice(svc, due[start:start + SUGGEST_SLICE])
     _advance(sessions, svc.project, SUGGEST, upto)
     return made
+
+
+def _suggest_slice(svc: RouterService, due: list[str]) -> int:
+    try:
+        return actions.do_suggest_many(svc, due)
+    except OperationalError:
+        raise  # the database is away: the cursor stays, the next round tries again
+    except Exception as error:  # one bad conversation must not hold up the others: one by one
+        print(f"dozvon: the contact types of {len(due)} conversations were not suggested together "
+              f"({error!r}); suggesting them one by one", flush=True)
+        made = 0
+        for cid in due:
+            try:
+                actions.do_suggest(svc, cid)
+                made += 1
+            except Exception as one:  # one contact's failure must not stop the others'
+                print(f"dozvon: the contact type of {cid!r} was not suggested: {one!r}", flush=True)
+        return made
 
 
 class QualityWorker:
@@ -156,7 +172,8 @@ class QualityWorker:
         for project in projects:
             svc = self.hub.service(project)
             for step in (suggest_round, check_round):
-                done += self._safely(step, svc, now)
+                with tracing.busy(step.__name__):
+                    done += self._safely(step, svc, now)
         return done
 
     def _safely(self, step: Callable[[sessionmaker[Session], RouterService, int], int], svc: RouterService,

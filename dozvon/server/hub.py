@@ -35,6 +35,7 @@ from dozvon.conversations.actions import DeliveryReport
 from dozvon.conversations.identity import IdentityResolver
 from dozvon.conversations.ingest import Inbound, IngestQueue, IngestResult
 from dozvon.conversations.projection import project_events
+from dozvon.core import tracing
 from dozvon.core.clock import Clock, SystemClock
 from dozvon.core.db import refresh_planner_statistics, session_factory
 from dozvon.core.errors import NotFound
@@ -80,8 +81,10 @@ class Subscription:
         self.loop.call_soon_threadsafe(self.queue.put_nowait, (payload.get("seq"), encoded(payload)))
 
 
-def _hand_over(frames: list[tuple[Subscription, Frame]]) -> None:
+def _hand_over(frames: list[tuple[Subscription, Frame]], trace: tracing.Batch | None = None) -> None:
     """On the sockets' loop: one commit's frames into their queues (one wake-up, not one per frame)."""
+    if trace is not None:
+        trace.mark("frames_on_loop")
     for sub, frame in frames:
         sub.queue.put_nowait(frame)
 
@@ -101,6 +104,7 @@ class Hub:
         self._wake: asyncio.Event | None = None
         self._outbox_wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._sampler: asyncio.Task[None] | None = None
         self.loaded = False
         #: The ingest step that tells who a customer is: one customer per person, found
         #: by any of their phones, addresses and messenger ids (dozvon/crm).
@@ -241,6 +245,9 @@ class Hub:
 
     def _committed(self, project: str, events: list[RoutingEvent]) -> None:
         """After a commit (in the committing thread): wallboard, metrics, subscribers, timers."""
+        trace = tracing.TRACE.current() if tracing.TRACE is not None else None
+        if trace is not None:
+            trace.mark("committed")
         self._wallboards[project].feed(events)
         self.metrics.observe(project, events)
         by_operator = self._subs.get(project, {})
@@ -264,7 +271,9 @@ class Hub:
                     by_loop.setdefault(sub.loop, []).append((sub, frame))
             for loop, frames in by_loop.items():
                 with contextlib.suppress(RuntimeError):  # a loop that has closed: nobody listens
-                    loop.call_soon_threadsafe(_hand_over, frames)
+                    loop.call_soon_threadsafe(_hand_over, frames, trace)
+        if trace is not None:
+            trace.mark("framed")
         for tap in self.taps:
             try:
                 tap(project, events)
@@ -311,6 +320,8 @@ class Hub:
         """Fire offer deadlines, wrap-up ends, opening hours … on the wall clock, for ever."""
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
+        if tracing.TRACE is not None:  # the benchmark's trace: the loop's stalls, sampled beside the timers
+            self._sampler = asyncio.create_task(tracing.TRACE.sample_loop())
         while True:
             due = self._due_services()
             for svc in due:
@@ -351,17 +362,22 @@ class Hub:
         while True:
             for chore in (self.mark_lost_customers, self.refresh_statistics):
                 try:
-                    await anyio.to_thread.run_sync(chore)
+                    await anyio.to_thread.run_sync(self._marked, chore.__name__, chore)
                 except Exception as error:  # a busy database now: the next round tries again
                     print(f"dozvon: maintenance {chore!r} failed: {error!r}", flush=True)
             await asyncio.sleep(every_s)
+
+    @staticmethod
+    def _marked(name: str, chore: Callable[[], object]) -> None:
+        with tracing.busy(name):
+            chore()
 
     async def run_task_alarms(self, every_s: float = 5.0) -> None:
         """Announce the tasks that ran past their due time — within seconds of it, not at the
         next maintenance round — for ever."""
         while True:
             try:
-                await anyio.to_thread.run_sync(self.sound_task_alarms)
+                await anyio.to_thread.run_sync(self._marked, "task_alarms", self.sound_task_alarms)
             except Exception as error:  # a busy database now: the next round tries again
                 print(f"dozvon: the task alarm failed: {error!r}", flush=True)
             await asyncio.sleep(every_s)
