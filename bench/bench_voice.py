@@ -1,20 +1,27 @@
-"""Concurrent calls with media on 2 cores: packet loss and jitter, CPU per call, set-up time.
+"""Voice benchmark: concurrent calls bridged SIP ↔ WebRTC through Dozvon's call logic.
 
-For each number of concurrent calls, SIPp (Debian's sip-tester) places them all at once to a
-Dozvon SIP agent running in its own process (pinned to two cores), each caller playing Russian
-speech (espeak-ng → 8 kHz μ-law, ``rtp_stream``); the agent answers and echoes every frame back
-through its paced sender — what bridging two legs costs. Printed:
+Голосовой бенчмарк: одновременные звонки, соединённые SIP ↔ WebRTC через логику звонков Dozvon.
 
-* loss (%) and interarrival jitter (ms, RFC 3550) of the audio the agent received, mean and worst
-  call;
-* CPU per call: the agent process's CPU time divided by the call-seconds it carried;
-* set-up time INVITE → 200 OK, p50/p99, from SIPp's response-time trace (1 ms resolution).
+The measured path (bench/voice_path.py): a real ``dozvon serve --sip-listen`` (SQLite, one phone
+line, one queue, N operators); N callers dial at once over SIP and speak Russian speech (espeak-ng,
+8 kHz G.711 μ-law); each call is answered, greeted, queued and offered by the routing engine to an
+operator whose desktop (logged in, on the operators' WebSocket) accepts it; the operator's softphone
+is an aiortc WebRTC peer that POSTs its SDP offer to the softphone endpoint and plays a tone. So the
+audio goes caller → Dozvon's SIP leg → bridge → WebRTC leg → softphone, and back. Every frame is
+tagged (sender, counter) in G.711 code values, so each direction's loss, RFC 3550 jitter and late
+frames (later than a jitter buffer's depth) and added delay are counted end to end over the measured window; also
+the receiving RTP stacks' own counters per hop. Server CPU per call-second and memory come from
+/proc; INVITE → 200 OK and accept → first media packet are timed per call.
 
-The baseline, measured in the same run: a plain asyncio UDP echo (no SIP, no decoding, no
-pacing) in its own process on the same cores, fed the same packet rate by this process —
-the cheapest anything in Python can move the same packets. No figure is asserted.
+The step: N goes up (5, 10, 20, 40 by default) until a direction loses 1 % or more, or 1 % or more
+of its frames arrive late, or not every call is bridged; the largest N that held is printed.
 
-    .venv/bin/python bench/bench_voice.py [--calls 20,50,100] [--seconds 12]
+The baseline, measured in the same run for each N: the former bench — SIPp's calls to a bare SIP
+agent in its own process echoing each caller's audio (the RTP stack alone, no call logic, no
+WebRTC) — and next to it a plain asyncio UDP echo of the same packet rate. The ratio of CPU per
+call says what the call logic and the WebRTC leg cost over the RTP stack. No figure is asserted.
+
+    .venv/bin/python bench/bench_voice.py [--calls 5,10,20,40] [--seconds 15] [--no-baseline]
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -35,6 +43,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script: its sibling modules
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "tests" / "voice" / "sipp" / "uac_speech.xml"
@@ -136,7 +146,7 @@ def finish(process: subprocess.Popen[str]) -> dict[str, Any]:
     return dict(json.loads(out.strip().splitlines()[-1]))
 
 
-def run_dozvon(calls: int, seconds: float, speech: Path, folder: Path) -> dict[str, Any]:
+def run_agent_echo(calls: int, seconds: float, speech: Path, folder: Path) -> dict[str, Any]:
     port = free_port()
     agent, _ = start(["--serve-agent", str(port), str(random.randrange(20000, 40000) & ~1)])
     scenario = folder / f"calls{calls}.xml"
@@ -206,30 +216,147 @@ def run_baseline(calls: int, seconds: float) -> dict[str, Any]:
     return {**result, **fed}
 
 
-def report(calls: int, seconds: float, dozvon: dict[str, Any], base: dict[str, Any]) -> None:
-    legs = dozvon["calls"]
+def echo_figures(calls: int, seconds: float, agent: dict[str, Any], base: dict[str, Any]) -> dict[str, float]:
+    """The in-agent echo and the bare UDP echo of one step, as the table wants them."""
+    legs = agent["calls"]
     call_seconds = sum(c["seconds"] for c in legs) or float("nan")
     expected = sum(c["packets_in"] + c["lost"] for c in legs) or 1
-    loss = 100.0 * sum(c["lost"] for c in legs) / expected
-    worst_loss = max((c["loss_pct"] for c in legs), default=float("nan"))
     jitter = [c["jitter_ms"] for c in legs]
-    cpu_call = dozvon["cpu"] / call_seconds
-    base_cpu = base["cpu"] / (calls * seconds)
-    base_loss = 100.0 * (1 - base["received"] / base["sent"]) if base["sent"] else float("nan")
-    print(f"\n{calls} concurrent calls × {seconds:.0f} s (speech in, echoed out; 2 cores)")
-    print(f"  calls completed           {len(legs)}/{calls}   (SIPp exit {dozvon['sipp_rc']})")
-    print(f"  packet loss               {loss:.3f} %   (worst call {worst_loss:.3f} %)")
-    print(f"  jitter (RFC 3550)         mean {sum(jitter) / max(1, len(jitter)):.2f} ms, worst call "
-          f"{max(jitter, default=float('nan')):.2f} ms")
-    print(f"  CPU per call              {cpu_call * 1000:.1f} ms per call-second "
-          f"({100 * cpu_call:.2f} % of a core per call)")
-    print(f"  set-up INVITE → 200 OK    p50 {percentile(dozvon['rtts'], 50):.0f} ms, "
-          f"p99 {percentile(dozvon['rtts'], 99):.0f} ms  ({len(dozvon['rtts'])} calls)")
-    print(f"  paced ticks that ran late {dozvon['late_ticks']}")
-    print(f"  baseline: plain asyncio UDP echo of {calls} streams at 50 packets/s each")
-    print(f"    loss {base_loss:.3f} %, jitter mean {sum(base['jitters']) / max(1, len(base['jitters'])):.2f} ms, "
-          f"CPU {base_cpu * 1000:.1f} ms per stream-second")
-    print(f"  ratio: Dozvon's CPU per call / baseline's per stream = {cpu_call / base_cpu:.1f}×")
+    return {"completed": len(legs), "sipp_rc": agent["sipp_rc"],
+            "loss": 100.0 * sum(c["lost"] for c in legs) / expected,
+            "worst_loss": max((c["loss_pct"] for c in legs), default=float("nan")),
+            "jitter": sum(jitter) / max(1, len(jitter)), "worst_jitter": max(jitter, default=float("nan")),
+            "cpu_call": agent["cpu"] / call_seconds, "late_ticks": agent["late_ticks"],
+            "setup_p50": percentile(agent["rtts"], 50), "setup_p99": percentile(agent["rtts"], 99),
+            "setups": len(agent["rtts"]),
+            "base_cpu": base["cpu"] / (calls * seconds),
+            "base_loss": 100.0 * (1 - base["received"] / base["sent"]) if base["sent"] else float("nan"),
+            "base_jitter": sum(base["jitters"]) / max(1, len(base["jitters"]))}
+
+
+def report_echo(calls: int, seconds: float, e: dict[str, float]) -> None:
+    """The former bench's output, kept as the baseline's: the SIP agent echoing in its own process."""
+    print(f"\n  baseline: {calls} calls from SIPp echoed inside the SIP agent (no call logic, no WebRTC), "
+          f"{seconds:.0f} s / база: эхо внутри SIP-агента")
+    print(f"    calls completed           {e['completed']}/{calls}   (SIPp exit {e['sipp_rc']})")
+    print(f"    packet loss               {e['loss']:.3f} %   (worst call {e['worst_loss']:.3f} %)")
+    print(f"    jitter (RFC 3550)         mean {e['jitter']:.2f} ms, worst call {e['worst_jitter']:.2f} ms")
+    print(f"    CPU per call              {e['cpu_call'] * 1000:.1f} ms per call-second "
+          f"({100 * e['cpu_call']:.2f} % of a core per call)")
+    print(f"    set-up INVITE → 200 OK    p50 {e['setup_p50']:.0f} ms, p99 {e['setup_p99']:.0f} ms  "
+          f"({e['setups']:.0f} calls)")
+    print(f"    paced ticks that ran late {e['late_ticks']:.0f}")
+    print(f"    plain asyncio UDP echo of {calls} streams at 50 packets/s each: loss {e['base_loss']:.3f} %, "
+          f"jitter mean {e['base_jitter']:.2f} ms, CPU {e['base_cpu'] * 1000:.1f} ms per stream-second")
+    print(f"    ratio: the agent's CPU per call / the bare echo's per stream = {e['cpu_call'] / e['base_cpu']:.1f}×")
+
+
+def _pct(values: list[float], q: float) -> float:
+    return 1000 * percentile(values, q)
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else float("nan")
+
+
+def path_figures(r: Any) -> dict[str, float]:
+    """One step of the full path, summed over its calls."""
+    figures: dict[str, float] = {}
+    for name, directions in (("up", r.up), ("down", r.down)):
+        sent = sum(d.sent for d in directions)
+        figures[f"{name}_loss"] = 100.0 * (sent - sum(d.received for d in directions)) / sent if sent else float("nan")
+        figures[f"{name}_late"] = 100.0 * sum(d.late for d in directions) / sent if sent else float("nan")
+        figures[f"{name}_worst_loss"] = max((d.loss_pct for d in directions), default=float("nan"))
+        figures[f"{name}_jitter"] = _mean([d.jitter_ms for d in directions])
+        figures[f"{name}_worst_jitter"] = max((d.jitter_ms for d in directions), default=float("nan"))
+        figures[f"{name}_delay"] = _mean([d.added_delay_ms for d in directions])
+        figures[f"{name}_worst_delay"] = max((d.added_delay_ms for d in directions), default=float("nan"))
+    sip_expected = sum(s["packets_in"] + s["lost"] for s in r.rtp_down_sip)
+    figures["sip_loss"] = 100.0 * sum(s["lost"] for s in r.rtp_down_sip) / sip_expected if sip_expected else float("nan")
+    figures["sip_jitter"] = _mean([s["jitter_ms"] for s in r.rtp_down_sip])
+    web_expected = sum(w["received"] + w["lost"] for w in r.rtp_down_webrtc)
+    figures["web_loss"] = (100.0 * sum(w["lost"] for w in r.rtp_down_webrtc) / web_expected
+                           if web_expected else float("nan"))
+    figures["web_jitter"] = _mean([w["jitter_ms"] for w in r.rtp_down_webrtc])
+    call_seconds = r.bridged * r.window_s
+    figures["cpu_call"] = r.server_cpu_s / call_seconds if call_seconds else float("nan")
+    figures["server_share"] = 100 * r.server_cpu_s / r.window_s
+    figures["client_share"] = 100 * r.client_cpu_s / r.window_s
+    figures["machine_share"] = 100 * r.machine_cpu_s / r.window_s
+    figures["others_share"] = 100 * (r.machine_cpu_s - r.server_cpu_s - r.client_cpu_s) / r.window_s
+    return figures
+
+
+def held(r: Any, f: dict[str, float], max_share: float) -> str | None:
+    """Why the step did not hold (None: it held)."""
+    if r.bridged < r.calls or len(r.up) < r.calls:
+        return f"only {min(r.bridged, len(r.up))} of {r.calls} calls bridged and measured"
+    for name, label in (("up", "caller → operator"), ("down", "operator → caller")):
+        if not f[f"{name}_loss"] < max_share:
+            return f"{label}: {f[f'{name}_loss']:.2f} % of frames lost"
+        if not f[f"{name}_late"] < max_share:
+            return f"{label}: {f[f'{name}_late']:.2f} % of frames late"
+    if r.misrouted:
+        return f"{r.misrouted} streams heard by the wrong party"
+    return None
+
+
+def report_path(r: Any, f: dict[str, float], args: argparse.Namespace, why: str | None) -> None:
+    print(f"\n{r.calls} concurrent calls, SIP ↔ Dozvon's call logic ↔ WebRTC softphone, "
+          f"{r.window_s:.0f} s measured / {r.calls} звонков через логику звонков")
+    print(f"  calls bridged               {r.bridged}/{r.calls}   (failures: {len(r.failures)}"
+          f"{'; first: ' + r.failures[0] if r.failures else ''})")
+    print(f"  caller → operator (e2e)     loss {f['up_loss']:.3f} % (worst call {f['up_worst_loss']:.3f} %), "
+          f"late > {args.jitter_buffer_ms:.0f} ms {f['up_late']:.3f} %, "
+          f"jitter mean {f['up_jitter']:.2f} ms (worst {f['up_worst_jitter']:.2f} ms), "
+          f"added delay p99 mean {f['up_delay']:.0f} ms (worst {f['up_worst_delay']:.0f} ms)")
+    print(f"  operator → caller (e2e)     loss {f['down_loss']:.3f} % (worst call {f['down_worst_loss']:.3f} %), "
+          f"late > {args.jitter_buffer_ms:.0f} ms {f['down_late']:.3f} %, "
+          f"jitter mean {f['down_jitter']:.2f} ms (worst {f['down_worst_jitter']:.2f} ms), "
+          f"added delay p99 mean {f['down_delay']:.0f} ms (worst {f['down_worst_delay']:.0f} ms)")
+    print(f"  per hop, RTP counters       Dozvon → caller (SIP): loss {f['sip_loss']:.3f} %, jitter "
+          f"{f['sip_jitter']:.2f} ms; Dozvon → softphone (aiortc): loss {f['web_loss']:.3f} %, jitter "
+          f"{f['web_jitter']:.2f} ms")
+    if r.no_call:
+        print(f"  softphone refused at first  {r.no_call} of {r.calls} joins answered 404 voice.no_call (the call not "
+              f"yet attached on the server) and were retried; taken after p50 {_pct(r.no_call_waits, 50):.0f} ms, "
+              f"max {1000 * max(r.no_call_waits, default=float('nan')):.0f} ms")
+    print(f"  set-up INVITE → 200 OK      p50 {_pct(r.setup, 50):.0f} ms, p99 {_pct(r.setup, 99):.0f} ms "
+          f"({len(r.setup)} calls)")
+    print(f"  accept → first media        to the softphone p50 {_pct(r.answer_to_media, 50):.0f} ms, "
+          f"p99 {_pct(r.answer_to_media, 99):.0f} ms; to the caller p50 {_pct(r.answer_to_media_back, 50):.0f} ms, "
+          f"p99 {_pct(r.answer_to_media_back, 99):.0f} ms")
+    print(f"  server CPU per call         {f['cpu_call'] * 1000:.1f} ms per call-second "
+          f"({100 * f['cpu_call']:.2f} % of a core per call; the server {f['server_share']:.0f} % of a core)")
+    print(f"  server memory               RSS {r.rss_mb:.0f} MiB (peak {r.peak_mb:.0f} MiB)")
+    print(f"  the machine (2 cores = 200 %) busy {f['machine_share']:.0f} %: server {f['server_share']:.0f} %, "
+          f"bench (callers + softphones) {f['client_share']:.0f} %, other processes {f['others_share']:.0f} %")
+    print(f"  held: {'yes' if why is None else 'no — ' + why}")
+
+
+def table(rows: list[tuple[Any, dict[str, float], dict[str, float] | None, str | None]],
+          args: argparse.Namespace) -> None:
+    print(f"\nSummary / Итог ({args.seconds:.0f} s measured per step; e2e loss and late > "
+          f"{args.jitter_buffer_ms:.0f} ms, % of frames; jitter RFC 3550, mean of calls)\n")
+    head = ("N", "bridged", "up loss/late %", "down loss/late %", "jitter up/down ms", "delay p99 up/down ms", "INVITE→200 p50/p99 ms",
+            "accept→media p50/p99 ms", "CPU ms/call-s", "echo CPU ms/call-s", "ratio", "RSS MiB",
+            "machine busy %", "held")
+    lines = [head]
+    for r, f, e, why in rows:
+        echo = e["cpu_call"] * 1000 if e else float("nan")
+        lines.append((str(r.calls), f"{r.bridged}", f"{f['up_loss']:.2f}/{f['up_late']:.2f}",
+                      f"{f['down_loss']:.2f}/{f['down_late']:.2f}", f"{f['up_jitter']:.1f}/{f['down_jitter']:.1f}",
+                      f"{f['up_worst_delay']:.0f}/{f['down_worst_delay']:.0f}",
+                      f"{_pct(r.setup, 50):.0f}/{_pct(r.setup, 99):.0f}",
+                      f"{_pct(r.answer_to_media, 50):.0f}/{_pct(r.answer_to_media, 99):.0f}",
+                      f"{f['cpu_call'] * 1000:.1f}", f"{echo:.1f}", f"{f['cpu_call'] * 1000 / echo:.1f}×",
+                      f"{r.rss_mb:.0f}", f"{f['machine_share']:.0f}", "yes" if why is None else "no"))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
+    for line in lines:
+        print("  " + "  ".join(cell.rjust(w) for cell, w in zip(line, widths, strict=True)))
+    good = [r.calls for r, _, _, why in rows if why is None]
+    print(f"\nThe largest N that held / наибольшее N без потерь: {max(good) if good else 'none'}"
+          + ("" if good else f" ({rows[0][3]})" if rows else ""))
 
 
 def main() -> None:
@@ -239,21 +366,66 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--serve-echo":
         asyncio.run(serve_echo(int(sys.argv[2])))
         return
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--calls", default="20,50,100", help="numbers of concurrent calls, comma-separated")
-    parser.add_argument("--seconds", type=float, default=12.0, help="length of each call")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--calls", default="5,10,20,40",
+                        help="numbers of concurrent calls to step through, comma-separated, ascending / "
+                             "числа одновременных звонков по шагам, через запятую, по возрастанию")
+    parser.add_argument("--seconds", type=float, default=15.0,
+                        help="the measured window of each step, seconds / длительность измерения шага, с")
+    parser.add_argument("--max-share", type=float, default=1.0,
+                        help="a step holds while each direction loses less than this %% of frames and has less "
+                             "than this %% late / шаг выдержан, пока потери и опоздания кадров ниже этого %%")
+    parser.add_argument("--jitter-buffer-ms", type=float, default=60.0,
+                        help="a frame arriving this much later than the window's quickest is late / "
+                             "кадр, пришедший на столько позже самого быстрого, опоздал")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="skip the in-agent echo and the bare UDP echo / без базовых замеров (эхо)")
+    parser.add_argument("--keep-going", action="store_true",
+                        help="run every step even after one did not hold / все шаги, даже после невыдержанного")
     args = parser.parse_args()
-    for tool in ("sipp", "espeak-ng", "sox"):
+    try:
+        steps = [int(n) for n in args.calls.split(",")]
+    except ValueError:
+        parser.error(f"--calls: whole numbers separated by commas, got {args.calls!r} / "
+                     f"нужны целые числа через запятую")
+    if not steps or min(steps) < 1 or args.seconds <= 0:
+        parser.error("--calls and --seconds must be positive / --calls и --seconds должны быть положительными")
+    for tool, package in (("sipp", "sip-tester"), ("espeak-ng", "espeak-ng"), ("sox", "sox")):
         if shutil.which(tool) is None:
-            sys.exit(f"{tool} is not installed (Debian packages sip-tester, espeak-ng, sox)")
+            sys.exit(f"bench_voice: {tool} is not installed (Debian package {package}) / "
+                     f"не установлен {tool} (пакет Debian {package})")
+    from voice_path import BenchError, measure
+
+    from dozvon.voice import audio
+
+    # A plain kill stops the servers this started too (their finally blocks run).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("bench_voice: stopped / остановлен"))
     pin_two_cores(os.getpid())
-    with tempfile.TemporaryDirectory(prefix="bench-voice-") as tmp:
-        folder = Path(tmp)
-        speech = make_speech(folder)
-        for calls in [int(n) for n in args.calls.split(",")]:
-            dozvon = run_dozvon(calls, args.seconds, speech, folder)
-            base = run_baseline(calls, args.seconds)
-            report(calls, args.seconds, dozvon, base)
+    cores = set(sorted(os.sched_getaffinity(0))[:2]) if hasattr(os, "sched_getaffinity") else None
+    rows = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-voice-") as tmp:
+            folder = Path(tmp)
+            speech_wav = make_speech(folder)
+            speech = audio.frames(audio.Speech().say(SPEECH, "ru"))
+            for calls in steps:
+                r = measure(calls, args.seconds, speech, folder, cores, args.jitter_buffer_ms)
+                f = path_figures(r)
+                why = held(r, f, args.max_share)
+                report_path(r, f, args, why)
+                e = None
+                if not args.no_baseline:
+                    e = echo_figures(calls, args.seconds, run_agent_echo(calls, args.seconds, speech_wav, folder),
+                                     run_baseline(calls, args.seconds))
+                    report_echo(calls, args.seconds, e)
+                    print(f"  ratio: the full path's CPU per call / the in-agent echo's = "
+                          f"{f['cpu_call'] / e['cpu_call']:.1f}×")
+                rows.append((r, f, e, why))
+                if why is not None and not args.keep_going:
+                    break
+    except BenchError as error:
+        sys.exit(f"bench_voice: {error}")
+    table(rows, args)
 
 
 if __name__ == "__main__":
