@@ -67,7 +67,7 @@ def raw_insert_rate(url: str, seconds: float = 3.0) -> float:
 RAW_GROUP = 32
 
 
-def raw_group_commit_rate(url: str, seconds: float = 3.0, group: int = RAW_GROUP) -> float:
+def raw_group_commit_rate(url: str, seconds: float = 3.0, group: int = RAW_GROUP, events_table: str = "events") -> float:
     """Contacts/s writing Dozvon's write set of a contact — a customer, their identity, the
     conversation, its first message, four events, the live contact row — straight through
     the driver (executemany per table, no ORM, no engine, no HTTP), ``group`` contacts per
@@ -85,7 +85,7 @@ def raw_group_commit_rate(url: str, seconds: float = 3.0, group: int = RAW_GROUP
     conversations = sql("conversations", "id, project, channel, queue, external_id, customer_id, customer_name, "
                                          "subject, status, created_at_us, details")
     messages = sql("messages", "project, conversation_id, channel, external_id, direction, author, text, at_us")
-    events = sql("events", "project, seq, type, version, at_us, contact_id, operator_id, queue, channel, "
+    events = sql(events_table, "project, seq, type, version, at_us, contact_id, operator_id, queue, channel, "
                            "customer_id, data")
     live = sql("rt_contacts", "project, id, state, queue, doc")
     meta = (f"INSERT INTO rt_meta (project, event_seq, offer_seq) VALUES ({mark}, {mark}, {mark}) "
@@ -120,6 +120,31 @@ def raw_group_commit_rate(url: str, seconds: float = 3.0, group: int = RAW_GROUP
     finally:
         raw.rollback()
         raw.close()
+
+
+def events_index_cost(url: str, seconds: float = 2.0, rounds: int = 2) -> tuple[float, float] | None:
+    """PostgreSQL: the raw group commit of the write set with its events going to a copy of
+    the events table with all its indexes, and to one with only the unique (project, seq)
+    that the log's order needs — alternated, same run: what the four secondary indexes
+    (time, type, contact, customer; read by reports, the replay and FCR) cost the hot path.
+    (contacts/s with all, contacts/s with the unique index only), or None on SQLite."""
+    engine = get_engine(url)
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE bench_events_all (LIKE events INCLUDING ALL)"))
+        connection.execute(text("CREATE TABLE bench_events_lean (LIKE events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"))
+        connection.execute(text("CREATE UNIQUE INDEX ON bench_events_lean (project, seq)"))
+    try:
+        full, lean = [], []
+        for _ in range(rounds):
+            full.append(raw_group_commit_rate(url, seconds, events_table="bench_events_all"))
+            lean.append(raw_group_commit_rate(url, seconds, events_table="bench_events_lean"))
+        return statistics.fmean(full), statistics.fmean(lean)
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text("DROP TABLE bench_events_all"))
+            connection.execute(text("DROP TABLE bench_events_lean"))
 
 
 def seed(url: str, operators: int) -> dict[str, str]:
@@ -476,6 +501,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=500.0, help="contacts/s during the latency phase")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--no-index-cost", action="store_true", help="skip measuring the events indexes' cost")
     parser.add_argument("--no-trace", action="store_true", help="run the server without its ingest trace")
     parser.add_argument("--keep-trace", default="", help="keep the server's trace in this file (JSON lines)")
     parser.add_argument("--postgres", default=os.environ.get("DOZVON_TEST_POSTGRES_URL",
@@ -488,6 +514,7 @@ def main() -> None:
             raw = raw_insert_rate(url)
             cookies = seed(url, args.operators)
             group = raw_group_commit_rate(url)
+            indexes = events_index_cost(url) if not args.no_index_cost else None
             port = free_port()
             trace = None if args.no_trace else args.keep_trace or os.path.join(folder, "trace.jsonl")
             if trace and os.path.exists(trace):
@@ -507,6 +534,11 @@ def main() -> None:
         print(f"\n[{database}] raw insert (1 row per commit):            {raw:,.0f} rows/s")
         print(f"[{database}] raw group commit of the write set:      {group:,.0f} contacts/s "
               f"({RAW_GROUP} contacts per commit, 9 rows each, straight through the driver)")
+        if indexes:
+            full, lean = indexes
+            print(f"[{database}] the same, events with all 5 indexes / with (project, seq) only: {full:,.0f} / {lean:,.0f} "
+                  f"contacts/s — the 4 secondary indexes cost {1e6 / full - 1e6 / lean:.0f} µs a contact "
+                  f"({100 * (lean / full - 1):.0f}% more with none of them)")
         print(f"[{database}] ingest through the API:                 {rate:,.0f} contacts/s "
               f"({rate / group:.2f}× the raw group commit); server CPU {result['server_cpu_ms']:.2f} ms per contact, "
               f"busy {100 * result['server_cpu_share']:.0f}% of a core, "

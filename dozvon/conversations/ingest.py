@@ -28,7 +28,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import BigInteger, Table, delete, literal, select, union_all
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -163,32 +163,35 @@ def _alone(svc: RouterService, item: Inbound, resolver: IdentityResolver) -> Ing
 
 def _existing_many(session: Session, project: str, items: list[Inbound]) -> dict[tuple[str, str], IngestResult]:
     """The retries among these items, by (channel, external id): the message or the
-    conversation each one already stored (its first message), in two or three queries
-    whatever the batch's size."""
+    conversation each one already stored (its first message) — one query for the messages
+    and the conversations together (a round trip less for every batch of chat messages),
+    and one more per retried whole contact."""
     wanted = {(i.channel, i.external_id) for i in items}
     # A message, or what may be a survey's answer: stored as a message of an old conversation.
     messages = {(i.channel, i.external_id) for i in items if i.as_message or survey.score_of(i.text) is not None}
-    found: dict[tuple[str, str], IngestResult] = {}
+    query: Any = select(literal("c").label("kind"), Conversation.channel, Conversation.external_id, Conversation.id,
+                        literal(None, BigInteger).label("message_id")).where(
+        Conversation.project == project, Conversation.channel.in_({c for c, _ in wanted}),
+        Conversation.external_id.in_({e for _, e in wanted}))
     if messages:
-        for channel, external_id, conversation_id, message_id in session.execute(
-                select(Message.channel, Message.external_id, Message.conversation_id, Message.id).where(
-                    Message.project == project, Message.channel.in_({c for c, _ in messages}),
-                    Message.external_id.in_({e for _, e in messages}))):
-            if (channel, external_id) in messages:
-                found[(channel, external_id)] = IngestResult(conversation_id, message_id, created=False)
-    rest = wanted - found.keys()
-    if not rest:
-        return found
-    rows = session.execute(select(Conversation.channel, Conversation.external_id, Conversation.id).where(
-        Conversation.project == project, Conversation.channel.in_({c for c, _ in rest}),
-        Conversation.external_id.in_({e for _, e in rest})))
-    conversations = {(channel, external_id): conversation_id
-                     for channel, external_id, conversation_id in rows if (channel, external_id) in rest}
-    if conversations:  # retries of whole contacts: rare, so their first message one by one
-        for key, conversation_id in conversations.items():
-            first = session.scalar(select(Message.id).where(Message.conversation_id == conversation_id)
-                                   .order_by(Message.id).limit(1))
-            found[key] = IngestResult(conversation_id, first, created=False)
+        query = union_all(select(literal("m").label("kind"), Message.channel, Message.external_id,
+                                 Message.conversation_id, Message.id).where(
+            Message.project == project, Message.channel.in_({c for c, _ in messages}),
+            Message.external_id.in_({e for _, e in messages})), query)
+    found: dict[tuple[str, str], IngestResult] = {}
+    conversations: dict[tuple[str, str], str] = {}
+    for kind, channel, external_id, conversation_id, message_id in session.execute(query):
+        key = (channel, external_id)
+        if kind == "m" and key in messages:
+            found[key] = IngestResult(conversation_id, message_id, created=False)
+        elif kind == "c" and key in wanted:
+            conversations[key] = conversation_id
+    for key, conversation_id in conversations.items():  # retries of whole contacts: rare, one by one
+        if key in found:
+            continue
+        first = session.scalar(select(Message.id).where(Message.conversation_id == conversation_id)
+                               .order_by(Message.id).limit(1))
+        found[key] = IngestResult(conversation_id, first, created=False)
     return found
 
 
