@@ -96,6 +96,7 @@ register("server.demo_sip", "Calls: SIP on {address} (udp) — any number dialle
 register("web.desktop.on_call", "on a call", "на звонке")
 register("web.transfer.consult", "Talk to them first (the caller waits on hold)",
          "Сначала поговорить самому (клиент ждёт на удержании)")
+register("web.offer.introduced", "Introduced by {name}", "Передаёт {name}")
 for _key, _en, _ru in (
         ("title", "Call", "Звонок"),
         ("connecting", "Connecting the call…", "Соединяем звонок…"),
@@ -109,6 +110,13 @@ for _key, _en, _ru in (
         ("mute", "Mute", "Выключить микрофон"),
         ("recordings", "Recordings", "Записи"),
         ("consulting", "Talking to {number} — the caller is on hold", "Разговор с {number} — клиент на удержании"),
+        ("consulting_queue", "Looking for a colleague in {queue} — the caller is on hold",
+         "Ищем коллегу в очереди {queue} — клиент на удержании"),
+        ("consulting_answered", "Talking to {name} ({queue}) — the caller is on hold",
+         "Разговор с {name} ({queue}) — клиент на удержании"),
+        ("introduced", "{name} introduces a call from {caller} ({queue}); the caller waits on hold. Talk first, "
+         "then {name} hands the caller over.", "{name} передаёт вам звонок {caller} ({queue}); клиент ждёт на "
+         "удержании. Сначала поговорите, затем {name} соединит вас с клиентом."),
         ("consult_complete", "Hand the caller over", "Соединить с клиентом"),
         ("consult_cancel", "Back to the caller", "Вернуться к клиенту"),
         ("asked_title", "A colleague asks about a call", "Коллега просит помочь со звонком"),

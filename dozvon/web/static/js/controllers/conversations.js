@@ -568,10 +568,11 @@ export default class Conversations extends Controller {
     const outside = select.value === "external:";
     form.querySelector("[data-slot=transfernumber]").hidden = !outside;
     form.elements.number.required = outside;
-    // A call to a number can be attended: the operator talks to it first (the caller on hold).
+    // A call can be attended: the operator talks first (the caller on hold) — to the number,
+    // the colleague, or whoever the engine finds in the queue.
     const pane = this.paneOf(select);
-    form.querySelector("[data-slot=transferconsult]").hidden =
-      !(pane && pane.channel === "voice" && (select.value.startsWith("external:") || select.value.startsWith("operator:")));
+    form.querySelector("[data-slot=transferconsult]").hidden = !(pane && pane.channel === "voice"
+      && ["external:", "operator:", "queue:"].some((kind) => select.value.startsWith(kind)));
   }
 
   transferClose(event, node) {
@@ -599,11 +600,13 @@ export default class Conversations extends Controller {
       return;
     }
     try {
-      if ((kind === "external" || kind === "operator") && pane.channel === "voice" && form.elements.consult.checked) {
+      if (["external", "operator", "queue"].includes(kind) && pane.channel === "voice" && form.elements.consult.checked) {
         const chosen = form.elements.target.selectedOptions[0];
-        const who = kind === "operator" ? { operator: value } : { number: body.to_external };
+        const who = kind === "operator" ? { operator: value } : kind === "queue" ? { queue: value }
+          : { number: body.to_external };
         await post(`${this.base}/voice/calls/${encodeURIComponent(pane.id)}/consult`, who);
-        this.emit("dz:consult", { id: pane.id, number: kind === "operator" && chosen ? chosen.textContent : body.to_external });
+        this.emit("dz:consult", kind === "queue" ? { id: pane.id, queue: value }
+          : { id: pane.id, number: kind === "operator" && chosen ? chosen.textContent : body.to_external });
         this.transferClose(null, form);
         return;
       }

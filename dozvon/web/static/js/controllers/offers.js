@@ -48,7 +48,8 @@ export default class Offers extends Controller {
       }
       if (!this.cards.has(data.offer_id)) return;  // already over
       this.cards.delete(data.offer_id);
-      const card = this.add({ offer_id: data.offer_id, deadline: data.deadline }, conversation);
+      const card = this.add({ offer_id: data.offer_id, deadline: data.deadline, consult_by: data.consult_by,
+                              queue: event.queue }, conversation);
       if (card) this.emit("dz:ring", { offer_id: data.offer_id, name: card.name });
     } else if (ENDINGS.has(event.type)) {
       this.remove(data.offer_id);
@@ -66,7 +67,11 @@ export default class Offers extends Controller {
     element.dataset.offer = offer.offer_id;
     element.querySelector("[data-slot=name]").textContent = name;
     element.querySelector("[data-slot=channel]").textContent = channelName(conversation.channel);
-    element.querySelector("[data-slot=queue]").textContent = conversation.queue || "";
+    element.querySelector("[data-slot=queue]").textContent = (offer.consult_by && offer.queue) || conversation.queue || "";
+    if (offer.consult_by) {  // an attended transfer: a colleague introduces the caller, who waits on hold
+      element.querySelector(".offer-card__kind").textContent = t("web.offer.introduced", { name: offer.consult_by });
+      element.dataset.consult = offer.consult_by;
+    }
     const now = Date.now() / 1000;
     const card = { element, name, deadline: offer.deadline, created: conversation.created_at || now,
                    total: Math.max(1, offer.deadline - now), contactId: conversation.id };
@@ -108,7 +113,9 @@ export default class Offers extends Controller {
     try {
       await post(`${this.base}/offers/${encodeURIComponent(offerId)}/accept`);
       this.remove(offerId);
-      this.emit("dz:open", { id: card.contactId, focus: true });
+      // An introduction (an attended transfer to the queue): the consultation's card talks to
+      // the colleague first; the call's pane opens here once they hand the caller over.
+      if (!card?.element.dataset.consult) this.emit("dz:open", { id: card.contactId, focus: true });
     } catch (error) {
       if (error.status === 409 || error.status === 404) this.remove(offerId);
       else button.disabled = false;

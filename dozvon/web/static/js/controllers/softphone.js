@@ -17,7 +17,8 @@ export default class Softphone extends Controller {
     this.calls = new Map();  // conversation id → {pane, pc, stream, since, held, state}
     this.on("dz:voice", ({ id, element, state }) => this.opened(id, element, state));
     this.on("dz:event", (event) => this.event(event));
-    this.on("dz:consult", ({ id, number }) => this.consulting(id, number));
+    this.on("dz:consult", ({ id, number, queue }) => this.consulting(id, number, queue));
+    this.on("dz:consult_answered", (frame) => this.consultAnswered(frame));
     this.asked = new Map();  // conversation id → {card, pc, stream}: colleagues asking this operator
     this.on("dz:consult_request", (frame) => this.askedBy(frame));
     this.on("dz:consult_end", (frame) => this.dropAsk(frame.conversation_id));
@@ -49,7 +50,10 @@ export default class Softphone extends Controller {
     card.setAttribute("aria-label", t("web.call.asked_title"));
     const text = document.createElement("p");
     text.className = "consult-card__text";
-    text.textContent = t("web.call.asked", { name: frame.from, caller: frame.caller, queue: frame.queue });
+    // accepted: this operator took a queue's consultation offer (an attended transfer to the
+    // queue) — their softphone joins at once; otherwise a colleague asks them by name.
+    text.textContent = t(frame.accepted ? "web.call.introduced" : "web.call.asked",
+                         { name: frame.from, caller: frame.caller, queue: frame.queue });
     const state = document.createElement("p");
     state.className = "consult-card__state";
     state.setAttribute("role", "status");
@@ -80,6 +84,12 @@ export default class Softphone extends Controller {
       } catch { /* the asker may have gone back already */ }
       this.dropAsk(frame.conversation_id);
     });
+    if (frame.accepted) {  // already said yes on the offer card
+      this.answerAsk(frame.conversation_id, ask, answer, state, audio).then(() => {
+        if (ask.pc) decline.textContent = t("web.call.asked_end");
+      });
+      return;
+    }
     this.emit("dz:ring", { offer_id: `consult-${frame.conversation_id}`, name: frame.from });
   }
 
@@ -205,7 +215,11 @@ export default class Softphone extends Controller {
   event(event) {
     const call = this.calls.get(event.contact_id);
     if (!call) return;
-    if (event.type === "contact.held" || event.type === "contact.resumed") {
+    if (event.type === "consult.ended" && event.data?.outcome !== "completed" && call.consulting) {
+      call.consulting = null;  // the queue's colleague declined, or the call went back
+      call.pane.querySelector("[data-slot=consult]").hidden = true;
+      call.pane.querySelector("[data-slot=hold]").disabled = false;
+    } else if (event.type === "contact.held" || event.type === "contact.resumed") {
       call.held = event.type === "contact.held";
       if (!call.held && call.consulting) {  // back with the caller (the colleague declined, or we went back)
         call.consulting = null;
@@ -222,14 +236,27 @@ export default class Softphone extends Controller {
 
   // An attended transfer: the operator talks to the number while the caller waits with
   // music; then hands the caller over, or goes back to them.
-  consulting(id, number) {
+  // To a queue: the engine looks for a colleague there (both hear music) and the caller can
+  // be handed over once one has answered.
+  consulting(id, number, queue) {
     const call = this.calls.get(id);
     if (!call) return;
-    call.consulting = number;
+    call.consulting = queue || number;
     const box = call.pane.querySelector("[data-slot=consult]");
-    box.querySelector("[data-slot=consultwho]").textContent = t("web.call.consulting", { number });
+    box.querySelector("[data-slot=consultwho]").textContent = queue ? t("web.call.consulting_queue", { queue })
+      : t("web.call.consulting", { number });
+    box.querySelector("[data-action*=completeConsult]").disabled = Boolean(queue);
     box.hidden = false;
     call.pane.querySelector("[data-slot=hold]").disabled = true;
+  }
+
+  consultAnswered(frame) {
+    const call = this.calls.get(frame.conversation_id);
+    if (!call || !call.consulting) return;
+    const box = call.pane.querySelector("[data-slot=consult]");
+    box.querySelector("[data-slot=consultwho]").textContent = t("web.call.consulting_answered",
+                                                                { name: frame.colleague, queue: call.consulting });
+    box.querySelector("[data-action*=completeConsult]").disabled = false;
   }
 
   async completeConsult(event, button) {

@@ -37,7 +37,7 @@ export class Stream {
       } else if (item.kind === "event" && item.seq > this.seq) {
         this.seq = item.seq;
         this.onEvent(item);
-      } else if (["typing", "consult_request", "consult_end"].includes(item.kind)) {  // passing signals: never replayed
+      } else if (["typing", "consult_request", "consult_answered", "consult_end"].includes(item.kind)) {  // passing signals: never replayed
         this.onSignal(item);
       }
     });
