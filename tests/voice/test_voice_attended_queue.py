@@ -147,3 +147,72 @@ def test_an_attended_transfer_to_a_queue_is_routed_there_and_hands_the_caller_to
     assert rows["sales"]["inbound"] == 1 and rows["sales"]["offered"] == 1 and rows["sales"]["answered"] == 1
     assert rows["sales"]["abandoned"] == 0
     assert rows.get("billing", {}).get("inbound", 0) == 0 and rows.get("billing", {}).get("offered", 0) == 0
+
+
+def test_the_colleague_declining_returns_the_operator_and_the_caller_hanging_up_frees_both(
+        voice_live: Live, sipp: str, speech: dict[str, Path], tmp_path: Path) -> None:
+    """op2 answers the consultation, then declines it (their desktop's button): op1 is back
+    with the caller, who is heard again. op1 asks again, op2 answers again, and the caller
+    hangs up while the two talk: the consultation ends ``customer_left``, the conversation
+    ends by the customer with op1, both operators are free, and nothing is an abandon."""
+    from dozvon.routing.model import OperatorConfig, QueueConfig
+
+    svc = voice_live.hub.service("alpha")
+    svc.run(lambda e: e.add_queue(QueueConfig(name="billing", offer_timeout_s=30)))
+    svc.run(lambda e: e.add_operator(OperatorConfig.from_dict(
+        {"id": "op2", "queues": ["billing"], "capacity": {"voice": 1, "chat": 3}})))
+    add_line(voice_live)
+    talk = tmp_path / "long-speech.wav"
+    subprocess.run(["sox", *[str(speech["ulaw"])] * 5, str(talk)], check=True)
+    first, second, third = Softphone(), Softphone(), Softphone()
+
+    async def consult_and_answer(op1: object, op2: object, base: str, conversation: str, phone: Softphone) -> None:
+        asked = await asyncio.to_thread(op1.post, base, json={"queue": "billing"})  # type: ignore[attr-defined]
+        assert asked.status_code == 200, asked.text
+        seen = len(events(voice_live, "alpha", "consult.answered"))
+        offer = await asyncio.to_thread(wait_for, lambda: [e for e in events(voice_live, "alpha", "offer.created")
+                                                           if e.operator_id == "op2"][seen:])
+        accepted = await asyncio.to_thread(op2.post,  # type: ignore[attr-defined]
+                                           f"/api/v1/projects/alpha/offers/{offer[0].data['offer_id']}/accept")
+        assert accepted.status_code == 200, accepted.text
+        await phone.join(op2, "alpha", conversation, path="consult/join")
+        await asyncio.sleep(2.0)
+
+    async def scenario() -> dict[str, float]:
+        call = run_sipp(sipp, tmp_path, voice_live.sip_port,  # type: ignore[attr-defined]
+                        scenario="uac_speech.xml", replace={"SPEECH_FILE": str(talk), "CALL_MS": "17000"},
+                        timeout=45)
+        caller, op1, conversation = await answer_as_op1(voice_live, call, first, 1.5)
+        op2 = voice_live.client("alpha-op2")
+        ready = await asyncio.to_thread(op2.post, "/api/v1/projects/alpha/operators/op2/state",
+                                        json={"state": "available"})
+        assert ready.status_code == 200, ready.text
+        base = f"/api/v1/projects/alpha/voice/calls/{conversation}/consult"
+        await consult_and_answer(op1, op2, base, conversation, second)
+        heard = {"op2_hears_op1": second.loudest()}
+        declined = await asyncio.to_thread(op2.post, base + "/cancel")
+        assert declined.status_code == 200, declined.text
+        await asyncio.to_thread(wait_for, lambda: second.pc.connectionState in ("closed", "failed") or None)
+        first.frames.clear()
+        await asyncio.sleep(2.0)
+        heard["op1_hears_caller_again"] = first.loudest()
+        await consult_and_answer(op1, op2, base, conversation, third)
+        run = await caller  # the caller hangs up while op1 and op2 talk
+        assert run.returncode == 0, run.explain()
+        await asyncio.to_thread(wait_for, lambda: third.pc.connectionState in ("closed", "failed") or None)
+        for phone in (first, second, third):
+            await phone.close()
+        return heard
+
+    heard = asyncio.run(scenario())
+    assert heard["op2_hears_op1"] > 500 and heard["op1_hears_caller_again"] > 500
+    ended = wait_for(lambda: events(voice_live, "alpha", "contact.ended"))
+    assert (ended[0].operator_id, ended[0].data["by"]) == ("op1", "customer")
+    outcomes = [e.data["outcome"] for e in events(voice_live, "alpha", "consult.ended")]
+    assert outcomes == ["declined", "customer_left"]
+    log = Counter(e.type for e in events(voice_live, "alpha"))  # (closed after op1's wrap-up in sales)
+    assert log["contact.transferred"] == 0 and log["contact.abandoned"] == 0 and log["contact.arrived"] == 1
+    loads = svc.read(lambda e: {o: (e.operators[o].load["voice"], sorted(e.operators[o].contacts))
+                                for o in ("op1", "op2")})
+    assert loads["op2"] == (0, [])  # op2 is free; op1 has only the call's wrap-up, if any
+    assert svc.read(lambda e: e.presence("op2")) == "available"
