@@ -10,23 +10,30 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Protocol
 
 
-class Clock(Protocol):
-    """Anything that can tell the current time in epoch seconds."""
+class Clock:
+    """Anything that can tell the current time in epoch seconds.
 
-    def now(self) -> float: ...
+    A base class, not a Protocol: the engine reads its clock several times per contact,
+    and a compiled build (dozvon/sim/compiled.py) calls a method of a concrete class
+    directly, where it would look a Protocol's up by name and box the float it returns.
+    For the pure package nothing changes: any object with a ``now()`` works as before."""
+
+    __slots__ = ()
+
+    def now(self) -> float:
+        raise NotImplementedError
 
 
-class SystemClock:
+class SystemClock(Clock):
     """The wall clock, for the server."""
 
     def now(self) -> float:
         return time.time()
 
 
-class ManualClock:
+class ManualClock(Clock):
     """A clock that only moves when told to: tests and the simulator's virtual time."""
 
     __slots__ = ("t",)

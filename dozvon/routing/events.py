@@ -9,7 +9,7 @@ by an adapter while the event happened exactly once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Final, NamedTuple, Protocol
+from typing import Any, Final, NamedTuple
 
 #: Bumped when the meaning or the data of any event changes (see docs/events.md).
 EVENT_VERSION = 1
@@ -32,31 +32,45 @@ class RoutingEvent:
                 "data": self.data}
 
 
-class EventSink(Protocol):
+class EventSink:
     """Where an engine that keeps no events (the simulator's) hands them instead, as their
-    parts (see :class:`~dozvon.routing.outbox.Outbox`): the KPI accumulator.
+    parts (see :class:`~dozvon.routing.outbox.Outbox`): the KPI accumulator, which
+    subclasses it.
 
     The events every contact produces have a method each, with their fields as arguments,
     so that the engine builds neither the event nor its data for them; every other event
     comes through :meth:`event`. Events no KPI reads on every contact (``offer.accepted``,
     ``contact.ended``, ``contact.wrap_up_ended``, ``contact.disposition``) are not handed
     on at all.
+
+    A base class, not a Protocol: the engine calls a sink five times per contact, and a
+    compiled build (dozvon/sim/compiled.py) calls a concrete class's methods directly,
+    with unboxed floats and no argument parsing, where a Protocol's are looked up by name.
+    This one drops everything.
     """
 
+    __slots__ = ()
+
     def event(self, type_: str, at: float, contact_id: str | None, operator_id: str | None,
-              queue: str | None, data: dict[str, Any]) -> None: ...
+              queue: str | None, data: dict[str, Any]) -> None:
+        return None
 
-    def arrived(self, at: float, contact_id: str, queue: str) -> None: ...
+    def arrived(self, at: float, contact_id: str, queue: str) -> None:
+        return None
 
-    def queued(self, at: float, contact_id: str, queue: str, target_answer_s: float | None) -> None: ...
+    def queued(self, at: float, contact_id: str, queue: str, target_answer_s: float | None) -> None:
+        return None
 
-    def offer_created(self, at: float, contact_id: str, operator_id: str) -> None: ...
+    def offer_created(self, at: float, contact_id: str, operator_id: str) -> None:
+        return None
 
     def answered(self, at: float, contact_id: str, operator_id: str, wait_s: float, first: bool,
-                 ring_s: float) -> None: ...
+                 ring_s: float) -> None:
+        return None
 
     def closed(self, at: float, contact_id: str, operator_id: str | None, queue: str, outcome: str | None,
-               answered: bool, talk_s: float | None, hold_s: float, wrap_s: float) -> None: ...
+               answered: bool, talk_s: float | None, hold_s: float, wrap_s: float) -> None:
+        return None
 
 
 class Decision(NamedTuple):
