@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dozvon.routing.events import RoutingEvent
+from dozvon.routing.events import EventSink, RoutingEvent
 
 EPS = 1e-9
 #: CSAT counts survey answers of 4 and 5 (of 5) as satisfied (METRICS.md).
@@ -113,7 +113,7 @@ _Tracked = tuple[float, Counts]
 
 
 @dataclass
-class KpiAccumulator:
+class KpiAccumulator(EventSink):
     """Streams events into KPI counters. ``targets``: queue → target answer time (s), for
     events that do not record their own; each ``queue.configured`` updates it."""
 
@@ -126,6 +126,9 @@ class KpiAccumulator:
     queues: dict[str, Counts] = field(default_factory=dict)
     agents: dict[str, AgentStats] = field(default_factory=dict)
     _contacts: dict[str, _Tracked] = field(default_factory=dict)
+    #: Contacts that arrived before ``count_from``, until they close. Empty once the
+    #: warm-up's contacts are gone: every per-contact method tests it for emptiness first
+    #: (a look-up fewer per event in a long run).
     _ignored: set[str] = field(default_factory=set)
 
     def _queue(self, name: str) -> Counts:
@@ -188,7 +191,7 @@ class KpiAccumulator:
         self.queued(at, cid or "", queue or "", data.get("target_answer_s"))
 
     def queued(self, at: float, contact_id: str, queue: str, target_answer_s: float | None) -> None:
-        if contact_id in self._ignored or contact_id in self._contacts:
+        if (self._ignored and contact_id in self._ignored) or contact_id in self._contacts:
             return
         target = target_answer_s
         if target is None:  # logged before contact.queued recorded its target
@@ -203,9 +206,9 @@ class KpiAccumulator:
         self.offer_created(at, cid or "", op or "")
 
     def offer_created(self, at: float, contact_id: str, operator_id: str) -> None:
-        if contact_id in self._ignored:
+        if self._ignored and contact_id in self._ignored:
             return
-        self.agent(operator_id).offers += 1
+        (self.agents.get(operator_id) or self.agent(operator_id)).offers += 1
 
     def _offer_timed_out(self, at: float, cid: str | None, op: str | None, queue: str | None,
                          data: dict[str, Any]) -> None:
@@ -225,7 +228,7 @@ class KpiAccumulator:
     def answered(self, at: float, contact_id: str, operator_id: str, wait_s: float, first: bool,
                  ring_s: float) -> None:
         stats = self.agents.get(operator_id) or self.agent(operator_id)
-        if contact_id not in self._ignored:
+        if not (self._ignored and contact_id in self._ignored):
             stats.answered += 1
         # _busy_change(+1), written out: once per answered contact.
         if stats.active == 0:
@@ -281,7 +284,7 @@ class KpiAccumulator:
                 clipped = (until if until < at else at) - (self.count_from if self.count_from > since else since)
                 stats.busy_s += clipped if clipped > 0.0 else 0.0
                 stats.busy_since = None
-        if cid in self._ignored:
+        if self._ignored and cid in self._ignored:
             self._ignored.discard(cid)
             return
         tracked = self._contacts.pop(cid, None)
