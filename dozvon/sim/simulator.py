@@ -10,12 +10,12 @@ same :class:`~dozvon.analytics.kpi.KpiAccumulator` definitions as everywhere els
 from __future__ import annotations
 
 import gc
-import heapq
-import math
 import random
 import time
 from collections.abc import Callable
-from typing import Any
+from heapq import heappop, heappush
+from math import inf, log
+from typing import Any, Final
 
 from dozvon.analytics.kpi import KpiAccumulator
 from dozvon.channels.registry import registry
@@ -34,14 +34,45 @@ from dozvon.routing.model import (
     OperatorConfig,
     QueueConfig,
 )
-from dozvon.routing.timers import TIMER_RANK
+from dozvon.routing.timers import TIMER_RANK, Entry
 from dozvon.sim.scenario import AgentSpec, Distribution, Scenario
 
 # Simulation event kinds, ordered so that at equal times the customer's side happens in a
 # stable, documented order (arrivals before answers before hang-ups).
-_LOGIN, _ARRIVAL, _ANSWER, _END, _WRAP, _ABANDON, _LOGOUT = range(7)
-_KINDS = 7
+_LOGIN: Final = 0
+_ARRIVAL: Final = 1
+_ANSWER: Final = 2
+_END: Final = 3
+_WRAP: Final = 4
+_ABANDON: Final = 5
+_LOGOUT: Final = 6
+#: Not a kind: the entry of an instant that several events share holds their list.
+_TIED: Final = 7
+#: "No patience timer" (times are floats; a missing one is not boxed as None).
+_NONE: Final = -inf
 _DISPOSITION = Disposition("new_inquiry", True)
+
+#: One of the simulation's own events: (kind, payload — a contact, offer or operator id,
+#: or a traffic stream's index).
+_Event = tuple[int, Any]
+#: A traffic stream as the loop reads it: (handle-time rate — 0.0: draw with the sampler —,
+#: sampler, patience rate, patience sampler or None, queue, channel, priority, segment,
+#: skills, arrivals per second — -1.0: a profile, drawn by ``_next_arrival``).
+_Stream = tuple[float, Callable[[], float], float, Callable[[], float] | None, str, str, int,
+                str | None, dict[str, int], float]
+
+
+def _tie(held: _Event, event: _Event) -> _Event:
+    """A second event at an instant that has one already: the instant's entry becomes the
+    list of its events, in the order a heap of (time, kind, sequence) would give them —
+    by kind, then in the order they came."""
+    tied: list[_Event] = held[1] if held[0] == _TIED else [held]
+    kind = event[0]
+    place = len(tied)
+    while place and tied[place - 1][0] > kind:
+        place -= 1
+    tied.insert(place, event)
+    return (_TIED, tied)
 
 
 def _rate(distribution: Distribution) -> float:
@@ -76,8 +107,17 @@ class Simulation:
         self.rng_service = random.Random(f"{seed}:service")
         self.rng_patience = random.Random(f"{seed}:patience")
         self.rng_agents = random.Random(f"{seed}:agents")
-        #: What happens next: the simulation's own events and the engine's timers, one heap.
-        self.heap: list[tuple[float, int, Any, Any]] = []
+        #: What the customers and operators do next: the instants, a heap of plain floats
+        #: (ordered without comparing tuples: the heap's pops were the loop's largest
+        #: cost), and what happens at each (see ``_tie`` for instants shared).
+        #: (Typed Any, not float: a compiled build then keeps each instant the one boxed
+        #: float it put in both, and the dictionary finds it by identity.)
+        self.times: list[Any] = []
+        self.due: dict[Any, _Event] = {}
+        #: The engine's timers, in a heap of their own (see :class:`~dozvon.routing.timers.Timers`):
+        #: the loop takes whichever comes first, these after the simulation's own events
+        #: due at the same instant.
+        self.timers: list[Entry] = []
         self.accumulator = KpiAccumulator(
             targets={q.name: q.target_answer_s for q in scenario.queues},
             count_from=self.start + scenario.warmup_s,
@@ -89,14 +129,13 @@ class Simulation:
         # The engine keeps no events: each goes straight to the KPIs' handler for it.
         self.engine = RoutingEngine(self.clock, settings=EngineSettings(
             **{"channel_buckets": registry.buckets(), **settings}),
-            sink=self.accumulator if on_events is None else None, timer_heap=self.heap,
+            sink=self.accumulator if on_events is None else None, timer_heap=self.timers,
             offer_timers=not lean)
         self.agent_of: dict[str, AgentSpec] = {}
         self.queue_wrap: dict[str, float] = {}
         self._configure()
         self.handle_time: dict[str, float] = {}
         self.arrived = 0
-        self._seq = 0
 
     def _configure(self) -> None:
         agent_wrap: dict[str, float] = {}
@@ -119,10 +158,13 @@ class Simulation:
         self.engine.drain_events()  # the configuration's own (the KPIs got their targets above)
 
     def _push(self, at: float, kind: int, payload: Any) -> None:
-        # The heap is shared with the engine's timers: ``kind - _KINDS`` is negative, which
-        # puts the customers' and operators' side before any timer due at the same instant.
-        self._seq += 1
-        heapq.heappush(self.heap, (at, kind - _KINDS, self._seq, payload))
+        """One of the simulation's own events (the loop writes this out where it runs often)."""
+        due = self.due
+        if at in due:
+            due[at] = _tie(due[at], (kind, payload))
+        else:
+            due[at] = (kind, payload)
+            heappush(self.times, at)
 
     def _next_arrival(self, index: int, after: float) -> float | None:
         """Next arrival of a (piecewise-constant rate) Poisson stream, or None past the end."""
@@ -173,59 +215,61 @@ class Simulation:
             first = self._next_arrival(index, self.start)
             if first is not None:
                 self._push(first, _ARRIVAL, index)
-        end_of_run = self.start + scenario.duration_s
-        draw, log = self.rng_arrivals.random, math.log
+        end_of_run: float = self.start + scenario.duration_s
+        draw = self.rng_arrivals.random
         service, impatience = self.rng_service.random, self.rng_patience.random
         # Per stream: its samplers, each with its rate when exponential (drawn here as
         # Random.expovariate draws it, the same numbers: 0.0 means call the sampler), what
-        # its contacts look like, and its arrival rate per second when constant (None: a
+        # its contacts look like, and its arrival rate per second when constant (-1.0: a
         # profile, drawn by _next_arrival).
-        streams = [(_rate(s.handle_time_s), s.handle_time_s.sampler(self.rng_service),
-                    _rate(s.patience_s) if s.patience_s else 0.0,
-                    s.patience_s.sampler(self.rng_patience) if s.patience_s else None,
-                    s.queue, s.channel, s.priority, s.segment, s.skills,
-                    None if isinstance(s.arrivals_per_hour, list) else s.rate_at(0.0))
-                   for s in scenario.traffic]
-        #: operator id -> (answer probability, answer delay, when they log out or None)
-        answering = {name: (a.answer_probability, a.answer_delay_s,
-                            None if a.logout_s is None else self.start + a.logout_s)
-                     for name, a in self.agent_of.items()}
+        streams: list[_Stream] = [
+            (_rate(s.handle_time_s), s.handle_time_s.sampler(self.rng_service),
+             _rate(s.patience_s) if s.patience_s else 0.0,
+             s.patience_s.sampler(self.rng_patience) if s.patience_s else None,
+             s.queue, s.channel, s.priority, s.segment, s.skills,
+             -1.0 if isinstance(s.arrivals_per_hour, list) else s.rate_at(0.0))
+            for s in scenario.traffic]
+        #: operator id -> (answer probability, answer delay, when they log out: inf for never)
+        answering: dict[str, tuple[float, float, float]] = {
+            name: (a.answer_probability, a.answer_delay_s,
+                   inf if a.logout_s is None else self.start + a.logout_s)
+            for name, a in self.agent_of.items()}
         # An offer's answer is certain once drawn unless something else may withdraw it
         # first: the operator's logout (checked per offer) or a break after missed offers.
         breaks = bool(self.engine.settings.max_missed_offers)
         lean = self.lean
-        engine, heap, clock, handle_time = self.engine, self.heap, self.clock, self.handle_time
+        engine, clock, handle_time = self.engine, self.clock, self.handle_time
+        times, due, timers = self.times, self.due, self.timers
         contacts, offers, queue_wrap = engine.contacts, engine.offers, self.queue_wrap
         agent_wrap = {name: a.wrap_up_s for name, a in self.agent_of.items()}
-        pop, push = heapq.heappop, heapq.heappush
+        # Whether an operator may save a contact before its queue's wrap-up time runs out
+        # (else the engine's wrap-up timer ends every wrap-up: nothing to look up per contact).
+        short_wraps = min(agent_wrap.values(), default=0.0) < max(queue_wrap.values(), default=0.0)
         random = self.rng_agents.random
         offer_kind, connect_kind, offer_rank = ev.OFFER, ev.CONNECT, TIMER_RANK["offer"]
-        arrival, answer, abandon, end = _ARRIVAL - _KINDS, _ANSWER - _KINDS, _ABANDON - _KINDS, _END - _KINDS
         on_events, drain, feed = self.on_events, engine.drain_events, self.accumulator.feed
         is_live = engine.timer_is_live
         new_spec = tuple.__new__
-        seq = self._seq
+        instant: Any  # an instant of ``times`` and ``due``: a float, boxed once (see them)
         steps = 0
-        while heap:
-            entry = heap[0]
-            at, kind, _, payload = entry
-            #: The contact that just arrived, and when it gives up (None: no patience).
+        while True:
+            #: The contact that just arrived, and when it gives up (_NONE: no patience).
             arriving: str | None = None
-            gives_up: float | None = None
-            if kind >= 0:  # one of the engine's timers
-                if not is_live(entry):
-                    pop(heap)
-                    continue
-                if not contacts and all(later[1] >= 0 for later in heap):
-                    # Nobody left and nothing left to happen but the queues' opening hours,
-                    # which would otherwise come round every week for ever.
-                    break
+            gives_up: float = _NONE
+            if times and not (timers and timers[0][0] < times[0]):
+                # The customers' and operators' side: first at an instant the engine's
+                # timers share.
+                instant = times[0]
+                kind, payload = due.pop(instant)
+                if kind == _TIED:
+                    tied: list[_Event] = payload
+                    kind, payload = tied.pop(0)
+                    due[instant] = tied[0] if len(tied) == 1 else (_TIED, tied)
+                else:
+                    heappop(times)
+                at: float = instant
                 clock.t = at
-                decisions = engine.advance()
-            else:
-                pop(heap)
-                clock.t = at
-                if kind == arrival:
+                if kind == _ARRIVAL:
                     self.arrived += 1
                     arriving = contact_id = f"c{self.arrived}"
                     (handle_rate, handle, patience_rate, patience, queue, channel, priority, segment, skills,
@@ -234,71 +278,97 @@ class Simulation:
                     if patience is not None:
                         # Drawn now, pushed below unless the contact is sure to be answered first.
                         gives_up = at + (-log(1.0 - impatience()) / patience_rate if patience_rate else patience())
-                    if rate is None:
-                        following = self._next_arrival(payload, at)
-                    elif rate > 0:  # _next_arrival of a constant rate, written out
+                    if rate > 0.0:  # _next_arrival of a constant rate, written out
                         following = at + -log(1.0 - draw()) / rate  # rng.expovariate(rate) written out
-                        if following >= end_of_run:
-                            following = None
-                    else:
-                        following = None
-                    if following is not None:
-                        seq += 1
-                        push(heap, (following, arrival, seq, payload))
+                        if following < end_of_run:
+                            # _push written out (here and below), the instant boxed once.
+                            instant = following
+                            if instant in due:
+                                due[instant] = _tie(due[instant], (_ARRIVAL, payload))
+                            else:
+                                due[instant] = (_ARRIVAL, payload)
+                                heappush(times, instant)
+                    elif rate < 0.0:
+                        profiled = self._next_arrival(payload, at)
+                        if profiled is not None:
+                            self._push(profiled, _ARRIVAL, payload)
                     # ContactSpec(contact_id, queue, channel, priority, segment=segment,
                     # skills=skills), built as the tuple it is (NamedTuple's __new__ is a
                     # Python function): every field, in order.
                     decisions = engine.contact_arrived(new_spec(ContactSpec, (
                         contact_id, queue, channel, priority, None, None, segment, None, skills, None, None, ())))
-                elif kind == answer:
+                elif kind == _ANSWER:
                     if payload not in offers:
                         continue
                     decisions = engine.accept(payload)
-                elif kind == abandon:
+                elif kind == _ABANDON:
                     contact = contacts.get(payload)
                     if contact is None or contact.state not in (WAITING, OFFERED):
                         continue
                     decisions = engine.customer_left(payload)
-                elif kind == end:
+                elif kind == _END:
                     contact = contacts.get(payload)
                     if contact is None or contact.state != CONNECTED:
                         continue
                     operator_id = contact.operator_id or ""
                     decisions = engine.end_contact(payload)
-                    if contact.state == WRAP_UP:
+                    if short_wraps and contact.state == WRAP_UP:
                         wrap = agent_wrap[operator_id]
                         if wrap < queue_wrap[contact.queue]:
-                            seq += 1
-                            push(heap, (at + wrap, _WRAP - _KINDS, seq, payload))
+                            self._push(at + wrap, _WRAP, payload)
                 else:
-                    decisions = self._handle(kind + _KINDS, payload)
+                    decisions = self._handle(kind, payload)
+            elif timers:  # one of the engine's timers
+                entry = timers[0]
+                if not is_live(entry):
+                    heappop(timers)
+                    continue
+                if not contacts and not times:
+                    # Nobody left and nothing left to happen but the queues' opening hours,
+                    # which would otherwise come round every week for ever.
+                    break
+                clock.t = entry[0]
+                decisions = engine.advance()
+            else:
+                break
             if decisions:
                 now = clock.t
                 for decision in decisions:
-                    what, decided_for, decided_to, offer_id, due, _, _, _, _ = decision
+                    what, decided_for, decided_to, offer_id, due_at, _, _, _, _ = decision
                     if what == offer_kind:
                         probability, delay, logout_at = answering[decided_to or ""]
-                        deadline = due or 0.0
+                        deadline = due_at or 0.0
                         if probability >= 1.0 or random() < probability:
                             answer_at = now + delay
-                            seq += 1
-                            push(heap, (answer_at, answer, seq, offer_id))
+                            instant = answer_at
+                            if instant in due:
+                                due[instant] = _tie(due[instant], (_ANSWER, offer_id))
+                            else:
+                                due[instant] = (_ANSWER, offer_id)
+                                heappush(times, instant)
                             if answer_at <= deadline and lean:
                                 # Answered before it rings out (at its deadline the answer
                                 # comes first): no timer for the deadline.
-                                if (gives_up is not None and decided_for == arriving
-                                        and answer_at <= gives_up and not breaks
-                                        and (logout_at is None or logout_at >= answer_at)):
-                                    gives_up = None  # answered before it gives up: no timer either
+                                if (gives_up != _NONE and decided_for == arriving
+                                        and answer_at <= gives_up and not breaks and logout_at >= answer_at):
+                                    gives_up = _NONE  # answered before it gives up: no timer either
                                 continue
                         if deadline > now and lean:  # one already due the engine armed itself
-                            push(heap, (deadline, offer_rank, offer_id, offer_kind))
+                            heappush(timers, (deadline, offer_rank, offer_id, offer_kind))
                     elif what == connect_kind:
-                        seq += 1
-                        push(heap, (now + handle_time.pop(decided_for or "", 0.0), end, seq, decided_for))
-            if gives_up is not None and (arriving in contacts or not lean):
-                seq += 1
-                push(heap, (gives_up, abandon, seq, arriving))
+                        instant = now + handle_time.pop(decided_for or "", 0.0)
+                        if instant in due:
+                            due[instant] = _tie(due[instant], (_END, decided_for))
+                        else:
+                            due[instant] = (_END, decided_for)
+                            heappush(times, instant)
+            if gives_up != _NONE and (arriving in contacts or not lean):
+                instant = gives_up
+                if instant in due:
+                    due[instant] = _tie(due[instant], (_ABANDON, arriving))
+                else:
+                    due[instant] = (_ABANDON, arriving)
+                    heappush(times, instant)
             if on_events is not None and engine.events:
                 events = drain()
                 feed(events)
@@ -306,7 +376,6 @@ class Simulation:
             steps += 1
             if self.progress is not None and not steps & 0x1FFF:
                 self.progress(clock.t - self.start, scenario.duration_s)
-        self._seq = seq
         self.accumulator.close(clock.t)
         wall = time.perf_counter() - wall_start
         if self.progress is not None:
