@@ -234,7 +234,9 @@ class RoutingEngine:
         """Delete a queue that holds no contact and that no other queue sends contacts to
         (overflow, escalation); its operators stop serving it."""
         state = self._queue(name)
-        holding = sum(1 for c in self._contacts.values() if c.queue == name and c.state != CLOSED)
+        # A consultation in another queue (an attended transfer) comes back to this one: it holds it too.
+        holding = sum(1 for c in self._contacts.values()
+                      if (c.queue == name or c.consult_back == name) and c.state != CLOSED)
         if holding:
             raise Conflict("routing.queue_in_use", queue=name, count=holding)
         referring = sorted(other for other, q in self._queues.items() if other != name and name in q.cfg.targets())

@@ -323,3 +323,12 @@ def test_the_wallboard_shows_the_consultation_waiting_in_the_queue_until_it_is_a
     snap = board.snapshot(clock.now())
     assert snap["queues"]["billing"]["waiting"] == 0 and snap["today"]["answered"] == 1
     assert snap["operators"]["busy"] == 1  # A with the caller, or B after the hand-over
+
+
+def test_the_queue_a_consultation_comes_back_to_cannot_be_removed_meanwhile():
+    engine, clock = center()
+    talking(engine, clock)
+    engine.consult("c1", to_queue="billing", operator_id="a")
+    for name in ("sales", "billing"):
+        with pytest.raises(Conflict):
+            engine.remove_queue(name)
