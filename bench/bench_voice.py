@@ -280,6 +280,9 @@ def path_figures(r: Any) -> dict[str, float]:
     figures["web_jitter"] = _mean([w["jitter_ms"] for w in r.rtp_down_webrtc])
     call_seconds = r.bridged * r.window_s
     figures["cpu_call"] = r.server_cpu_s / call_seconds if call_seconds else float("nan")
+    # Less what the server spends with no call at all (its timers, the desktops' sockets).
+    figures["cpu_call_net"] = ((r.server_cpu_s - r.rest_share * r.window_s) / call_seconds
+                               if call_seconds else float("nan"))
     figures["server_share"] = 100 * r.server_cpu_s / r.window_s
     figures["client_share"] = 100 * r.client_cpu_s / r.window_s
     figures["machine_share"] = 100 * r.machine_cpu_s / r.window_s
@@ -327,7 +330,10 @@ def report_path(r: Any, f: dict[str, float], args: argparse.Namespace, why: str 
           f"p99 {_pct(r.answer_to_media, 99):.0f} ms; to the caller p50 {_pct(r.answer_to_media_back, 50):.0f} ms, "
           f"p99 {_pct(r.answer_to_media_back, 99):.0f} ms")
     print(f"  server CPU per call         {f['cpu_call'] * 1000:.1f} ms per call-second "
-          f"({100 * f['cpu_call']:.2f} % of a core per call; the server {f['server_share']:.0f} % of a core)")
+          f"({100 * f['cpu_call']:.2f} % of a core per call; the server {f['server_share']:.0f} % of a core); "
+          f"less its {100 * r.rest_share:.1f} % at rest: {f['cpu_call_net'] * 1000:.1f} ms")
+    print(f"  the server's busiest thread {100 * r.busiest_thread_s / r.window_s:.0f} % of a core (the voice loop, "
+          f"one thread: calls, bridges and the WebRTC legs run on it)")
     print(f"  server memory               RSS {r.rss_mb:.0f} MiB (peak {r.peak_mb:.0f} MiB)")
     print(f"  the machine (2 cores = 200 %) busy {f['machine_share']:.0f} %: server {f['server_share']:.0f} %, "
           f"bench (callers + softphones) {f['client_share']:.0f} %, other processes {f['others_share']:.0f} %")
@@ -339,7 +345,7 @@ def table(rows: list[tuple[Any, dict[str, float], dict[str, float] | None, str |
     print(f"\nSummary / Итог ({args.seconds:.0f} s measured per step; e2e loss and late > "
           f"{args.jitter_buffer_ms:.0f} ms, % of frames; jitter RFC 3550, mean of calls)\n")
     head = ("N", "bridged", "up loss/late %", "down loss/late %", "jitter up/down ms", "delay p99 up/down ms", "INVITE→200 p50/p99 ms",
-            "accept→media p50/p99 ms", "CPU ms/call-s", "echo CPU ms/call-s", "ratio", "RSS MiB",
+            "accept→media p50/p99 ms", "CPU ms/call-s (net)", "voice thread %", "echo CPU ms/call-s", "ratio", "RSS MiB",
             "machine busy %", "held")
     lines = [head]
     for r, f, e, why in rows:
@@ -349,7 +355,7 @@ def table(rows: list[tuple[Any, dict[str, float], dict[str, float] | None, str |
                       f"{f['up_worst_delay']:.0f}/{f['down_worst_delay']:.0f}",
                       f"{_pct(r.setup, 50):.0f}/{_pct(r.setup, 99):.0f}",
                       f"{_pct(r.answer_to_media, 50):.0f}/{_pct(r.answer_to_media, 99):.0f}",
-                      f"{f['cpu_call'] * 1000:.1f}", f"{echo:.1f}", f"{f['cpu_call'] * 1000 / echo:.1f}×",
+                      f"{f['cpu_call'] * 1000:.1f} ({f['cpu_call_net'] * 1000:.1f})", f"{100 * r.busiest_thread_s / r.window_s:.0f}", f"{echo:.1f}", f"{f['cpu_call'] * 1000 / echo:.1f}×",
                       f"{r.rss_mb:.0f}", f"{f['machine_share']:.0f}", "yes" if why is None else "no"))
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
     for line in lines:

@@ -192,6 +192,20 @@ def direction(sender: Sender, receiver: Receiver, buffer_ms: float) -> Direction
 
 # ----------------------------------------------------------------- the server
 
+def thread_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds so far of each thread of a process (Linux): the voice loop is one thread,
+    so the busiest thread's share says how close that one core is to full."""
+    found = {}
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[int(task)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
+
+
 def seed(url: str, operators: int) -> None:
     """The project, its operators (voice capacity 1) on one queue, and a phone line answering
     any number with a short Russian greeting; before the server starts."""
@@ -491,13 +505,17 @@ class Round:
     peak_mb: float
     failures: list[str]
     misrouted: int
+    #: The server's CPU at rest (desktops connected, no call), share of a core.
+    rest_share: float
+    #: CPU seconds of the server's busiest thread in the window (the voice loop's thread).
+    busiest_thread_s: float
     #: Softphones refused 404 voice.no_call at first, and each one's wait until taken (s).
     no_call: int = 0
     no_call_waits: list[float] = field(default_factory=list)
 
 
 async def run_round(calls: int, seconds: float, speech: list[bytes], folder: Path, base: str, sip: int,
-                    server_pid: int, buffer_ms: float, settle_s: float = 2.0) -> Round:
+                    server_pid: int, buffer_ms: float, settle_s: float = 2.0, rest_s: float = 3.0) -> Round:
     from dozvon.voice.sip import SipAgent
 
     tone = audio.frames(audio.tone(440, 1000, level=0.2))
@@ -510,6 +528,9 @@ async def run_round(calls: int, seconds: float, speech: list[bytes], folder: Pat
     failures: list[str] = []
     try:
         await asyncio.gather(*(op.log_in() for op in operators))
+        rest0, rest_at = cpu_seconds(server_pid), time.perf_counter()
+        await asyncio.sleep(rest_s)  # the server with every desktop connected and no call: its floor
+        rest_share = (cpu_seconds(server_pid) - rest0) / (time.perf_counter() - rest_at)
         say(f"{calls} operators available; {calls} calls dialling")
         await asyncio.gather(*(c.dial(phone) for c in callers))
         deadline = time.perf_counter() + 60 + calls
@@ -524,12 +545,15 @@ async def run_round(calls: int, seconds: float, speech: list[bytes], folder: Pat
         senders = [p.sender for p in operators] + [c.sender for c in callers]
         for sender in senders:
             sender.mark()
+        threads0 = thread_cpu(server_pid)
         cpu0, client0, all0, t0 = cpu_seconds(server_pid), time.process_time(), machine_busy_seconds(), time.perf_counter()
         await asyncio.sleep(seconds)
         for sender in senders:
             sender.mark()
         cpu1, client1, all1, t1 = cpu_seconds(server_pid), time.process_time(), machine_busy_seconds(), time.perf_counter()
         rss, peak = memory_mb(server_pid)
+        threads1 = thread_cpu(server_pid)
+        busiest = max((threads1[t] - threads0.get(t, 0.0) for t in threads1), default=float("nan"))
         await asyncio.sleep(1.0)  # what was sent before the window closed arrives
         webrtc = [await op.rtp_stats() for op in operators]
         sip_stats = [c.rtp_stats() for c in callers]
@@ -566,7 +590,7 @@ async def run_round(calls: int, seconds: float, speech: list[bytes], folder: Pat
     failures += [f"{op.id}: {op.failure}" for op in operators if op.failure]
     return Round(calls, bridged, t1 - t0, [c.setup_s for c in callers if c.setup_s is not None], media, media_back,
                  up, down, [s for s in sip_stats if s], [w for w in webrtc if w], cpu1 - cpu0, client1 - client0,
-                 all1 - all0, rss, peak, failures, misrouted, sum(1 for op in operators if op.no_call),
+                 all1 - all0, rss, peak, failures, misrouted, rest_share, busiest, sum(1 for op in operators if op.no_call),
                  [op.no_call_s for op in operators if op.no_call_s is not None])
 
 
