@@ -78,6 +78,7 @@ def test_an_attended_transfer_to_a_queue_between_two_desktops(voice_live: Live, 
         card = second.locator("[data-offer]")
         expect(card).to_contain_text(say("web.offer.introduced", name="op1"))
         expect(card).to_contain_text("billing")
+        card.evaluate("e => Promise.all(e.getAnimations().map((a) => a.finished))")  # (for the screenshot)
         shot(second, f"desktop-call-introduced-{lang}")
         card.get_by_role("button", name=names["accept"]).click()
         asked = second.get_by_role("alertdialog", name=say("web.call.asked_title"))
