@@ -24,6 +24,7 @@ import contextlib
 import queue
 import threading
 import uuid
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -215,7 +216,9 @@ class _Planned:
 
 
 def _plan(svc: RouterService, session: Session, items: list[Inbound], resolver: IdentityResolver,
-          results: dict[int, IngestResult | DozvonError]) -> tuple[list[_Planned], list[int], list[tuple[int, int]]]:
+          results: dict[int, IngestResult | DozvonError],
+          after_identity: Callable[[list[str | None]], None] | None = None,
+          ) -> tuple[list[_Planned], list[int], list[tuple[int, int]]]:
     """Which items are new, which are retries, which join an open conversation (in the
     batch's transaction: the customers the identity step creates are stored with their
     contacts, or not at all). A second message of a customer whose conversation this batch
@@ -227,6 +230,8 @@ def _plan(svc: RouterService, session: Session, items: list[Inbound], resolver: 
     customers = resolver.resolve(session, svc.project,
                                  [CustomerRef(i.channel, i.customer_id, i.customer_name) for i in items])
     tracing.mark("identity")
+    if after_identity is not None:
+        after_identity(customers)
     retries = _existing_many(session, svc.project, items)
     tracing.mark("retries")
     for i, item in enumerate(items):
@@ -286,22 +291,27 @@ def _plan(svc: RouterService, session: Session, items: list[Inbound], resolver: 
     return planned, deferred, repeats
 
 
-def _batch(svc: RouterService, items: list[Inbound],
-           resolver: IdentityResolver) -> tuple[dict[int, IngestResult | DozvonError], list[int]]:
-    """One transaction: who the customers are, which items are retries, the rows, then the
-    engine. Returns each done item's result by position, and the positions deferred to
-    the next batch."""
-    results: dict[int, IngestResult | DozvonError] = {}
-    planned: list[_Planned] = []
-    deferred: list[int] = []
-    repeats: list[tuple[int, int]] = []
-    message_ids: dict[tuple[str, str], int] = {}
-    decided: dict[int, list[Decision]] = {}
-    refused: list[_Planned] = []
+class _Batch:
+    """One transaction's work: who the customers are, which items are retries, the rows
+    (:meth:`plan_and_store`, before the engine moves), then the engine (:meth:`command`),
+    and each item's result (:meth:`outcome`)."""
 
-    def plan_and_store(session: Session) -> None:
-        nonlocal planned, deferred, repeats
-        planned, deferred, repeats = _plan(svc, session, items, resolver, results)
+    def __init__(self, svc: RouterService, items: list[Inbound], resolver: IdentityResolver,
+                 after_identity: Callable[[list[str | None]], None] | None = None) -> None:
+        self.svc, self.items, self.resolver, self.after_identity = svc, items, resolver, after_identity
+        self.results: dict[int, IngestResult | DozvonError] = {}
+        self.planned: list[_Planned] = []
+        self.deferred: list[int] = []
+        self.repeats: list[tuple[int, int]] = []
+        self.message_ids: dict[tuple[str, str], int] = {}
+        self.decided: dict[int, list[Decision]] = {}
+        self.refused: list[_Planned] = []
+
+    def plan_and_store(self, session: Session) -> None:
+        svc = self.svc
+        self.planned, self.deferred, self.repeats = _plan(svc, session, self.items, self.resolver, self.results,
+                                                          self.after_identity)
+        planned = self.planned
         if not planned:
             return
         now_us = to_us(svc.clock.now())
@@ -317,38 +327,56 @@ def _batch(svc: RouterService, items: list[Inbound],
                 row.details = {**(row.details or {}), "csat": p.answer.score}
         if messages:
             stored = bulk.insert_rows(session, MESSAGES, messages, returning=("channel", "external_id", "id"))
-            message_ids.update(((channel, external_id), new_id) for channel, external_id, new_id in stored)
+            self.message_ids.update(((channel, external_id), new_id) for channel, external_id, new_id in stored)
         tracing.mark("planned")
 
-    def command(engine: RoutingEngine) -> None:
-        for p in planned:
+    def command(self, engine: RoutingEngine) -> None:
+        for p in self.planned:
             try:
-                decided[p.index] = _route(engine, p)
+                self.decided[p.index] = _route(engine, p)
             except DozvonError as error:  # the engine changes nothing on bad input
-                results[p.index] = error
-                refused.append(p)
+                self.results[p.index] = error
+                self.refused.append(p)
         tracing.mark("routed")
 
-    def forget_refused(session: Session) -> None:
-        for p in refused:
-            session.execute(delete(Message).where(Message.project == svc.project, Message.channel == p.item.channel,
+    def forget_refused(self, session: Session) -> None:
+        for p in self.refused:
+            session.execute(delete(Message).where(Message.project == self.svc.project,
+                                                  Message.channel == p.item.channel,
                                                   Message.external_id == p.item.external_id))
             if not p.joins:
                 session.execute(delete(Conversation).where(Conversation.id == p.conversation_id))
 
-    svc.run(command, also=forget_refused, before=plan_and_store)
-    for p in planned:
-        if p.index in decided:
-            results[p.index] = IngestResult(p.conversation_id, message_ids.get((p.item.channel, p.item.external_id)),
-                                            True, decided[p.index], opened=not p.joins)
-    for i, first in repeats:  # the same id twice in one batch: the second is a retry
-        result = results.get(first)
-        if result is None:  # the first was deferred: so is the repeat
-            deferred.append(i)
-            continue
-        results[i] = result if not isinstance(result, IngestResult) else \
-            IngestResult(result.conversation_id, result.message_id, False)
-    return results, deferred
+    def customers(self) -> set[str]:
+        """The customers this batch writes about (known once planned)."""
+        return {p.customer_id for p in self.planned if p.customer_id}
+
+    def outcome(self) -> tuple[dict[int, IngestResult | DozvonError], list[int]]:
+        """After the commit: each done item's result by position, and the positions
+        deferred to the next batch."""
+        results, deferred = self.results, list(self.deferred)
+        for p in self.planned:
+            if p.index in self.decided:
+                results[p.index] = IngestResult(p.conversation_id,
+                                                self.message_ids.get((p.item.channel, p.item.external_id)),
+                                                True, self.decided[p.index], opened=not p.joins)
+        for i, first in self.repeats:  # the same id twice in one batch: the second is a retry
+            result = results.get(first)
+            if result is None:  # the first was deferred: so is the repeat
+                deferred.append(i)
+                continue
+            results[i] = result if not isinstance(result, IngestResult) else \
+                IngestResult(result.conversation_id, result.message_id, False)
+        return results, deferred
+
+
+def _batch(svc: RouterService, items: list[Inbound],
+           resolver: IdentityResolver) -> tuple[dict[int, IngestResult | DozvonError], list[int]]:
+    """One transaction, under the project's lock from its first statement to its commit.
+    Returns each done item's result by position, and the positions deferred to the next batch."""
+    work = _Batch(svc, items, resolver)
+    svc.run(work.command, also=work.forget_refused, before=work.plan_and_store)
+    return work.outcome()
 
 
 def _conversation_row(project: str, p: _Planned, now_us: int) -> dict[str, Any]:
@@ -400,22 +428,66 @@ Waiter = Future[IngestResult] | tuple[asyncio.AbstractEventLoop, "asyncio.Future
 Queued = tuple[Inbound, Waiter, float]
 
 
+@dataclass
+class _Prepared:
+    """A batch planned and written, its transaction open, waiting for the engine and the commit."""
+
+    batch: list[Queued]
+    #: Each request's answer so far (a refused item has its error already).
+    results: list[IngestResult | DozvonError | None]
+    #: The positions of the items the transaction holds.
+    todo: list[int]
+    work: _Batch | None
+    session: Session | None
+    #: The planning failed as a whole (the database away).
+    error: Exception | None = None
+    trace: tracing.Batch | None = None
+
+
 class IngestQueue:
     """One project's group commit: requests wait while the previous batch is written.
 
     Requests come from worker threads (:meth:`submit`) or straight from the event loop
     (:meth:`submit_async`, the HTTP API: no thread is held while a request waits). After a
     batch commits, the answers for one event loop are handed over in one callback, not one
-    wake-up of the loop per request."""
+    wake-up of the loop per request.
+
+    On PostgreSQL the batches are **pipelined**: a planner thread takes the next batch and
+    writes its rows (identity step, retries, standing, conversations, messages) in a
+    transaction of its own while the batch before holds the project's lock for its engine
+    step, events and commit; then the committer runs that batch's engine step and commit in
+    the same order as ever (one engine order per project, stored before acknowledged). A
+    batch that could depend on the one committing — a message that may join a conversation
+    just opened, a survey's answer, a customer that batch writes about — is planned only
+    once it has committed. A database that refuses the planned rows sends the batch the
+    one-transaction way (:func:`ingest_many`), where a bad item fails alone. SQLite has one
+    writer for the whole database: there the batches go one after another."""
 
     def __init__(self, svc: RouterService, identity: IdentityResolver | None = None,
-                 max_batch: int = MAX_BATCH) -> None:
+                 max_batch: int = MAX_BATCH, pipelined: bool | None = None) -> None:
         self.svc = svc
         self.identity = identity or ChannelIdentity()
         self.max_batch = max_batch
+        self.pipelined = svc.db.dialect.name == "postgresql" if pipelined is None else pipelined
         self._queue: queue.SimpleQueue[Queued] = queue.SimpleQueue()
-        self._worker = threading.Thread(target=self._run, name=f"ingest-{svc.project}", daemon=True)
-        self._worker.start()
+        #: Planned batches, in order, for the committer.
+        self._planned: queue.SimpleQueue[_Prepared] = queue.SimpleQueue()
+        #: Taken by the planner for each batch, given back when the committer starts on it:
+        #: at most one batch is planned ahead of the one committing.
+        self._slot = threading.Semaphore(1)
+        #: Set while no batch is committing.
+        self._idle = threading.Event()
+        self._idle.set()
+        #: The customers of the batch committing now.
+        self._committing: frozenset[str] = frozenset()
+        if self.pipelined:
+            threads = [threading.Thread(target=self._plan_loop, name=f"ingest-plan-{svc.project}", daemon=True),
+                       threading.Thread(target=self._commit_loop, name=f"ingest-{svc.project}", daemon=True)]
+        else:
+            threads = [threading.Thread(target=self._run, name=f"ingest-{svc.project}", daemon=True)]
+        for thread in threads:
+            thread.start()
+        self._worker = threads[-1]
 
     def submit(self, item: Inbound, timeout: float = 60.0) -> IngestResult:
         """Store and route ``item``; returns once its transaction has committed."""
@@ -451,21 +523,112 @@ class IngestQueue:
                     self.svc, [item for item, _, _ in batch], self.identity))
             except Exception as error:  # the whole transaction failed (database down): all hear why
                 answers = [error] * len(batch)
-            by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[IngestResult], Any]]] = {}
-            for (_, waiter, _), answer in zip(batch, answers, strict=True):
-                if isinstance(waiter, Future):
-                    if isinstance(answer, BaseException):
-                        waiter.set_exception(answer)
-                    else:
-                        waiter.set_result(answer)
+            self._answer(batch, answers, trace)
+
+    def _answer(self, batch: list[Queued], answers: list[IngestResult | BaseException],
+                trace: tracing.Batch | None) -> None:
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[IngestResult], Any]]] = {}
+        for (_, waiter, _), answer in zip(batch, answers, strict=True):
+            if isinstance(waiter, Future):
+                if isinstance(answer, BaseException):
+                    waiter.set_exception(answer)
                 else:
-                    by_loop.setdefault(waiter[0], []).append((waiter[1], answer))
-            for loop, settled in by_loop.items():
-                with contextlib.suppress(RuntimeError):  # that loop has closed: nobody waits any more
-                    loop.call_soon_threadsafe(_settle, settled, trace)
-            if trace is not None:
-                trace.mark("answered")
-                tracing.TRACE.end(trace)  # type: ignore[union-attr]
+                    waiter.set_result(answer)
+            else:
+                by_loop.setdefault(waiter[0], []).append((waiter[1], answer))
+        for loop, settled in by_loop.items():
+            with contextlib.suppress(RuntimeError):  # that loop has closed: nobody waits any more
+                loop.call_soon_threadsafe(_settle, settled, trace)
+        if trace is not None:
+            trace.mark("answered")
+            tracing.TRACE.end(trace)  # type: ignore[union-attr]
+
+    # ------------------------------------------------------------------ pipelined
+
+    def _plan_loop(self) -> None:
+        while True:
+            batch = self._take()
+            self._slot.acquire()  # the batch before is committing now (or done)
+            self._planned.put(self._prepare(batch))
+
+    def _after_identity(self, customers: list[str | None]) -> None:
+        """A customer of the batch committing now: wait for its commit before reading
+        their standing or writing about them (they would not see that batch's contact)."""
+        if self._committing and not self._committing.isdisjoint(c for c in customers if c):
+            self._idle.wait()
+
+    def _prepare(self, batch: list[Queued]) -> _Prepared:
+        trace = tracing.TRACE.begin([(item.external_id, at) for item, _, at in batch]) \
+            if tracing.TRACE is not None else None
+        items = [item for item, _, _ in batch]
+        results: list[IngestResult | DozvonError | None] = [None] * len(items)
+        todo = []
+        for i, item in enumerate(items):
+            try:
+                check_storable(item)
+                todo.append(i)
+            except DozvonError as error:
+                results[i] = error
+        if any(items[i].as_message or survey.score_of(items[i].text) is not None for i in todo):
+            self._idle.wait()  # it may join what the batch committing opens, or answer its survey
+        if not todo:
+            return _Prepared(batch, results, todo, None, None, trace=trace)
+        work = _Batch(self.svc, [items[i] for i in todo], self.identity, self._after_identity)
+        session = self.svc.sessions()
+        try:
+            session.begin()
+            work.plan_and_store(session)
+            session.flush()
+        except (IntegrityError, DataError):
+            session.rollback()
+            session.close()
+            return _Prepared(batch, results, todo, None, None, trace=trace)  # the one-transaction way
+        except Exception as error:  # the database away: the whole batch hears why
+            with contextlib.suppress(Exception):
+                session.rollback()
+            session.close()
+            return _Prepared(batch, results, todo, None, None, error, trace)
+        return _Prepared(batch, results, todo, work, session, trace=trace)
+
+    def _commit_loop(self) -> None:
+        while True:
+            prepared = self._planned.get()
+            self._idle.clear()
+            self._committing = frozenset(prepared.work.customers()) if prepared.work is not None else frozenset()
+            self._slot.release()  # the planner may take the next batch now
+            if prepared.trace is not None and tracing.TRACE is not None:
+                tracing.TRACE.attach(prepared.trace)
+            try:
+                answers: list[IngestResult | BaseException] = self._commit(prepared)
+            except Exception as error:  # the whole transaction failed (database down): all hear why
+                answers = [error] * len(prepared.batch)
+            finally:
+                self._committing = frozenset()
+                self._idle.set()
+            self._answer(prepared.batch, answers, prepared.trace)
+
+    def _commit(self, prepared: _Prepared) -> list[IngestResult | BaseException]:
+        results, todo, work = prepared.results, prepared.todo, prepared.work
+        items = [item for item, _, _ in prepared.batch]
+        if prepared.error is not None:
+            raise prepared.error
+        rest = todo
+        if work is not None and prepared.session is not None:
+            try:
+                self.svc.run(work.command, also=work.forget_refused, session=prepared.session)
+            except (IntegrityError, DataError):
+                pass  # another server stored one of these ids first: the one-transaction way
+            else:
+                done, deferred = work.outcome()
+                for position, result in done.items():
+                    results[todo[position]] = result
+                rest = [todo[position] for position in deferred]
+        if rest:  # refused rows, or deferred items: the one-transaction way, where each fails alone
+            for i, result in zip(rest, ingest_many(self.svc, [items[i] for i in rest], self.identity),
+                                 strict=True):
+                results[i] = result
+        assert all(r is not None for r in results)
+        return results  # type: ignore[return-value]
 
 
 def _settle(settled: list[tuple[asyncio.Future[IngestResult], Any]], trace: tracing.Batch | None = None) -> None:

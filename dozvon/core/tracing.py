@@ -71,6 +71,10 @@ class Tracer:
         self._local.batch = batch
         return batch
 
+    def attach(self, batch: Batch) -> None:
+        """``batch`` goes on in this thread (the ingest's committer after its planner)."""
+        self._local.batch = batch
+
     def current(self) -> Batch | None:
         return getattr(self._local, "batch", None)
 
