@@ -597,9 +597,17 @@ async def run_round(calls: int, seconds: float, speech: list[bytes], folder: Pat
 def measure(calls: int, seconds: float, speech: list[bytes], folder: Path, cores: set[int] | None,
             buffer_ms: float) -> Round:
     """One round on a fresh server (so its memory is this round's)."""
+    from websockets.exceptions import WebSocketException
+
     process, port, sip = start_server(folder, calls, cores)
     try:
         return asyncio.run(run_round(calls, seconds, speech, folder, f"http://127.0.0.1:{port}", sip, process.pid,
                                      buffer_ms))
+    except (httpx.HTTPError, OSError, KeyError, ValueError, WebSocketException) as error:  # a person reads why, not a traceback
+        code = process.poll()
+        tail = (folder / "dozvon.log").read_text(errors="replace").strip().splitlines()[-15:]
+        raise BenchError(f"the round of {calls} calls failed: {error!r}; the server "
+                         f"{'exited with ' + str(code) if code is not None else 'was still running'}; its last "
+                         "output:\n    " + "\n    ".join(tail or ["(none)"])) from None
     finally:
         stop_server(process)
