@@ -260,7 +260,8 @@ class Simulation:
                 # The customers' and operators' side: first at an instant the engine's
                 # timers share.
                 instant = times[0]
-                kind, payload = due.pop(instant)
+                kind, payload = due[instant]
+                del due[instant]  # (not pop(): a method call in a compiled build, these are not)
                 if kind == _TIED:
                     tied: list[_Event] = payload
                     kind, payload = tied.pop(0)
@@ -356,7 +357,12 @@ class Simulation:
                         if deadline > now and lean:  # one already due the engine armed itself
                             heappush(timers, (deadline, offer_rank, offer_id, offer_kind))
                     elif what == connect_kind:
-                        instant = now + handle_time.pop(decided_for or "", 0.0)
+                        talk = handle_time.get(decided_for or "")
+                        if talk is None:
+                            talk = 0.0
+                        else:
+                            del handle_time[decided_for or ""]
+                        instant = now + talk
                         if instant in due:
                             due[instant] = _tie(due[instant], (_END, decided_for))
                         else:

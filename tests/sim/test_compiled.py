@@ -18,6 +18,7 @@ from dozvon.sim import compiled
 from dozvon.sim.scenario import parse_scenario
 from dozvon.sim.simulator import simulate
 from tests.sim.test_fast_paths import EXAMPLE, busy_day, without_timing
+from tests.sim.test_lean import constant_durations
 
 pytestmark = pytest.mark.skipif(not compiled.available(), reason="needs mypyc and a C compiler")
 
@@ -34,7 +35,7 @@ json.dump({"compiled": [not m.__file__.endswith(".py") for m in modules], "resul
 
 def test_the_compiled_build_gives_exactly_the_figures_of_the_pure_package():
     build = compiled.build()
-    scenarios = [busy_day(), yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))]
+    scenarios = [busy_day(), yaml.safe_load(EXAMPLE.read_text(encoding="utf-8")), constant_durations()]
     env = {**os.environ, "PYTHONPATH": str(build)}
     child = subprocess.run([sys.executable, "-c", CHILD], input=json.dumps(scenarios), env=env, cwd=Path(build),
                            capture_output=True, text=True, check=True, timeout=600)
