@@ -16,10 +16,12 @@ the receiving RTP stacks' own counters per hop. Server CPU per call-second and m
 The step: N goes up (5, 10, 20, 40 by default) until a direction loses 1 % or more, or 1 % or more
 of its frames arrive late, or not every call is bridged; the largest N that held is printed.
 
-The baseline, measured in the same run for each N: the former bench — SIPp's calls to a bare SIP
+The baselines, measured in the same run for each N: the former bench — SIPp's calls to a bare SIP
 agent in its own process echoing each caller's audio (the RTP stack alone, no call logic, no
-WebRTC) — and next to it a plain asyncio UDP echo of the same packet rate. The ratio of CPU per
-call says what the call logic and the WebRTC leg cost over the RTP stack. No figure is asserted.
+WebRTC) — with a plain asyncio UDP echo of the same packet rate next to it; and N aiortc
+connections alone (bench/voice_aiortc.py: pairs of peers sending PCMU both ways). The ratios of
+CPU per call say what the call logic and the WebRTC leg cost over the RTP stack, and how much of a
+call is aiortc. No figure is asserted.
 
     .venv/bin/python bench/bench_voice.py [--calls 5,10,20,40] [--seconds 15] [--no-baseline]
 """
@@ -216,6 +218,23 @@ def run_baseline(calls: int, seconds: float) -> dict[str, Any]:
     return {**result, **fed}
 
 
+def run_aiortc(calls: int, seconds: float) -> dict[str, Any]:
+    """The second baseline (bench/voice_aiortc.py): ``calls`` aiortc connections alone (pairs
+    of peers in one process on the same cores), their CPU per connection-second."""
+    pairs = max(1, calls // 2)
+    process = subprocess.Popen([sys.executable, str(ROOT / "bench" / "voice_aiortc.py"), str(pairs), str(seconds)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    pin_two_cores(process.pid)
+    out, err = process.communicate(timeout=seconds + 120)
+    if process.returncode != 0:
+        tail = err.strip().splitlines()[-5:]
+        return {"error": f"exit {process.returncode}: " + " | ".join(tail)}
+    found = dict(json.loads(out.strip().splitlines()[-1]))
+    found["cpu_connection"] = found["cpu"] / (found["peers"] * found["seconds"])
+    found["delivered"] = 100.0 * found["frames"] / found["expected"] if found["expected"] else float("nan")
+    return found
+
+
 def echo_figures(calls: int, seconds: float, agent: dict[str, Any], base: dict[str, Any]) -> dict[str, float]:
     """The in-agent echo and the bare UDP echo of one step, as the table wants them."""
     legs = agent["calls"]
@@ -345,7 +364,7 @@ def table(rows: list[tuple[Any, dict[str, float], dict[str, float] | None, str |
     print(f"\nSummary / Итог ({args.seconds:.0f} s measured per step; e2e loss and late > "
           f"{args.jitter_buffer_ms:.0f} ms, % of frames; jitter RFC 3550, mean of calls)\n")
     head = ("N", "bridged", "up loss/late %", "down loss/late %", "jitter up/down ms", "delay p99 up/down ms", "INVITE→200 p50/p99 ms",
-            "accept→media p50/p99 ms", "CPU ms/call-s (net)", "voice thread %", "echo CPU ms/call-s", "ratio", "RSS MiB",
+            "accept→media p50/p99 ms", "CPU ms/call-s (net)", "voice thread %", "echo CPU ms/call-s", "ratio", "aiortc ms/conn-s", "RSS MiB",
             "machine busy %", "held")
     lines = [head]
     for r, f, e, why in rows:
@@ -356,6 +375,7 @@ def table(rows: list[tuple[Any, dict[str, float], dict[str, float] | None, str |
                       f"{_pct(r.setup, 50):.0f}/{_pct(r.setup, 99):.0f}",
                       f"{_pct(r.answer_to_media, 50):.0f}/{_pct(r.answer_to_media, 99):.0f}",
                       f"{f['cpu_call'] * 1000:.1f} ({f['cpu_call_net'] * 1000:.1f})", f"{100 * r.busiest_thread_s / r.window_s:.0f}", f"{echo:.1f}", f"{f['cpu_call'] * 1000 / echo:.1f}×",
+                      f"{(e or {}).get('aiortc', float('nan')) * 1000:.1f}",
                       f"{r.rss_mb:.0f}", f"{f['machine_share']:.0f}", "yes" if why is None else "no"))
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
     for line in lines:
@@ -426,6 +446,15 @@ def main() -> None:
                     report_echo(calls, args.seconds, e)
                     print(f"  ratio: the full path's CPU per call / the in-agent echo's = "
                           f"{f['cpu_call'] / e['cpu_call']:.1f}×")
+                    a = run_aiortc(calls, args.seconds)
+                    if "error" in a:
+                        print(f"  baseline: aiortc alone failed / не удалось: {a['error']}")
+                    else:
+                        e["aiortc"] = a["cpu_connection"]
+                        print(f"  baseline: {a['peers']} aiortc connections alone (pairs of peers, PCMU both ways, one "
+                              f"process) / только aiortc: {a['cpu_connection'] * 1000:.1f} ms per connection-second "
+                              f"({a['delivered']:.1f} % of frames delivered); the full path's CPU per call is "
+                              f"{f['cpu_call_net'] / a['cpu_connection']:.2f}× one aiortc connection")
                 rows.append((r, f, e, why))
                 if why is not None and not args.keep_going:
                     break
