@@ -302,6 +302,9 @@ class CallSession:
         self.operator_leg = leg
         if self.state != "connected":
             return  # joined early; bridged when the connect decision comes
+        if self._consult is not None or self.colleague is not None or self.consult_queue is not None:
+            await self._rejoin_consultation(leg)  # a reloaded page mid-consultation: the caller stays on hold
+            return
         self._stop_background()
         if self.bridge is not None:
             await self.bridge.stop()
@@ -311,6 +314,23 @@ class CallSession:
             self.recorded_operators.add(self.operator_id)
         self.leg.clear()
         self.bridge = Bridge(self.leg, leg, self.recorder)
+
+    async def _rejoin_consultation(self, leg: Leg) -> None:
+        """The operator's softphone joined again during an attended transfer: it takes the
+        old one's place in the consultation (with the number, the colleague, or the music
+        while the queue is searched), not beside the caller."""
+        if self._consult is not None:
+            number, outside, talk = self._consult
+            await talk.stop()
+            self._consult = (number, outside, Bridge(leg, outside))
+        elif self._colleague_leg is not None:
+            if self._colleague_talk is not None:
+                await self._colleague_talk.stop()
+            self._colleague_talk = Bridge(leg, self._colleague_leg)
+        elif self.consult_queue is not None:
+            self._stop_operator_music()
+            self._operator_music = asyncio.Event()
+            self.voice.spawn(music(leg, self._operator_music))
 
     async def _operator_gone(self, leg: Leg) -> None:
         """The softphone dropped (page closed, network): the call stays; music until the

@@ -151,8 +151,10 @@ def test_an_attended_transfer_to_a_queue_is_routed_there_and_hands_the_caller_to
 
 def test_the_colleague_declining_returns_the_operator_and_the_caller_hanging_up_frees_both(
         voice_live: Live, sipp: str, speech: dict[str, Path], tmp_path: Path) -> None:
-    """op2 answers the consultation, then declines it (their desktop's button): op1 is back
-    with the caller, who is heard again. op1 asks again, op2 answers again, and the caller
+    """op2 answers the consultation; op1's page reloads meanwhile (a new softphone joins the
+    call): it takes the old one's place in the consultation, hearing op2, the caller still
+    on hold. op2 declines (their desktop's button): op1 is back with the caller, who is heard
+    again on the new softphone. op1 asks again, op2 answers again, and the caller
     hangs up while the two talk: the consultation ends ``customer_left``, the conversation
     ends by the customer with op1, both operators are free, and nothing is an abandon."""
     from dozvon.routing.model import OperatorConfig, QueueConfig
@@ -164,7 +166,7 @@ def test_the_colleague_declining_returns_the_operator_and_the_caller_hanging_up_
     add_line(voice_live)
     talk = tmp_path / "long-speech.wav"
     subprocess.run(["sox", *[str(speech["ulaw"])] * 5, str(talk)], check=True)
-    first, second, third = Softphone(), Softphone(), Softphone()
+    first, second, third, again = Softphone(), Softphone(), Softphone(), Softphone()
 
     async def consult_and_answer(op1: object, op2: object, base: str, conversation: str, phone: Softphone) -> None:
         asked = await asyncio.to_thread(op1.post, base, json={"queue": "billing"})  # type: ignore[attr-defined]
@@ -180,7 +182,7 @@ def test_the_colleague_declining_returns_the_operator_and_the_caller_hanging_up_
 
     async def scenario() -> dict[str, float]:
         call = run_sipp(sipp, tmp_path, voice_live.sip_port,  # type: ignore[attr-defined]
-                        scenario="uac_speech.xml", replace={"SPEECH_FILE": str(talk), "CALL_MS": "17000"},
+                        scenario="uac_speech.xml", replace={"SPEECH_FILE": str(talk), "CALL_MS": "20000"},
                         timeout=45)
         caller, op1, conversation = await answer_as_op1(voice_live, call, first, 1.5)
         op2 = voice_live.client("alpha-op2")
@@ -190,22 +192,28 @@ def test_the_colleague_declining_returns_the_operator_and_the_caller_hanging_up_
         base = f"/api/v1/projects/alpha/voice/calls/{conversation}/consult"
         await consult_and_answer(op1, op2, base, conversation, second)
         heard = {"op2_hears_op1": second.loudest()}
+        await again.join(op1, "alpha", conversation)  # op1's page reloaded: a new softphone
+        await asyncio.to_thread(wait_for, lambda: first.pc.connectionState in ("closed", "failed") or None)
+        second.frames.clear()
+        await asyncio.sleep(2.0)
+        heard["op1_rejoined_hears_op2"], heard["op2_hears_op1_rejoined"] = again.loudest(), second.loudest()
         declined = await asyncio.to_thread(op2.post, base + "/cancel")
         assert declined.status_code == 200, declined.text
         await asyncio.to_thread(wait_for, lambda: second.pc.connectionState in ("closed", "failed") or None)
-        first.frames.clear()
+        again.frames.clear()
         await asyncio.sleep(2.0)
-        heard["op1_hears_caller_again"] = first.loudest()
+        heard["op1_hears_caller_again"] = again.loudest()
         await consult_and_answer(op1, op2, base, conversation, third)
         run = await caller  # the caller hangs up while op1 and op2 talk
         assert run.returncode == 0, run.explain()
         await asyncio.to_thread(wait_for, lambda: third.pc.connectionState in ("closed", "failed") or None)
-        for phone in (first, second, third):
+        for phone in (first, second, third, again):
             await phone.close()
         return heard
 
     heard = asyncio.run(scenario())
     assert heard["op2_hears_op1"] > 500 and heard["op1_hears_caller_again"] > 500
+    assert heard["op1_rejoined_hears_op2"] > 500 and heard["op2_hears_op1_rejoined"] > 500
     ended = wait_for(lambda: events(voice_live, "alpha", "contact.ended"))
     assert (ended[0].operator_id, ended[0].data["by"]) == ("op1", "customer")
     outcomes = [e.data["outcome"] for e in events(voice_live, "alpha", "consult.ended")]
