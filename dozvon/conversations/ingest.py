@@ -457,11 +457,12 @@ class IngestQueue:
     transaction of its own while the batch before holds the project's lock for its engine
     step, events and commit; then the committer runs that batch's engine step and commit in
     the same order as ever (one engine order per project, stored before acknowledged). A
-    batch that could depend on the one committing — a message that may join a conversation
-    just opened, a survey's answer, a customer that batch writes about — is planned only
-    once it has committed. A database that refuses the planned rows sends the batch the
-    one-transaction way (:func:`ingest_many`), where a bad item fails alone. SQLite has one
-    writer for the whole database: there the batches go one after another."""
+    batch that could depend on the one committing — one of its customers is a customer that
+    batch writes about (a message would not see the conversation it opens) — waits for that
+    commit right after its identity step. A database that refuses the planned rows sends the
+    batch the one-transaction way (:func:`ingest_many`, in the planner: no planned
+    transaction is open then that it could wait for), where a bad item fails alone. SQLite
+    has one writer for the whole database: there the batches go one after another."""
 
     def __init__(self, svc: RouterService, identity: IdentityResolver | None = None,
                  max_batch: int = MAX_BATCH, pipelined: bool | None = None) -> None:
@@ -549,12 +550,35 @@ class IngestQueue:
         while True:
             batch = self._take()
             self._slot.acquire()  # the batch before is committing now (or done)
-            self._planned.put(self._prepare(batch))
+            prepared = self._prepare(batch)
+            if prepared.work is not None or prepared.error is not None or not prepared.todo:
+                self._planned.put(prepared)
+                continue
+            # The database refused the planned rows: the one-transaction way, here, where no
+            # planned transaction is open that it could wait for (after the batch committing).
+            self._slot.release()
+            if prepared.trace is not None and tracing.TRACE is not None:
+                tracing.TRACE.attach(prepared.trace)
+            try:
+                answers = self._one_way(prepared, prepared.todo)
+            except Exception as error:  # the database away: all hear why
+                answers = [error] * len(batch)
+            self._answer(batch, answers, prepared.trace)
+
+    def _one_way(self, prepared: _Prepared, rest: list[int]) -> list[IngestResult | BaseException]:
+        """These items of the batch through :func:`ingest_many`; the batch's answers."""
+        results = prepared.results
+        items = [item for item, _, _ in prepared.batch]
+        for i, result in zip(rest, ingest_many(self.svc, [items[i] for i in rest], self.identity), strict=True):
+            results[i] = result
+        assert all(r is not None for r in results)
+        return results  # type: ignore[return-value]
 
     def _after_identity(self, customers: list[str | None]) -> None:
-        """A customer of the batch committing now: wait for its commit before reading
-        their standing or writing about them (they would not see that batch's contact)."""
-        if self._committing and not self._committing.isdisjoint(c for c in customers if c):
+        """A customer the batch committing now writes about: wait for its commit before
+        reading their open conversation, survey or standing (this transaction would not see
+        that batch's rows: a message would open a second conversation)."""
+        if not self._committing.isdisjoint(c for c in customers if c):
             self._idle.wait()
 
     def _prepare(self, batch: list[Queued]) -> _Prepared:
@@ -569,8 +593,6 @@ class IngestQueue:
                 todo.append(i)
             except DozvonError as error:
                 results[i] = error
-        if any(items[i].as_message or survey.score_of(items[i].text) is not None for i in todo):
-            self._idle.wait()  # it may join what the batch committing opens, or answer its survey
         if not todo:
             return _Prepared(batch, results, todo, None, None, trace=trace)
         work = _Batch(self.svc, [items[i] for i in todo], self.identity, self._after_identity)
@@ -608,27 +630,22 @@ class IngestQueue:
             self._answer(prepared.batch, answers, prepared.trace)
 
     def _commit(self, prepared: _Prepared) -> list[IngestResult | BaseException]:
-        results, todo, work = prepared.results, prepared.todo, prepared.work
-        items = [item for item, _, _ in prepared.batch]
+        """The planned batch's engine step and commit. Should the database refuse it now
+        (its own rows were all written when planned, so only what the engine writes is left:
+        not seen in practice), every item hears why — the HTTP fast path then asks once more
+        by the documented route; re-planning here could wait for the next batch's open
+        transaction while that one waits for this. Items deferred by the batch (a
+        customer's second message in it) follow the one-transaction way, as they always did."""
         if prepared.error is not None:
             raise prepared.error
-        rest = todo
-        if work is not None and prepared.session is not None:
-            try:
-                self.svc.run(work.command, also=work.forget_refused, session=prepared.session)
-            except (IntegrityError, DataError):
-                pass  # another server stored one of these ids first: the one-transaction way
-            else:
-                done, deferred = work.outcome()
-                for position, result in done.items():
-                    results[todo[position]] = result
-                rest = [todo[position] for position in deferred]
-        if rest:  # refused rows, or deferred items: the one-transaction way, where each fails alone
-            for i, result in zip(rest, ingest_many(self.svc, [items[i] for i in rest], self.identity),
-                                 strict=True):
-                results[i] = result
-        assert all(r is not None for r in results)
-        return results  # type: ignore[return-value]
+        work = prepared.work
+        if work is None or prepared.session is None:  # nothing to write: every item was refused at once
+            return prepared.results  # type: ignore[return-value]
+        self.svc.run(work.command, also=work.forget_refused, session=prepared.session)
+        done, deferred = work.outcome()
+        for position, result in done.items():
+            prepared.results[prepared.todo[position]] = result
+        return self._one_way(prepared, [prepared.todo[position] for position in deferred])
 
 
 def _settle(settled: list[tuple[asyncio.Future[IngestResult], Any]], trace: tracing.Batch | None = None) -> None:
