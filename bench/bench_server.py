@@ -6,8 +6,16 @@ For each database (SQLite file, PostgreSQL) a real server runs as its own proces
 to the raw insert rate of the same database measured in the same run: one INSERT and one
 COMMIT per row, as durable as an acknowledged ingest — the ceiling the server works under.
 
-    .venv/bin/python bench/bench_server.py [--operators 500] [--contacts 3000] [--rate 200]
-        [--concurrency 32] [--databases sqlite,postgres] [--postgres postgresql://postgres@127.0.0.1/postgres]
+The server runs with its ingest trace (``DOZVON_TRACE``, ``dozvon.core.tracing``): the run
+also prints where the median and the slowest 1 % of the paced contacts spent their time
+(HTTP in, waiting for a batch, each step of the batch, the hand-over to the loop, the
+socket), the server's event-loop stalls and what overlapped them, the generator's own loop
+stalls, and the batches beside each background round against those beside none; and, on
+PostgreSQL, what the events table's secondary indexes cost the raw group commit.
+
+    .venv/bin/python bench/bench_server.py [--operators 500] [--contacts 6000] [--rate 500]
+        [--concurrency 64] [--databases sqlite,postgres] [--postgres postgresql://postgres@127.0.0.1/postgres]
+        [--no-trace] [--keep-trace FILE] [--no-index-cost]
 """
 
 from __future__ import annotations
