@@ -84,20 +84,29 @@ class Timers:
         return sum(1 for at, _, key, k in self.heap if k == kind and self.live(at, kind, key))
 
     def live(self, at: float, kind: str, key: str) -> bool:
-        """Whether what the timer guards still expects it at this instant."""
+        """Whether what the timer guards still expects it at this instant.
+
+        (Each optional time is tested for None before it is compared: a compiled build
+        then compares two floats instead of two objects.)"""
         if kind == "offer":
             offer = self._offers.get(key)
             return offer is not None and offer.deadline == at
         if kind == "hours":
             state = self._queues.get(key)
-            return state is not None and state.next_change == at
+            if state is None:
+                return False
+            change = state.next_change
+            return change is not None and change == at
         contact = self._contacts.get(key)
         if contact is None:
             return False
         if kind == "wrap_up":
-            return contact.state == WRAP_UP and contact.wrap_deadline == at
+            due = contact.wrap_deadline
+            return contact.state == WRAP_UP and due is not None and due == at
         if kind == "max_wait":
-            return contact.state in (WAITING, OFFERED) and contact.max_wait_at == at
+            due = contact.max_wait_at
+            return contact.state in (WAITING, OFFERED) and due is not None and due == at
         if kind == "sticky":
-            return contact.state in (WAITING, OFFERED) and contact.sticky_until == at
+            due = contact.sticky_until
+            return contact.state in (WAITING, OFFERED) and due is not None and due == at
         return kind == "forget" and contact.state == CLOSED
