@@ -22,6 +22,7 @@ import pytest
 import uvicorn
 from sqlalchemy import select
 
+from dozvon.core.clock import Clock
 from dozvon.core.settings import Settings
 from dozvon.eventlog.models import EventRecord
 from dozvon.server.app import create_app
@@ -37,10 +38,12 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 WAITED_S = 130.0
 
 
-class LeapingClock:
+class LeapingClock(Clock):
     """The wall clock, plus an offset that only grows: time passes for the engine in one
     leap while everything else (SIP timers, RTP pacing, the announcement's interval) runs
     on real time."""
+
+    __slots__ = ("offset",)
 
     def __init__(self) -> None:
         self.offset = 0.0
