@@ -113,7 +113,7 @@ class Simulation:
         #: (Typed Any, not float: a compiled build then keeps each instant the one boxed
         #: float it put in both, and the dictionary finds it by identity.)
         self.times: list[Any] = []
-        self.due: dict[Any, _Event] = {}
+        self.due: dict[Any, Any] = {}  # (values too: setdefault() must hand back the object put in)
         #: The engine's timers, in a heap of their own (see :class:`~dozvon.routing.timers.Timers`):
         #: the loop takes whichever comes first, these after the simulation's own events
         #: due at the same instant.
@@ -159,12 +159,13 @@ class Simulation:
 
     def _push(self, at: float, kind: int, payload: Any) -> None:
         """One of the simulation's own events (the loop writes this out where it runs often)."""
-        due = self.due
-        if at in due:
-            due[at] = _tie(due[at], (kind, payload))
+        instant: Any = at
+        event: Any = (kind, payload)
+        held = self.due.setdefault(instant, event)
+        if held is event:
+            heappush(self.times, instant)
         else:
-            due[at] = (kind, payload)
-            heappush(self.times, at)
+            self.due[instant] = _tie(held, event)
 
     def _next_arrival(self, index: int, after: float) -> float | None:
         """Next arrival of a (piecewise-constant rate) Poisson stream, or None past the end."""
@@ -251,6 +252,7 @@ class Simulation:
         is_live = engine.timer_is_live
         new_spec = tuple.__new__
         instant: Any  # an instant of ``times`` and ``due``: a float, boxed once (see them)
+        event: Any  # the event pushed, boxed once: setdefault() tells by identity whether it went in
         steps = 0
         while True:
             #: The contact that just arrived, and when it gives up (_NONE: no patience).
@@ -260,7 +262,8 @@ class Simulation:
                 # The customers' and operators' side: first at an instant the engine's
                 # timers share.
                 instant = times[0]
-                kind, payload = due[instant]
+                own: _Event = due[instant]
+                kind, payload = own
                 del due[instant]  # (not pop(): a method call in a compiled build, these are not)
                 if kind == _TIED:
                     tied: list[_Event] = payload
@@ -284,11 +287,12 @@ class Simulation:
                         if following < end_of_run:
                             # _push written out (here and below), the instant boxed once.
                             instant = following
-                            if instant in due:
-                                due[instant] = _tie(due[instant], (_ARRIVAL, payload))
-                            else:
-                                due[instant] = (_ARRIVAL, payload)
+                            event = (_ARRIVAL, payload)
+                            held = due.setdefault(instant, event)
+                            if held is event:
                                 heappush(times, instant)
+                            else:
+                                due[instant] = _tie(held, event)
                     elif rate < 0.0:
                         profiled = self._next_arrival(payload, at)
                         if profiled is not None:
@@ -342,11 +346,12 @@ class Simulation:
                         if probability >= 1.0 or random() < probability:
                             answer_at = now + delay
                             instant = answer_at
-                            if instant in due:
-                                due[instant] = _tie(due[instant], (_ANSWER, offer_id))
-                            else:
-                                due[instant] = (_ANSWER, offer_id)
+                            event = (_ANSWER, offer_id)
+                            held = due.setdefault(instant, event)
+                            if held is event:
                                 heappush(times, instant)
+                            else:
+                                due[instant] = _tie(held, event)
                             if answer_at <= deadline and lean:
                                 # Answered before it rings out (at its deadline the answer
                                 # comes first): no timer for the deadline.
@@ -363,18 +368,20 @@ class Simulation:
                         else:
                             del handle_time[decided_for or ""]
                         instant = now + talk
-                        if instant in due:
-                            due[instant] = _tie(due[instant], (_END, decided_for))
-                        else:
-                            due[instant] = (_END, decided_for)
+                        event = (_END, decided_for)
+                        held = due.setdefault(instant, event)
+                        if held is event:
                             heappush(times, instant)
+                        else:
+                            due[instant] = _tie(held, event)
             if gives_up != _NONE and (arriving in contacts or not lean):
                 instant = gives_up
-                if instant in due:
-                    due[instant] = _tie(due[instant], (_ABANDON, arriving))
-                else:
-                    due[instant] = (_ABANDON, arriving)
+                event = (_ABANDON, arriving)
+                held = due.setdefault(instant, event)
+                if held is event:
                     heappush(times, instant)
+                else:
+                    due[instant] = _tie(held, event)
             if on_events is not None and engine.events:
                 events = drain()
                 feed(events)
