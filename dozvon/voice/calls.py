@@ -100,7 +100,10 @@ class CallSession:
                 await self.leg.answer()  # type: ignore[attr-defined]
             self.queue = await self._welcome()
             self.conversation_id = await self._ingest(self.queue)
+            # Attached before anything else is awaited: the engine may already have offered the
+            # call, and an operator who accepts at once joins it through this session.
             self.voice.attach_session(self)
+            await asyncio.to_thread(self.voice.mark_in, self.line.id)
             if self.leg.ended.is_set():
                 await self._caller_left()
                 return
@@ -185,7 +188,6 @@ class CallSession:
                        customer_name=self._name, subject=self.caller, language=self.language, source=self._source,
                        priority=self._priority)
         result = await asyncio.to_thread(self.voice.hub.ingest, self.project, item)
-        await asyncio.to_thread(self.voice.mark_in, self.line.id)
         return result.conversation_id
 
     async def _follow(self) -> None:

@@ -49,6 +49,9 @@ from dozvon.voice.sip.call import Call, CallFailed
 T = TypeVar("T")
 #: Decisions and events for a conversation no call has claimed yet are kept this long.
 EARLY_KEEP_S = 60.0
+#: How long an operator's softphone waits for the session of a call the engine has just
+#: connected to them (see VoiceService._await_session).
+SESSION_WAIT_S = 3.0
 #: Phone lines are read again after this many seconds (a line added on the channels page
 #: answers within seconds, without a restart).
 LINES_TTL_S = 2.0
@@ -310,8 +313,24 @@ class VoiceService:
     def softphone(self, project: str, conversation_id: str, operator_id: str, offer_sdp: str) -> str:
         """An operator's softphone joins the call it was connected to: the browser's offer
         in, the answer out. Only the operator the engine connected may join."""
+        self._await_session(project, conversation_id, operator_id)
         session = self._connected_session(project, conversation_id, operator_id)
         return self.call(self._join(session, operator_id, offer_sdp))
+
+    def _await_session(self, project: str, conversation_id: str, operator_id: str) -> None:
+        """A call is offered as soon as its contact is committed, a moment before the voice
+        loop attaches its session (the ingest's thread hands the result back first): an
+        operator who accepts at once on a loaded server would be told there is no call. So a
+        softphone joining a call the engine has connected to this operator waits for its
+        session for up to :data:`SESSION_WAIT_S` (this runs in a worker thread, never on the
+        voice loop)."""
+        svc = self.hub.service(project)
+        deadline = time.monotonic() + SESSION_WAIT_S
+        while conversation_id not in self.sessions and time.monotonic() < deadline:
+            connected_to = svc.read(lambda engine: getattr(engine.contacts.get(conversation_id), "operator_id", None))
+            if connected_to != operator_id:
+                return  # not this operator's call: _connected_session answers why
+            time.sleep(0.02)
 
     # An attended transfer: hold, talk to the number, then hand the caller over or go back.
 
