@@ -51,6 +51,11 @@ CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
 MESSAGES: Table = Message.__table__  # type: ignore[assignment]
 #: The most requests stored in one transaction.
 MAX_BATCH = 200
+#: A batch smaller than this is written only once the one before has committed, in one
+#: thread (PostgreSQL's pipeline): at light load overlapping them gained nothing and slowed
+#: both — at 500 contacts/s the median ingest → offer went from ~19-30 to ~30-36 ms in
+#: bench_server.py, runs alternated with the code before.
+PIPELINE_FROM = 16
 _TALKING = (WAITING, OFFERED, CONNECTED)
 #: Column limits of what an item stores (conversations and messages tables).
 _LIMITS = {"channel": 32, "external_id": 200, "queue": 128, "customer_id": 200, "customer_name": 200,
@@ -457,12 +462,15 @@ class IngestQueue:
     transaction of its own while the batch before holds the project's lock for its engine
     step, events and commit; then the committer runs that batch's engine step and commit in
     the same order as ever (one engine order per project, stored before acknowledged). A
-    batch that could depend on the one committing — one of its customers is a customer that
-    batch writes about (a message would not see the conversation it opens) — waits for that
-    commit right after its identity step. A database that refuses the planned rows sends the
-    batch the one-transaction way (:func:`ingest_many`, in the planner: no planned
-    transaction is open then that it could wait for), where a bad item fails alone. SQLite
-    has one writer for the whole database: there the batches go one after another."""
+    batch of fewer than :data:`PIPELINE_FROM` requests waits for the commit before it and is
+    then written whole by the planner (light load: no backlog to win back). A batch that
+    could depend on the one committing — one of its customers is a customer that batch
+    writes about (a message would not see the conversation it opens) — waits for that
+    commit right after its identity step. A
+    database that refuses the planned rows sends the batch the one-transaction way
+    (:func:`ingest_many`, in the planner: no planned transaction is open then that it could
+    wait for), where a bad item fails alone. SQLite has one writer for the whole database:
+    there the batches go one after another."""
 
     def __init__(self, svc: RouterService, identity: IdentityResolver | None = None,
                  max_batch: int = MAX_BATCH, pipelined: bool | None = None) -> None:
@@ -506,7 +514,9 @@ class IngestQueue:
         return await asyncio.wait_for(future, timeout)
 
     def _take(self) -> list[Queued]:
-        batch = [self._queue.get()]
+        return self._top_up([self._queue.get()])
+
+    def _top_up(self, batch: list[Queued]) -> list[Queued]:
         while len(batch) < self.max_batch:
             try:
                 batch.append(self._queue.get_nowait())
@@ -516,15 +526,18 @@ class IngestQueue:
 
     def _run(self) -> None:
         while True:
-            batch = self._take()
-            trace = tracing.TRACE.begin([(item.external_id, at) for item, _, at in batch]) \
-                if tracing.TRACE is not None else None
-            try:
-                answers: list[IngestResult | BaseException] = list(ingest_many(
-                    self.svc, [item for item, _, _ in batch], self.identity))
-            except Exception as error:  # the whole transaction failed (database down): all hear why
-                answers = [error] * len(batch)
-            self._answer(batch, answers, trace)
+            self._run_one(self._take())
+
+    def _run_one(self, batch: list[Queued]) -> None:
+        """One batch in one transaction, in this thread."""
+        trace = tracing.TRACE.begin([(item.external_id, at) for item, _, at in batch]) \
+            if tracing.TRACE is not None else None
+        try:
+            answers: list[IngestResult | BaseException] = list(ingest_many(
+                self.svc, [item for item, _, _ in batch], self.identity))
+        except Exception as error:  # the whole transaction failed (database down): all hear why
+            answers = [error] * len(batch)
+        self._answer(batch, answers, trace)
 
     def _answer(self, batch: list[Queued], answers: list[IngestResult | BaseException],
                 trace: tracing.Batch | None) -> None:
@@ -550,6 +563,17 @@ class IngestQueue:
         while True:
             batch = self._take()
             self._slot.acquire()  # the batch before is committing now (or done)
+            if len(batch) < PIPELINE_FROM:
+                # Light load: planning beside a commit only slows both (they share the
+                # interpreter's lock and the cores), and handing a batch to another thread
+                # costs a wait for that lock. Once the batch before has committed, a batch
+                # still small is written here, whole, as on SQLite.
+                self._idle.wait()
+                self._top_up(batch)
+                if len(batch) < PIPELINE_FROM:
+                    self._run_one(batch)
+                    self._slot.release()
+                    continue
             prepared = self._prepare(batch)
             if prepared.work is not None or prepared.error is not None or not prepared.todo:
                 self._planned.put(prepared)

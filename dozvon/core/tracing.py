@@ -8,7 +8,7 @@ appended to that file about once a second:
   rows written), routed (the engine), committed, its frames and answers handed to the event
   loop, and the moments the loop took them;
 - every stall of the event loop longer than :data:`STALL_S` (``"stall"``): how late a
-  1 ms sleep woke, with what overlapped it — the collector's passes (``gc.callbacks``) and
+  short sleep (:data:`SAMPLE_S`) woke, with what overlapped it — the collector's passes (``gc.callbacks``) and
   the background rounds that mark themselves with :func:`busy` (the KPI fold, the quality
   and suggestion rounds, maintenance).
 
@@ -31,8 +31,10 @@ from typing import Any
 
 #: A loop that wakes this much later than asked has stalled (recorded with its causes).
 STALL_S = 0.003
-#: How often the loop is sampled.
-SAMPLE_S = 0.001
+#: How often the loop is sampled. Not every millisecond: each wake-up of the loop takes the
+#: interpreter's lock from the ingest's threads, and at 1 ms the trace itself slowed the
+#: ingest → offer median from ~21 to ~37 ms (a stall shorter than this may go unseen).
+SAMPLE_S = 0.01
 #: Intervals kept to explain stalls (GC passes, background rounds), newest last.
 _KEEP = 4000
 
@@ -128,7 +130,7 @@ class Tracer:
     # ---------------------------------------------------------------- the loop
 
     async def sample_loop(self) -> None:
-        """Sleep 1 ms again and again; a late wake-up is a stall, recorded with its causes.
+        """Sleep :data:`SAMPLE_S` again and again; a late wake-up is a stall, recorded with its causes.
         Flushes what was kept to the file once a second."""
         last_flush = clock()
         while True:

@@ -11,12 +11,20 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select, text
 
+from dozvon.conversations import ingest
 from dozvon.conversations.identity import CustomerRef
 from dozvon.conversations.ingest import Inbound, IngestQueue, IngestResult
 from dozvon.conversations.models import Conversation, Message
 from dozvon.core.errors import DozvonError
 from dozvon.eventlog.models import EventRecord
 from tests.server.conftest import Live
+
+
+@pytest.fixture(autouse=True)
+def _always_pipelined(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every batch planned beside the commit before it, however small (the server waits
+    for the commit when a batch is small: light load)."""
+    monkeypatch.setattr(ingest, "PIPELINE_FROM", 1)
 
 
 def _queue(live: Live) -> IngestQueue:
