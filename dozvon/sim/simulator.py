@@ -62,6 +62,11 @@ _Stream = tuple[float, Callable[[], float], float, Callable[[], float] | None, s
                 str | None, dict[str, int], float]
 
 
+def _first_kind(held: _Event) -> int:
+    """The kind of the first event at an instant (see ``_tie``)."""
+    return held[1][0][0] if held[0] == _TIED else held[0]
+
+
 def _tie(held: _Event, event: _Event) -> _Event:
     """A second event at an instant that has one already: the instant's entry becomes the
     list of its events, in the order a heap of (time, kind, sequence) would give them —
@@ -253,76 +258,107 @@ class Simulation:
         new_spec = tuple.__new__
         instant: Any  # an instant of ``times`` and ``due``: a float, boxed once (see them)
         event: Any  # the event pushed, boxed once: setdefault() tells by identity whether it went in
+        # Every operator answers the same time after the offer (the usual scenario): the
+        # answers come in the order they were pushed, so they wait in a plain list (a
+        # lane: ``lane[read]`` is the next, due at ``next_answer``) instead of the heap.
+        one_delay = len({delay for _, delay, _ in answering.values()}) == 1
+        lane: list[tuple[float, Any]] = []
+        read = 0
+        next_answer = inf
         steps = 0
         while True:
             #: The contact that just arrived, and when it gives up (_NONE: no patience).
             arriving: str | None = None
             gives_up: float = _NONE
-            if times and not (timers and timers[0][0] < times[0]):
+            next_own: float = times[0] if times else inf
+            # The lane's answer comes first if it is due first, or at the same instant
+            # before the events of later kinds (a heap of (time, kind, sequence)'s order).
+            answer_first = next_answer < next_own or (
+                next_answer == next_own != inf and _first_kind(due[times[0]]) > _ANSWER)
+            if answer_first:
+                next_own = next_answer
+            if next_own != inf and not (timers and timers[0][0] < next_own):
                 # The customers' and operators' side: first at an instant the engine's
                 # timers share.
-                instant = times[0]
-                own: _Event = due[instant]
-                kind, payload = own
-                del due[instant]  # (not pop(): a method call in a compiled build, these are not)
-                if kind == _TIED:
-                    tied: list[_Event] = payload
-                    kind, payload = tied.pop(0)
-                    due[instant] = tied[0] if len(tied) == 1 else (_TIED, tied)
-                else:
-                    heappop(times)
-                at: float = instant
-                clock.t = at
-                if kind == _ARRIVAL:
-                    self.arrived += 1
-                    arriving = contact_id = f"c{self.arrived}"
-                    (handle_rate, handle, patience_rate, patience, queue, channel, priority, segment, skills,
-                     rate) = streams[payload]
-                    handle_time[contact_id] = -log(1.0 - service()) / handle_rate if handle_rate else handle()
-                    if patience is not None:
-                        # Drawn now, pushed below unless the contact is sure to be answered first.
-                        gives_up = at + (-log(1.0 - impatience()) / patience_rate if patience_rate else patience())
-                    if rate > 0.0:  # _next_arrival of a constant rate, written out
-                        following = at + -log(1.0 - draw()) / rate  # rng.expovariate(rate) written out
-                        if following < end_of_run:
-                            # _push written out (here and below), the instant boxed once.
-                            instant = following
-                            event = (_ARRIVAL, payload)
-                            held = due.setdefault(instant, event)
-                            if held is event:
-                                heappush(times, instant)
-                            else:
-                                due[instant] = _tie(held, event)
-                    elif rate < 0.0:
-                        profiled = self._next_arrival(payload, at)
-                        if profiled is not None:
-                            self._push(profiled, _ARRIVAL, payload)
-                    # ContactSpec(contact_id, queue, channel, priority, segment=segment,
-                    # skills=skills), built as the tuple it is (NamedTuple's __new__ is a
-                    # Python function): every field, in order.
-                    decisions = engine.contact_arrived(new_spec(ContactSpec, (
-                        contact_id, queue, channel, priority, None, None, segment, None, skills, None, None, ())))
-                elif kind == _ANSWER:
+                if answer_first:
+                    answer_at, payload = lane[read]
+                    read += 1
+                    if read < len(lane):
+                        next_answer = lane[read][0]
+                        if read > 4096:  # let the list not grow for ever
+                            del lane[:read]
+                            read = 0
+                    else:
+                        next_answer = inf
+                        lane.clear()
+                        read = 0
+                    clock.t = answer_at
                     if payload not in offers:
                         continue
                     decisions = engine.accept(payload)
-                elif kind == _ABANDON:
-                    contact = contacts.get(payload)
-                    if contact is None or contact.state not in (WAITING, OFFERED):
-                        continue
-                    decisions = engine.customer_left(payload)
-                elif kind == _END:
-                    contact = contacts.get(payload)
-                    if contact is None or contact.state != CONNECTED:
-                        continue
-                    operator_id = contact.operator_id or ""
-                    decisions = engine.end_contact(payload)
-                    if short_wraps and contact.state == WRAP_UP:
-                        wrap = agent_wrap[operator_id]
-                        if wrap < queue_wrap[contact.queue]:
-                            self._push(at + wrap, _WRAP, payload)
                 else:
-                    decisions = self._handle(kind, payload)
+                    instant = times[0]
+                    own: _Event = due[instant]
+                    kind, payload = own
+                    del due[instant]  # (not pop(): a method call in a compiled build, these are not)
+                    if kind == _TIED:
+                        tied: list[_Event] = payload
+                        kind, payload = tied.pop(0)
+                        due[instant] = tied[0] if len(tied) == 1 else (_TIED, tied)
+                    else:
+                        heappop(times)
+                    at: float = instant
+                    clock.t = at
+                    if kind == _ARRIVAL:
+                        self.arrived += 1
+                        arriving = contact_id = f"c{self.arrived}"
+                        (handle_rate, handle, patience_rate, patience, queue, channel, priority, segment, skills,
+                         rate) = streams[payload]
+                        handle_time[contact_id] = -log(1.0 - service()) / handle_rate if handle_rate else handle()
+                        if patience is not None:
+                            # Drawn now, pushed below unless the contact is sure to be answered first.
+                            gives_up = at + (-log(1.0 - impatience()) / patience_rate if patience_rate else patience())
+                        if rate > 0.0:  # _next_arrival of a constant rate, written out
+                            following = at + -log(1.0 - draw()) / rate  # rng.expovariate(rate) written out
+                            if following < end_of_run:
+                                # _push written out (here and below), the instant boxed once.
+                                instant = following
+                                event = (_ARRIVAL, payload)
+                                held = due.setdefault(instant, event)
+                                if held is event:
+                                    heappush(times, instant)
+                                else:
+                                    due[instant] = _tie(held, event)
+                        elif rate < 0.0:
+                            profiled = self._next_arrival(payload, at)
+                            if profiled is not None:
+                                self._push(profiled, _ARRIVAL, payload)
+                        # ContactSpec(contact_id, queue, channel, priority, segment=segment,
+                        # skills=skills), built as the tuple it is (NamedTuple's __new__ is a
+                        # Python function): every field, in order.
+                        decisions = engine.contact_arrived(new_spec(ContactSpec, (
+                            contact_id, queue, channel, priority, None, None, segment, None, skills, None, None, ())))
+                    elif kind == _ANSWER:
+                        if payload not in offers:
+                            continue
+                        decisions = engine.accept(payload)
+                    elif kind == _ABANDON:
+                        contact = contacts.get(payload)
+                        if contact is None or contact.state not in (WAITING, OFFERED):
+                            continue
+                        decisions = engine.customer_left(payload)
+                    elif kind == _END:
+                        contact = contacts.get(payload)
+                        if contact is None or contact.state != CONNECTED:
+                            continue
+                        operator_id = contact.operator_id or ""
+                        decisions = engine.end_contact(payload)
+                        if short_wraps and contact.state == WRAP_UP:
+                            wrap = agent_wrap[operator_id]
+                            if wrap < queue_wrap[contact.queue]:
+                                self._push(at + wrap, _WRAP, payload)
+                    else:
+                        decisions = self._handle(kind, payload)
             elif timers:  # one of the engine's timers
                 entry = timers[0]
                 if not is_live(entry):
@@ -345,13 +381,18 @@ class Simulation:
                         deadline = due_at or 0.0
                         if probability >= 1.0 or random() < probability:
                             answer_at = now + delay
-                            instant = answer_at
-                            event = (_ANSWER, offer_id)
-                            held = due.setdefault(instant, event)
-                            if held is event:
-                                heappush(times, instant)
+                            if one_delay:
+                                if read == len(lane):
+                                    next_answer = answer_at
+                                lane.append((answer_at, offer_id))
                             else:
-                                due[instant] = _tie(held, event)
+                                instant = answer_at
+                                event = (_ANSWER, offer_id)
+                                held = due.setdefault(instant, event)
+                                if held is event:
+                                    heappush(times, instant)
+                                else:
+                                    due[instant] = _tie(held, event)
                             if answer_at <= deadline and lean:
                                 # Answered before it rings out (at its deadline the answer
                                 # comes first): no timer for the deadline.

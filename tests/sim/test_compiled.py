@@ -35,7 +35,8 @@ json.dump({"compiled": [not m.__file__.endswith(".py") for m in modules], "resul
 
 def test_the_compiled_build_gives_exactly_the_figures_of_the_pure_package():
     build = compiled.build()
-    scenarios = [busy_day(), yaml.safe_load(EXAMPLE.read_text(encoding="utf-8")), constant_durations()]
+    scenarios = [busy_day(), yaml.safe_load(EXAMPLE.read_text(encoding="utf-8")), constant_durations(),
+                 constant_durations(one_delay=True)]
     env = {**os.environ, "PYTHONPATH": str(build)}
     child = subprocess.run([sys.executable, "-c", CHILD], input=json.dumps(scenarios), env=env, cwd=Path(build),
                            capture_output=True, text=True, check=True, timeout=600)

@@ -34,22 +34,25 @@ def scenarios() -> list[dict[str, Any]]:
     slow["agents"][0].update(logout_s=9000, login_s=300)
     slow["queues"][0]["offer_timeout_s"] = 10
     return [busy_day(), no_breaks, slow, example, _peer().Center(groups=3, per_group=10, hours=2).scenario(),
-            constant_durations()]
+            constant_durations(), constant_durations(one_delay=True)]
 
 
-def constant_durations() -> dict[str, Any]:
+def constant_durations(one_delay: bool = False) -> dict[str, Any]:
     """Whole-second talk times, patience and answer delays: many of the simulation's own
     events fall on the same instant as others (and as the engine's timers), which is where
-    an order could slip."""
+    an order could slip. ``one_delay``: every operator answers 2 s after the offer (the
+    simulator's answers then wait in a lane of their own) and customers give up after 2 s,
+    at the very instant many answers come."""
     data = _peer().Center(groups=2, per_group=5, hours=3).scenario()
     for stream in data["traffic"]:
         stream["handle_time_s"] = {"dist": "constant", "mean": 60}
-        stream["patience_s"] = {"dist": "constant", "mean": 30}
-    data["agents"][0]["answer_delay_s"] = 15
+        stream["patience_s"] = {"dist": "constant", "mean": 2 if one_delay else 30}
+    if not one_delay:
+        data["agents"][0]["answer_delay_s"] = 15
     return data
 
 
-@pytest.mark.parametrize("index", range(6))
+@pytest.mark.parametrize("index", range(7))
 def test_lean_driving_gives_exactly_the_figures_of_arming_every_timer(index):
     scenario = parse_scenario(scenarios()[index])
     lean = Simulation(scenario).run()
