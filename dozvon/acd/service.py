@@ -10,9 +10,8 @@ rebuilt from the database, so memory never runs ahead of what is stored.
 
 from __future__ import annotations
 
-import contextlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TypeVar
 
 from sqlalchemy.engine import Engine
@@ -99,21 +98,19 @@ class RouterService:
         return name in self.engine.queues
 
     def run(self, command: Callable[[RoutingEngine], T], also: Callable[[Session], None] | None = None,
-            before: Callable[[Session], None] | None = None, session: Session | None = None) -> T:
+            before: Callable[[Session], None] | None = None) -> T:
         """Run one engine command and commit what it changed; atomic for the caller.
 
         ``before`` writes the caller's rows *before* the engine moves (an ingested
         conversation): if the database refuses them, the engine has not changed and needs
         no rebuild. ``also`` writes rows that depend on the command's outcome, in the same
         transaction as its events: everything is stored, or nothing. Decisions reach
-        :attr:`decision_listeners` only after the commit. ``session``: a transaction the
-        caller began and wrote its rows in before taking the lock (the ingest plans its next
-        batch while this one commits); it is committed here, or rolled back, and closed."""
+        :attr:`decision_listeners` only after the commit."""
         with self._lock:
             engine = self.engine
             ran = False
             try:
-                with self._transaction(session) as session:
+                with self.sessions() as session, session.begin():
                     if before is not None:
                         before(session)
                         session.flush()
@@ -148,21 +145,6 @@ class RouterService:
                 for decision_listener in self.decision_listeners:
                     decision_listener(decisions)
             return result
-
-    @contextlib.contextmanager
-    def _transaction(self, given: Session | None) -> Iterator[Session]:
-        if given is None:
-            with self.sessions() as session, session.begin():
-                yield session
-            return
-        try:
-            yield given
-            given.commit()
-        except BaseException:
-            given.rollback()
-            raise
-        finally:
-            given.close()
 
     def tick(self) -> list[Decision]:
         """Fire due timers (offer deadlines, wrap-up, hours …) on the service's clock."""

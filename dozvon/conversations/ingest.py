@@ -24,7 +24,6 @@ import contextlib
 import queue
 import threading
 import uuid
-from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -51,11 +50,6 @@ CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
 MESSAGES: Table = Message.__table__  # type: ignore[assignment]
 #: The most requests stored in one transaction.
 MAX_BATCH = 200
-#: A batch smaller than this is written only once the one before has committed, in one
-#: thread (PostgreSQL's pipeline): at light load overlapping them gained nothing and slowed
-#: both — at 500 contacts/s the median ingest → offer went from ~19-30 to ~30-36 ms in
-#: bench_server.py, runs alternated with the code before.
-PIPELINE_FROM = 16
 _TALKING = (WAITING, OFFERED, CONNECTED)
 #: Column limits of what an item stores (conversations and messages tables).
 _LIMITS = {"channel": 32, "external_id": 200, "queue": 128, "customer_id": 200, "customer_name": 200,
@@ -221,9 +215,7 @@ class _Planned:
 
 
 def _plan(svc: RouterService, session: Session, items: list[Inbound], resolver: IdentityResolver,
-          results: dict[int, IngestResult | DozvonError],
-          after_identity: Callable[[list[str | None]], None] | None = None,
-          ) -> tuple[list[_Planned], list[int], list[tuple[int, int]]]:
+          results: dict[int, IngestResult | DozvonError]) -> tuple[list[_Planned], list[int], list[tuple[int, int]]]:
     """Which items are new, which are retries, which join an open conversation (in the
     batch's transaction: the customers the identity step creates are stored with their
     contacts, or not at all). A second message of a customer whose conversation this batch
@@ -235,8 +227,6 @@ def _plan(svc: RouterService, session: Session, items: list[Inbound], resolver: 
     customers = resolver.resolve(session, svc.project,
                                  [CustomerRef(i.channel, i.customer_id, i.customer_name) for i in items])
     tracing.mark("identity")
-    if after_identity is not None:
-        after_identity(customers)
     retries = _existing_many(session, svc.project, items)
     tracing.mark("retries")
     for i, item in enumerate(items):
@@ -301,9 +291,8 @@ class _Batch:
     (:meth:`plan_and_store`, before the engine moves), then the engine (:meth:`command`),
     and each item's result (:meth:`outcome`)."""
 
-    def __init__(self, svc: RouterService, items: list[Inbound], resolver: IdentityResolver,
-                 after_identity: Callable[[list[str | None]], None] | None = None) -> None:
-        self.svc, self.items, self.resolver, self.after_identity = svc, items, resolver, after_identity
+    def __init__(self, svc: RouterService, items: list[Inbound], resolver: IdentityResolver) -> None:
+        self.svc, self.items, self.resolver = svc, items, resolver
         self.results: dict[int, IngestResult | DozvonError] = {}
         self.planned: list[_Planned] = []
         self.deferred: list[int] = []
@@ -314,8 +303,7 @@ class _Batch:
 
     def plan_and_store(self, session: Session) -> None:
         svc = self.svc
-        self.planned, self.deferred, self.repeats = _plan(svc, session, self.items, self.resolver, self.results,
-                                                          self.after_identity)
+        self.planned, self.deferred, self.repeats = _plan(svc, session, self.items, self.resolver, self.results)
         planned = self.planned
         if not planned:
             return
@@ -351,10 +339,6 @@ class _Batch:
                                                   Message.external_id == p.item.external_id))
             if not p.joins:
                 session.execute(delete(Conversation).where(Conversation.id == p.conversation_id))
-
-    def customers(self) -> set[str]:
-        """The customers this batch writes about (known once planned)."""
-        return {p.customer_id for p in self.planned if p.customer_id}
 
     def outcome(self) -> tuple[dict[int, IngestResult | DozvonError], list[int]]:
         """After the commit: each done item's result by position, and the positions
@@ -433,22 +417,6 @@ Waiter = Future[IngestResult] | tuple[asyncio.AbstractEventLoop, "asyncio.Future
 Queued = tuple[Inbound, Waiter, float]
 
 
-@dataclass
-class _Prepared:
-    """A batch planned and written, its transaction open, waiting for the engine and the commit."""
-
-    batch: list[Queued]
-    #: Each request's answer so far (a refused item has its error already).
-    results: list[IngestResult | DozvonError | None]
-    #: The positions of the items the transaction holds.
-    todo: list[int]
-    work: _Batch | None
-    session: Session | None
-    #: The planning failed as a whole (the database away).
-    error: Exception | None = None
-    trace: tracing.Batch | None = None
-
-
 class IngestQueue:
     """One project's group commit: requests wait while the previous batch is written.
 
@@ -457,46 +425,21 @@ class IngestQueue:
     batch commits, the answers for one event loop are handed over in one callback, not one
     wake-up of the loop per request.
 
-    On PostgreSQL the batches are **pipelined**: a planner thread takes the next batch and
-    writes its rows (identity step, retries, standing, conversations, messages) in a
-    transaction of its own while the batch before holds the project's lock for its engine
-    step, events and commit; then the committer runs that batch's engine step and commit in
-    the same order as ever (one engine order per project, stored before acknowledged). A
-    batch of fewer than :data:`PIPELINE_FROM` requests waits for the commit before it and is
-    then written whole by the planner (light load: no backlog to win back). A batch that
-    could depend on the one committing — one of its customers is a customer that batch
-    writes about (a message would not see the conversation it opens) — waits for that
-    commit right after its identity step. A
-    database that refuses the planned rows sends the batch the one-transaction way
-    (:func:`ingest_many`, in the planner: no planned transaction is open then that it could
-    wait for), where a bad item fails alone. SQLite has one writer for the whole database:
-    there the batches go one after another."""
+    One batch after another, in one thread. Planning the next batch in a transaction of its
+    own while the one before commits (a pipeline) was built and measured: +38 % in-process,
+    nothing through HTTP (the interpreter's lock is shared with the event loop), and its open
+    transaction could hold a row lock that a writer under the project's lock waits for while
+    the pipeline's commit waits for that lock — a deadlock no database would see. It was
+    taken out (docs/architecture.md, "The ingest under load")."""
 
     def __init__(self, svc: RouterService, identity: IdentityResolver | None = None,
-                 max_batch: int = MAX_BATCH, pipelined: bool | None = None) -> None:
+                 max_batch: int = MAX_BATCH) -> None:
         self.svc = svc
         self.identity = identity or ChannelIdentity()
         self.max_batch = max_batch
-        self.pipelined = svc.db.dialect.name == "postgresql" if pipelined is None else pipelined
         self._queue: queue.SimpleQueue[Queued] = queue.SimpleQueue()
-        #: Planned batches, in order, for the committer.
-        self._planned: queue.SimpleQueue[_Prepared] = queue.SimpleQueue()
-        #: Taken by the planner for each batch, given back when the committer starts on it:
-        #: at most one batch is planned ahead of the one committing.
-        self._slot = threading.Semaphore(1)
-        #: Set while no batch is committing.
-        self._idle = threading.Event()
-        self._idle.set()
-        #: The customers of the batch committing now.
-        self._committing: frozenset[str] = frozenset()
-        if self.pipelined:
-            threads = [threading.Thread(target=self._plan_loop, name=f"ingest-plan-{svc.project}", daemon=True),
-                       threading.Thread(target=self._commit_loop, name=f"ingest-{svc.project}", daemon=True)]
-        else:
-            threads = [threading.Thread(target=self._run, name=f"ingest-{svc.project}", daemon=True)]
-        for thread in threads:
-            thread.start()
-        self._worker = threads[-1]
+        self._worker = threading.Thread(target=self._run, name=f"ingest-{svc.project}", daemon=True)
+        self._worker.start()
 
     def submit(self, item: Inbound, timeout: float = 60.0) -> IngestResult:
         """Store and route ``item``; returns once its transaction has committed."""
@@ -556,121 +499,6 @@ class IngestQueue:
         if trace is not None:
             trace.mark("answered")
             tracing.TRACE.end(trace)  # type: ignore[union-attr]
-
-    # ------------------------------------------------------------------ pipelined
-
-    def _plan_loop(self) -> None:
-        while True:
-            batch = self._take()
-            self._slot.acquire()  # the batch before is committing now (or done)
-            if len(batch) < PIPELINE_FROM:
-                # Light load: planning beside a commit only slows both (they share the
-                # interpreter's lock and the cores), and handing a batch to another thread
-                # costs a wait for that lock. Once the batch before has committed, a batch
-                # still small is written here, whole, as on SQLite.
-                self._idle.wait()
-                self._top_up(batch)
-                if len(batch) < PIPELINE_FROM:
-                    self._run_one(batch)
-                    self._slot.release()
-                    continue
-            prepared = self._prepare(batch)
-            if prepared.work is not None or prepared.error is not None or not prepared.todo:
-                self._planned.put(prepared)
-                continue
-            # The database refused the planned rows: the one-transaction way, here, where no
-            # planned transaction is open that it could wait for (after the batch committing).
-            self._slot.release()
-            if prepared.trace is not None and tracing.TRACE is not None:
-                tracing.TRACE.attach(prepared.trace)
-            try:
-                answers = self._one_way(prepared, prepared.todo)
-            except Exception as error:  # the database away: all hear why
-                answers = [error] * len(batch)
-            self._answer(batch, answers, prepared.trace)
-
-    def _one_way(self, prepared: _Prepared, rest: list[int]) -> list[IngestResult | BaseException]:
-        """These items of the batch through :func:`ingest_many`; the batch's answers."""
-        results = prepared.results
-        items = [item for item, _, _ in prepared.batch]
-        for i, result in zip(rest, ingest_many(self.svc, [items[i] for i in rest], self.identity), strict=True):
-            results[i] = result
-        assert all(r is not None for r in results)
-        return results  # type: ignore[return-value]
-
-    def _after_identity(self, customers: list[str | None]) -> None:
-        """A customer the batch committing now writes about: wait for its commit before
-        reading their open conversation, survey or standing (this transaction would not see
-        that batch's rows: a message would open a second conversation)."""
-        if not self._committing.isdisjoint(c for c in customers if c):
-            self._idle.wait()
-
-    def _prepare(self, batch: list[Queued]) -> _Prepared:
-        trace = tracing.TRACE.begin([(item.external_id, at) for item, _, at in batch]) \
-            if tracing.TRACE is not None else None
-        items = [item for item, _, _ in batch]
-        results: list[IngestResult | DozvonError | None] = [None] * len(items)
-        todo = []
-        for i, item in enumerate(items):
-            try:
-                check_storable(item)
-                todo.append(i)
-            except DozvonError as error:
-                results[i] = error
-        if not todo:
-            return _Prepared(batch, results, todo, None, None, trace=trace)
-        work = _Batch(self.svc, [items[i] for i in todo], self.identity, self._after_identity)
-        session = self.svc.sessions()
-        try:
-            session.begin()
-            work.plan_and_store(session)
-            session.flush()
-        except (IntegrityError, DataError):
-            session.rollback()
-            session.close()
-            return _Prepared(batch, results, todo, None, None, trace=trace)  # the one-transaction way
-        except Exception as error:  # the database away: the whole batch hears why
-            with contextlib.suppress(Exception):
-                session.rollback()
-            session.close()
-            return _Prepared(batch, results, todo, None, None, error, trace)
-        return _Prepared(batch, results, todo, work, session, trace=trace)
-
-    def _commit_loop(self) -> None:
-        while True:
-            prepared = self._planned.get()
-            self._idle.clear()
-            self._committing = frozenset(prepared.work.customers()) if prepared.work is not None else frozenset()
-            self._slot.release()  # the planner may take the next batch now
-            if prepared.trace is not None and tracing.TRACE is not None:
-                tracing.TRACE.attach(prepared.trace)
-            try:
-                answers: list[IngestResult | BaseException] = self._commit(prepared)
-            except Exception as error:  # the whole transaction failed (database down): all hear why
-                answers = [error] * len(prepared.batch)
-            finally:
-                self._committing = frozenset()
-                self._idle.set()
-            self._answer(prepared.batch, answers, prepared.trace)
-
-    def _commit(self, prepared: _Prepared) -> list[IngestResult | BaseException]:
-        """The planned batch's engine step and commit. Should the database refuse it now
-        (its own rows were all written when planned, so only what the engine writes is left:
-        not seen in practice), every item hears why — the HTTP fast path then asks once more
-        by the documented route; re-planning here could wait for the next batch's open
-        transaction while that one waits for this. Items deferred by the batch (a
-        customer's second message in it) follow the one-transaction way, as they always did."""
-        if prepared.error is not None:
-            raise prepared.error
-        work = prepared.work
-        if work is None or prepared.session is None:  # nothing to write: every item was refused at once
-            return prepared.results  # type: ignore[return-value]
-        self.svc.run(work.command, also=work.forget_refused, session=prepared.session)
-        done, deferred = work.outcome()
-        for position, result in done.items():
-            prepared.results[prepared.todo[position]] = result
-        return self._one_way(prepared, [prepared.todo[position] for position in deferred])
-
 
 def _settle(settled: list[tuple[asyncio.Future[IngestResult], Any]], trace: tracing.Batch | None = None) -> None:
     """On the waiters' loop: each request's answer (a waiter that timed out is left alone)."""

@@ -1,17 +1,14 @@
-"""The ingest queue with batches pipelined (PostgreSQL: the next batch is planned and
-written while the one before commits): the same answers as one batch after another — a
-customer's messages sent at once land in one conversation, a bad item fails alone, the
-event log stays gap-free in the engine's order. On SQLite the queue runs one batch after
-another, and the same is checked."""
+"""The ingest queue under concurrent load, on SQLite and PostgreSQL: many requests at once
+are grouped into batches that give the same answers as one request after another — each
+stored once, a customer's messages sent at once land in one conversation, a bad item fails
+alone, the event log stays gap-free in the engine's order."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 from sqlalchemy import func, select, text
 
-from dozvon.conversations import ingest
 from dozvon.conversations.identity import CustomerRef
 from dozvon.conversations.ingest import Inbound, IngestQueue, IngestResult
 from dozvon.conversations.models import Conversation, Message
@@ -20,17 +17,8 @@ from dozvon.eventlog.models import EventRecord
 from tests.server.conftest import Live
 
 
-@pytest.fixture(autouse=True)
-def _always_pipelined(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every batch planned beside the commit before it, however small (the server waits
-    for the commit when a batch is small: light load)."""
-    monkeypatch.setattr(ingest, "PIPELINE_FROM", 1)
-
-
 def _queue(live: Live) -> IngestQueue:
-    line = IngestQueue(live.hub.service("alpha"), live.hub.identity)
-    assert line.pipelined == (live.hub.db.dialect.name == "postgresql")
-    return line
+    return IngestQueue(live.hub.service("alpha"), live.hub.identity)
 
 
 def _submit(line: IngestQueue, item: Inbound) -> IngestResult | DozvonError:
@@ -72,7 +60,7 @@ def test_many_at_once_each_stored_once_messages_joined_and_the_log_gap_free(live
     assert seqs[-1] == live.hub.service("alpha").last_seq()
 
 
-def test_an_item_the_database_refuses_fails_alone_in_a_pipelined_batch(live: Live) -> None:
+def test_an_item_the_database_refuses_fails_alone_in_a_batch(live: Live) -> None:
     with live.hub.sessions.begin() as session:
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text("ALTER TABLE conversations ADD CONSTRAINT no_mallory "
@@ -93,12 +81,3 @@ def test_an_item_the_database_refuses_fails_alone_in_a_pipelined_batch(live: Liv
     with live.hub.sessions() as session:
         names = set(session.scalars(select(Conversation.customer_name).where(Conversation.project == "alpha")))
     assert names == {f"Caller {i}" for i in range(80) if i % 10 != 3}
-
-
-@pytest.mark.parametrize("pipelined", [False, True])
-def test_a_queue_may_be_told_how_to_run(live: Live, pipelined: bool) -> None:
-    if pipelined and live.hub.db.dialect.name != "postgresql":
-        pytest.skip("SQLite has one writer: its batches are never pipelined")
-    line = IngestQueue(live.hub.service("alpha"), live.hub.identity, pipelined=pipelined)
-    answer = line.submit(Inbound("voice", f"told-{pipelined}", "sales", customer_id="+70001112233"))
-    assert answer.created and line.pipelined is pipelined
