@@ -273,8 +273,8 @@ class Simulation:
             next_own: float = times[0] if times else inf
             # The lane's answer comes first if it is due first, or at the same instant
             # before the events of later kinds (a heap of (time, kind, sequence)'s order).
-            answer_first = next_answer < next_own or (
-                next_answer == next_own != inf and _first_kind(due[times[0]]) > _ANSWER)
+            answer_first = next_answer <= next_own and (
+                next_answer != next_own or (next_own != inf and _first_kind(due[times[0]]) > _ANSWER))
             if answer_first:
                 next_own = next_answer
             if next_own != inf and not (timers and timers[0][0] < next_own):
