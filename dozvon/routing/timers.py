@@ -5,10 +5,13 @@ Timers are never cancelled. A timer stays in the heap after what it guards has c
 by comparing it with the state it guards; so no change ever has to search the heap, and
 the timers of an engine rebuilt from storage are simply armed again from that state.
 
-A driver may share the heap (the simulator keeps its own events in it, so that one heap
-says what happens next): its entries carry a negative second item, which puts them before
-every timer due at the same instant, and the engine leaves them alone — :meth:`Timers.pop_due`
-stops at one, and the driver pops its own before it calls ``advance``.
+A driver may hand the engine the heap to arm its timers in (the simulator does, and arms
+offer deadlines there itself), and read it to know when the next timer is due. It may
+also keep entries of its own there: they carry a negative second item, which puts them
+before every timer due at the same instant, and the engine leaves them alone —
+:meth:`Timers.pop_due` stops at one, and the driver pops its own before it calls
+``advance``. (The simulator keeps its own events apart now, in a heap of plain instants
+that orders faster: see dozvon/sim/simulator.py.)
 """
 
 from __future__ import annotations

@@ -193,8 +193,9 @@ class Simulation:
         return None
 
     def run(self) -> dict[str, Any]:
-        """Play the scenario: one heap holds what happens next — arrivals, answers, hang-ups
-        and the engine's own timers — and each entry is one command to the engine.
+        """Play the scenario: the next of the simulation's own events (arrivals, answers,
+        hang-ups, customers giving up) or of the engine's timers, whichever is due first —
+        each one command to the engine.
 
         The loop is written out flat (every lookup bound to a local, the customers' and
         operators' side inline) because it runs a few times per simulated contact: at a
