@@ -79,8 +79,8 @@ class RoutingEngine:
     ) -> None:
         """Three options for a driver that needs speed more than a log (the simulator):
         ``sink``: keep no events, hand them to the sink instead (the KPIs — see
-        :class:`~dozvon.routing.events.EventSink`); ``timer_heap``: arm timers in the
-        driver's own heap, one heap for everything that happens next (see
+        :class:`~dozvon.routing.events.EventSink`); ``timer_heap``: arm timers in a
+        heap the driver holds and pops beside its own events (see
         :class:`~dozvon.routing.timers.Timers`); ``offer_timers=False`` (with a
         ``timer_heap`` only): the driver arms each offer's deadline itself, from the offer
         decision (``deadline``), and only for an offer that may still ring when it comes —
@@ -641,14 +641,14 @@ class RoutingEngine:
         """Fire every timer that is due by the clock's current time, in deadline order."""
         now = self._clock.now()
         timers = self._timers
-        heap, live = timers.heap, timers.live
+        heap = timers.heap
         while heap:
             # Timers.pop_due written out (a command of its own for every timer that fires).
             at, rank, key, kind = heap[0]
             if at > now or rank < 0:
                 break
             heappop(heap)
-            if not live(at, kind, key):
+            if not timers.live(at, kind, key):  # a direct call: native in a compiled build
                 continue
             if kind == "offer":
                 self._offer_ran_out(self._offers[key])

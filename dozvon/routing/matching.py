@@ -19,6 +19,7 @@ from typing import Any
 from dozvon.core.clock import Clock
 from dozvon.routing.model import AVAILABLE, BUCKETS, WAITING, Contact, EngineSettings, Operator
 from dozvon.routing.queues import QueueState, WaitEntry
+from dozvon.routing.strategies import round_robin
 
 
 class Matcher:
@@ -92,8 +93,12 @@ class Matcher:
                 if state is None or operator_id not in state.members:
                     continue
                 heap = state.ready[bucket]
-                # A concatenation, not (*key, …): twice as fast.
-                heappush(heap, state.key(state, op, bucket) + (version, operator_id))  # noqa: RUF005
+                if state.key is round_robin:  # the usual strategy's key built here: a compiled
+                    # build makes it natively, where the key function is a generic call
+                    heappush(heap, (state.turns.get(operator_id, 0), state.members[operator_id], version,
+                                    operator_id))
+                else:  # a concatenation, not (*key, …): twice as fast
+                    heappush(heap, state.key(state, op, bucket) + (version, operator_id))  # noqa: RUF005
                 if len(heap) > 4 * len(state.members) + 64:
                     self._rebuild_ready(state, bucket)
 
