@@ -44,6 +44,9 @@ def test_an_attended_transfer_to_a_queue_between_two_desktops(voice_live: Live, 
     svc.run(lambda e: e.add_queue(QueueConfig(name="billing", offer_timeout_s=30, required_skills={"billing": 1})))
     svc.run(lambda e: e.add_operator(OperatorConfig.from_dict(
         {"id": "op2", "queues": ["billing"], "skills": {"billing": 1}, "capacity": {"voice": 1, "chat": 3}})))
+    # op1 has a name: the colleague's offer card says who introduces the call by it, not by the id.
+    svc.run(lambda e: e.add_operator(OperatorConfig.from_dict(
+        {"id": "op1", "name": "Анна Смирнова", "queues": ["sales"], "capacity": {"voice": 1, "chat": 3}})))
     add_line(voice_live)
     talk = tmp_path / "long-speech.wav"
     subprocess.run(["sox", *[str(speech["ulaw"])] * 10, str(talk)], check=True)
@@ -76,7 +79,7 @@ def test_an_attended_transfer_to_a_queue_between_two_desktops(voice_live: Live, 
         expect(hand_over).to_be_disabled()  # nobody has answered in billing yet
 
         card = second.locator("[data-offer]")
-        expect(card).to_contain_text(say("web.offer.introduced", name="op1"))
+        expect(card).to_contain_text(say("web.offer.introduced", name="Анна Смирнова"))
         expect(card).to_contain_text("billing")
         card.evaluate("e => Promise.all(e.getAnimations().map((a) => a.finished))")  # (for the screenshot)
         shot(second, f"desktop-call-introduced-{lang}")

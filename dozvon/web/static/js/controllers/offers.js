@@ -35,6 +35,16 @@ export default class Offers extends Controller {
     return `/api/v1/projects/${encodeURIComponent(this.desktop.dataset.project)}`;
   }
 
+  // The event names the introducing colleague by operator id: their name, once read.
+  async nameIntroducer(element, operatorId) {
+    try {
+      const found = (await get(`${this.base}/operators`)).items.find((op) => op.id === operatorId);
+      if (found && found.name) {
+        element.querySelector(".offer-card__kind").textContent = t("web.offer.introduced", { name: found.name });
+      }
+    } catch { /* the id stays */ }
+  }
+
   async event(event) {
     const data = event.data || {};
     if (event.type === "offer.created" && event.operator_id === this.operatorId) {
@@ -71,6 +81,7 @@ export default class Offers extends Controller {
     if (offer.consult_by) {  // an attended transfer: a colleague introduces the caller, who waits on hold
       element.querySelector(".offer-card__kind").textContent = t("web.offer.introduced", { name: offer.consult_by });
       element.dataset.consult = offer.consult_by;
+      this.nameIntroducer(element, offer.consult_by);
     }
     const now = Date.now() / 1000;
     const card = { element, name, deadline: offer.deadline, created: conversation.created_at || now,
