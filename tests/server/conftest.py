@@ -14,10 +14,11 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from dozvon.accounts import actions as accounts
 from dozvon.accounts import security
+from dozvon.core.clock import Clock
 from dozvon.core.db import upgrade
 from dozvon.core.settings import Settings
 from dozvon.routing.model import OperatorConfig, QueueConfig
@@ -72,11 +73,11 @@ class Live:
                             headers={"Authorization": f"Bearer {self.tokens[project]}"})
 
 
-def start_server(database_url: str, port: int | None = None, **env: Any) -> Live:
+def start_server(database_url: str, port: int | None = None, clock: Clock | None = None, **env: Any) -> Live:
     """A live server on ``database_url``; ``env`` gives more settings by their variable
-    names (``DOZVON_SIP_LISTEN=…``)."""
+    names (``DOZVON_SIP_LISTEN=…``); ``clock``: the engine's clock (the system's if None)."""
     settings = Settings(DATABASE_URL=database_url, **env)  # type: ignore[call-arg]
-    app = create_app(settings)
+    app = create_app(settings, clock=clock)
     port = port or free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio")
     server = uvicorn.Server(config)
@@ -87,6 +88,18 @@ def start_server(database_url: str, port: int | None = None, **env: Any) -> Live
         assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
         time.sleep(0.02)
     return Live(f"http://127.0.0.1:{port}", database_url, app, server, thread)
+
+
+def refuse_a_name(live: Live) -> None:
+    """Make the database itself refuse one customer name, 'Mallory' (as it would a value the
+    checks did not foresee): a CHECK constraint on PostgreSQL, a trigger on SQLite."""
+    with live.hub.sessions.begin() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("ALTER TABLE conversations ADD CONSTRAINT no_mallory "
+                                 "CHECK (customer_name <> 'Mallory')"))
+        else:
+            session.execute(text("CREATE TRIGGER no_mallory BEFORE INSERT ON conversations "
+                                 "WHEN NEW.customer_name = 'Mallory' BEGIN SELECT RAISE(ABORT, 'no Mallory'); END"))
 
 
 def seed_world(hub: Hub, offer_timeout_s: float = 30.0) -> dict[str, str]:

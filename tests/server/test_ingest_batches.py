@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from dozvon.conversations.identity import CustomerRef
 from dozvon.conversations.ingest import Inbound, IngestQueue, IngestResult
 from dozvon.conversations.models import Conversation, Message
 from dozvon.core.errors import DozvonError
 from dozvon.eventlog.models import EventRecord
-from tests.server.conftest import Live
+from tests.server.conftest import Live, refuse_a_name
 
 
 def _queue(live: Live) -> IngestQueue:
@@ -61,13 +61,7 @@ def test_many_at_once_each_stored_once_messages_joined_and_the_log_gap_free(live
 
 
 def test_an_item_the_database_refuses_fails_alone_in_a_batch(live: Live) -> None:
-    with live.hub.sessions.begin() as session:
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("ALTER TABLE conversations ADD CONSTRAINT no_mallory "
-                                 "CHECK (customer_name <> 'Mallory')"))
-        else:
-            session.execute(text("CREATE TRIGGER no_mallory BEFORE INSERT ON conversations "
-                                 "WHEN NEW.customer_name = 'Mallory' BEGIN SELECT RAISE(ABORT, 'no Mallory'); END"))
+    refuse_a_name(live)
     line = _queue(live)
     engine_before = live.hub.service("alpha").engine
     items = [Inbound("voice", f"call-{i}", "sales", customer_id=f"+7{i}",

@@ -6,12 +6,12 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from dozvon.conversations.ingest import Inbound, ingest_many
 from dozvon.conversations.models import Conversation
 from dozvon.core.errors import DozvonError
-from tests.server.conftest import Live
+from tests.server.conftest import Live, refuse_a_name
 
 
 def _post(live: Live, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -41,20 +41,8 @@ def test_concurrent_valid_and_nul_carrying_ingests_store_every_valid_one(live: L
     assert live.hub.service("alpha").engine is engine_before  # never rebuilt for a refused item
 
 
-def _refuse_a_name(live: Live) -> None:
-    """Make the database itself refuse one customer name (as it would a value the checks
-    did not foresee): a CHECK constraint on PostgreSQL, a trigger on SQLite."""
-    with live.hub.sessions.begin() as session:
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("ALTER TABLE conversations ADD CONSTRAINT no_mallory "
-                                 "CHECK (customer_name <> 'Mallory')"))
-        else:
-            session.execute(text("CREATE TRIGGER no_mallory BEFORE INSERT ON conversations "
-                                 "WHEN NEW.customer_name = 'Mallory' BEGIN SELECT RAISE(ABORT, 'no Mallory'); END"))
-
-
 def test_a_batch_the_database_refuses_is_stored_item_by_item(live: Live) -> None:
-    _refuse_a_name(live)
+    refuse_a_name(live)
     svc = live.hub.service("alpha")
     engine_before = svc.engine
     items = [Inbound("voice", f"call-{i}", "sales", customer_id=f"+7{i}",

@@ -13,21 +13,17 @@ announcement's 10 s interval run on real time.
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy import select
 
 from dozvon.core.clock import Clock
-from dozvon.core.settings import Settings
 from dozvon.eventlog.models import EventRecord
-from dozvon.server.app import create_app
 from dozvon.voice import audio, g711
-from tests.server.conftest import Live, free_port, seed_world
+from tests.server.conftest import Live, seed_world, start_server
 from tests.voice.conftest import free_ports, running_agent
 from tests.voice.live import add_line, events, voice_db, wait_for  # noqa: F401
 from tests.voice.test_voice_caller import WaitingCaller
@@ -64,19 +60,8 @@ def clock() -> LeapingClock:
 def leaping_live(voice_db: str, tmp_path: Path, clock: LeapingClock) -> Iterator[Live]:
     """What ``voice_live`` starts (a server taking calls on a free SIP port), on ``clock``."""
     sip, low = free_ports(2, step=200)
-    settings = Settings(DATABASE_URL=voice_db, DOZVON_SIP_LISTEN=f"127.0.0.1:{sip}",  # type: ignore[call-arg]
+    live = start_server(voice_db, clock=clock, DOZVON_SIP_LISTEN=f"127.0.0.1:{sip}",
                         DOZVON_DATA_DIR=str(tmp_path / "data"), DOZVON_RTP_PORTS=f"{low}-{low + 98}")
-    app = create_app(settings, clock=clock)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           ws="websockets-sansio"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
-    live = Live(f"http://127.0.0.1:{port}", voice_db, app, server, thread)
     live.tokens = seed_world(live.hub)
     live.sip_port = sip  # type: ignore[attr-defined]
     try:
