@@ -62,6 +62,7 @@ from web_harness import (
     Operator,
     Visitor,
     cpu_seconds,
+    create_operator_logins,
     free_port,
     gather_limited,
     machine_busy_seconds,
@@ -392,8 +393,6 @@ async def _run(target: Harness, args: argparse.Namespace, server_pid: int, db_cp
 def seed(url: str, operators: int, capacity: int) -> None:
     """The project, its operators (one queue, all on the widget's queue), the widget; before
     the server starts, as bench_server.py does."""
-    from dozvon.accounts import actions as accounts
-    from dozvon.accounts import security
     from dozvon.acd.service import RouterService
     from dozvon.core.db import dispose_all, get_engine, session_factory, upgrade
     from dozvon.routing.model import OperatorConfig, QueueConfig
@@ -401,14 +400,7 @@ def seed(url: str, operators: int, capacity: int) -> None:
 
     upgrade(url)
     engine = get_engine(url)
-    password_hash = security.hash_password(PASSWORD)  # one hash for all: argon2 is slow on purpose
-    with session_factory(engine).begin() as session:
-        accounts.create_project(session, "bench", PROJECT, "Web bench")
-        for i in range(operators):
-            name = f"op{i:04d}"
-            accounts.create_user(session, "bench", name, PASSWORD, password_hash=password_hash,
-                                 display_name=f"Оператор {i}")
-            accounts.set_membership(session, "bench", PROJECT, name, "operator", name)
+    create_operator_logins(engine, PROJECT, "Web bench", operators, PASSWORD)
     svc = RouterService(engine, PROJECT)
     # A long offer timeout: 1,000 offers while ramping up must not ring out before they are read.
     svc.run(lambda e: e.add_queue(QueueConfig(name=QUEUE, strategy="least_busy", offer_timeout_s=300)))

@@ -49,7 +49,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script: its sibling modules
 
 
-from web_harness import BenchError, cpu_seconds, free_port, machine_busy_seconds, memory_mb, say
+from web_harness import BenchError, cpu_seconds, create_operator_logins, free_port, machine_busy_seconds, memory_mb, say
 
 from dozvon.voice import audio, g711
 
@@ -210,8 +210,6 @@ def seed(url: str, operators: int) -> None:
     """The project, its operators (voice capacity 1) on one queue, and a phone line answering
     any number with a short Russian greeting; before the server starts."""
     import dozvon.voice.line  # noqa: F401  (the phone line's channel kind)
-    from dozvon.accounts import actions as accounts
-    from dozvon.accounts import security
     from dozvon.acd.service import RouterService
     from dozvon.channels import connections
     from dozvon.core.db import dispose_all, get_engine, session_factory, upgrade
@@ -219,14 +217,7 @@ def seed(url: str, operators: int) -> None:
 
     upgrade(url)
     engine = get_engine(url)
-    password_hash = security.hash_password(PASSWORD)
-    with session_factory(engine).begin() as session:
-        accounts.create_project(session, "bench", PROJECT, "Voice bench")
-        for i in range(operators):
-            name = f"op{i:04d}"
-            accounts.create_user(session, "bench", name, PASSWORD, password_hash=password_hash,
-                                 display_name=f"Оператор {i}")
-            accounts.set_membership(session, "bench", PROJECT, name, "operator", name)
+    create_operator_logins(engine, PROJECT, "Voice bench", operators, PASSWORD)
     svc = RouterService(engine, PROJECT)
     svc.run(lambda e: e.add_queue(QueueConfig(name=QUEUE, strategy="least_busy", offer_timeout_s=120, wrap_up_s=5)))
     for i in range(operators):

@@ -50,6 +50,24 @@ class BenchError(Exception):
 
 # ----------------------------------------------------------------- measuring
 
+def create_operator_logins(engine: Any, project: str, title: str, operators: int, password: str) -> None:
+    """The project and its operators' logins ``op0000``…, named «Оператор N», each an operator
+    of the project under that id; before the server starts. One password hash for all:
+    argon2 is slow on purpose."""
+    from dozvon.accounts import actions as accounts
+    from dozvon.accounts import security
+    from dozvon.core.db import session_factory
+
+    password_hash = security.hash_password(password)
+    with session_factory(engine).begin() as session:
+        accounts.create_project(session, "bench", project, title)
+        for i in range(operators):
+            name = f"op{i:04d}"
+            accounts.create_user(session, "bench", name, password, password_hash=password_hash,
+                                 display_name=f"Оператор {i}")
+            accounts.set_membership(session, "bench", project, name, "operator", name)
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
