@@ -67,7 +67,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement, Select
 
 from dozvon.analytics.models import KpiContactRow, KpiOperatorCursorRow, KpiOperatorSpanRow, KpiWatermarkRow
-from dozvon.core import pacing
+from dozvon.core import pacing, tracing
 from dozvon.core.db import SQLITE_ANALYSIS_LIMIT
 from dozvon.eventlog.models import EventRecord
 
@@ -526,20 +526,14 @@ def fold_round(hub: Hub) -> int:
     with hub.sessions() as session:
         projects = list(session.scalars(select(Project.slug).order_by(Project.slug)))
     folded = 0
-    for project in projects:
-        try:
-            with pacing.paced():
-                folded += len(catch_up(hub.db, [project]))
-        except Exception as error:  # a busy database now: the next round tries again
-            print(f"dozvon: KPI facts of {project!r} failed: {error!r}", flush=True)
-    return folded
-
-
-def _traced_round(hub: Hub) -> int:
-    from dozvon.core import tracing
-
     with tracing.busy("kpi_fold"):
-        return fold_round(hub)
+        for project in projects:
+            try:
+                with pacing.paced():
+                    folded += len(catch_up(hub.db, [project]))
+            except Exception as error:  # a busy database now: the next round tries again
+                print(f"dozvon: KPI facts of {project!r} failed: {error!r}", flush=True)
+    return folded
 
 
 async def run(hub: Hub, every_s: float = 10.0) -> None:
@@ -549,7 +543,7 @@ async def run(hub: Hub, every_s: float = 10.0) -> None:
 
     while True:
         try:
-            await anyio.to_thread.run_sync(_traced_round, hub)
+            await anyio.to_thread.run_sync(fold_round, hub)
         except Exception as error:  # the database away for a moment: the next round tries again
             print(f"dozvon: KPI facts round failed: {error!r}", flush=True)
         await asyncio.sleep(every_s)

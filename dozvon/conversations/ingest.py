@@ -457,9 +457,7 @@ class IngestQueue:
         return await asyncio.wait_for(future, timeout)
 
     def _take(self) -> list[Queued]:
-        return self._top_up([self._queue.get()])
-
-    def _top_up(self, batch: list[Queued]) -> list[Queued]:
+        batch = [self._queue.get()]
         while len(batch) < self.max_batch:
             try:
                 batch.append(self._queue.get_nowait())
