@@ -8,13 +8,14 @@ share the file. Schema changes go through Alembic migrations only (:func:`upgrad
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import JSON, MetaData, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
 from dozvon.core.errors import InvalidInput
@@ -65,6 +66,38 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 _ENGINES: dict[str, Engine] = {}
 
+#: A pooled PostgreSQL connection handed back less than this long ago is handed out again
+#: without a ping (seconds).
+PING_AFTER_IDLE_S = 1.0
+_RETURNED_AT = "dozvon.returned_at"
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it has sat idle: one that was in use a
+    moment ago is known to be alive. SQLAlchemy's ``pool_pre_ping`` pings at every checkout —
+    a round trip before every transaction, which under load was the ingest batch's first
+    and one of its costliest (each round trip also waits for the interpreter's lock): 9 % of
+    the ingest thread's time in bench_server.py's profile. A server restarted within the
+    second after a connection's last use is still noticed: the statement fails as a
+    disconnect, SQLAlchemy renews the whole pool, and that one request is answered "try
+    again" (the ingest's fast path asks again through its route at once)."""
+
+    @event.listens_for(engine, "checkin")
+    def returned(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_RETURNED_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned_at = record.info.get(_RETURNED_AT)
+        if returned_at is not None and time.monotonic() - returned_at < PING_AFTER_IDLE_S:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise DisconnectionError(str(error)) from error
+        if not alive:
+            raise DisconnectionError("the connection did not answer its ping")
+
 
 def get_engine(url: str, echo: bool = False) -> Engine:
     """One pooled engine per URL for the whole process."""
@@ -75,7 +108,7 @@ def get_engine(url: str, echo: bool = False) -> Engine:
     if engine is None:
         kwargs: dict[str, Any] = {"echo": echo, "future": True}
         if full.startswith("postgresql"):
-            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
+            kwargs.update(pool_size=10, max_overflow=20)
         elif ":memory:" not in full:
             # The server's thread pool reads concurrently: keep enough SQLite connections open
             # that none is created (and its pragmas run) per request.
@@ -83,6 +116,8 @@ def get_engine(url: str, echo: bool = False) -> Engine:
         engine = create_engine(full, **kwargs)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            _ping_when_idle(engine)
         _ENGINES[full] = engine
     return engine
 
