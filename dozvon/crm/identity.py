@@ -41,6 +41,9 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _VALUE_LIMIT = 200
 
 Key = tuple[str, str]
+#: ``session.info`` key: the customers this transaction created (the standing step knows
+#: they have no history, flags or given segment, and reads nothing for them).
+_CREATED = "dozvon.crm.created_customers"
 
 
 def normalise(kind: str, value: str, region: str | None = None) -> str:
@@ -104,6 +107,15 @@ def project_region(session: Session, project: str) -> str | None:
     return session.scalar(select(Project.region).where(Project.slug == project))
 
 
+def reads_region(channel: str, external_id: str) -> bool:
+    """Whether :func:`channel_key` of this id depends on the project's region: only a phone
+    number written without its country code does (an e-mail address, a ``+`` number, a
+    messenger's or the web chat's id never). The ingest reads the region only then — one
+    round trip less for every batch of e-mails, chats and ``+`` numbers."""
+    text = external_id.strip()
+    return not text.startswith("+") and not _EMAIL.match(text) and PHONE in CHANNEL_KINDS.get(channel, ())
+
+
 def customers_by_identity(session: Session, project: str, keys: Iterable[Key]) -> dict[Key, str]:
     """Whose each identity is, in one query (keys not found are absent)."""
     wanted = set(keys)
@@ -123,7 +135,8 @@ class CrmIdentity:
     def resolve(self, session: Session, project: str, refs: Sequence[CustomerRef]) -> list[str | None]:
         if not any(ref.external_id for ref in refs):
             return [None] * len(refs)
-        region = project_region(session, project)
+        region = project_region(session, project) \
+            if any(ref.external_id and reads_region(ref.channel, ref.external_id) for ref in refs) else None
         keys = [channel_key(ref.channel, ref.external_id, region) if ref.external_id else None for ref in refs]
         found = customers_by_identity(session, project, (k for k in keys if k))
         names: dict[Key, str] = {}
@@ -139,7 +152,7 @@ class CrmIdentity:
         """The segment by the project's rules, kept current as contacts arrive."""
         from dozvon.crm.segments import standing_at_contact
 
-        return standing_at_contact(session, project, customer_ids, now_us)
+        return standing_at_contact(session, project, customer_ids, now_us, new=session.info.get(_CREATED, ()))
 
     def _create(self, session: Session, project: str, names: dict[Key, str]) -> dict[Key, str]:
         """A customer for each unknown identity, written in the ingest's session. Another
@@ -156,6 +169,7 @@ class CrmIdentity:
             {"project": project, "customer_id": created[key], "kind": key[0], "value": key[1], "created_at_us": now}
             for key in names], returning=("kind", "value"), conflict=("project", "kind", "value"), overwrite=False)
         lost = set(names) - {(kind, value) for kind, value in won}
+        session.info.setdefault(_CREATED, set()).update(created[key] for key in names if key not in lost)
         if lost:
             session.execute(delete(Customer).where(Customer.project == project,
                                                    Customer.id.in_([created[key] for key in lost])))
