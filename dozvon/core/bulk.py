@@ -31,23 +31,24 @@ from sqlalchemy.types import JSON
 
 def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], *,
                 returning: Sequence[str] = (), conflict: Sequence[str] = (),
-                overwrite: bool = True) -> list[tuple[Any, ...]]:
+                overwrite: bool = True, keep: Sequence[str] = ()) -> list[tuple[Any, ...]]:
     """Insert ``rows`` (dicts with the same keys) into ``table`` in the session's
     transaction; with ``conflict`` (the unique key's columns) a row whose key exists
-    updates that row's other columns instead — or, with ``overwrite=False``, is left out.
-    Returns the ``returning`` columns of each row written, in no particular order (empty
-    when none are asked for)."""
+    updates that row's other columns instead (all but those named in ``keep``, which only
+    a new row takes) — or, with ``overwrite=False``, is left out. Returns the ``returning``
+    columns of each row written, in no particular order (empty when none are asked for)."""
     if not rows:
         return []
     columns = tuple(rows[0])
     if session.get_bind().dialect.name == "postgresql":
-        sql = _unnest_sql(table, columns, tuple(returning), tuple(conflict), overwrite)
+        sql = _unnest_sql(table, columns, tuple(returning), tuple(conflict), overwrite, tuple(keep))
         result = session.connection().exec_driver_sql(sql, _arrays(table, columns, rows))
         return [tuple(row) for row in result] if returning else []
     statement: Any = insert(table) if not conflict else sqlite.insert(table)
     if conflict and overwrite:
         statement = statement.on_conflict_do_update(
-            index_elements=list(conflict), set_={c: statement.excluded[c] for c in columns if c not in conflict})
+            index_elements=list(conflict),
+            set_={c: statement.excluded[c] for c in columns if c not in conflict and c not in keep})
     elif conflict:
         statement = statement.on_conflict_do_nothing(index_elements=list(conflict))
     if returning:
@@ -74,7 +75,7 @@ def _json_columns(table: Table) -> frozenset[str]:
 
 @cache
 def _unnest_sql(table: Table, columns: tuple[str, ...], returning: tuple[str, ...], conflict: tuple[str, ...],
-                overwrite: bool) -> str:
+                overwrite: bool, keep: tuple[str, ...] = ()) -> str:
     """``INSERT … SELECT * FROM unnest(%b::type[], …)``, each column's array cast to its
     own type (JSON sent as text and cast by PostgreSQL)."""
     dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
@@ -83,7 +84,8 @@ def _unnest_sql(table: Table, columns: tuple[str, ...], returning: tuple[str, ..
     arrays = ", ".join(f"%b::{table.c[c].type.compile(dialect=dialect)}[]" for c in columns)
     sql = f"INSERT INTO {preparer.format_table(table)} ({names}) SELECT * FROM unnest({arrays})"
     if conflict:
-        updates = ", ".join(f"{preparer.quote(c)} = excluded.{preparer.quote(c)}" for c in columns if c not in conflict)
+        updates = ", ".join(f"{preparer.quote(c)} = excluded.{preparer.quote(c)}" for c in columns
+                            if c not in conflict and c not in keep)
         target = ", ".join(preparer.quote(c) for c in conflict)
         sql += f" ON CONFLICT ({target}) DO " + (f"UPDATE SET {updates}" if updates and overwrite else "NOTHING")
     if returning:

@@ -15,7 +15,7 @@ from dozvon.core.clock import ManualClock
 from dozvon.core.db import get_engine, session_factory
 from dozvon.eventlog import repository as eventlog
 from dozvon.quality import queries
-from dozvon.quality.models import CheckResultRow, CursorRow
+from dozvon.quality.models import CheckResultRow, CursorRow, SuggestionRow
 from dozvon.quality.worker import CLOSED, check_round, suggest_round
 from dozvon.routing.events import OFFER
 from dozvon.routing.model import OperatorConfig, QueueConfig
@@ -98,3 +98,13 @@ def test_a_live_text_contact_gets_its_type_from_its_first_messages(db_url: str) 
         alerts = eventlog.list_events(session, "shop", types=("quality.complaint_suspected",))
         assert [(a.contact_id, a.data) for a in alerts] == [(conv, {"cues": ["жалоба"]})]
     assert suggest_round(sessions, svc, now) == 0
+    # A third message: suggested again (stored over the row in place), alerted once only —
+    # the stored "alerted" survives the update.
+    ingest(svc, Inbound(channel="chat", external_id="w1-3", queue="sales", customer_id="w1",
+                        text="Курьер нагрубил", as_message=True))
+    assert suggest_round(sessions, svc, now) == 1
+    with sessions() as session:
+        found = queries.suggestion_of(session, "shop", conv)
+        assert found is not None and (found["contact_type"], found["messages"]) == ("complaint", 3)
+        assert session.get(SuggestionRow, conv).alerted  # type: ignore[union-attr]
+        assert len(eventlog.list_events(session, "shop", types=("quality.complaint_suspected",))) == 1
