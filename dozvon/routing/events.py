@@ -9,7 +9,7 @@ by an adapter while the event happened exactly once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Final, NamedTuple
+from typing import Any, Final
 
 #: Bumped when the meaning or the data of any event changes (see docs/events.md).
 EVENT_VERSION = 1
@@ -73,34 +73,71 @@ class EventSink:
         return None
 
 
-class Decision(NamedTuple):
-    """A command for an adapter. ``kind`` names it; the fields say to whom and what.
-    (A NamedTuple: immutable and cheap — every routing step returns several.)"""
+#: A decision's fields, in order.
+_Fields = tuple[str, str | None, str | None, str | None, float | None, str | None, str | None, str | None, str | None]
 
-    kind: str
-    contact_id: str | None = None
-    operator_id: str | None = None
-    offer_id: str | None = None
-    deadline: float | None = None
-    text: str | None = None
-    target: str | None = None
-    reason: str | None = None
-    #: The contact's channel: which adapter carries the decision out.
-    channel: str | None = None
+
+class Decision:
+    """A command for an adapter. ``kind`` names it; the fields say to whom and what.
+
+    Immutable (its fields are ``Final``), equal to another with the same fields, and
+    cheap: every routing step returns several. A plain class with ``__slots__`` rather
+    than a NamedTuple, so that a compiled build (dozvon/sim/compiled.py) makes it a native
+    class — built and read without CPython's generic path for a tuple subclass. It is not
+    a tuple: read its fields by name."""
+
+    __slots__ = ("channel", "contact_id", "deadline", "kind", "offer_id", "operator_id", "reason", "target",
+                 "text")
+
+    def __init__(self, kind: str, contact_id: str | None = None, operator_id: str | None = None,
+                 offer_id: str | None = None, deadline: float | None = None, text: str | None = None,
+                 target: str | None = None, reason: str | None = None, channel: str | None = None) -> None:
+        self.kind: Final = kind
+        self.contact_id: Final = contact_id
+        self.operator_id: Final = operator_id
+        self.offer_id: Final = offer_id
+        self.deadline: Final = deadline
+        self.text: Final = text
+        self.target: Final = target
+        self.reason: Final = reason
+        #: The contact's channel: which adapter carries the decision out.
+        self.channel: Final = channel
+
+    def _values(self) -> _Fields:
+        return (self.kind, self.contact_id, self.operator_id, self.offer_id, self.deadline, self.text,
+                self.target, self.reason, self.channel)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Decision):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __reduce__(self) -> tuple[type[Decision], _Fields]:
+        # copy and pickle: a compiled build's native class has no other way to be rebuilt.
+        return Decision, self._values()
+
+    def __repr__(self) -> str:
+        return (f"Decision(kind={self.kind!r}, contact_id={self.contact_id!r}, operator_id={self.operator_id!r},"
+                f" offer_id={self.offer_id!r}, deadline={self.deadline!r}, text={self.text!r},"
+                f" target={self.target!r}, reason={self.reason!r}, channel={self.channel!r})")
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self._asdict().items() if v is not None}
+        data = {"kind": self.kind, "contact_id": self.contact_id, "operator_id": self.operator_id,
+                "offer_id": self.offer_id, "deadline": self.deadline, "text": self.text, "target": self.target,
+                "reason": self.reason, "channel": self.channel}
+        return {k: v for k, v in data.items() if v is not None}
 
 
 def decision(kind: str, contact_id: str | None, operator_id: str | None, offer_id: str | None,
              deadline: float | None, channel: str | None) -> Decision:
-    """``Decision(kind, contact_id, operator_id, offer_id, deadline, channel=channel)``,
-    built as the tuple it is: NamedTuple's ``__new__`` is a Python function, slower than
-    this for the decisions every contact gets (the offer, the connect)."""
-    return _tuple_new(Decision, (kind, contact_id, operator_id, offer_id, deadline, None, None, None, channel))
+    """``Decision(kind, contact_id, operator_id, offer_id, deadline, channel=channel)``
+    for the decisions every contact gets (the offer, the connect): every argument
+    positional, which is the cheapest call of the constructor."""
+    return Decision(kind, contact_id, operator_id, offer_id, deadline, None, None, None, channel)
 
-
-_tuple_new = tuple.__new__
 
 # Decision kinds.
 OFFER: Final = "offer"                 # ring / show the contact to operator_id until deadline

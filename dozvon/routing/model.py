@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from types import MappingProxyType
-from typing import Any, Final, NamedTuple
+from typing import Any, Final
 
 from dozvon.core.errors import InvalidInput
 from dozvon.routing.calendar import BusinessHours
@@ -230,27 +230,66 @@ class EngineSettings:
     channel_buckets: Mapping[str, str] = field(default_factory=lambda: DEFAULT_CHANNEL_BUCKETS)
 
 
-class ContactSpec(NamedTuple):
+#: A contact spec's fields, in order.
+_SpecFields = tuple[str, str, str, int, str | None, str | None, str | None, str | None, Mapping[str, int], str | None,
+                    float | None, tuple[str, ...]]
+
+
+class ContactSpec:
     """An inbound contact as a channel adapter hands it to the engine.
 
-    A NamedTuple rather than a frozen dataclass: as immutable, and several times cheaper
-    to build — the simulator creates hundreds of thousands of them.
+    Immutable (its fields are ``Final``) and equal to another with the same fields. A
+    plain class with ``__slots__``, not a frozen dataclass (whose constructor sets each
+    field through ``object.__setattr__``) nor a NamedTuple: the simulator creates hundreds
+    of thousands of them, and a compiled build (dozvon/sim/compiled.py) makes this a
+    native class — built and read without CPython's generic path for a tuple subclass.
     """
 
-    id: str
-    queue: str
-    channel: str = "voice"
-    priority: int = 0
-    customer_id: str | None = None
-    language: str | None = None
-    segment: str | None = None
-    source: str | None = None
-    #: Skills this particular contact needs on top of the queue's: {skill: minimum level}.
-    skills: Mapping[str, int] = NO_SKILLS
-    #: The operator to try first (sticky routing), if the caller knows it better than we do.
-    last_operator: str | None = None
-    last_contact_at: float | None = None
-    flags: tuple[str, ...] = ()
+    __slots__ = ("channel", "customer_id", "flags", "id", "language", "last_contact_at", "last_operator",
+                 "priority", "queue", "segment", "skills", "source")
+
+    def __init__(self, id: str, queue: str, channel: str = "voice", priority: int = 0,
+                 customer_id: str | None = None, language: str | None = None, segment: str | None = None,
+                 source: str | None = None, skills: Mapping[str, int] = NO_SKILLS,
+                 last_operator: str | None = None, last_contact_at: float | None = None,
+                 flags: tuple[str, ...] = ()) -> None:
+        self.id: Final = id
+        self.queue: Final = queue
+        self.channel: Final = channel
+        self.priority: Final = priority
+        self.customer_id: Final = customer_id
+        self.language: Final = language
+        self.segment: Final = segment
+        self.source: Final = source
+        #: Skills this particular contact needs on top of the queue's: {skill: minimum level}.
+        self.skills: Final = skills
+        #: The operator to try first (sticky routing), if the caller knows it better than we do.
+        self.last_operator: Final = last_operator
+        self.last_contact_at: Final = last_contact_at
+        self.flags: Final = flags
+
+    def _values(self) -> _SpecFields:
+        return (self.id, self.queue, self.channel, self.priority, self.customer_id, self.language, self.segment,
+                self.source, self.skills, self.last_operator, self.last_contact_at, self.flags)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ContactSpec):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __reduce__(self) -> tuple[type[ContactSpec], _SpecFields]:
+        # copy and pickle: a compiled build's native class has no other way to be rebuilt.
+        return ContactSpec, self._values()
+
+    def __repr__(self) -> str:
+        return (f"ContactSpec(id={self.id!r}, queue={self.queue!r}, channel={self.channel!r},"
+                f" priority={self.priority!r}, customer_id={self.customer_id!r}, language={self.language!r},"
+                f" segment={self.segment!r}, source={self.source!r}, skills={self.skills!r},"
+                f" last_operator={self.last_operator!r}, last_contact_at={self.last_contact_at!r},"
+                f" flags={self.flags!r})")
 
     def bucket(self, channel_buckets: Mapping[str, str] = DEFAULT_CHANNEL_BUCKETS) -> str:
         try:
@@ -260,10 +299,10 @@ class ContactSpec(NamedTuple):
                                allowed=", ".join(sorted(channel_buckets))) from None
 
     def to_dict(self) -> dict[str, Any]:
-        data = self._asdict()
-        data["skills"] = dict(self.skills)
-        data["flags"] = list(self.flags)
-        return data
+        return {"id": self.id, "queue": self.queue, "channel": self.channel, "priority": self.priority,
+                "customer_id": self.customer_id, "language": self.language, "segment": self.segment,
+                "source": self.source, "skills": dict(self.skills), "last_operator": self.last_operator,
+                "last_contact_at": self.last_contact_at, "flags": list(self.flags)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ContactSpec:

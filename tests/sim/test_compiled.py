@@ -46,3 +46,35 @@ def test_the_compiled_build_gives_exactly_the_figures_of_the_pure_package():
         pure = simulate(parse_scenario(data))
         # Through JSON both ways: floats survive it exactly.
         assert without_timing(result) == json.loads(json.dumps(without_timing(pure)))
+
+
+VALUES = """
+import copy, json, pickle, sys
+import dozvon.routing.events
+from dozvon.routing.events import Decision, decision
+from dozvon.routing.model import ContactSpec
+d = decision("offer", "c1", "a", "o1", 3.5, "voice")
+same = Decision("offer", "c1", operator_id="a", offer_id="o1", deadline=3.5, channel="voice")
+spec = ContactSpec("c1", "sales", "chat", 2, "k1", "ru", "vip", "web", {"en": 2}, "a", 5.0, ("x",))
+json.dump({
+    "compiled": not dozvon.routing.events.__file__.endswith(".py"),
+    "repr": [repr(d), repr(spec)],
+    "dict": [d.to_dict(), spec.to_dict()],
+    "equal": [d == same, hash(d) == hash(same), d != Decision("offer", "c2"), d == ("offer",),
+              ContactSpec.from_dict(spec.to_dict()) == spec, spec != ContactSpec("c1", "sales")],
+    "copies": [copy.copy(d) == d, pickle.loads(pickle.dumps(d)) == d, copy.deepcopy(spec) == spec],
+}, sys.stdout)
+"""
+
+
+def test_decisions_and_contact_specs_are_the_same_values_in_the_compiled_build():
+    # Native classes there (not tuples): equal by their fields, shown, copied and
+    # serialised exactly as the pure package's.
+    build = compiled.build()
+    theirs = json.loads(subprocess.run([sys.executable, "-c", VALUES], env={**os.environ, "PYTHONPATH": str(build)},
+                                       cwd=Path(build), capture_output=True, text=True, check=True).stdout)
+    ours = json.loads(subprocess.run([sys.executable, "-c", VALUES], capture_output=True, text=True,
+                                     check=True).stdout)
+    assert (theirs.pop("compiled"), ours.pop("compiled")) == (True, False)
+    assert theirs == ours
+    assert all(ours["equal"][:3]) and not ours["equal"][3] and all(ours["equal"][4:]) and all(ours["copies"])

@@ -16,6 +16,7 @@ import yaml
 
 from dozvon.core.clock import ManualClock
 from dozvon.routing.engine import RoutingEngine
+from dozvon.routing.events import Decision
 from dozvon.routing.model import Contact, ContactSpec, Offer
 from dozvon.sim.scenario import parse_scenario
 from dozvon.sim.simulator import Simulation
@@ -80,6 +81,14 @@ def test_hand_written_constructors_take_every_field_in_order_with_its_default(cl
             assert param.default is inspect.Parameter.empty, field.name
 
 
-def test_the_simulator_builds_contact_specs_with_every_field():
-    # The simulator builds ContactSpec as a plain 12-tuple (dozvon/sim/simulator.py).
-    assert len(ContactSpec._fields) == 12
+@pytest.mark.parametrize("cls", [ContactSpec, Decision])
+def test_hand_written_value_classes_take_every_field(cls):
+    # The simulator builds ContactSpec with all 12 arguments positional (dozvon/sim/simulator.py);
+    # decision() builds Decision with all 9.
+    names = [p.name for p in list(inspect.signature(cls.__init__).parameters.values())[1:]]
+    assert len(names) == {ContactSpec: 12, Decision: 9}[cls]
+    assert sorted(names) == sorted(cls.__slots__)
+    if cls is ContactSpec:
+        assert list(ContactSpec("c1", "q").to_dict()) == names
+    else:
+        assert list(Decision(*names).to_dict()) == names
