@@ -28,7 +28,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import BigInteger, Table, delete, literal, select, union_all
+from sqlalchemy import BigInteger, Table, bindparam, delete, literal, select, union_all
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -169,18 +169,14 @@ def _existing_many(session: Session, project: str, items: list[Inbound]) -> dict
     wanted = {(i.channel, i.external_id) for i in items}
     # A message, or what may be a survey's answer: stored as a message of an old conversation.
     messages = {(i.channel, i.external_id) for i in items if i.as_message or survey.score_of(i.text) is not None}
-    query: Any = select(literal("c").label("kind"), Conversation.channel, Conversation.external_id, Conversation.id,
-                        literal(None, BigInteger).label("message_id")).where(
-        Conversation.project == project, Conversation.channel.in_({c for c, _ in wanted}),
-        Conversation.external_id.in_({e for _, e in wanted}))
+    parameters = {"project": project, "channels": list({c for c, _ in wanted}),
+                  "ids": list({e for _, e in wanted})}
     if messages:
-        query = union_all(select(literal("m").label("kind"), Message.channel, Message.external_id,
-                                 Message.conversation_id, Message.id).where(
-            Message.project == project, Message.channel.in_({c for c, _ in messages}),
-            Message.external_id.in_({e for _, e in messages})), query)
+        parameters.update(m_channels=list({c for c, _ in messages}), m_ids=list({e for _, e in messages}))
     found: dict[tuple[str, str], IngestResult] = {}
     conversations: dict[tuple[str, str], str] = {}
-    for kind, channel, external_id, conversation_id, message_id in session.execute(query):
+    query = (_RETRIES_WITH_MESSAGES if messages else _RETRIES).of(session)
+    for kind, channel, external_id, conversation_id, message_id in session.execute(query, parameters):
         key = (channel, external_id)
         if kind == "m" and key in messages:
             found[key] = IngestResult(conversation_id, message_id, created=False)
@@ -193,6 +189,22 @@ def _existing_many(session: Session, project: str, items: list[Inbound]) -> dict
                                .order_by(Message.id).limit(1))
         found[key] = IngestResult(conversation_id, first, created=False)
     return found
+
+
+def _retried_conversations(dialect: str) -> Any:
+    return select(literal("c").label("kind"), Conversation.channel, Conversation.external_id, Conversation.id,
+                  literal(None, BigInteger).label("message_id")).where(
+        Conversation.project == bindparam("project"), bulk.among(Conversation.channel, "channels", dialect),
+        bulk.among(Conversation.external_id, "ids", dialect))
+
+
+_RETRIES = bulk.PerDialect(_retried_conversations)
+_RETRIES_WITH_MESSAGES = bulk.PerDialect(lambda dialect: union_all(
+    select(literal("m").label("kind"), Message.channel, Message.external_id, Message.conversation_id,
+           Message.id).where(Message.project == bindparam("project"),
+                             bulk.among(Message.channel, "m_channels", dialect),
+                             bulk.among(Message.external_id, "m_ids", dialect)),
+    _retried_conversations(dialect)))
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from dozvon.acd.queries import LiveContact
 from dozvon.conversations.models import CallbackTask, Conversation, Message, OutboxItem
+from dozvon.core import bulk
 from dozvon.eventlog import repository as eventlog
 
 #: A conversation the engine still holds (waiting, ringing, talking or in wrap-up).
@@ -56,6 +57,12 @@ def conversations_by_id(session: Session, project: str, ids: Iterable[str]) -> d
     return {c.id: c for c in session.scalars(readable_conversations(project).where(Conversation.id.in_(wanted)))}
 
 
+_OPEN_OF = bulk.PerDialect(lambda dialect: select(
+    Conversation.channel, Conversation.customer_id, Conversation.created_at_us, Conversation.id).where(
+    Conversation.project == bindparam("project"), Conversation.status == OPEN,
+    bulk.among(Conversation.channel, "channels", dialect), bulk.among(Conversation.customer_id, "customers", dialect)))
+
+
 def open_conversations(session: Session, project: str,
                        customers: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """The id of each (channel, customer id) pair's newest open conversation (a new message
@@ -64,11 +71,8 @@ def open_conversations(session: Session, project: str,
         return {}
     wanted = set(customers)
     newest: dict[tuple[str, str], tuple[int, str]] = {}
-    for channel, customer_id, created, conversation_id in session.execute(
-            select(Conversation.channel, Conversation.customer_id, Conversation.created_at_us, Conversation.id)
-            .where(Conversation.project == project, Conversation.status == OPEN,
-                   Conversation.channel.in_({c for c, _ in wanted}),
-                   Conversation.customer_id.in_({k for _, k in wanted}))):
+    for channel, customer_id, created, conversation_id in session.execute(_OPEN_OF.of(session), {
+            "project": project, "channels": list({c for c, _ in wanted}), "customers": list({k for _, k in wanted})}):
         key = (channel, customer_id)
         if key in wanted and (key not in newest or created > newest[key][0]):
             newest[key] = (created, conversation_id)

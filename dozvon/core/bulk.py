@@ -14,19 +14,55 @@ Only what the callers need: plain inserts, inserts returning columns (matched to
 by the caller's own key, since PostgreSQL does not promise RETURNING's order),
 ``ON CONFLICT (keys) DO UPDATE`` upserts of rows with distinct keys or ``DO NOTHING``, and
 updates of rows found by their keys.
+
+And the other way, many values into one query: :func:`among` and :class:`PerDialect` — the
+ingest's and the suggester's look-ups by a batch's ids, built once and given the ids as one
+array parameter on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import Table, any_, bindparam, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
-from sqlalchemy.types import JSON
+from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import ARRAY, JSON
+
+T = TypeVar("T")
+
+
+def among(column: ColumnElement[Any] | QueryableAttribute[Any], name: str, dialect: str) -> ColumnElement[bool]:
+    """``column IN (…)``, the values given at execution as the list parameter ``name``.
+    On PostgreSQL ``column = ANY(:name)``: one array parameter and one fixed statement text,
+    which psycopg prepares once. An ``IN`` list is rendered with a parameter per value and a
+    different text per count: for a batch of 64 ids that cost 0.55–0.95 ms of CPU a query
+    against 0.19 ms (built once, as :class:`PerDialect` does). SQLite has no arrays: an
+    expanding ``IN`` there."""
+    expression = column.expression if isinstance(column, QueryableAttribute) else column
+    if dialect == "postgresql":
+        return expression == any_(bindparam(name, type_=ARRAY(expression.type)))
+    return expression.in_(bindparam(name, expanding=True))
+
+
+class PerDialect(Generic[T]):
+    """A statement built once per database dialect (it may use :func:`among`), not at each
+    call: building a ``select`` and its cache key costs more than running a small one."""
+
+    def __init__(self, build: Callable[[str], T]) -> None:
+        self._build = build
+        self._built: dict[str, T] = {}
+
+    def of(self, session: Session) -> T:
+        dialect = session.get_bind().dialect.name
+        found = self._built.get(dialect)
+        if found is None:
+            found = self._built[dialect] = self._build(dialect)
+        return found
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], *,

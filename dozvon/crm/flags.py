@@ -15,9 +15,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from dozvon.core import bulk
 from dozvon.core.errors import InvalidInput
 from dozvon.crm.models import CrmPolicy, CustomerFlag
 
@@ -58,11 +59,14 @@ def active(session: Session, project: str, customer_ids: Sequence[str]) -> dict[
     """The flags in force on these customers (lifted ones are history), oldest first."""
     found: dict[str, list[CustomerFlag]] = {}
     if customer_ids:
-        for flag in session.scalars(select(CustomerFlag).where(
-                CustomerFlag.project == project, CustomerFlag.customer_id.in_(list(set(customer_ids))),
-                CustomerFlag.cleared_at_us.is_(None)).order_by(CustomerFlag.id)):
+        for flag in session.scalars(_ACTIVE.of(session), {"project": project, "customers": list(set(customer_ids))}):
             found.setdefault(flag.customer_id, []).append(flag)
     return found
+
+
+_ACTIVE = bulk.PerDialect(lambda dialect: select(CustomerFlag).where(
+    CustomerFlag.project == bindparam("project"), bulk.among(CustomerFlag.customer_id, "customers", dialect),
+    CustomerFlag.cleared_at_us.is_(None)).order_by(CustomerFlag.id))
 
 
 def history(session: Session, project: str, customer_id: str) -> list[CustomerFlag]:

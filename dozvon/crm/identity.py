@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 
 import phonenumbers
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from dozvon.accounts.models import Project
@@ -121,12 +121,15 @@ def customers_by_identity(session: Session, project: str, keys: Iterable[Key]) -
     wanted = set(keys)
     if not wanted:
         return {}
-    kinds = {k for k, _ in wanted}
-    values = {v for _, v in wanted}
-    rows = session.execute(select(CustomerIdentity.kind, CustomerIdentity.value, CustomerIdentity.customer_id)
-                           .where(CustomerIdentity.project == project, CustomerIdentity.kind.in_(kinds),
-                                  CustomerIdentity.value.in_(values)))
+    rows = session.execute(_BY_IDENTITY.of(session), {"project": project, "kinds": list({k for k, _ in wanted}),
+                                                      "values": list({v for _, v in wanted})})
     return {(kind, value): customer for kind, value, customer in rows if (kind, value) in wanted}
+
+
+_BY_IDENTITY = bulk.PerDialect(lambda dialect: select(
+    CustomerIdentity.kind, CustomerIdentity.value, CustomerIdentity.customer_id).where(
+    CustomerIdentity.project == bindparam("project"), bulk.among(CustomerIdentity.kind, "kinds", dialect),
+    bulk.among(CustomerIdentity.value, "values", dialect)))
 
 
 class CrmIdentity:

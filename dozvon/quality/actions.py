@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -206,20 +206,25 @@ def do_suggest(svc: RouterService, conversation_id: str) -> dict[str, Any]:
     return {**suggestion.to_dict(), "messages": read, "alerted": bool(alert), "moved_to": moved[0] if moved else None}
 
 
+_CONVERSATIONS = bulk.PerDialect(lambda dialect: select(Conversation).where(
+    Conversation.project == bindparam("project"), bulk.among(Conversation.id, "ids", dialect)))
+_ALERTED = bulk.PerDialect(lambda dialect: select(SuggestionRow.conversation_id).where(
+    bulk.among(SuggestionRow.conversation_id, "ids", dialect), SuggestionRow.alerted.is_(True)))
+
+
 def do_suggest_many(svc: RouterService, conversation_ids: Sequence[str]) -> int:
     """:func:`do_suggest` for the background suggester's batch: read and stored in one
     transaction each, whatever the batch's size (a busy center brings hundreds of new chats
     a second). A suspected complaint, which alerts and may move the contact, still goes
     through :func:`do_suggest` on its own. Returns how many were suggested."""
     with svc.sessions() as session:
-        convs = list(session.scalars(select(Conversation).where(Conversation.project == svc.project,
-                                                                Conversation.id.in_(list(conversation_ids)))))
+        convs = list(session.scalars(_CONVERSATIONS.of(session), {"project": svc.project,
+                                                                  "ids": list(conversation_ids)}))
         if not convs:
             return 0
         settings = queries.settings_of(session, svc.project)
         made = queries.suggestions_for(session, svc.project, convs, settings)
-        alerted = {cid for cid, was in session.execute(select(SuggestionRow.conversation_id, SuggestionRow.alerted)
-                                                       .where(SuggestionRow.conversation_id.in_(list(made)))) if was}
+        alerted = set(session.scalars(_ALERTED.of(session), {"ids": list(made)}))
         session.expunge_all()
     loud = [conv.id for conv in convs if _alerts(made[conv.id][0], settings, conv, conv.id in alerted)]
     quiet = [cid for cid in made if cid not in loud]

@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from dozvon.conversations.models import Conversation, Message
+from dozvon.core import bulk
 from dozvon.crm import flags
 from dozvon.crm.models import Customer
 from dozvon.eventlog.models import EventRecord
@@ -117,13 +118,22 @@ def first_customer_texts(session: Session, project: str, conversation_ids: Seque
     out: dict[str, list[str]] = {cid: [] for cid in conversation_ids}
     if not out:
         return out
-    for cid, text in session.execute(select(Message.conversation_id, Message.text).where(
-            Message.project == project, Message.conversation_id.in_(list(out)), Message.direction == "in")
-            .order_by(Message.conversation_id, Message.id)):
+    for cid, text in session.execute(_FIRST_TEXTS.of(session), {"project": project, "ids": list(out)}):
         texts = out[cid]
         if len(texts) < limit:
             texts.append(text)
     return out
+
+
+_FIRST_TEXTS = bulk.PerDialect(lambda dialect: select(Message.conversation_id, Message.text).where(
+    Message.project == bindparam("project"), bulk.among(Message.conversation_id, "ids", dialect),
+    Message.direction == "in").order_by(Message.conversation_id, Message.id))
+_SEGMENTS = bulk.PerDialect(lambda dialect: select(Customer.id, Customer.segment, Customer.auto_segment).where(
+    Customer.project == bindparam("project"), bulk.among(Customer.id, "customers", dialect)))
+_EARLIER = bulk.PerDialect(lambda dialect: select(Conversation.customer_id, Conversation.id,
+                                                  Conversation.created_at_us).where(
+    Conversation.project == bindparam("project"), bulk.among(Conversation.customer_id, "customers", dialect),
+    Conversation.created_at_us >= bindparam("since"), Conversation.created_at_us <= bindparam("until")))
 
 
 def contact_facts(session: Session, project: str, convs: Sequence[Conversation],
@@ -138,15 +148,13 @@ def contact_facts(session: Session, project: str, convs: Sequence[Conversation],
     customer_ids = sorted({conv.customer_id for conv in known if conv.customer_id})
     flagged = flags.active(session, project, customer_ids)
     segments = {cid: segment or auto for cid, segment, auto in session.execute(
-        select(Customer.id, Customer.segment, Customer.auto_segment)
-        .where(Customer.project == project, Customer.id.in_(customer_ids)))}
+        _SEGMENTS.of(session), {"project": project, "customers": customer_ids})}
     window = round(fcr_window_days * DAY_US)
     earlier: dict[str, list[tuple[int, str]]] = {}
-    for cid, conversation_id, created in session.execute(
-            select(Conversation.customer_id, Conversation.id, Conversation.created_at_us)
-            .where(Conversation.project == project, Conversation.customer_id.in_(customer_ids),
-                   Conversation.created_at_us >= min(conv.created_at_us for conv in known) - window,
-                   Conversation.created_at_us <= max(conv.created_at_us for conv in known))):
+    for cid, conversation_id, created in session.execute(_EARLIER.of(session), {
+            "project": project, "customers": customer_ids,
+            "since": min(conv.created_at_us for conv in known) - window,
+            "until": max(conv.created_at_us for conv in known)}):
         earlier.setdefault(cid or "", []).append((created, conversation_id))
     for conv in known:
         customer_id = conv.customer_id or ""

@@ -21,14 +21,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import anyio.to_thread
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dozvon.accounts.models import Project
 from dozvon.acd.service import RouterService
 from dozvon.conversations.models import Conversation
-from dozvon.core import tracing
+from dozvon.core import bulk, tracing
 from dozvon.eventlog import repository as eventlog
 from dozvon.eventlog.models import EventRecord
 from dozvon.quality import actions, queries
@@ -50,6 +50,14 @@ _WAKING = frozenset({"contact.closed", "message.received"})
 #: of its database round trips (the slowest 1 % of ingest → offer, bench_server.py's trace).
 SUGGEST_SLICE = 64
 SLICE_PAUSE_S = 0.005
+
+
+_OPEN = bulk.PerDialect(lambda dialect: select(Conversation.id).where(
+    Conversation.project == bindparam("project"), bulk.among(Conversation.id, "ids", dialect),
+    Conversation.closed_at_us.is_(None)))
+#: Conversations whose suggestion has read all the first messages it reads.
+_DONE = bulk.PerDialect(lambda dialect: select(SuggestionRow.conversation_id).where(
+    bulk.among(SuggestionRow.conversation_id, "ids", dialect), SuggestionRow.messages >= bindparam("limit")))
 
 
 def _cursor(session: Session, project: str, name: str, now_us: int) -> CursorRow:
@@ -115,11 +123,8 @@ def suggest_round(sessions: sessionmaker[Session], svc: RouterService, now_us: i
     if ids:
         with sessions() as session:
             limit = queries.settings_of(session, svc.project).first_messages
-            open_ = set(session.scalars(select(Conversation.id).where(
-                Conversation.project == svc.project, Conversation.id.in_(ids), Conversation.closed_at_us.is_(None))))
-            done = {cid for cid, n in session.execute(select(SuggestionRow.conversation_id, SuggestionRow.messages)
-                                                       .where(SuggestionRow.conversation_id.in_(ids)))
-                    if n >= limit}
+            open_ = set(session.scalars(_OPEN.of(session), {"project": svc.project, "ids": ids}))
+            done = set(session.scalars(_DONE.of(session), {"ids": ids, "limit": limit}))
         due = [cid for cid in ids if cid in open_ and cid not in done]
         for start in range(0, len(due), SUGGEST_SLICE):
             if start:
