@@ -26,8 +26,12 @@ REPLY = "Здравствуйте, Анна! Понимаю, как это не�
 
 
 def choose_everything(form: Any, *, except_: dict[str, str] | None = None) -> None:
-    """The top answer in every criterion's group, and the named ones as given."""
+    """The top answer in every criterion's group, and the named ones as given.
+
+    Waits for the card to be on the page first: a locator's count() does not wait, so
+    right after a link to the card is clicked it could count the old page's none."""
     groups = form.get_by_role("radiogroup")
+    expect(groups.first).to_be_visible()
     for n in range(groups.count()):
         groups.nth(n).get_by_role("radio").first.check()
     for name, answer in (except_ or {}).items():
