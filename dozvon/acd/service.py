@@ -10,6 +10,7 @@ rebuilt from the database, so memory never runs ahead of what is stored.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from dozvon.acd import repository as repo
 from dozvon.channels.registry import registry
+from dozvon.core import pipeline
 from dozvon.core.clock import Clock, SystemClock
 from dozvon.core.db import session_factory
 from dozvon.eventlog import repository as eventlog
@@ -105,15 +107,21 @@ class RouterService:
         conversation): if the database refuses them, the engine has not changed and needs
         no rebuild. ``also`` writes rows that depend on the command's outcome, in the same
         transaction as its events: everything is stored, or nothing. Decisions reach
-        :attr:`decision_listeners` only after the commit."""
+        :attr:`decision_listeners` only after the commit.
+
+        The transaction is pipelined on PostgreSQL (:mod:`dozvon.core.pipeline`): BEGIN
+        goes with the first statement, the plain writes of the rows and events with the
+        next read or with COMMIT — the pipeline is left after the commit."""
         with self._lock:
             engine = self.engine
             ran = False
             try:
-                with self.sessions() as session, session.begin():
+                with self.sessions() as session, contextlib.ExitStack() as after_commit, session.begin():
+                    after_commit.enter_context(pipeline.pipelined(session))
                     if before is not None:
                         before(session)
                         session.flush()
+                        pipeline.wait(session)  # refused rows are refused before the engine moves
                     ran = True
                     result = command(engine)
                     decided = list(engine.issued or ())

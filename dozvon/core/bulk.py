@@ -13,7 +13,8 @@ batch size, and psycopg parsed that text anew each time (6 ms a batch). On SQLit
 Only what the callers need: plain inserts, inserts returning columns (matched to their rows
 by the caller's own key, since PostgreSQL does not promise RETURNING's order),
 ``ON CONFLICT (keys) DO UPDATE`` upserts of rows with distinct keys or ``DO NOTHING``, and
-updates of rows found by their keys.
+updates of rows found by their keys. Those that return nothing are not waited for in a
+pipelined transaction (:mod:`dozvon.core.pipeline`).
 
 And the other way, many values into one query: :func:`among` and :class:`PerDialect` — the
 ingest's and the suggester's look-ups by a batch's ids, built once and given the ids as one
@@ -33,7 +34,12 @@ from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import ARRAY, JSON
 
+from dozvon.core.pipeline import NO_RESULT
+
 T = TypeVar("T")
+#: Plain inserts and updates: nothing of their result is read, so a pipelined transaction
+#: does not wait for them (dozvon.core.pipeline).
+_NO_RESULT = {NO_RESULT: True}
 
 
 def among(column: ColumnElement[Any] | QueryableAttribute[Any], name: str, dialect: str) -> ColumnElement[bool]:
@@ -78,7 +84,8 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], 
     columns = tuple(rows[0])
     if session.get_bind().dialect.name == "postgresql":
         sql = _unnest_sql(table, columns, tuple(returning), tuple(conflict), overwrite, tuple(keep))
-        result = session.connection().exec_driver_sql(sql, _arrays(table, columns, rows))
+        result = session.connection().exec_driver_sql(sql, _arrays(table, columns, rows),
+                                                      execution_options=_NO_RESULT if not returning else None)
         return [tuple(row) for row in result] if returning else []
     statement: Any = insert(table) if not conflict else sqlite.insert(table)
     if conflict and overwrite:
@@ -136,7 +143,8 @@ def update_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], 
         return
     columns = tuple(rows[0])
     if session.get_bind().dialect.name == "postgresql":
-        session.connection().exec_driver_sql(_update_sql(table, columns, tuple(keys)), _arrays(table, columns, rows))
+        session.connection().exec_driver_sql(_update_sql(table, columns, tuple(keys)), _arrays(table, columns, rows),
+                                             execution_options=_NO_RESULT)
         return
     statement = update(table).where(*(table.c[k] == bindparam(f"k_{k}") for k in keys)).values(
         {c: bindparam(f"v_{c}") for c in columns if c not in keys})

@@ -19,6 +19,7 @@ from sqlalchemy.exc import ArgumentError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
 from dozvon.core.errors import InvalidInput
+from dozvon.core.pipeline import pipeline_on
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -118,6 +119,7 @@ def get_engine(url: str, echo: bool = False) -> Engine:
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
             _ping_when_idle(engine)
+            pipeline_on(engine)
         _ENGINES[full] = engine
     return engine
 

@@ -1,0 +1,157 @@
+"""A transaction's statements sent without waiting, on PostgreSQL: psycopg's pipeline mode.
+
+An ingest batch of 42 new contacts made 14 round trips to PostgreSQL (bench_server.py's
+statement log): BEGIN on its own, then each look-up and each insert, then the events, the
+live rows and COMMIT one after another. Each round trip waits for the server and then for
+the interpreter's lock, which the event loop holds meanwhile; together they were most of a
+batch's time. In a pipelined transaction a write whose result nobody reads (declared with
+:data:`NO_RESULT`, as :mod:`dozvon.core.bulk` declares its plain inserts and updates) is
+sent and not waited for: it travels with the next statement that is read, or with COMMIT.
+BEGIN travels with the first statement. The batch above makes 6 round trips.
+
+Every other statement is waited for at once (:func:`_wait_for_results`, a listener that
+:func:`pipeline_on` puts on every PostgreSQL engine): SQLAlchemy looks at a result as soon as it is executed, and the
+ORM checks the count of rows an update touched. So code inside a pipelined transaction
+behaves as it would outside it, with one difference: an error of a write not waited for
+(a broken constraint) is raised by the next statement that is waited for, or by COMMIT —
+still inside the transaction, which is then rolled back as a whole. The writes declared
+:data:`NO_RESULT` are the bulk writes of rows whose keys the caller chose, where that
+difference does not matter.
+
+On SQLite there are no round trips: :func:`pipelined` does nothing there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+#: Execution option of a statement whose result (rows, count) is never read: in a
+#: pipelined transaction it is not waited for.
+NO_RESULT = "dozvon_no_result"
+_PIPELINE = "dozvon.pipeline"
+#: Waits that take in answers after an error before a rollback (each reaches one point
+#: where the server synchronised; a few are enough).
+_DRAIN_TRIES = 4
+
+
+class _Pipeline:
+    """A connection's pipeline: psycopg's block, and whether writes were sent that were
+    not waited for yet."""
+
+    def __init__(self, driver_connection: Any) -> None:
+        self._block = driver_connection.pipeline()
+        self._pipeline = self._block.__enter__()
+        self.unwaited = False
+
+    def wait(self) -> None:
+        """Wait for every answer to what was sent (an error among them is raised here)."""
+        self.unwaited = False
+        self._pipeline.sync()
+
+    def drain(self) -> None:
+        """Before a rollback: take in the answers to the statements sent after a failed one.
+        The server refused them ("pipeline aborted"), and psycopg raises that at the next
+        wait — the rollback's own, hiding the error that caused it."""
+        for _ in range(_DRAIN_TRIES):
+            try:
+                self.wait()
+                return
+            except psycopg.Error:
+                continue
+
+    def end(self) -> None:
+        self._block.__exit__(None, None, None)
+
+
+@contextmanager
+def pipelined(session: Session) -> Iterator[None]:
+    """Send the session's statements in pipeline mode from here on. Enter it inside the
+    transaction and leave it after the commit (``contextlib.ExitStack`` outside
+    ``session.begin()``), so that the last writes travel with COMMIT: the pipeline ends
+    when the connection goes back to the pool (before any other thread can take it), or
+    at the end of the block if that comes first."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    pooled = connection.connection
+    if _PIPELINE in pooled.info:  # already pipelined: the outer block ends it
+        yield
+        return
+    pooled.info[_PIPELINE] = _Pipeline(pooled.driver_connection)
+    try:
+        yield
+    finally:
+        _leave(pooled.info)
+
+
+def wait(session: Session) -> None:
+    """Wait for the writes sent and not waited for yet, if any: their errors are raised
+    here, not later (a caller that must know its rows were taken before it goes on). It
+    waits by a statement whose answer is read, sent with them (no round trip more), so that
+    an error comes as SQLAlchemy's, as from any statement — and a lost connection is
+    noticed as one."""
+    connection = session.connection()
+    pipeline = connection.connection.info.get(_PIPELINE)
+    if pipeline is not None and pipeline.unwaited:
+        connection.exec_driver_sql("SELECT 1")
+
+
+def _leave(info: dict[Any, Any], *, drained: bool = False) -> None:
+    """End the connection's pipeline, if it still has one."""
+    pipeline = info.pop(_PIPELINE, None)
+    if pipeline is not None:
+        if drained:
+            pipeline.drain()
+        pipeline.end()
+
+
+def pipeline_on(engine: Engine) -> None:
+    """Make ``engine``'s connections ready for :func:`pipelined`: in a pipelined
+    transaction each statement's result is waited for unless the statement says it has none
+    to read (:data:`NO_RESULT`) — before SQLAlchemy looks at it; a rollback is sent
+    outside pipeline mode, after the refused statements' answers are taken in; and a
+    connection handed back to the pool leaves pipeline mode first."""
+    event.listen(engine, "after_cursor_execute", _wait_for_results)
+    event.listen(engine, "rollback", _left_before_rollback)
+    event.listen(engine, "rollback_savepoint", _drained_before_rollback_to_savepoint)
+    event.listen(engine, "reset", _left_on_return)
+    event.listen(engine, "invalidate", _forgotten)
+
+
+def _wait_for_results(connection: Any, _cursor: Any, _statement: str, _parameters: Any, context: Any,
+                      _executemany: bool) -> None:
+    pipeline = connection.connection.info.get(_PIPELINE)
+    if pipeline is None:
+        return
+    if context.execution_options.get(NO_RESULT):
+        pipeline.unwaited = True
+    else:
+        pipeline.wait()
+
+
+def _left_before_rollback(connection: Any) -> None:
+    if not connection.invalidated:  # a lost connection's pipeline went with it (_forgotten)
+        _leave(connection.connection.info, drained=True)
+
+
+def _drained_before_rollback_to_savepoint(connection: Any, _name: str, _context: Any) -> None:
+    pipeline = connection.connection.info.get(_PIPELINE)
+    if pipeline is not None:
+        pipeline.drain()
+
+
+def _left_on_return(_dbapi_connection: Any, record: Any, _state: Any) -> None:
+    _leave(record.info, drained=True)  # a failed COMMIT hands the connection back unrolled
+
+
+def _forgotten(_dbapi_connection: Any, record: Any, _error: Any) -> None:
+    """A connection lost or thrown away: its pipeline is not ended, only forgotten."""
+    record.info.pop(_PIPELINE, None)

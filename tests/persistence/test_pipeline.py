@@ -1,0 +1,122 @@
+"""dozvon.core.pipeline on a real database: in a pipelined transaction on PostgreSQL a plain
+bulk write is sent and not waited for — its error is raised by the next wait, the next
+statement that is read, or COMMIT, as SQLAlchemy's error, and nothing of the transaction
+is stored; a read sees the writes sent before it; the connection goes back to the pool out
+of pipeline mode and serves the next transaction. On SQLite nothing changes."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from dozvon.core import bulk, pipeline
+from dozvon.core.db import get_engine, session_factory
+
+_METADATA = MetaData()
+_TABLE = Table(f"pipeline_test_{uuid.uuid4().hex[:8]}", _METADATA, Column("id", Integer, primary_key=True),
+               Column("text", String(40), nullable=False))
+#: The error of a row whose key is taken, on PostgreSQL and on SQLite.
+REFUSED = r"duplicate key|UNIQUE constraint"
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = get_engine(database_url)
+    _TABLE.create(engine)
+    yield engine
+    _TABLE.drop(engine)
+
+
+@contextlib.contextmanager
+def pipelined_transaction(engine: Engine) -> Iterator[Session]:
+    """As RouterService.run holds one: pipelined inside the transaction, left after COMMIT."""
+    with session_factory(engine)() as session, contextlib.ExitStack() as after_commit, session.begin():
+        after_commit.enter_context(pipeline.pipelined(session))
+        yield session
+
+
+def rows(engine: Engine) -> list[tuple[int, str]]:
+    with session_factory(engine)() as session:
+        return [tuple(r) for r in session.execute(select(_TABLE).order_by(_TABLE.c.id))]
+
+
+def test_writes_not_waited_for_are_read_back_in_the_transaction_and_committed(engine: Engine) -> None:
+    with pipelined_transaction(engine) as session:
+        bulk.insert_rows(session, _TABLE, [{"id": 1, "text": "a"}, {"id": 2, "text": "b"}])
+        bulk.update_rows(session, _TABLE, [{"id": 2, "text": "b2"}], keys=("id",))
+        assert session.scalar(select(func.count()).select_from(_TABLE)) == 2  # a read waits for them
+        bulk.insert_rows(session, _TABLE, [{"id": 3, "text": "c"}])  # travels with COMMIT
+    assert rows(engine) == [(1, "a"), (2, "b2"), (3, "c")]
+
+
+def test_a_refused_write_is_raised_at_the_latest_by_the_wait_and_nothing_is_stored(engine: Engine) -> None:
+    with pytest.raises(IntegrityError, match=REFUSED), pipelined_transaction(engine) as session:
+        bulk.insert_rows(session, _TABLE, [{"id": 1, "text": "a"}])
+        bulk.insert_rows(session, _TABLE, [{"id": 1, "text": "again"}])
+        bulk.insert_rows(session, _TABLE, [{"id": 2, "text": "after the refused one"}])
+        pipeline.wait(session)
+        pytest.fail("the wait did not raise the refused write's error")
+    assert rows(engine) == []
+    with pipelined_transaction(engine) as session:  # the pool's connection serves again
+        bulk.insert_rows(session, _TABLE, [{"id": 5, "text": "e"}])
+    assert rows(engine) == [(5, "e")]
+
+
+@pytest.mark.postgres
+def test_a_write_without_a_result_is_not_waited_for(postgres_server_url: str) -> None:
+    """A write that keeps the server busy for two seconds returns at once; the wait is
+    what takes the two seconds, and the row is there after COMMIT."""
+    engine = get_engine(postgres_server_url)
+    _TABLE.create(engine)
+    try:
+        with pipelined_transaction(engine) as session:
+            sent = time.monotonic()
+            session.connection().exec_driver_sql(f"INSERT INTO {_TABLE.name} SELECT 7, 'slow' FROM pg_sleep(2)",
+                                                 execution_options={pipeline.NO_RESULT: True})
+            assert time.monotonic() - sent < 1.0
+            pipeline.wait(session)
+            assert time.monotonic() - sent >= 2.0
+        assert rows(engine) == [(7, "slow")]
+    finally:
+        _TABLE.drop(engine)
+
+
+def test_a_refused_write_is_raised_by_commit_not_hidden_by_the_rollback(engine: Engine) -> None:
+    with pytest.raises(IntegrityError, match=REFUSED), pipelined_transaction(engine) as session:
+        bulk.insert_rows(session, _TABLE, [{"id": 1, "text": "a"}])
+        bulk.insert_rows(session, _TABLE, [{"id": 1, "text": "again"}])
+        bulk.insert_rows(session, _TABLE, [{"id": 2, "text": "refused with it"}])
+    assert rows(engine) == []
+
+
+def test_a_refused_write_is_raised_by_the_next_read(engine: Engine) -> None:
+    with pytest.raises(IntegrityError, match=REFUSED), pipelined_transaction(engine) as session:
+        bulk.insert_rows(session, _TABLE, [{"id": 1, "text": "a"}, {"id": 1, "text": "twice"}])
+        session.scalar(select(func.count()).select_from(_TABLE))
+    assert rows(engine) == []
+
+
+@pytest.mark.postgres
+def test_the_connection_goes_back_to_the_pool_out_of_pipeline_mode(postgres_server_url: str) -> None:
+    import psycopg
+
+    engine = get_engine(postgres_server_url)
+    _TABLE.create(engine)
+    try:
+        with session_factory(engine)() as session, contextlib.ExitStack() as after_commit, session.begin():
+            after_commit.enter_context(pipeline.pipelined(session))
+            driver = session.connection().connection.driver_connection
+            assert driver.info.pipeline_status != psycopg.pq.PipelineStatus.OFF
+            bulk.insert_rows(session, _TABLE, [{"id": 1, "text": "a"}])
+        assert driver.info.pipeline_status == psycopg.pq.PipelineStatus.OFF
+        assert rows(engine) == [(1, "a")]
+    finally:
+        _TABLE.drop(engine)
