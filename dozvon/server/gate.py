@@ -109,7 +109,6 @@ class ApiGate:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        lang = language_of(headers.get("accept-language"))
         bearer = bearer_token(headers.get("authorization"))
         cookie = None if bearer else cookie_value(headers.get("cookie"), SESSION_COOKIE)
         principal = None
@@ -118,21 +117,21 @@ class ApiGate:
             if not known:
                 principal = await self._look_up(bearer, cookie)
         if principal is None:
-            await _deny(scope, send, 401, "auth.required", lang)
+            await _deny(scope, send, 401, "auth.required", headers)
             return
         permission, project = self._match(scope)
         if not allowed(principal, permission, project):
-            await _deny(scope, send, 403, "auth.forbidden", lang)
+            await _deny(scope, send, 403, "auth.forbidden", headers)
             return
         if cookie and scope["type"] == "http" and scope["method"] not in SAFE_METHODS \
                 and headers.get(CSRF_HEADER) != principal.csrf_token:
-            await _deny(scope, send, 403, "auth.csrf", lang)
+            await _deny(scope, send, 403, "auth.csrf", headers)
             return
         if cookie and scope["type"] == "websocket" and not _same_origin(headers):
-            await _deny(scope, send, 403, "auth.origin", lang)
+            await _deny(scope, send, 403, "auth.origin", headers)
             return
         if b"%00" in scope.get("query_string", b"") or "\x00" in scope["path"]:
-            await _deny(scope, send, 422, "api.nul_character", lang)
+            await _deny(scope, send, 422, "api.nul_character", headers)
             return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)
@@ -193,7 +192,10 @@ def _same_origin(headers: dict[str, str]) -> bool:
     return urlsplit(origin).netloc == headers.get("host")
 
 
-async def _deny(scope: Scope, send: Send, status: int, code: str, lang: str) -> None:
+async def _deny(scope: Scope, send: Send, status: int, code: str, asked: dict[str, str]) -> None:
+    """The refusal in the caller's language — found only now: the server's own language is
+    read from the environment, and a request let through never needs it."""
+    lang = language_of(asked.get("accept-language"))
     body = json.dumps({"error": {"code": code, "message": translate(code, lang)}},
                       ensure_ascii=False).encode()
     headers = [(b"content-type", b"application/json; charset=utf-8"),

@@ -56,6 +56,11 @@ def test_forbidden_is_answered_before_validation(live: Live) -> None:
     viewer = live.client("alpha-viewer")
     answer = operator.put("/api/v1/projects/alpha/queues/new", json=JUNK_BODY)
     assert answer.status_code == 403 and answer.json()["error"]["code"] == "auth.forbidden"
+    # The refusal speaks the caller's language (read only when refusing).
+    russian = operator.put("/api/v1/projects/alpha/queues/new", json=JUNK_BODY, headers={"Accept-Language": "ru"})
+    assert russian.json()["error"]["message"] == "У вас нет прав на это действие здесь"
+    english = operator.put("/api/v1/projects/alpha/queues/new", json=JUNK_BODY, headers={"Accept-Language": "en-GB"})
+    assert english.json()["error"]["message"] == "You are not allowed to do this here"
     assert viewer.post("/api/v1/projects/alpha/ingest/contacts", json=JUNK_BODY).status_code == 403
     assert viewer.get("/api/v1/projects/alpha/conversations/no-such-id").status_code == 403
     # …while a caller who may do it gets the field-level validation error.
