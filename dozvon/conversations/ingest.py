@@ -175,8 +175,8 @@ def _existing_many(session: Session, project: str, items: list[Inbound]) -> dict
         parameters.update(m_channels=list({c for c, _ in messages}), m_ids=list({e for _, e in messages}))
     found: dict[tuple[str, str], IngestResult] = {}
     conversations: dict[tuple[str, str], str] = {}
-    query = (_RETRIES_WITH_MESSAGES if messages else _RETRIES).of(session)
-    for kind, channel, external_id, conversation_id, message_id in session.execute(query, parameters):
+    query = _RETRIES_WITH_MESSAGES if messages else _RETRIES
+    for kind, channel, external_id, conversation_id, message_id in query.rows(session, parameters):
         key = (channel, external_id)
         if kind == "m" and key in messages:
             found[key] = IngestResult(conversation_id, message_id, created=False)

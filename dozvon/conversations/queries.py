@@ -71,7 +71,7 @@ def open_conversations(session: Session, project: str,
         return {}
     wanted = set(customers)
     newest: dict[tuple[str, str], tuple[int, str]] = {}
-    for channel, customer_id, created, conversation_id in session.execute(_OPEN_OF.of(session), {
+    for channel, customer_id, created, conversation_id in _OPEN_OF.rows(session, {
             "project": project, "channels": list({c for c, _ in wanted}), "customers": list({k for _, k in wanted})}):
         key = (channel, customer_id)
         if key in wanted and (key not in newest or created > newest[key][0]):

@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Table, any_, bindparam, insert, update
+from sqlalchemy import CursorResult, Executable, Table, any_, bindparam, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -69,6 +69,14 @@ class PerDialect(Generic[T]):
         if found is None:
             found = self._built[dialect] = self._build(dialect)
         return found
+
+    def rows(self, session: Session, parameters: dict[str, Any]) -> CursorResult[*tuple[Any, ...]]:
+        """Run a look-up of columns (not of mapped objects) on the session's connection,
+        past the ORM's result machinery: it cost about a quarter of the CPU of each of the
+        ingest's look-ups, for rows that are plain tuples either way. Nothing pending in
+        the session is flushed first (the ingest and the suggester write in Core)."""
+        statement: Executable = self.of(session)  # type: ignore[assignment]  # a look-up, built by the caller
+        return session.connection().execute(statement, parameters)
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], *,

@@ -224,7 +224,7 @@ def do_suggest_many(svc: RouterService, conversation_ids: Sequence[str]) -> int:
             return 0
         settings = queries.settings_of(session, svc.project)
         made = queries.suggestions_for(session, svc.project, convs, settings)
-        alerted = set(session.scalars(_ALERTED.of(session), {"ids": list(made)}))
+        alerted = set(_ALERTED.rows(session, {"ids": list(made)}).scalars())
         session.expunge_all()
     loud = [conv.id for conv in convs if _alerts(made[conv.id][0], settings, conv, conv.id in alerted)]
     quiet = [cid for cid in made if cid not in loud]

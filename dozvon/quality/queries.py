@@ -118,7 +118,7 @@ def first_customer_texts(session: Session, project: str, conversation_ids: Seque
     out: dict[str, list[str]] = {cid: [] for cid in conversation_ids}
     if not out:
         return out
-    for cid, text in session.execute(_FIRST_TEXTS.of(session), {"project": project, "ids": list(out)}):
+    for cid, text in _FIRST_TEXTS.rows(session, {"project": project, "ids": list(out)}):
         texts = out[cid]
         if len(texts) < limit:
             texts.append(text)
@@ -147,11 +147,11 @@ def contact_facts(session: Session, project: str, convs: Sequence[Conversation],
         return out
     customer_ids = sorted({conv.customer_id for conv in known if conv.customer_id})
     flagged = flags.active(session, project, customer_ids)
-    segments = {cid: segment or auto for cid, segment, auto in session.execute(
-        _SEGMENTS.of(session), {"project": project, "customers": customer_ids})}
+    segments = {cid: segment or auto for cid, segment, auto in _SEGMENTS.rows(
+        session, {"project": project, "customers": customer_ids})}
     window = round(fcr_window_days * DAY_US)
     earlier: dict[str, list[tuple[int, str]]] = {}
-    for cid, conversation_id, created in session.execute(_EARLIER.of(session), {
+    for cid, conversation_id, created in _EARLIER.rows(session, {
             "project": project, "customers": customer_ids,
             "since": min(conv.created_at_us for conv in known) - window,
             "until": max(conv.created_at_us for conv in known)}):

@@ -123,8 +123,8 @@ def suggest_round(sessions: sessionmaker[Session], svc: RouterService, now_us: i
     if ids:
         with sessions() as session:
             limit = queries.settings_of(session, svc.project).first_messages
-            open_ = set(session.scalars(_OPEN.of(session), {"project": svc.project, "ids": ids}))
-            done = set(session.scalars(_DONE.of(session), {"ids": ids, "limit": limit}))
+            open_ = set(_OPEN.rows(session, {"project": svc.project, "ids": ids}).scalars())
+            done = set(_DONE.rows(session, {"ids": ids, "limit": limit}).scalars())
         due = [cid for cid in ids if cid in open_ and cid not in done]
         for start in range(0, len(due), SUGGEST_SLICE):
             if start:
