@@ -166,29 +166,42 @@ def _existing_many(session: Session, project: str, items: list[Inbound]) -> dict
     conversation each one already stored (its first message) — one query for the messages
     and the conversations together (a round trip less for every batch of chat messages),
     and one more per retried whole contact."""
-    wanted = {(i.channel, i.external_id) for i in items}
-    # A message, or what may be a survey's answer: stored as a message of an old conversation.
-    messages = {(i.channel, i.external_id) for i in items if i.as_message or survey.score_of(i.text) is not None}
-    parameters = {"project": project, "channels": list({c for c, _ in wanted}),
-                  "ids": list({e for _, e in wanted})}
-    if messages:
-        parameters.update(m_channels=list({c for c, _ in messages}), m_ids=list({e for _, e in messages}))
-    found: dict[tuple[str, str], IngestResult] = {}
-    conversations: dict[tuple[str, str], str] = {}
-    query = _RETRIES_WITH_MESSAGES if messages else _RETRIES
-    for kind, channel, external_id, conversation_id, message_id in query.rows(session, parameters):
-        key = (channel, external_id)
-        if kind == "m" and key in messages:
-            found[key] = IngestResult(conversation_id, message_id, created=False)
-        elif kind == "c" and key in wanted:
-            conversations[key] = conversation_id
-    for key, conversation_id in conversations.items():  # retries of whole contacts: rare, one by one
-        if key in found:
-            continue
-        first = session.scalar(select(Message.id).where(Message.conversation_id == conversation_id)
-                               .order_by(Message.id).limit(1))
-        found[key] = IngestResult(conversation_id, first, created=False)
-    return found
+    return _Retries(session, project, items).found(session)
+
+
+class _Retries:
+    """:func:`_existing_many` in two steps: the look-up is sent at once (in a pipelined
+    transaction it travels with the identity step's first look-up: a round trip less per
+    batch), its rows read by :meth:`found`."""
+
+    def __init__(self, session: Session, project: str, items: list[Inbound]) -> None:
+        self.wanted = {(i.channel, i.external_id) for i in items}
+        # A message, or what may be a survey's answer: stored as a message of an old conversation.
+        self.messages = {(i.channel, i.external_id) for i in items
+                         if i.as_message or survey.score_of(i.text) is not None}
+        parameters = {"project": project, "channels": list({c for c, _ in self.wanted}),
+                      "ids": list({e for _, e in self.wanted})}
+        if self.messages:
+            parameters.update(m_channels=list({c for c, _ in self.messages}),
+                              m_ids=list({e for _, e in self.messages}))
+        self.asked = (_RETRIES_WITH_MESSAGES if self.messages else _RETRIES).ahead(session, parameters)
+
+    def found(self, session: Session) -> dict[tuple[str, str], IngestResult]:
+        found: dict[tuple[str, str], IngestResult] = {}
+        conversations: dict[tuple[str, str], str] = {}
+        for kind, channel, external_id, conversation_id, message_id in self.asked.all():
+            key = (channel, external_id)
+            if kind == "m" and key in self.messages:
+                found[key] = IngestResult(conversation_id, message_id, created=False)
+            elif kind == "c" and key in self.wanted:
+                conversations[key] = conversation_id
+        for key, conversation_id in conversations.items():  # retries of whole contacts: rare, one by one
+            if key in found:
+                continue
+            first = session.scalar(select(Message.id).where(Message.conversation_id == conversation_id)
+                                   .order_by(Message.id).limit(1))
+            found[key] = IngestResult(conversation_id, first, created=False)
+        return found
 
 
 def _retried_conversations(dialect: str) -> Any:
@@ -236,10 +249,11 @@ def _plan(svc: RouterService, session: Session, items: list[Inbound], resolver: 
     repeats: list[tuple[int, int]] = []
     first_of: dict[tuple[str, str], int] = {}
     open_of: dict[tuple[str, str], str] = {}
+    asked = _Retries(session, svc.project, items)  # sent with the identity step's first look-up
     customers = resolver.resolve(session, svc.project,
                                  [CustomerRef(i.channel, i.customer_id, i.customer_name) for i in items])
     tracing.mark("identity")
-    retries = _existing_many(session, svc.project, items)
+    retries = asked.found(session)
     tracing.mark("retries")
     for i, item in enumerate(items):
         key = (item.channel, item.external_id)

@@ -30,10 +30,12 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import CursorResult, Executable, Table, any_, bindparam, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Compiled
 from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import ARRAY, JSON
 
+from dozvon.core import pipeline
 from dozvon.core.pipeline import NO_RESULT
 
 T = TypeVar("T")
@@ -62,6 +64,7 @@ class PerDialect(Generic[T]):
     def __init__(self, build: Callable[[str], T]) -> None:
         self._build = build
         self._built: dict[str, T] = {}
+        self._compiled: dict[str, Compiled] = {}
 
     def of(self, session: Session) -> T:
         dialect = session.get_bind().dialect.name
@@ -77,6 +80,16 @@ class PerDialect(Generic[T]):
         the session is flushed first (the ingest and the suggester write in Core)."""
         statement: Executable = self.of(session)  # type: ignore[assignment]  # a look-up, built by the caller
         return session.connection().execute(statement, parameters)
+
+    def ahead(self, session: Session, parameters: dict[str, Any]) -> pipeline.Ahead:
+        """:meth:`rows`, sent now and read later (:func:`dozvon.core.pipeline.ahead`): in a
+        pipelined transaction it travels with the next look-up."""
+        dialect = session.get_bind().dialect
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            built: Any = self.of(session)
+            compiled = self._compiled[dialect.name] = built.compile(dialect=dialect)
+        return pipeline.ahead(session, compiled, parameters)
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], *,

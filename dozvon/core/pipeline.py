@@ -7,7 +7,9 @@ the interpreter's lock, which the event loop holds meanwhile; together they were
 batch's time. In a pipelined transaction a write whose result nobody reads (declared with
 :data:`NO_RESULT`, as :mod:`dozvon.core.bulk` declares its plain inserts and updates) is
 sent and not waited for: it travels with the next statement that is read, or with COMMIT.
-BEGIN travels with the first statement. The batch above makes 6 round trips.
+BEGIN travels with the first statement. The batch above makes 6 round trips. A look-up
+that does not depend on the next one can be sent ahead of it (:func:`ahead`) and travel
+with it: 5.
 
 Every other statement is waited for at once (:func:`_wait_for_results`, a listener that
 :func:`pipeline_on` puts on every PostgreSQL engine): SQLAlchemy looks at a result as soon as it is executed, and the
@@ -28,8 +30,9 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy import Executable, event
+from sqlalchemy.engine import Compiled, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 #: Execution option of a statement whose result (rows, count) is never read: in a
@@ -102,6 +105,43 @@ def wait(session: Session) -> None:
     pipeline = connection.connection.info.get(_PIPELINE)
     if pipeline is not None and pipeline.unwaited:
         connection.exec_driver_sql("SELECT 1")
+
+
+class Ahead:
+    """A look-up sent ahead (:func:`ahead`): its rows, read when asked for."""
+
+    def __init__(self, rows: list[tuple[Any, ...]] | None, cursor: Any = None, sql: str = "",
+                 parameters: Any = None) -> None:
+        self._rows, self._cursor, self._sql, self._parameters = rows, cursor, sql, parameters
+
+    def all(self) -> list[tuple[Any, ...]]:
+        if self._rows is None:
+            try:
+                self._rows = [tuple(row) for row in self._cursor.fetchall()]
+            except psycopg.Error as error:  # as SQLAlchemy would have raised it
+                raise DBAPIError.instance(self._sql, self._parameters, error, psycopg.Error) from error
+            finally:
+                self._cursor.close()
+        return self._rows
+
+
+def ahead(session: Session, compiled: Compiled, parameters: dict[str, Any]) -> Ahead:
+    """Send a look-up now, read its rows later (:meth:`Ahead.all`). In a pipelined
+    transaction it travels with the next statement that is waited for — two look-ups that
+    do not depend on each other cost one round trip; elsewhere it runs at once.
+    ``compiled``: the statement compiled for this database once (its text is sent as it
+    is, bypassing SQLAlchemy, whose result would be looked at on the spot)."""
+    connection = session.connection()
+    pipeline = connection.connection.info.get(_PIPELINE)
+    if pipeline is None:
+        statement: Executable = compiled.statement  # type: ignore[assignment]  # a look-up
+        return Ahead([tuple(row) for row in connection.execute(statement, parameters)])
+    values = compiled.construct_params(parameters)
+    driver: Any = connection.connection.driver_connection
+    cursor = driver.cursor()
+    cursor.execute(compiled.string, values)
+    pipeline.unwaited = True
+    return Ahead(None, cursor, compiled.string, values)
 
 
 def _leave(info: dict[Any, Any], *, drained: bool = False) -> None:

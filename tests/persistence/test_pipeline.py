@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -120,3 +120,33 @@ def test_the_connection_goes_back_to_the_pool_out_of_pipeline_mode(postgres_serv
         assert rows(engine) == [(1, "a")]
     finally:
         _TABLE.drop(engine)
+
+
+_BY_TEXT = bulk.PerDialect(lambda dialect: select(_TABLE.c.id, _TABLE.c.text).where(
+    bulk.among(_TABLE.c.text, "texts", dialect)).order_by(_TABLE.c.id))
+
+
+def test_a_look_up_sent_ahead_reads_the_same_rows(engine: Engine) -> None:
+    with pipelined_transaction(engine) as session:
+        bulk.insert_rows(session, _TABLE, [{"id": 1, "text": "a"}, {"id": 2, "text": "b"}, {"id": 3, "text": "it's"}])
+        asked = _BY_TEXT.ahead(session, {"texts": ["a", "it's", "missing"]})
+        assert session.scalar(select(func.count()).select_from(_TABLE)) == 3
+        assert asked.all() == [(1, "a"), (3, "it's")]
+        assert asked.all() == [(1, "a"), (3, "it's")]  # read once, kept
+
+
+@pytest.mark.postgres
+def test_a_look_up_sent_ahead_travels_with_the_next_one(postgres_server_url: str) -> None:
+    """A look-up that keeps the server busy for a second is sent at once and not waited
+    for; the next look-up brings its rows along, so reading them costs nothing more."""
+    engine = get_engine(postgres_server_url)
+    slow = bulk.PerDialect(lambda dialect: text("SELECT 7 AS seven FROM pg_sleep(1)"))
+    with pipelined_transaction(engine) as session:
+        sent = time.monotonic()
+        asked = slow.ahead(session, {})
+        assert time.monotonic() - sent < 0.5
+        assert session.execute(text("SELECT 1")).scalar() == 1
+        assert time.monotonic() - sent >= 1.0
+        read = time.monotonic()
+        assert asked.all() == [(7,)]
+        assert time.monotonic() - read < 0.5
