@@ -109,9 +109,9 @@ class RouterService:
         transaction as its events: everything is stored, or nothing. Decisions reach
         :attr:`decision_listeners` only after the commit.
 
-        The transaction is pipelined on PostgreSQL (:mod:`dozvon.core.pipeline`): BEGIN
-        goes with the first statement, the plain writes of the rows and events with the
-        next read or with COMMIT — the pipeline is left after the commit."""
+        The transaction is pipelined on PostgreSQL (:mod:`dozvon.core.pipeline`): the
+        plain writes of the rows and events go with the next read or with COMMIT — the
+        pipeline is left after the commit."""
         with self._lock:
             engine = self.engine
             ran = False

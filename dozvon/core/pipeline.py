@@ -1,15 +1,16 @@
 """A transaction's statements sent without waiting, on PostgreSQL: psycopg's pipeline mode.
 
-An ingest batch of 42 new contacts made 14 round trips to PostgreSQL (bench_server.py's
+An ingest batch of 42 new contacts waited for PostgreSQL 14 times (bench_server.py's
 statement log): BEGIN on its own, then each look-up and each insert, then the events, the
 live rows and COMMIT one after another. Each round trip waits for the server and then for
 the interpreter's lock, which the event loop holds meanwhile; together they were most of a
 batch's time. In a pipelined transaction a write whose result nobody reads (declared with
 :data:`NO_RESULT`, as :mod:`dozvon.core.bulk` declares its plain inserts and updates) is
 sent and not waited for: it travels with the next statement that is read, or with COMMIT.
-BEGIN travels with the first statement. The batch above makes 6 round trips. A look-up
-that does not depend on the next one can be sent ahead of it (:func:`ahead`) and travel
-with it: 5.
+A look-up that does not depend on the next one can be sent ahead of it (:func:`ahead`) and
+travel with it. The batch above waits 7 times (tests/server/test_ingest_round_trips.py
+counts them in libpq's trace); two are psycopg's own — after BEGIN, and on leaving
+pipeline mode.
 
 Every other statement is waited for at once (:func:`_wait_for_results`, a listener that
 :func:`pipeline_on` puts on every PostgreSQL engine): SQLAlchemy looks at a result as soon as it is executed, and the
@@ -49,9 +50,17 @@ class _Pipeline:
     not waited for yet."""
 
     def __init__(self, driver_connection: Any) -> None:
+        self._driver = driver_connection
         self._block = driver_connection.pipeline()
         self._pipeline = self._block.__enter__()
         self.unwaited = False
+
+    def clean(self) -> bool:
+        """Nothing refused is waiting to be taken in: the last wait went through and the
+        transaction ended well (or none is open)."""
+        info = self._driver.info
+        return bool(info.pipeline_status == psycopg.pq.PipelineStatus.ON
+                    and info.transaction_status == psycopg.pq.TransactionStatus.IDLE)
 
     def wait(self) -> None:
         """Wait for every answer to what was sent (an error among them is raised here)."""
@@ -189,7 +198,11 @@ def _drained_before_rollback_to_savepoint(connection: Any, _name: str, _context:
 
 
 def _left_on_return(_dbapi_connection: Any, record: Any, _state: Any) -> None:
-    _leave(record.info, drained=True)  # a failed COMMIT hands the connection back unrolled
+    """After a good COMMIT, leave at once (leaving waits for the server once more); a failed
+    COMMIT hands the connection back with the refused statements' answers still to take in."""
+    pipeline = record.info.get(_PIPELINE)
+    if pipeline is not None:
+        _leave(record.info, drained=not pipeline.clean())
 
 
 def _forgotten(_dbapi_connection: Any, record: Any, _error: Any) -> None:

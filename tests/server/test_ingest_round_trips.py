@@ -1,0 +1,74 @@
+"""How many times an ingest batch waits for PostgreSQL, counted where it happens: libpq's
+own protocol trace of the connection the batch runs on, one ``Sync`` message per wait.
+
+Each wait costs a round trip and then the interpreter's lock, which the event loop holds
+meanwhile; an ingest batch of new contacts waited 14 times before its transaction was
+pipelined (dozvon.core.pipeline), a batch of chat messages 9 times."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from dozvon.conversations.ingest import Inbound, ingest_many
+from dozvon.core.db import upgrade
+from tests.conftest import new_postgres_database
+from tests.server.conftest import Live, seed_world, start_server
+
+pytestmark = pytest.mark.postgres
+
+BATCH = 42
+
+
+@pytest.fixture
+def live_postgres(postgres_server_url: str) -> Iterator[Live]:
+    with new_postgres_database("dozvon_srv") as url:
+        upgrade(url)
+        server = start_server(url)
+        server.tokens = seed_world(server.hub)
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+def waits(live: Live, items: list[Inbound]) -> int:
+    """The ``Sync`` messages sent while ``items`` are ingested as one batch."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "libpq.trace"
+        with path.open("w") as trace:
+
+            def traced(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+                dbapi_connection.pgconn.trace(trace.fileno())
+
+            def untraced(dbapi_connection: Any, _record: Any) -> None:
+                dbapi_connection.pgconn.untrace()
+
+            event.listen(live.hub.db, "checkout", traced)
+            event.listen(live.hub.db, "checkin", untraced)
+            try:
+                results = ingest_many(live.hub.service("alpha"), items, live.hub.identity)
+            finally:
+                event.remove(live.hub.db, "checkout", traced)
+                event.remove(live.hub.db, "checkin", untraced)
+        assert all(getattr(r, "created", False) for r in results), results
+        sent = [line.split("\t") for line in path.read_text().splitlines()]
+    return sum(1 for fields in sent if len(fields) > 3 and fields[1] == "F" and fields[3].startswith("Sync"))
+
+
+def test_a_batch_of_new_contacts_and_one_of_chat_messages_wait_seven_and_six_times(live_postgres: Live) -> None:
+    contacts = [Inbound("email", f"e-{i}", "sales", customer_id=f"c{i}@example.com", text="Здравствуйте")
+                for i in range(BATCH)]
+    # BEGIN; the retries with the identities; the new customers; the segment rules; the
+    # conversations with their messages; the events, live rows and COMMIT; leaving the pipeline.
+    assert waits(live_postgres, contacts) == 7
+    messages = [Inbound("email", f"m-{i}", "sales", customer_id=f"c{i}@example.com", text="Ещё вопрос",
+                        as_message=True) for i in range(BATCH)]
+    # BEGIN; the retries with the identities; the open conversations; the messages; the
+    # events, live rows and COMMIT; leaving the pipeline.
+    assert waits(live_postgres, messages) == 6
