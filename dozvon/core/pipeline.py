@@ -26,6 +26,7 @@ On SQLite there are no round trips: :func:`pipelined` does nothing there.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -188,7 +189,10 @@ def _wait_for_results(connection: Any, _cursor: Any, _statement: str, _parameter
 
 def _left_before_rollback(connection: Any) -> None:
     if not connection.invalidated:  # a lost connection's pipeline went with it (_forgotten)
-        _leave(connection.connection.info, drained=True)
+        # A connection lost meanwhile cannot leave cleanly; the rollback right after this
+        # then fails as SQLAlchemy's disconnect, which renews the pool, as without a pipeline.
+        with contextlib.suppress(psycopg.Error):
+            _leave(connection.connection.info, drained=True)
 
 
 def _drained_before_rollback_to_savepoint(connection: Any, _name: str, _context: Any) -> None:

@@ -150,3 +150,32 @@ def test_a_look_up_sent_ahead_travels_with_the_next_one(postgres_server_url: str
         read = time.monotonic()
         assert asked.all() == [(7,)]
         assert time.monotonic() - read < 0.5
+
+
+@pytest.mark.postgres
+def test_a_connection_cut_inside_a_pipelined_transaction_fails_as_a_disconnect(postgres_server_url: str) -> None:
+    """The server goes away with writes sent and not waited for: the transaction fails as
+    SQLAlchemy's disconnect (which renews the pool), nothing of it is stored, and the next
+    transaction works."""
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    from tests.conftest import POSTGRES_ADMIN_URL
+
+    engine = get_engine(postgres_server_url)
+    _TABLE.create(engine)
+    try:
+        with pytest.raises(OperationalError) as cut, pipelined_transaction(engine) as session:
+            pid = session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+            bulk.insert_rows(session, _TABLE, [{"id": 1, "text": "sent, not waited for"}])
+            with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            time.sleep(0.1)
+            bulk.insert_rows(session, _TABLE, [{"id": 2, "text": "after the cut"}])
+        assert cut.value.connection_invalidated
+        assert rows(engine) == []
+        with pipelined_transaction(engine) as session:
+            bulk.insert_rows(session, _TABLE, [{"id": 3, "text": "a fresh connection"}])
+        assert rows(engine) == [(3, "a fresh connection")]
+    finally:
+        _TABLE.drop(engine)
