@@ -15,7 +15,7 @@ from dozvon.core.db import get_engine, session_factory, upgrade
 from dozvon.knowledge import actions
 from dozvon.knowledge.index import KnowledgeIndex
 from tests.knowledge.articles import ARTICLES
-from tests.server.conftest import Live, _fresh_database, seed_world, start_server
+from tests.server.conftest import Live, _fresh_database, seeded_server
 
 
 @pytest.fixture
@@ -44,9 +44,5 @@ def shop(db: Session, project: str) -> Session:
 def live(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Live]:
     monkeypatch.setenv("DOZVON_KB_INDEX_DIR", str(tmp_path / "kb-index"))
     for url in _fresh_database(request, tmp_path):
-        server = start_server(url)
-        server.tokens = seed_world(server.hub)
-        try:
+        with seeded_server(url) as server:
             yield server
-        finally:
-            server.stop()

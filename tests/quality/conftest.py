@@ -10,18 +10,14 @@ import pytest
 
 from dozvon.accounts import actions as accounts
 from dozvon.core.db import get_engine, session_factory
-from tests.server.conftest import Live, _fresh_database, assert_events_keep_the_contract, seed_world, start_server
+from tests.server.conftest import Live, _fresh_database, assert_events_keep_the_contract, seeded_server
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def live(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Live]:
     for url in _fresh_database(request, tmp_path):
-        server = start_server(url)
-        server.tokens = seed_world(server.hub)
-        try:
+        with seeded_server(url) as server:
             yield server
-        finally:
-            server.stop()
         assert_events_keep_the_contract(server)
 
 

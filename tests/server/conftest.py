@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,14 +150,22 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
                              indirect=True)
 
 
-@pytest.fixture
-def live(server_db: str) -> Iterator[Live]:
-    server = start_server(server_db)
+@contextmanager
+def seeded_server(database_url: str, **env: Any) -> Iterator[Live]:
+    """A live server on ``database_url`` (``env`` as :func:`start_server` takes it) with the
+    world of :func:`seed_world`, stopped when the block ends."""
+    server = start_server(database_url, **env)
     server.tokens = seed_world(server.hub)
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def live(server_db: str) -> Iterator[Live]:
+    with seeded_server(server_db) as server:
+        yield server
     assert_events_keep_the_contract(server)
 
 

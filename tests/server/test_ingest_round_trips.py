@@ -18,7 +18,7 @@ from sqlalchemy import event
 from dozvon.conversations.ingest import Inbound, ingest_many
 from dozvon.core.db import upgrade
 from tests.conftest import new_postgres_database
-from tests.server.conftest import Live, seed_world, start_server
+from tests.server.conftest import Live, seeded_server
 
 pytestmark = pytest.mark.postgres
 
@@ -29,12 +29,8 @@ BATCH = 42
 def live_postgres(postgres_server_url: str) -> Iterator[Live]:
     with new_postgres_database("dozvon_srv") as url:
         upgrade(url)
-        server = start_server(url)
-        server.tokens = seed_world(server.hub)
-        try:
+        with seeded_server(url) as server:
             yield server
-        finally:
-            server.stop()
 
 
 def waits(live: Live, items: list[Inbound]) -> int:

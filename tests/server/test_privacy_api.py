@@ -23,7 +23,7 @@ from tests.channels.mailservers import PASSWORD as MAIL_PASSWORD
 from tests.channels.mailservers import Dovecot, SmtpCapture, dovecot_missing
 from tests.channels.telegram_peer import TOKEN as BOT_TOKEN
 from tests.channels.telegram_peer import FakeBotApi, peer  # noqa: F401  (the fake Bot API fixture)
-from tests.server.conftest import Live, seed_world, start_server
+from tests.server.conftest import Live, seeded_server
 from tests.server.test_webhooks import Receiver
 from tests.server.wsutil import open_stream
 
@@ -83,12 +83,8 @@ def test_export_then_erase_keeps_the_figures(live: Live) -> None:
 @pytest.fixture
 def keeper(server_db: str, tmp_path: Path) -> Iterator[Live]:
     """The live server with its data directory (the recordings' audio files) in the test's folder."""
-    server = start_server(server_db, DOZVON_DATA_DIR=str(tmp_path / "data"))
-    server.tokens = seed_world(server.hub)
-    try:
+    with seeded_server(server_db, DOZVON_DATA_DIR=str(tmp_path / "data")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

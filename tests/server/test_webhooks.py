@@ -24,7 +24,7 @@ from dozvon.accounts.models import AuditEntry
 from dozvon.channels import secrets as sealed
 from dozvon.integrations import webhooks
 from dozvon.integrations.models import WebhookSubscription
-from tests.server.conftest import Live, free_port, seed_world, start_server
+from tests.server.conftest import Live, free_port, seed_world, seeded_server, start_server
 
 
 class Receiver:
@@ -106,12 +106,8 @@ def fast(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def hooked(fast: None, server_db: str) -> Iterator[Live]:
-    server = start_server(server_db)
-    server.tokens = seed_world(server.hub)
-    try:
+    with seeded_server(server_db) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from dozvon.channels import connections
 from dozvon.eventlog.models import EventRecord
 from dozvon.voice import audio, g711
-from tests.server.conftest import Live, _fresh_database, seed_world, start_server
+from tests.server.conftest import Live, _fresh_database, seeded_server
 from tests.voice.conftest import free_ports
 
 #: A short greeting, so the tests wait little before the call is queued.
@@ -31,16 +31,12 @@ def voice_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def voice_live(voice_db: str, tmp_path: Path) -> Iterator[Live]:
     sip, low, trunk = free_ports(3, step=200)
-    server = start_server(voice_db, DOZVON_SIP_LISTEN=f"127.0.0.1:{sip}", DOZVON_DATA_DIR=str(tmp_path / "data"),
-                          DOZVON_RTP_PORTS=f"{low}-{low + 98}", DOZVON_SIP_TRUNK=f"127.0.0.1:{trunk}")
-    server.tokens = seed_world(server.hub)
-    server.sip_port = sip  # type: ignore[attr-defined]
-    # Where SIPp plays the trunk: callbacks, transfers out.
-    server.trunk_port = trunk  # type: ignore[attr-defined]
-    try:
+    with seeded_server(voice_db, DOZVON_SIP_LISTEN=f"127.0.0.1:{sip}", DOZVON_DATA_DIR=str(tmp_path / "data"),
+                       DOZVON_RTP_PORTS=f"{low}-{low + 98}", DOZVON_SIP_TRUNK=f"127.0.0.1:{trunk}") as server:
+        server.sip_port = sip  # type: ignore[attr-defined]
+        # Where SIPp plays the trunk: callbacks, transfers out.
+        server.trunk_port = trunk  # type: ignore[attr-defined]
         yield server
-    finally:
-        server.stop()
 
 
 def add_line(live: Live, project: str = "alpha", **settings: Any) -> None:
