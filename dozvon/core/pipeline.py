@@ -13,8 +13,8 @@ counts them in libpq's trace); two are psycopg's own — after BEGIN, and on lea
 pipeline mode.
 
 Every other statement is waited for at once (:func:`_wait_for_results`, a listener that
-:func:`pipeline_on` puts on every PostgreSQL engine): SQLAlchemy looks at a result as soon as it is executed, and the
-ORM checks the count of rows an update touched. So code inside a pipelined transaction
+:func:`pipeline_on` puts on every PostgreSQL engine): SQLAlchemy looks at a result as soon
+as it is executed, and the ORM checks the count of rows an update touched. So code inside a pipelined transaction
 behaves as it would outside it, with one difference: an error of a write not waited for
 (a broken constraint) is raised by the next statement that is waited for, or by COMMIT —
 still inside the transaction, which is then rolled back as a whole. The writes declared

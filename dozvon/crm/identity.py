@@ -122,7 +122,7 @@ def customers_by_identity(session: Session, project: str, keys: Iterable[Key]) -
     if not wanted:
         return {}
     rows = _BY_IDENTITY.rows(session, {"project": project, "kinds": list({k for k, _ in wanted}),
-                                                      "values": list({v for _, v in wanted})})
+                                       "values": list({v for _, v in wanted})})
     return {(kind, value): customer for kind, value, customer in rows if (kind, value) in wanted}
 
 
