@@ -12,8 +12,11 @@ Each dozvon figure is given twice where this machine can build it: the pure-Pyth
 package, and the optional mypyc-compiled build of the same modules (dozvon/sim/compiled.py;
 run in a child process with that build first on its path; it must report the same KPIs).
 
-Prints figures and ratios; asserts nothing (machines are shared and noisy).
-    .venv/bin/python bench/bench_simulator.py [--hours 24] [--queues 50] [--per-queue 20] [--pure-only]
+Every contender runs ``--rounds`` times, taking turns (the order reversed every other
+round); each is given by its fastest run, as ``timeit`` does, and each round's ratio is
+printed too. Prints figures and ratios; asserts nothing (machines are shared and noisy).
+    .venv/bin/python bench/bench_simulator.py [--hours 24] [--queues 50] [--per-queue 20] [--rounds 3]
+        [--pure-only]
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import random
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +130,10 @@ def child() -> None:
     json.dump(result, sys.stdout)
 
 
+#: One contender's run: (contacts, wall seconds, CPU seconds, what it found).
+Run = tuple[int, float, float, dict[str, Any]]
+
+
 def line(label: str, n: int, wall: float, cpu: float, extra: str) -> tuple[float, float]:
     """Prints a figure; returns (contacts per wall second, per CPU second). On a shared
     machine the CPU-time figure is the steadier one: other processes steal wall time
@@ -140,12 +148,42 @@ def ratios(ours: dict[str, tuple[float, float]], peer: tuple[float, float]) -> s
                      for name, (wall, cpu) in ours.items())
 
 
+def interleaved(contenders: dict[str, Callable[[], Run]], rounds: int) -> dict[str, list[Run]]:
+    """Each contender run ``rounds`` times, taking turns, the order reversed every other round
+    (pure, compiled, SimPy; SimPy, compiled, pure; …): on a shared machine a neighbour's
+    burst then lands on every side alike, and no side always runs first or last."""
+    runs: dict[str, list[Run]] = {name: [] for name in contenders}
+    order = list(contenders)
+    for i in range(rounds):
+        for name in order if i % 2 == 0 else reversed(order):
+            runs[name].append(contenders[name]())
+    return runs
+
+
+def report(runs: dict[str, list[Run]], labels: dict[str, str], peer: str, describe: Callable[[str, Run], str],
+           goal: str) -> None:
+    """Each contender's fastest run (least CPU: the one a neighbour disturbed least, as
+    ``timeit`` takes the minimum), the ratios of those, and each round's ratio of CPU time
+    against the peer's run of the same round."""
+    best = {name: min(done, key=lambda r: r[2]) for name, done in runs.items()}
+    figures = {name: line(labels[name], *best[name][:3], describe(name, best[name])) for name in runs}
+    ours = {name: f for name, f in figures.items() if name != peer}
+    rounds = len(runs[peer])
+    print(f"ratio dozvon / {peer}, fastest of {rounds} run{'s' if rounds > 1 else ''} each: "
+          f"{ratios(ours, figures[peer])}   (goal: {goal})")
+    if rounds > 1:
+        for name in ours:
+            each = [f"{p[2] / r[2]:.2f}x" for r, p in zip(runs[name], runs[peer], strict=True)]
+            print(f"  {name}, CPU time round by round: {', '.join(each)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--hours", type=float, default=24.0)
     parser.add_argument("--queues", type=int, default=50)
     parser.add_argument("--per-queue", type=int, default=20)
     parser.add_argument("--load", type=float, default=0.9, help="offered load per operator")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each contender, taking turns")
     parser.add_argument("--pure-only", action="store_true", help="skip the compiled build")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -162,43 +200,77 @@ def main() -> None:
 
     print(
         f"center: {args.queues} queues x {args.per_queue} operators = {args.queues * args.per_queue} "
-        f"operators, {args.hours:g} h, load {args.load:.2f}, AHT {AHT_S:g} s, patience {PATIENCE_S:g} s"
+        f"operators, {args.hours:g} h, load {args.load:.2f}, AHT {AHT_S:g} s, patience {PATIENCE_S:g} s; "
+        f"{args.rounds} round(s), each contender once per round"
     )
     data = scenario(args.hours, args.queues, args.per_queue, args.load)
-    result = ours_here(data)
-    n = result["contacts_simulated"]
-    summary = (f"(answered {result['answered']:,}, abandoned {result['abandoned']:,},"
-               f" SL {result['kpi']['service_level']:.3f})")
-    ours = {"pure Python": line("dozvon simulate (real engine + KPIs):", n, result["wall_s"], result["cpu_s"],
-                                summary)}
-    if build is not None:
-        fast = in_compiled_build(build, data)
-        ours["compiled"] = line("  the same, compiled (mypyc):", n, fast["wall_s"], fast["cpu_s"],
-                                "(same KPIs)" if fast["kpi"] == result["kpi"] else "(KPIs DIFFER)")
-    m, simpy_wall, stats = simpy_model(args.hours, args.queues, args.per_queue, args.load)
-    peer = line("SimPy M/M/n+M baseline:", m, simpy_wall, stats["cpu_s"],
-                f"(answered {stats['answered']:,}, abandoned {stats['abandoned']:,})")
-    print(f"ratio dozvon / bare SimPy: {ratios(ours, peer)}   (goal: >= 1x)")
+    runs = interleaved(_ours(data, build) | {"bare SimPy": lambda: _bare(args)}, args.rounds)
+    pure = runs["pure Python"][0][3]
+
+    def bare_summary(name: str, run: Run) -> str:
+        found = run[3]
+        if name == "pure Python":
+            return (f"(answered {found['answered']:,}, abandoned {found['abandoned']:,},"
+                    f" SL {found['kpi']['service_level']:.3f})")
+        if name == "compiled":
+            return _same_kpis(runs[name], pure)
+        return f"(answered {found['answered']:,}, abandoned {found['abandoned']:,})"
+
+    report(runs, {"pure Python": "dozvon simulate (real engine + KPIs):", "compiled": "  the same, compiled (mypyc):",
+                  "bare SimPy": "SimPy M/M/n+M baseline:"}, "bare SimPy", bare_summary, ">= 1x")
 
     center = Center(groups=args.queues // 2, per_group=2 * args.per_queue, hours=args.hours, load=args.load)
     print(f"\nsame behaviour: {center.groups} groups x {center.per_group} operators, 2 queues each, round robin, "
           f"answer delay {center.answer_delay_s:g} s, answer probability {center.answer_probability:g}, "
           f"RONA after {center.offer_timeout_s:g} s, wrap-up {center.wrap_up_s:g} s")
     data = center.scenario()
-    result = ours_here(data)
-    n = result["contacts_simulated"]
-    summary = (f"(SL {result['kpi']['service_level']:.3f}, abandoned {result['kpi']['lcr']:.3f},"
-               f" RONA {result['kpi']['rona']})")
-    ours = {"pure Python": line("dozvon simulate:", n, result["wall_s"], result["cpu_s"], summary)}
-    if build is not None:
-        fast = in_compiled_build(build, data)
-        ours["compiled"] = line("  the same, compiled (mypyc):", n, fast["wall_s"], fast["cpu_s"],
-                                "(same KPIs)" if fast["kpi"] == result["kpi"] else "(KPIs DIFFER)")
+    runs = interleaved(_ours(data, build) | {"SimPy same behaviour": lambda: _same_behaviour(center)}, args.rounds)
+    pure = runs["pure Python"][0][3]
+
+    def same_summary(name: str, run: Run) -> str:
+        found = run[3]
+        if name == "pure Python":
+            return (f"(SL {found['kpi']['service_level']:.3f}, abandoned {found['kpi']['lcr']:.3f},"
+                    f" RONA {found['kpi']['rona']})")
+        if name == "compiled":
+            return _same_kpis(runs[name], pure)
+        return f"(SL {found['service_level']:.3f}, abandoned {found['abandon_rate']:.3f}, RONA {found['rona']:.0f})"
+
+    report(runs, {"pure Python": "dozvon simulate:", "compiled": "  the same, compiled (mypyc):",
+                  "SimPy same behaviour": "SimPy model of the same behaviour:"}, "SimPy same behaviour",
+           same_summary, ">= 2x, stretch 3x")
+
+
+def _ours(data: dict[str, Any], build: Path | None) -> dict[str, Callable[[], Run]]:
+    """Dozvon's contenders on a scenario: this process (pure Python) and, where it was
+    built, a child process on the compiled build."""
+
+    def pure() -> Run:
+        result = ours_here(data)
+        return result["contacts_simulated"], result["wall_s"], result["cpu_s"], result
+
+    def fast() -> Run:
+        assert build is not None
+        result = in_compiled_build(build, data)
+        return result["contacts_simulated"], result["wall_s"], result["cpu_s"], result
+
+    return {"pure Python": pure, **({"compiled": fast} if build is not None else {})}
+
+
+def _same_kpis(runs: list[Run], pure: dict[str, Any]) -> str:
+    """Whether every run of the compiled build found the pure package's KPIs."""
+    return "(same KPIs)" if all(r[3]["kpi"] == pure["kpi"] for r in runs) else "(KPIs DIFFER)"
+
+
+def _bare(args: argparse.Namespace) -> Run:
+    n, wall, stats = simpy_model(args.hours, args.queues, args.per_queue, args.load)
+    return n, wall, stats["cpu_s"], stats
+
+
+def _same_behaviour(center: Center) -> Run:
     start, cpu = time.perf_counter(), time.process_time()
-    m2, kpi = run_same_behaviour(center)
-    peer = line("SimPy model of the same behaviour:", m2, time.perf_counter() - start, time.process_time() - cpu,
-                f"(SL {kpi['service_level']:.3f}, abandoned {kpi['abandon_rate']:.3f}, RONA {kpi['rona']:.0f})")
-    print(f"ratio dozvon / SimPy same behaviour: {ratios(ours, peer)}   (goal: >= 2x, stretch 3x)")
+    n, kpi = run_same_behaviour(center)
+    return n, time.perf_counter() - start, time.process_time() - cpu, kpi
 
 
 if __name__ == "__main__":
