@@ -14,7 +14,7 @@ stalls, and the batches beside each background round against those beside none; 
 PostgreSQL, what the events table's secondary indexes cost the raw group commit.
 
     .venv/bin/python bench/bench_server.py [--operators 500] [--contacts 6000] [--rate 500]
-        [--concurrency 64] [--databases sqlite,postgres] [--postgres postgresql://postgres@127.0.0.1/postgres]
+        [--concurrency 64,256] [--databases sqlite,postgres] [--postgres postgresql://postgres@127.0.0.1/postgres]
         [--no-trace] [--keep-trace FILE] [--no-index-cost]
 """
 
@@ -212,7 +212,7 @@ def analyze(url: str) -> None:
 
 
 async def run_load(port: int, server_pid: int, cookies: dict[str, str], contacts: int, rate: float,
-                   concurrency: int, messages: int = 0, database_url: str = "") -> dict[str, Any]:
+                   concurrencies: list[int], messages: int = 0, database_url: str = "") -> dict[str, Any]:
     base, ws_base = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}"
     token = cookies.pop("__token__")
     offered_at: dict[str, float] = {}
@@ -291,19 +291,26 @@ async def run_load(port: int, server_pid: int, cookies: dict[str, str], contacts
     # moment ago, and a planner that still believes so picks a project-wide index scan where
     # a unique key finds 32 rows (a fresh database's first minute, not the steady state).
     warm_up = min(1000, contacts // 6)
-    await flat_out(warm_up, concurrency, lambda conn, i: ingest(conn, f"warm-{i}"))
+    await flat_out(warm_up, concurrencies[0], lambda conn, i: ingest(conn, f"warm-{i}"))
     await asyncio.to_thread(analyze, database_url)
     conversation_of.clear()
 
-    # Phase 1, latency: a steady rate, each request on a free keep-alive connection.
+    # Phase 1, latency: a steady rate, each request sent when its time comes, on a free
+    # keep-alive connection or on a new one when none is free — never held back waiting for
+    # one, which would leave the server's slow moments out of the figure.
     latency_n = min(contacts // 3, int(rate * 10))
     expected[0] = warm_up + latency_n
     idle: asyncio.Queue[LeanConnection] = asyncio.Queue()
+    opened = [64]
     for _ in range(64):
         idle.put_nowait(LeanConnection("127.0.0.1", port, headers))
 
     async def paced(i: int) -> None:
-        conn = await idle.get()
+        if idle.empty():
+            opened[0] += 1
+            conn = LeanConnection("127.0.0.1", port, headers)
+        else:
+            conn = idle.get_nowait()
         try:
             await ingest(conn, f"lat-{i}")
         finally:
@@ -325,31 +332,44 @@ async def run_load(port: int, server_pid: int, cookies: dict[str, str], contacts
     latencies = [offered_at[c] - sent_at[e] for c, e in conversation_of.items() if c in offered_at]
     paced = {e: (sent_at[e], acked_at[e], offered_at[c]) for c, e in conversation_of.items() if c in offered_at}
 
-    # Phase 2, throughput: new contacts as fast as `concurrency` connections push them.
+    # Phase 2, throughput: new contacts as fast as so many connections push them, for each
+    # number asked for. Each connection waits for its answer before it sends again, so the
+    # fewer there are, the more the figure is the batch's latency rather than the server's
+    # capacity (many adapters, webhooks and browsers send at once in a center at load).
     burst = contacts - latency_n
-    elapsed, server_cpu, client_cpu = await flat_out(
-        burst, concurrency, lambda conn, i: ingest(conn, f"tp-{i}"))
+    levels: list[dict[str, Any]] = []
+    for connections in concurrencies:
+        async def new_contact(conn: LeanConnection, i: int, c: int = connections) -> None:
+            await ingest(conn, f"tp-{c}-{i}")
+
+        elapsed, server_cpu, client_cpu = await flat_out(burst, connections, new_contact)
+        levels.append({"connections": connections, "ingest_per_s": burst / elapsed,
+                       "server_cpu_share": server_cpu / elapsed, "client_cpu_share": client_cpu / elapsed,
+                       "server_cpu_ms": 1000 * server_cpu / burst})
 
     # Phase 3, chat messages into open conversations (each joins its customer's chat).
     chats = min(500, contacts)
-    await flat_out(chats, concurrency, lambda conn, i: ingest(conn, f"chat-{i}", channel="chat"))
+    await flat_out(chats, concurrencies[0], lambda conn, i: ingest(conn, f"chat-{i}", channel="chat"))
     count = messages or 2 * contacts
 
-    async def message(conn: LeanConnection, i: int) -> None:
+    async def message(conn: LeanConnection, i: int, connections: int) -> None:
         status, answer = await conn.post_json(messages_path, {
-            "channel": "chat", "external_id": f"msg-{i}", "queue": "inbox",
+            "channel": "chat", "external_id": f"msg-{connections}-{i}", "queue": "inbox",
             "customer": {"id": f"chat-{i % chats}@example.com"}, "text": f"message {i}"})
         if status not in (200, 201) or answer.get("created") is not True:
             raise BenchError(f"a message answered {status}: {answer}")
 
-    m_elapsed, m_server_cpu, _ = await flat_out(count, concurrency, message)
+    for level in levels:
+        async def chat_message(conn: LeanConnection, i: int, c: int = level["connections"]) -> None:
+            await message(conn, i, c)
+
+        m_elapsed, m_server_cpu, _ = await flat_out(count, level["connections"], chat_message)
+        level.update(messages_per_s=count / m_elapsed, message_cpu_ms=1000 * m_server_cpu / count)
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    return {"ingest_per_s": burst / elapsed, "latency_n": len(latencies), "paced_rate": latency_n / paced_for,
-            "server_cpu_share": server_cpu / elapsed, "client_cpu_share": client_cpu / elapsed,
-            "server_cpu_ms": 1000 * server_cpu / burst,
-            "messages_per_s": count / m_elapsed, "message_cpu_ms": 1000 * m_server_cpu / count,
+    return {"levels": levels, "latency_n": len(latencies), "paced_rate": latency_n / paced_for,
+            "paced_connections": opened[0],
             "p50_ms": 1000 * percentile(latencies, 0.5), "p99_ms": 1000 * percentile(latencies, 0.99),
             "max_ms": 1000 * max(latencies) if latencies else float("nan"),
             "mean_ms": 1000 * statistics.fmean(latencies) if latencies else float("nan"),
@@ -507,7 +527,8 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=6000)
     parser.add_argument("--messages", type=int, default=0, help="chat messages in phase 3 (default: 2 × contacts)")
     parser.add_argument("--rate", type=float, default=500.0, help="contacts/s during the latency phase")
-    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--concurrency", default="64,256",
+                        help="connections pushing the throughput phases, one run each (comma-separated)")
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--no-index-cost", action="store_true", help="skip measuring the events indexes' cost")
     parser.add_argument("--no-trace", action="store_true", help="run the server without its ingest trace")
@@ -515,6 +536,10 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("DOZVON_TEST_POSTGRES_URL",
                                                              "postgresql://postgres@127.0.0.1:5432/postgres"))
     args = parser.parse_args()
+    try:
+        concurrencies = [int(c) for c in args.concurrency.split(",")]
+    except ValueError:
+        parser.error(f"--concurrency: connection counts separated by commas, not {args.concurrency!r}")
     print(f"{args.operators} operators on WebSockets, {args.contacts} contacts, {os.cpu_count()} CPU(s); "
           f"server and load generator share this machine")
     for database in args.databases.split(","):
@@ -529,7 +554,7 @@ def main() -> None:
                 os.remove(trace)
             server = start_server(url, port, trace=trace)
             try:
-                result = asyncio.run(run_load(port, server.pid, cookies, args.contacts, args.rate, args.concurrency,
+                result = asyncio.run(run_load(port, server.pid, cookies, args.contacts, args.rate, concurrencies,
                                               args.messages, url))
             except (OSError, BenchError) as error:
                 raise SystemExit(f"[{database}] the load failed: {error!r}; server exit code: {server.poll()}") from None
@@ -538,7 +563,6 @@ def main() -> None:
                 server.terminate()
                 server.wait(30)
             breakdown = tail_breakdown(result["paced"], trace, result["client_lags"]) if trace else []
-        rate = result["ingest_per_s"]
         print(f"\n[{database}] raw insert (1 row per commit):            {raw:,.0f} rows/s")
         print(f"[{database}] raw group commit of the write set:      {group:,.0f} contacts/s "
               f"({RAW_GROUP} contacts per commit, 9 rows each, straight through the driver)")
@@ -547,19 +571,23 @@ def main() -> None:
             print(f"[{database}] the same, events with all 5 indexes / with (project, seq) only: {full:,.0f} / {lean:,.0f} "
                   f"contacts/s — the 4 secondary indexes cost {1e6 / full - 1e6 / lean:.0f} µs a contact "
                   f"({100 * (lean / full - 1):.0f}% more with none of them)")
-        print(f"[{database}] ingest through the API:                 {rate:,.0f} contacts/s "
-              f"({rate / group:.2f}× the raw group commit); server CPU {result['server_cpu_ms']:.2f} ms per contact, "
-              f"busy {100 * result['server_cpu_share']:.0f}% of a core, "
-              f"load generator {100 * result['client_cpu_share']:.0f}%")
+        for level in result["levels"]:
+            rate = level["ingest_per_s"]
+            print(f"[{database}] ingest through the API, {level['connections']:>3} connections: {rate:,.0f} contacts/s "
+                  f"({rate / group:.2f}× the raw group commit); server CPU {level['server_cpu_ms']:.2f} ms per contact, "
+                  f"busy {100 * level['server_cpu_share']:.0f}% of a core, "
+                  f"load generator {100 * level['client_cpu_share']:.0f}%")
         print(f"[{database}] ingest → offer on the WebSocket, {result['latency_n']} contacts at "
               f"{result['paced_rate']:.0f}/s: p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
-              f"max {result['max_ms']:.1f} ms")
+              f"max {result['max_ms']:.1f} ms ({result['paced_connections']} connections were needed to send "
+              f"each request on time)")
         if breakdown:
             print(f"[{database}] where the paced contacts' time went (server trace and generator, one clock; "
                   f"the trace costs the server ~0.05 ms a contact — --no-trace for the figures without it):")
             print("\n".join(breakdown))
-        print(f"[{database}] chat messages into open conversations:  {result['messages_per_s']:,.0f} messages/s; "
-              f"server CPU {result['message_cpu_ms']:.2f} ms per message")
+        for level in result["levels"]:
+            print(f"[{database}] chat messages into open conversations, {level['connections']:>3} connections: "
+                  f"{level['messages_per_s']:,.0f} messages/s; server CPU {level['message_cpu_ms']:.2f} ms per message")
 
 
 if __name__ == "__main__":
