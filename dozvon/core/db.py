@@ -19,6 +19,7 @@ from sqlalchemy.exc import ArgumentError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
 from dozvon.core.errors import InvalidInput
+from dozvon.core.pgarrays import plain_lists_on
 from dozvon.core.pipeline import pipeline_on
 
 NAMING = {
@@ -120,6 +121,7 @@ def get_engine(url: str, echo: bool = False) -> Engine:
         else:
             _ping_when_idle(engine)
             pipeline_on(engine)
+            plain_lists_on(engine)
         _ENGINES[full] = engine
     return engine
 
