@@ -30,6 +30,9 @@ class CustomerRef:
     #: The channel's id of the customer (phone, e-mail, messenger id), if it gave one.
     external_id: str | None
     name: str = ""
+    #: Whether the contact opens a conversation (a message may join an open one instead): the
+    #: resolver may then prepare the customer's standing, which only a new conversation reads.
+    opens: bool = True
 
 
 @dataclass(frozen=True, slots=True)

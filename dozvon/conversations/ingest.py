@@ -251,7 +251,8 @@ def _plan(svc: RouterService, session: Session, items: list[Inbound], resolver: 
     open_of: dict[tuple[str, str], str] = {}
     asked = _Retries(session, svc.project, items)  # sent with the identity step's first look-up
     customers = resolver.resolve(session, svc.project,
-                                 [CustomerRef(i.channel, i.customer_id, i.customer_name) for i in items])
+                                 [CustomerRef(i.channel, i.customer_id, i.customer_name, opens=not i.as_message)
+                                  for i in items])
     tracing.mark("identity")
     retries = asked.found(session)
     tracing.mark("retries")

@@ -8,9 +8,9 @@ batch's time. In a pipelined transaction a write whose result nobody reads (decl
 :data:`NO_RESULT`, as :mod:`dozvon.core.bulk` declares its plain inserts and updates) is
 sent and not waited for: it travels with the next statement that is read, or with COMMIT.
 A look-up that does not depend on the next one can be sent ahead of it (:func:`ahead`) and
-travel with it. The batch above waits 7 times (tests/server/test_ingest_round_trips.py
-counts them in libpq's trace); two are psycopg's own — after BEGIN, and on leaving
-pipeline mode.
+travel with it. The batch above waits 6 times (tests/server/test_ingest_round_trips.py
+counts them in libpq's trace); one is psycopg's own, after BEGIN. (Leaving pipeline mode
+after COMMIT cost one more with psycopg's own exit: :meth:`_Pipeline.end`.)
 
 Every other statement is waited for at once (:func:`_wait_for_results`, a listener that
 :func:`pipeline_on` puts on every PostgreSQL engine): SQLAlchemy looks at a result as soon
@@ -51,9 +51,18 @@ class _Pipeline:
     not waited for yet."""
 
     def __init__(self, driver_connection: Any) -> None:
+        # Managed here, not by ``Connection.pipeline()``, whose exit always waits once more
+        # (:meth:`end`); the connection is told of its pipeline as that method tells it.
         self._driver = driver_connection
-        self._block = driver_connection.pipeline()
-        self._pipeline = self._block.__enter__()
+        pipeline = psycopg.Pipeline(driver_connection)
+        with driver_connection.lock:
+            driver_connection._pipeline = pipeline
+        try:
+            pipeline.__enter__()
+        except BaseException:
+            driver_connection._pipeline = None
+            raise
+        self._pipeline = pipeline
         self.unwaited = False
 
     def clean(self) -> bool:
@@ -80,7 +89,21 @@ class _Pipeline:
                 continue
 
     def end(self) -> None:
-        self._block.__exit__(None, None, None)
+        """Leave pipeline mode. psycopg's own exit sends a Sync and waits for its answer, a
+        round trip for every transaction; after a good COMMIT (whose Sync was answered)
+        nothing is queued or pending, and libpq leaves at once. (psycopg's pipeline
+        internals — its queues, ``_exit`` — as of the pinned version; the round-trip test
+        counts the waits, tests/server/test_ingest_round_trips.py.)"""
+        pipeline = self._pipeline
+        try:
+            if self.clean() and not pipeline.command_queue and not pipeline.result_queue:
+                pipeline._exit(None)
+            else:
+                pipeline.__exit__(None, None, None)
+        finally:
+            if pipeline.level == 0:
+                with self._driver.lock:
+                    self._driver._pipeline = None
 
 
 @contextmanager
@@ -202,7 +225,7 @@ def _drained_before_rollback_to_savepoint(connection: Any, _name: str, _context:
 
 
 def _left_on_return(_dbapi_connection: Any, record: Any, _state: Any) -> None:
-    """After a good COMMIT, leave at once (leaving waits for the server once more); a failed
+    """After a good COMMIT, leave at once, without waiting (:meth:`_Pipeline.end`); a failed
     COMMIT hands the connection back with the refused statements' answers still to take in."""
     pipeline = record.info.get(_PIPELINE)
     if pipeline is not None:

@@ -138,6 +138,10 @@ class CrmIdentity:
     def resolve(self, session: Session, project: str, refs: Sequence[CustomerRef]) -> list[str | None]:
         if not any(ref.external_id for ref in refs):
             return [None] * len(refs)
+        if any(ref.external_id and ref.opens for ref in refs):
+            from dozvon.crm.segments import send_rules_ahead
+
+            send_rules_ahead(session, project)  # read by standing(), sent with the look-ups below
         region = project_region(session, project) \
             if any(ref.external_id and reads_region(ref.channel, ref.external_id) for ref in refs) else None
         keys = [channel_key(ref.channel, ref.external_id, region) if ref.external_id else None for ref in refs]

@@ -18,7 +18,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from dozvon.conversations.identity import Standing
@@ -106,6 +106,28 @@ def rules_of(session: Session, project: str) -> SegmentRules:
     return SegmentRules.from_dict(row.rules if row is not None else None)
 
 
+#: ``session.info`` key: the project's rules, sent ahead for the standing step (:func:`send_rules_ahead`).
+_RULES_AHEAD = "dozvon.crm.segment_rules_ahead"
+_RULES = bulk.PerDialect(lambda dialect: select(SegmentRulesRow.rules).where(
+    SegmentRulesRow.project == bindparam("project")))
+
+
+def send_rules_ahead(session: Session, project: str) -> None:
+    """Send the look-up of the project's rules now, to be read by :func:`standing_at_contact`
+    later in this transaction: in a pipelined one it travels with the identity step's first
+    look-up — a round trip less for every batch of new contacts, which read the rules and,
+    when all their customers are new, nothing else."""
+    session.info[_RULES_AHEAD] = (project, _RULES.ahead(session, {"project": project}))
+
+
+def _rules_at_contact(session: Session, project: str) -> SegmentRules:
+    sent = session.info.pop(_RULES_AHEAD, None)
+    if sent is None or sent[0] != project:
+        return rules_of(session, project)
+    rows = sent[1].all()
+    return SegmentRules.from_dict(rows[0][0] if rows else None)
+
+
 def standing_at_contact(session: Session, project: str, customer_ids: Sequence[str],
                         now_us: int, new: Collection[str] = ()) -> dict[str, Standing]:
     """At ingest, in its transaction: each arriving customer's segment now (counting this
@@ -119,7 +141,7 @@ def standing_at_contact(session: Session, project: str, customer_ids: Sequence[s
     arriving = Counter(customer_ids)
     if not arriving:
         return {}
-    rules = rules_of(session, project)
+    rules = _rules_at_contact(session, project)
     since = now_us - rules.regular_days * DAY_US
     known = [c for c in arriving if c not in new]
     # (id, given segment, attributes, last contact, recent contacts, recent orders)
