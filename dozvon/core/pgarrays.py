@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from psycopg._encodings import conn_encoding
 from psycopg.abc import AdaptContext
 from psycopg.types.array import ListDumper
 from sqlalchemy import Engine, event
@@ -73,7 +72,7 @@ class PlainListDumper(ListDumper):
 
     def __init__(self, cls: type, context: AdaptContext | None = None) -> None:
         super().__init__(cls, context)
-        encoding = conn_encoding(self.connection)
+        encoding = self.connection.info.encoding if self.connection is not None else "utf-8"
         self._encoding = encoding if encoding != "ascii" else "utf-8"  # as psycopg's own str dumper
 
     def dump(self, obj: list[Any]) -> bytes | bytearray | memoryview | None:
