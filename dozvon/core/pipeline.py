@@ -8,9 +8,10 @@ batch's time. In a pipelined transaction a write whose result nobody reads (decl
 :data:`NO_RESULT`, as :mod:`dozvon.core.bulk` declares its plain inserts and updates) is
 sent and not waited for: it travels with the next statement that is read, or with COMMIT.
 A look-up that does not depend on the next one can be sent ahead of it (:func:`ahead`) and
-travel with it. The batch above waits 6 times (tests/server/test_ingest_round_trips.py
-counts them in libpq's trace); one is psycopg's own, after BEGIN. (Leaving pipeline mode
-after COMMIT cost one more with psycopg's own exit: :meth:`_Pipeline.end`.)
+travel with it (the retries and the segment rules travel with the identity look-up). The
+batch above waits 5 times (tests/server/test_ingest_round_trips.py counts them in libpq's
+trace); one is psycopg's own, after BEGIN. (Leaving pipeline mode after COMMIT cost one
+more with psycopg's own exit: :meth:`_Pipeline.end`.)
 
 Every other statement is waited for at once (:func:`_wait_for_results`, a listener that
 :func:`pipeline_on` puts on every PostgreSQL engine): SQLAlchemy looks at a result as soon
