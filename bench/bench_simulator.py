@@ -160,13 +160,18 @@ def interleaved(contenders: dict[str, Callable[[], Run]], rounds: int) -> dict[s
     return runs
 
 
-def report(runs: dict[str, list[Run]], labels: dict[str, str], peer: str, describe: Callable[[str, Run], str],
-           goal: str) -> None:
+def report(runs: dict[str, list[Run]], labels: dict[str, str], peer: str, ours_found: Callable[[dict[str, Any]], str],
+           peer_found: Callable[[dict[str, Any]], str], goal: str) -> None:
     """Each contender's fastest run (least CPU: the one a neighbour disturbed least, as
-    ``timeit`` takes the minimum), the ratios of those, and each round's ratio of CPU time
-    against the peer's run of the same round."""
+    ``timeit`` takes the minimum) with what it found — the pure package's KPIs, whether
+    every run of the compiled build found the same, the peer's own —, the ratios of those,
+    and each round's ratio of CPU time against the peer's run of the same round."""
     best = {name: min(done, key=lambda r: r[2]) for name, done in runs.items()}
-    figures = {name: line(labels[name], *best[name][:3], describe(name, best[name])) for name in runs}
+    kpi = runs["pure Python"][0][3]["kpi"]
+    found = {"pure Python": ours_found(best["pure Python"][3]), peer: peer_found(best[peer][3]),
+             "compiled": "(same KPIs)" if all(r[3]["kpi"] == kpi for r in runs.get("compiled", ()))
+             else "(KPIs DIFFER)"}
+    figures = {name: line(labels[name], *best[name][:3], found[name]) for name in runs}
     ours = {name: f for name, f in figures.items() if name != peer}
     rounds = len(runs[peer])
     print(f"ratio dozvon / {peer}, fastest of {rounds} run{'s' if rounds > 1 else ''} each: "
@@ -205,19 +210,10 @@ def main() -> None:
     )
     data = scenario(args.hours, args.queues, args.per_queue, args.load)
     runs = interleaved(_ours(data, build) | {"bare SimPy": lambda: _bare(args)}, args.rounds)
-    pure = runs["pure Python"][0][3]
-
-    def bare_summary(name: str, run: Run) -> str:
-        found = run[3]
-        if name == "pure Python":
-            return (f"(answered {found['answered']:,}, abandoned {found['abandoned']:,},"
-                    f" SL {found['kpi']['service_level']:.3f})")
-        if name == "compiled":
-            return _same_kpis(runs[name], pure)
-        return f"(answered {found['answered']:,}, abandoned {found['abandoned']:,})"
-
     report(runs, {"pure Python": "dozvon simulate (real engine + KPIs):", "compiled": "  the same, compiled (mypyc):",
-                  "bare SimPy": "SimPy M/M/n+M baseline:"}, "bare SimPy", bare_summary, ">= 1x")
+                  "bare SimPy": "SimPy M/M/n+M baseline:"}, "bare SimPy",
+           lambda f: f"(answered {f['answered']:,}, abandoned {f['abandoned']:,}, SL {f['kpi']['service_level']:.3f})",
+           lambda f: f"(answered {f['answered']:,}, abandoned {f['abandoned']:,})", ">= 1x")
 
     center = Center(groups=args.queues // 2, per_group=2 * args.per_queue, hours=args.hours, load=args.load)
     print(f"\nsame behaviour: {center.groups} groups x {center.per_group} operators, 2 queues each, round robin, "
@@ -225,20 +221,11 @@ def main() -> None:
           f"RONA after {center.offer_timeout_s:g} s, wrap-up {center.wrap_up_s:g} s")
     data = center.scenario()
     runs = interleaved(_ours(data, build) | {"SimPy same behaviour": lambda: _same_behaviour(center)}, args.rounds)
-    pure = runs["pure Python"][0][3]
-
-    def same_summary(name: str, run: Run) -> str:
-        found = run[3]
-        if name == "pure Python":
-            return (f"(SL {found['kpi']['service_level']:.3f}, abandoned {found['kpi']['lcr']:.3f},"
-                    f" RONA {found['kpi']['rona']})")
-        if name == "compiled":
-            return _same_kpis(runs[name], pure)
-        return f"(SL {found['service_level']:.3f}, abandoned {found['abandon_rate']:.3f}, RONA {found['rona']:.0f})"
-
     report(runs, {"pure Python": "dozvon simulate:", "compiled": "  the same, compiled (mypyc):",
                   "SimPy same behaviour": "SimPy model of the same behaviour:"}, "SimPy same behaviour",
-           same_summary, ">= 2x, stretch 3x")
+           lambda f: f"(SL {f['kpi']['service_level']:.3f}, abandoned {f['kpi']['lcr']:.3f}, RONA {f['kpi']['rona']})",
+           lambda f: f"(SL {f['service_level']:.3f}, abandoned {f['abandon_rate']:.3f}, RONA {f['rona']:.0f})",
+           ">= 2x, stretch 3x")
 
 
 def _ours(data: dict[str, Any], build: Path | None) -> dict[str, Callable[[], Run]]:
@@ -255,11 +242,6 @@ def _ours(data: dict[str, Any], build: Path | None) -> dict[str, Callable[[], Ru
         return result["contacts_simulated"], result["wall_s"], result["cpu_s"], result
 
     return {"pure Python": pure, **({"compiled": fast} if build is not None else {})}
-
-
-def _same_kpis(runs: list[Run], pure: dict[str, Any]) -> str:
-    """Whether every run of the compiled build found the pure package's KPIs."""
-    return "(same KPIs)" if all(r[3]["kpi"] == pure["kpi"] for r in runs) else "(KPIs DIFFER)"
 
 
 def _bare(args: argparse.Namespace) -> Run:
