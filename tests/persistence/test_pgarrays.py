@@ -26,11 +26,6 @@ pytestmark = pytest.mark.postgres
 TRICKY = ['a"b', "c\\d", "", "NULL", "null", " x ", "{}", "a,b", "я", "tab\there", '\\"', '"', "\\", "x y"]
 
 
-@pytest.fixture
-def url(postgres_server_url: str) -> str:
-    return postgres_server_url
-
-
 def _round_trip(url: str, values: list[Any], cast: str) -> Any:
     with get_engine(url).connect() as conn:
         return conn.execute(text(f"SELECT CAST(:v AS {cast})"), {"v": values}).scalar_one()
@@ -44,9 +39,9 @@ def _round_trip(url: str, values: list[Any], cast: str) -> Any:
     ([True, False, None, True], "boolean[]"),
     ([0.1, -2.5, 1e-300, 1.7976931348623157e308, None, 3.0], "float8[]"),
 ])
-def test_a_plain_list_comes_back_the_same(url: str, values: list[Any], cast: str) -> None:
+def test_a_plain_list_comes_back_the_same(postgres_server_url: str, values: list[Any], cast: str) -> None:
     assert array_text(values) is not None  # the fast path wrote it
-    assert _round_trip(url, values, cast) == values
+    assert _round_trip(postgres_server_url, values, cast) == values
 
 
 @pytest.mark.parametrize(("values", "cast"), [
@@ -55,26 +50,26 @@ def test_a_plain_list_comes_back_the_same(url: str, values: list[Any], cast: str
     ([None, None], "text[]"),
     ([1.5, math.inf], "float8[]"),
 ])
-def test_what_the_fast_path_leaves_psycopg_writes(url: str, values: list[Any], cast: str) -> None:
+def test_what_the_fast_path_leaves_psycopg_writes(postgres_server_url: str, values: list[Any], cast: str) -> None:
     assert array_text(values) is None
-    assert _round_trip(url, values, cast) == values
+    assert _round_trip(postgres_server_url, values, cast) == values
 
 
-def test_a_list_of_mixed_types_is_refused_by_psycopg_as_before(url: str) -> None:
+def test_a_list_of_mixed_types_is_refused_by_psycopg_as_before(postgres_server_url: str) -> None:
     assert array_text([1, "a"]) is None
     with pytest.raises(DataError, match="mixed types"):
-        _round_trip(url, [1, "a"], "text[]")
+        _round_trip(postgres_server_url, [1, "a"], "text[]")
 
 
 @pytest.mark.parametrize("values", [["a", "b\x00c"], ["a", None, "b\x00c"]])
-def test_a_string_holding_nul_is_refused_not_split(url: str, values: list[Any]) -> None:
+def test_a_string_holding_nul_is_refused_not_split(postgres_server_url: str, values: list[Any]) -> None:
     assert array_text(values) is None
     with pytest.raises((DataError, StatementError), match="NUL"):
-        _round_trip(url, values, "text[]")
+        _round_trip(postgres_server_url, values, "text[]")
 
 
-def test_the_engines_connections_use_it_and_among_finds_tricky_ids(url: str) -> None:
-    engine = get_engine(url)
+def test_the_engines_connections_use_it_and_among_finds_tricky_ids(postgres_server_url: str) -> None:
+    engine = get_engine(postgres_server_url)
     with engine.connect() as conn:
         raw = conn.connection.dbapi_connection
         assert raw is not None
