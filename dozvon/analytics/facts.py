@@ -82,6 +82,8 @@ CONTACT_FACT_TYPES = ("contact.queued", "contact.answered", "contact.abandoned",
                       "contact.disposition", "offer.timed_out", "message.received", "message.sent", "csat.rated")
 #: Sequence numbers folded per transaction on SQLite (about a second of its write lock).
 SQLITE_CHUNK = 100_000
+#: The server's round rests after each step as long as the step took (``pacing.Pacer``).
+FOLD_REST = 1.0
 #: Spans read at once when they are written (bounded memory for a first fold of a big log).
 SPAN_BATCH = 50_000
 
@@ -529,7 +531,7 @@ def fold_round(hub: Hub) -> int:
     with tracing.busy("kpi_fold"):
         for project in projects:
             try:
-                with pacing.paced():
+                with pacing.paced(rest=FOLD_REST):
                     folded += len(catch_up(hub.db, [project]))
             except Exception as error:  # a busy database now: the next round tries again
                 print(f"dozvon: KPI facts of {project!r} failed: {error!r}", flush=True)

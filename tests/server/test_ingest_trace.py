@@ -58,3 +58,17 @@ def test_paced_work_pauses_and_other_work_does_not() -> None:
             pacing.pace()
         assert time.perf_counter() - started >= 0.01
     assert not pacing.active()
+
+
+def test_paced_work_with_a_rest_pauses_as_long_as_it_ran() -> None:
+    """The KPI fold's and the suggester's rounds rest after each step as long as it took
+    (``rest=1.0``), so that the database's and the interpreter's time beside them is at
+    least half free; the pause is never shorter than asked, whatever the machine."""
+    with pacing.paced(run_s=0.0, pause_s=0.0, rest=1.0):
+        pacing.pace()  # the pacer's clock starts here
+        busy_until = time.perf_counter() + 0.03
+        while time.perf_counter() < busy_until:
+            pass  # a step of 30 ms
+        before = time.perf_counter()
+        pacing.pace()
+        assert time.perf_counter() - before >= 0.03
