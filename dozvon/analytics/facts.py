@@ -82,7 +82,11 @@ CONTACT_FACT_TYPES = ("contact.queued", "contact.answered", "contact.abandoned",
                       "contact.disposition", "offer.timed_out", "message.received", "message.sent", "csat.rated")
 #: Sequence numbers folded per transaction on SQLite (about a second of its write lock).
 SQLITE_CHUNK = 100_000
-#: The server's round rests after each step as long as the step took (``pacing.Pacer``).
+#: The server's round on PostgreSQL rests after each step as long as the step took
+#: (``pacing.Pacer``): each statement keeps one of the database's cores busy, which the
+#: ingest's statements beside it wait for. Not on SQLite, whose fold runs in this process
+#: and holds the database's only write lock for its whole transaction: a rest there would
+#: hold every writer back for longer.
 FOLD_REST = 1.0
 #: Spans read at once when they are written (bounded memory for a first fold of a big log).
 SPAN_BATCH = 50_000
@@ -531,7 +535,7 @@ def fold_round(hub: Hub) -> int:
     with tracing.busy("kpi_fold"):
         for project in projects:
             try:
-                with pacing.paced(rest=FOLD_REST):
+                with pacing.paced(rest=FOLD_REST if hub.db.dialect.name == "postgresql" else 0.0):
                     folded += len(catch_up(hub.db, [project]))
             except Exception as error:  # a busy database now: the next round tries again
                 print(f"dozvon: KPI facts of {project!r} failed: {error!r}", flush=True)
