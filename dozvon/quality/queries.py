@@ -17,7 +17,7 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from dozvon.conversations.models import Conversation, Message
-from dozvon.core import bulk, pacing
+from dozvon.core import bulk
 from dozvon.crm import flags
 from dozvon.crm.models import Customer
 from dozvon.eventlog.models import EventRecord
@@ -231,11 +231,7 @@ def suggestions_for(session: Session, project: str, convs: Sequence[Conversation
     facts = contact_facts(session, project, convs, settings.fcr_window_days)
     profile = compile_profile(settings)
     model = model_of(session, project)
-    made: dict[str, tuple[Suggestion, int]] = {}
-    for cid in ids:
-        pacing.pace()  # the server's suggester: a pause for the ingest beside it now and then
-        made[cid] = (suggest(texts[cid], facts[cid], profile, model), len(texts[cid]))
-    return made
+    return {cid: (suggest(texts[cid], facts[cid], profile, model), len(texts[cid])) for cid in ids}
 
 
 def suggestion_for(session: Session, project: str, conv: Conversation) -> tuple[Suggestion, int]:

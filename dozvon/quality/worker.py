@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dozvon.accounts.models import Project
 from dozvon.acd.service import RouterService
 from dozvon.conversations.models import Conversation
-from dozvon.core import bulk, pacing, tracing
+from dozvon.core import bulk, tracing
 from dozvon.eventlog import repository as eventlog
 from dozvon.eventlog.models import EventRecord
 from dozvon.quality import actions, queries
@@ -50,10 +50,6 @@ _WAKING = frozenset({"contact.closed", "message.received"})
 #: of its database round trips (the slowest 1 % of ingest → offer, bench_server.py's trace).
 SUGGEST_SLICE = 64
 SLICE_PAUSE_S = 0.005
-#: And within a round, after every 2 ms of running, a rest as long as it ran
-#: (``core.pacing``): batches beside a round took 14–17 ms instead of 24–27 ms in two of
-#: three alternated runs of bench_server.py (the machine's noise in the third).
-SUGGEST_REST = 1.0
 
 
 _OPEN = bulk.PerDialect(lambda dialect: select(Conversation.id).where(
@@ -130,11 +126,10 @@ def suggest_round(sessions: sessionmaker[Session], svc: RouterService, now_us: i
             open_ = set(_OPEN.rows(session, {"project": svc.project, "ids": ids}).scalars())
             done = set(_DONE.rows(session, {"ids": ids, "limit": limit}).scalars())
         due = [cid for cid in ids if cid in open_ and cid not in done]
-        with pacing.paced(rest=SUGGEST_REST):
-            for start in range(0, len(due), SUGGEST_SLICE):
-                if start:
-                    time.sleep(SLICE_PAUSE_S)
-                made += _suggest_slice(svc, due[start:start + SUGGEST_SLICE])
+        for start in range(0, len(due), SUGGEST_SLICE):
+            if start:
+                time.sleep(SLICE_PAUSE_S)
+            made += _suggest_slice(svc, due[start:start + SUGGEST_SLICE])
     _advance(sessions, svc.project, SUGGEST, upto)
     return made
 
