@@ -5,6 +5,7 @@ from it gives the rows of the report computed from the raw log, on SQLite and Po
 from __future__ import annotations
 
 import random
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -237,6 +238,58 @@ def test_a_report_inside_a_session_that_wrote_folds_in_that_session(center, sqli
     with session_factory(get_engine(sqlite_url))() as session:
         (fresh,) = kpi_report(session, [project], START, START + timedelta(days=3), period="all", from_log=True)
     assert row["inbound"] == fresh["inbound"] == 360
+
+
+def test_a_sqlite_fold_reads_its_contacts_beside_a_writer_that_holds_the_lock(center, sqlite_url, project):
+    """On SQLite the fold's grouped read of the contacts' events runs before its write
+    transaction, beside a writer (the ingest) holding the database's only write lock: it
+    does not wait for it (were it inside, it would wait the busy timeout and then fail)."""
+    upgrade(sqlite_url)
+    engine = get_engine(sqlite_url)
+    append(sqlite_url, project, center[:300])
+    facts.catch_up(engine, [project])
+    append(sqlite_url, project, center[300:600])
+    writer = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        read = facts._read_ahead(engine, project, facts.chunk_for(engine))
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert read is not None and read.after == 300 and read.upto == 600 and read.rows
+    with session_factory(engine).begin() as session:
+        assert facts._write_read_ahead(session, project, read) is not None
+    assert snapshot(sqlite_url, project) == rebuilt(sqlite_url, project)
+
+
+def test_a_sqlite_fold_read_ahead_stays_right_when_events_or_another_fold_come_between(center, sqlite_url,
+                                                                                     project):
+    """Events committed between the read and the write are folded by the next fold (their
+    sequence numbers lie above the watermark the write leaves); a fold that moved the
+    watermark meanwhile makes the read be dropped and folded again under the lock."""
+    upgrade(sqlite_url)
+    engine = get_engine(sqlite_url)
+    append(sqlite_url, project, center[:300])
+    facts.catch_up(engine, [project])
+    append(sqlite_url, project, center[300:600])
+    read = facts._read_ahead(engine, project, facts.chunk_for(engine))
+    assert read is not None
+    append(sqlite_url, project, center[600:900])  # committed after the read
+    with session_factory(engine).begin() as session:
+        folded = facts._write_read_ahead(session, project, read)
+    assert folded is not None and folded.watermark == 600
+    (folded,) = facts.catch_up(engine, [project])
+    assert folded.watermark == 900
+    assert snapshot(sqlite_url, project) == rebuilt(sqlite_url, project)
+
+    append(sqlite_url, project, center[900:1200])
+    stale = facts._read_ahead(engine, project, facts.chunk_for(engine))
+    assert stale is not None
+    append(sqlite_url, project, center[1200:1500])
+    facts.catch_up(engine, [project])  # another fold (a report's) comes first
+    with session_factory(engine).begin() as session:
+        assert facts._write_read_ahead(session, project, stale) is None  # nothing written
+    assert snapshot(sqlite_url, project) == rebuilt(sqlite_url, project)
 
 
 def test_the_watermark_waits_for_the_first_fold_of_a_log_that_begins_above_one(database_url, project):
