@@ -109,6 +109,20 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], 
         result = session.connection().exec_driver_sql(sql, _arrays(table, columns, rows),
                                                       execution_options=_NO_RESULT if not returning else None)
         return [tuple(row) for row in result] if returning else []
+    statement = _sqlite_insert(table, columns, tuple(returning), tuple(conflict), overwrite, tuple(keep))
+    if returning:
+        return [tuple(row) for row in session.execute(statement, list(rows))]
+    session.execute(statement, list(rows))
+    return []
+
+
+@cache
+def _sqlite_insert(table: Table, columns: tuple[str, ...], returning: tuple[str, ...], conflict: tuple[str, ...],
+                   overwrite: bool, keep: tuple[str, ...]) -> Any:
+    """The Core statement of :func:`insert_rows` on SQLite, built once per shape: building
+    an upsert's ``excluded`` columns anew each time was 1 % of the server's time at load
+    (the ingest's state rows, bench_server.py's profile), and a statement used again
+    also keeps its cache key."""
     statement: Any = insert(table) if not conflict else sqlite.insert(table)
     if conflict and overwrite:
         statement = statement.on_conflict_do_update(
@@ -118,9 +132,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], 
         statement = statement.on_conflict_do_nothing(index_elements=list(conflict))
     if returning:
         statement = statement.returning(*(table.c[c] for c in returning))
-        return [tuple(row) for row in session.execute(statement, list(rows))]
-    session.execute(statement, list(rows))
-    return []
+    return statement
 
 
 def _arrays(table: Table, columns: tuple[str, ...], rows: Sequence[dict[str, Any]]) -> tuple[list[Any], ...]:
