@@ -491,8 +491,8 @@ def catch_up_in(session: Session, project: str, limit: int | None = None) -> Fol
 
 @dataclass(frozen=True, slots=True)
 class _ReadAhead:
-    """The contacts' rows a SQLite fold computed before it took the write lock, and the
-    watermark and range they were computed for."""
+    """What a SQLite fold read and computed before it took the write lock — the touched
+    contacts' rows and the operators' replay — and the watermark and range it was for."""
     after: int
     upto: int
     chunk_end: int | None

@@ -61,9 +61,9 @@ def test_paced_work_pauses_and_other_work_does_not() -> None:
 
 
 def test_paced_work_with_a_rest_pauses_as_long_as_it_ran() -> None:
-    """The KPI fold's and the suggester's rounds rest after each step as long as it took
-    (``rest=1.0``), so that the database's and the interpreter's time beside them is at
-    least half free; the pause is never shorter than asked, whatever the machine."""
+    """The server's KPI fold on PostgreSQL rests after each step as long as it took
+    (``rest=1.0``), so that the database's time beside it is at least half free; the pause
+    is never shorter than asked, whatever the machine."""
     with pacing.paced(run_s=0.0, pause_s=0.0, rest=1.0):
         pacing.pace()  # the pacer's clock starts here
         busy_until = time.perf_counter() + 0.03
