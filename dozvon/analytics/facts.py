@@ -320,14 +320,19 @@ class _OperatorFold:
     spans: _SpanWriter
     cursors: dict[str, Cursor]
 
-    def write(self, session: Session, project: str) -> int:
-        """The writes not done yet (all of them, unless the spans streamed); spans written."""
+    def delete_old(self, session: Session, project: str) -> None:
+        """The spans the new ones replace, deleted (once: the lists are emptied)."""
         span = KpiOperatorSpanRow
         if self.touched:
             session.execute(delete(span).where(span.project == project, span.operator_id.in_(self.touched),
                                                span.end_us.is_(None)))
         if self.replayed:
             session.execute(delete(span).where(span.project == project, span.operator_id.in_(self.replayed)))
+        self.touched, self.replayed = [], []
+
+    def write(self, session: Session, project: str) -> int:
+        """The writes not done yet (all of them, unless the spans streamed); spans written."""
+        self.delete_old(session, project)
         self.spans.flush(session)
         _save_cursors(session, project, self.cursors)
         return self.spans.written
@@ -360,9 +365,8 @@ def _replay_operators(session: Session, project: str, after_seq: int, upto_seq: 
             pending[operator_id] = batch
     spans = _SpanWriter(session, project, stream=stream)
     fold = _OperatorFold(sorted(pending), sorted(stale), spans, {})
-    if stream:  # the deletes first, before any span is written; none left for write()
-        fold.write(session, project)
-        fold.touched, fold.replayed = [], []
+    if stream:  # the deletes first, before any span is written
+        fold.delete_old(session, project)
     folded = fold.cursors
     for operator_id in sorted(pending):
         pacing.pace()
