@@ -442,6 +442,9 @@ export default class Conversations extends Controller {
   async end(event, button) {
     const pane = this.paneOf(button);
     button.disabled = true;
+    // What was typed before End goes first: End and a message are two requests, and End
+    // answered first left the reply out of what the conversation's checks read.
+    while (this.online && this.outbox.some((entry) => entry.pane === pane)) await sleep(50);
     try {
       await post(`${this.base}/conversations/${encodeURIComponent(pane.id)}/end`);
       this.wrapUp(pane);
