@@ -167,8 +167,9 @@ def do_suggest(svc: RouterService, conversation_id: str) -> dict[str, Any]:
                                                          Conversation.id == conversation_id))
         if conv is None:
             raise NotFound("routing.unknown_contact", contact=conversation_id)
-        suggestion, read = queries.suggestion_for(session, svc.project, conv)
-        settings = queries.settings_of(session, svc.project)
+        suggesting = queries.suggesting_of(session, svc.project)
+        suggestion, read = queries.suggestion_for(session, svc.project, conv, suggesting)
+        settings = suggesting.settings
         row = session.get(SuggestionRow, conversation_id)
         alerted = row is not None and row.alerted
     alert = _alerts(suggestion, settings, conv, alerted)
@@ -212,18 +213,21 @@ _ALERTED = bulk.PerDialect(lambda dialect: select(SuggestionRow.conversation_id)
     bulk.among(SuggestionRow.conversation_id, "ids", dialect), SuggestionRow.alerted.is_(True)))
 
 
-def do_suggest_many(svc: RouterService, conversation_ids: Sequence[str]) -> int:
+def do_suggest_many(svc: RouterService, conversation_ids: Sequence[str],
+                    suggesting: queries.Suggesting | None = None) -> int:
     """:func:`do_suggest` for the background suggester's batch: read and stored in one
     transaction each, whatever the batch's size (a busy center brings hundreds of new chats
     a second). A suspected complaint, which alerts and may move the contact, still goes
-    through :func:`do_suggest` on its own. Returns how many were suggested."""
+    through :func:`do_suggest` on its own. ``suggesting``: the settings and classifier the
+    caller read for its round (None: read here). Returns how many were suggested."""
     with svc.sessions() as session:
         convs = list(session.scalars(_CONVERSATIONS.of(session), {"project": svc.project,
                                                                   "ids": list(conversation_ids)}))
         if not convs:
             return 0
-        settings = queries.settings_of(session, svc.project)
-        made = queries.suggestions_for(session, svc.project, convs, settings)
+        suggesting = suggesting or queries.suggesting_of(session, svc.project)
+        settings = suggesting.settings
+        made = queries.suggestions_for(session, svc.project, convs, suggesting)
         alerted = set(_ALERTED.rows(session, {"ids": list(made)}).scalars())
         session.expunge_all()
     loud = [conv.id for conv in convs if _alerts(made[conv.id][0], settings, conv, conv.id in alerted)]

@@ -11,6 +11,7 @@ in :mod:`dozvon.quality.reports`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, bindparam, select
@@ -222,21 +223,40 @@ def suggestion_of(session: Session, project: str, conversation_id: str) -> dict[
     return suggestion_dict(row) if row is not None else None
 
 
+@dataclass(frozen=True)
+class Suggesting:
+    """What a suggestion reads besides the conversation: the project's quality settings,
+    the profile compiled from them and its trained classifier. The background suggester
+    reads it once a round and hands it to every slice of the round (read per slice, it was
+    about a sixth of the suggester's time at load: a settings row validated again, the
+    classifier's row looked up, the profile's document serialised to find it cached)."""
+
+    settings: QualitySettings
+    profile: Profile
+    model: Model | None
+
+
+def suggesting_of(session: Session, project: str) -> Suggesting:
+    settings = settings_of(session, project)
+    return Suggesting(settings, compile_profile(settings), model_of(session, project))
+
+
 def suggestions_for(session: Session, project: str, convs: Sequence[Conversation],
-                    settings: QualitySettings | None = None) -> dict[str, tuple[Suggestion, int]]:
+                    suggesting: Suggesting | None = None) -> dict[str, tuple[Suggestion, int]]:
     """The suggested type of each conversation now, and how many customer messages it read."""
-    settings = settings or settings_of(session, project)
+    suggesting = suggesting or suggesting_of(session, project)
+    settings = suggesting.settings
     ids = [conv.id for conv in convs]
     texts = first_customer_texts(session, project, ids, settings.first_messages)
     facts = contact_facts(session, project, convs, settings.fcr_window_days)
-    profile = compile_profile(settings)
-    model = model_of(session, project)
-    return {cid: (suggest(texts[cid], facts[cid], profile, model), len(texts[cid])) for cid in ids}
+    return {cid: (suggest(texts[cid], facts[cid], suggesting.profile, suggesting.model), len(texts[cid]))
+            for cid in ids}
 
 
-def suggestion_for(session: Session, project: str, conv: Conversation) -> tuple[Suggestion, int]:
+def suggestion_for(session: Session, project: str, conv: Conversation,
+                   suggesting: Suggesting | None = None) -> tuple[Suggestion, int]:
     """:func:`suggestions_for` of one conversation."""
-    return suggestions_for(session, project, [conv])[conv.id]
+    return suggestions_for(session, project, [conv], suggesting)[conv.id]
 
 
 def conversation_fields(session: Session, project: str, conv: Conversation) -> dict[str, Any]:

@@ -122,21 +122,22 @@ def suggest_round(sessions: sessionmaker[Session], svc: RouterService, now_us: i
     made = 0
     if ids:
         with sessions() as session:
-            limit = queries.settings_of(session, svc.project).first_messages
+            suggesting = queries.suggesting_of(session, svc.project)  # once for the whole round
+            limit = suggesting.settings.first_messages
             open_ = set(_OPEN.rows(session, {"project": svc.project, "ids": ids}).scalars())
             done = set(_DONE.rows(session, {"ids": ids, "limit": limit}).scalars())
         due = [cid for cid in ids if cid in open_ and cid not in done]
         for start in range(0, len(due), SUGGEST_SLICE):
             if start:
                 time.sleep(SLICE_PAUSE_S)
-            made += _suggest_slice(svc, due[start:start + SUGGEST_SLICE])
+            made += _suggest_slice(svc, due[start:start + SUGGEST_SLICE], suggesting)
     _advance(sessions, svc.project, SUGGEST, upto)
     return made
 
 
-def _suggest_slice(svc: RouterService, due: list[str]) -> int:
+def _suggest_slice(svc: RouterService, due: list[str], suggesting: queries.Suggesting) -> int:
     try:
-        return actions.do_suggest_many(svc, due)
+        return actions.do_suggest_many(svc, due, suggesting)
     except OperationalError:
         raise  # the database is away: the cursor stays, the next round tries again
     except Exception as error:  # one bad conversation must not hold up the others: one by one

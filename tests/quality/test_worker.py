@@ -1,7 +1,8 @@
 """The server's background checker, round by round on a real database (SQLite and
 PostgreSQL): a closed conversation is checked once, a conversation closed while the
 checker was not running is checked when it runs again, abandoned contacts are not judged,
-and a live text contact's type is suggested from its first messages."""
+and a live text contact's type is suggested from its first messages, with the settings
+saved before the round."""
 
 from __future__ import annotations
 
@@ -108,3 +109,30 @@ def test_a_live_text_contact_gets_its_type_from_its_first_messages(db_url: str) 
         assert found is not None and (found["contact_type"], found["messages"]) == ("complaint", 3)
         assert session.get(SuggestionRow, conv).alerted  # type: ignore[union-attr]
         assert len(eventlog.list_events(session, "shop", types=("quality.complaint_suspected",))) == 1
+
+
+def test_each_suggester_round_reads_the_settings_saved_before_it(db_url: str) -> None:
+    """The suggester reads the project's settings and classifier once a round, for every
+    slice of it: settings saved between two rounds count from the next round on."""
+    from dozvon.quality.actions import do_set_settings
+    from dozvon.quality.settings import QualitySettings, WordChanges
+
+    clock = ManualClock(T0)
+    svc = _service(db_url, clock)
+    svc.run(lambda e: e.add_queue(QueueConfig(name="sales", strategy="round_robin")))
+    sessions = session_factory(get_engine(db_url))
+    now = round(clock.now() * 1e6)
+    conv = ingest(svc, Inbound(channel="chat", external_id="w1", queue="sales", customer_id="w1",
+                               text="Здравствуйте, у меня фиаско с заказом")).conversation_id
+    assert suggest_round(sessions, svc, now) == 1
+    with sessions() as session:
+        assert queries.suggestion_of(session, "shop", conv)["contact_type"] != "complaint"  # type: ignore[index]
+    with sessions.begin() as session:
+        do_set_settings(session, "admin", "shop",
+                        QualitySettings(words={"ru": {"complaint": WordChanges(add=["фиаско"])}}))
+    ingest(svc, Inbound(channel="chat", external_id="w1-2", queue="sales", customer_id="w1",
+                        text="Заказ №15", as_message=True))
+    assert suggest_round(sessions, svc, now) == 1
+    with sessions() as session:
+        found = queries.suggestion_of(session, "shop", conv)
+        assert found is not None and (found["contact_type"], found["messages"]) == ("complaint", 2)
