@@ -35,7 +35,7 @@ MAX_OVERFLOWS = 5
 
 
 class Admission:
-    __slots__ = ("_clock", "_contacts", "_decided", "_emit", "_matcher", "_operators", "_queues",
+    __slots__ = ("_clock", "_contacts", "_decided", "_emit", "_matcher", "_operators", "_outbox", "_queues",
                  "_settings", "_sink", "_timers", "_woken_contacts", "last_operator")
 
     def __init__(self, clock: Clock, settings: EngineSettings, queues: dict[str, QueueState],
@@ -46,6 +46,7 @@ class Admission:
         self._queues = queues
         self._operators = operators
         self._contacts = contacts
+        self._outbox = outbox
         self._emit = outbox.emit
         self._sink = outbox.sink
         self._decided = outbox.decided
@@ -271,8 +272,8 @@ class Admission:
         are already withdrawn): a callback task if the queue asks for one, and the close."""
         self.leave_queue(contact)
         now = self._clock.now()
-        self._emit("contact.abandoned", contact, wait_s=now - contact.enqueued_at, **{"while": was},
-                   queue_wait_s=now - contact.queue_since)
+        self._outbox.emit_data("contact.abandoned", contact, None, None, {
+            "wait_s": now - contact.enqueued_at, "while": was, "queue_wait_s": now - contact.queue_since})
         spec = contact.spec
         if self._queues[contact.queue].cfg.callback_on_abandon:
             self._emit("callback.created", contact, reason="abandoned", customer_id=spec.customer_id)

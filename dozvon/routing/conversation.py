@@ -106,7 +106,7 @@ class Conversations:
         if self._start_wrap_up(contact, by) <= 0:
             self.finish(contact, None, True)
         else:
-            self._timers.arm(contact.wrap_deadline or 0.0, "wrap_up", contact.id)
+            self._timers.arm_wrap_up(contact.wrap_deadline or 0.0, contact.id)
 
     def close_with(self, contact: Contact, disposition: Disposition) -> None:
         """The disposition is saved: wrap-up ends (a conversation still going ends too) —

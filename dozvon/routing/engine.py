@@ -124,14 +124,18 @@ class RoutingEngine:
         self.next_deadline: Callable[[], float | None] = self._timers.next_deadline
         #: Take the events appended since the last drain (the driver persists them).
         self.drain_events: Callable[[], list[RoutingEvent]] = self._outbox.drain_events
-        #: Whether a timer of a shared ``timer_heap`` is live (a stale one is popped unfired).
-        self.timer_is_live: Callable[[Entry], bool] = self._timers.is_live
         for cfg in queues:
             self.add_queue(cfg)
         for op_cfg in operators:
             self.add_operator(op_cfg)
 
     # ------------------------------------------------------------------ state, read-only
+
+    def timer_is_live(self, timer: Entry) -> bool:
+        """Whether a timer of a shared ``timer_heap`` is live (a stale one is popped unfired).
+        (A method, not the timers' bound method kept as an attribute: a compiled driver
+        calls it natively, once for every timer that comes due.)"""
+        return self._timers.is_live(timer)
 
     @property
     def clock(self) -> Clock:
@@ -650,17 +654,18 @@ class RoutingEngine:
             heappop(heap)
             if not timers.live(at, kind, key):  # a direct call: native in a compiled build
                 continue
-            if kind == "offer":
+            what: str = kind  # (the heap's entries are typed loosely: a compiled build compares a str)
+            if what == "offer":
                 self._offer_ran_out(self._offers[key])
-            elif kind == "hours":
+            elif what == "hours":
                 self._admission.hours_changed(self._queues[key])
-            elif kind == "wrap_up":
+            elif what == "wrap_up":
                 self._conversations.wrap_up_over(self._contacts[key])
-            elif kind == "max_wait":
+            elif what == "max_wait":
                 self._admission.max_wait_passed(self._contacts[key])
-            elif kind == "sticky":
+            elif what == "sticky":
                 self._admission.sticky_expired(self._contacts[key])
-            elif kind == "forget":
+            elif what == "forget":
                 self._admission.forget(self._contacts[key])
             if self._woken_contacts or self._woken_operators:
                 self._offering.settle()

@@ -19,7 +19,6 @@ from typing import Any
 from dozvon.core.clock import Clock
 from dozvon.routing.model import AVAILABLE, BUCKETS, WAITING, Contact, EngineSettings, Operator
 from dozvon.routing.queues import QueueState, WaitEntry
-from dozvon.routing.strategies import round_robin
 
 
 class Matcher:
@@ -90,13 +89,15 @@ class Matcher:
                 continue
             for name in cfg.queues:
                 state = queues.get(name)
-                if state is None or operator_id not in state.members:
+                if state is None:
+                    continue
+                member = state.members.get(operator_id)
+                if member is None:
                     continue
                 heap = state.ready[bucket]
-                if state.key is round_robin:  # the usual strategy's key built here: a compiled
-                    # build makes it natively, where the key function is a generic call
-                    heappush(heap, (state.turns.get(operator_id, 0), state.members[operator_id], version,
-                                    operator_id))
+                if state.by_turns:  # the usual strategy's key built here: a compiled build
+                    # makes it natively, where the key function is a generic call
+                    heappush(heap, (state.turns.get(operator_id, 0), member, version, operator_id))
                 else:  # a concatenation, not (*key, …): twice as fast
                     heappush(heap, state.key(state, op, bucket) + (version, operator_id))  # noqa: RUF005
                 if len(heap) > 4 * len(state.members) + 64:
@@ -116,7 +117,8 @@ class Matcher:
 
     def release(self, op: Operator, bucket: str, idle: bool = True) -> None:
         """Free one slot of the operator and let them take the next contact."""
-        op.load[bucket] -= 1
+        load = op.load
+        load[bucket] = load[bucket] - 1  # (not -=: a compiled build subtracts two objects then)
         if idle and not op.contacts:
             op.idle_since = self._clock.now()
         self.refresh(op)

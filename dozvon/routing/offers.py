@@ -27,7 +27,7 @@ from dozvon.routing.timers import Timers
 
 class Offering:
     __slots__ = ("_admission", "_clock", "_contacts", "_decided", "_emit", "_matcher", "_offers",
-                 "_operators", "_queues", "_sink", "_timers", "arm_offers", "seq")
+                 "_operators", "_outbox", "_queues", "_sink", "_timers", "arm_offers", "seq")
 
     def __init__(self, clock: Clock, queues: dict[str, QueueState], operators: dict[str, Operator],
                  contacts: dict[str, Contact], offers: dict[str, Offer], outbox: Outbox,
@@ -37,6 +37,7 @@ class Offering:
         self._operators = operators
         self._contacts = contacts
         self._offers = offers
+        self._outbox = outbox
         self._emit = outbox.emit
         self._sink = outbox.sink
         self._decided = outbox.decided
@@ -122,7 +123,8 @@ class Offering:
         contact.state = OFFERED
         self._offers[offer_id] = offer
         op.offers.add(offer_id)
-        op.load[bucket] += 1
+        load = op.load
+        load[bucket] = load[bucket] + 1  # (not +=: a compiled build adds two objects then)
         if cfg.strategy == "round_robin" and not contact.directed_to:
             turns = state.turns
             turns[operator_id] = turns.get(operator_id, 0) + 1
@@ -152,7 +154,7 @@ class Offering:
         data: dict[str, Any] = {"offer_id": offer.id, "ring_s": self._clock.now() - offer.created_at}
         if reason:
             data["reason"] = reason
-        self._emit(f"offer.{outcome}", contact, op.cfg.id, **data)
+        self._outbox.emit_data(f"offer.{outcome}", contact, op.cfg.id, None, data)
         if outcome in ("withdrawn", "timed_out"):
             self._decided.append(Decision(ev.WITHDRAW, contact.id, op.cfg.id, offer.id,
                                   reason=reason or outcome, channel=contact.spec.channel))

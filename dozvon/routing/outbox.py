@@ -40,6 +40,13 @@ class Outbox:
     def emit(self, type_: str, contact: Contact | None = None, operator_id: str | None = None,
              queue: str | None = None, **data: Any) -> None:
         """Append an event now; a contact's event carries its queue (unless named) and channel."""
+        self.emit_data(type_, contact, operator_id, queue, data)
+
+    def emit_data(self, type_: str, contact: Contact | None, operator_id: str | None, queue: str | None,
+                  data: dict[str, Any]) -> None:
+        """:meth:`emit` with the event's data as a dict, every argument positional: the call
+        the engine's parts make where an event is frequent (a compiled build calls it
+        natively, where ``emit(**data)`` packs its keywords through the generic call)."""
         sink = self.sink
         if sink is not None:
             if contact is not None:

@@ -12,7 +12,7 @@ from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
 from dozvon.routing.model import BUCKETS, QueueConfig
-from dozvon.routing.strategies import KeyFn, key_function
+from dozvon.routing.strategies import KeyFn, key_function, round_robin
 
 if TYPE_CHECKING:
     from dozvon.routing.model import Contact, Operator
@@ -22,12 +22,14 @@ WaitEntry = tuple[float, float, int, str]
 
 
 class QueueState:
-    __slots__ = ("_next_order", "aging_rate", "cfg", "key", "members", "next_change", "open",
+    __slots__ = ("_next_order", "aging_rate", "by_turns", "cfg", "key", "members", "next_change", "open",
                  "ready", "turns", "waiting", "waiting_count")
 
     def __init__(self, cfg: QueueConfig) -> None:
         self.cfg = cfg
         self.key: KeyFn = key_function(cfg.strategy, cfg.skills_first)
+        #: Whether the key is plain round robin's (the matcher builds that key itself).
+        self.by_turns = self.key is round_robin
         self.aging_rate = cfg.aging_per_min / 60.0
         self.waiting: dict[str, list[WaitEntry]] = {b: [] for b in BUCKETS}
         self.waiting_count = 0
@@ -43,6 +45,7 @@ class QueueState:
     def reconfigure(self, cfg: QueueConfig) -> None:
         self.cfg = cfg
         self.key = key_function(cfg.strategy, cfg.skills_first)
+        self.by_turns = self.key is round_robin
         self.aging_rate = cfg.aging_per_min / 60.0
 
     # --- waiting contacts -------------------------------------------------------------

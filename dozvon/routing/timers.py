@@ -24,8 +24,9 @@ from dozvon.routing.queues import QueueState
 
 #: Order of timers due at the same instant: hours first (a queue opening at 09:00 is open
 #: for the offer that times out at 09:00), then offers, wrap-ups, waits.
-_OFFER_RANK: Final = 1  # a constant of its own: a compiled build inlines it
-TIMER_RANK = {"hours": 0, "offer": _OFFER_RANK, "wrap_up": 2, "max_wait": 3, "sticky": 4, "forget": 5}
+_OFFER_RANK: Final = 1  # constants of their own: a compiled build inlines them
+_WRAP_UP_RANK: Final = 2
+TIMER_RANK = {"hours": 0, "offer": _OFFER_RANK, "wrap_up": _WRAP_UP_RANK, "max_wait": 3, "sticky": 4, "forget": 5}
 
 #: (at, rank, key, kind): the key is an offer id, a queue name or a contact id by kind.
 Timer = tuple[float, int, str, str]
@@ -55,6 +56,10 @@ class Timers:
     def arm_offer(self, at: float, offer_id: str) -> None:
         """:meth:`arm` for an offer's deadline, the timer armed most often (no rank lookup)."""
         heappush(self.heap, (at, _OFFER_RANK, offer_id, "offer"))
+
+    def arm_wrap_up(self, at: float, contact_id: str) -> None:
+        """:meth:`arm` for the end of a wrap-up, armed once per answered contact (no rank lookup)."""
+        heappush(self.heap, (at, _WRAP_UP_RANK, contact_id, "wrap_up"))
 
     def next_deadline(self) -> float | None:
         """When the next live timer is due (None: none is armed); in a shared heap, when

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from heapq import heappop, heappush
 from math import inf, log
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from dozvon.analytics.kpi import KpiAccumulator
 from dozvon.channels.registry import registry
@@ -255,7 +255,6 @@ class Simulation:
         random = self.rng_agents.random
         offer_kind, connect_kind, offer_rank = ev.OFFER, ev.CONNECT, TIMER_RANK["offer"]
         on_events, drain, feed = self.on_events, engine.drain_events, self.accumulator.feed
-        is_live = engine.timer_is_live
         instant: Any  # an instant of ``times`` and ``due``: a float, boxed once (see them)
         event: Any  # the event pushed, boxed once: setdefault() tells by identity whether it went in
         # Every operator answers the same time after the offer (the usual scenario): the
@@ -312,8 +311,11 @@ class Simulation:
                     if kind == _ARRIVAL:
                         self.arrived += 1
                         arriving = contact_id = f"c{self.arrived}"
+                        # The stream's parts, typed (indexed by the payload as it is, an Any,
+                        # a compiled build read them as objects: generic arithmetic below).
+                        stream: _Stream = streams[cast(int, payload)]
                         (handle_rate, handle, patience_rate, patience, queue, channel, priority, segment, skills,
-                         rate) = streams[payload]
+                         rate) = stream
                         handle_time[contact_id] = -log(1.0 - service()) / handle_rate if handle_rate else handle()
                         if patience is not None:
                             # Drawn now, pushed below unless the contact is sure to be answered first.
@@ -360,7 +362,7 @@ class Simulation:
                         decisions = self._handle(kind, payload)
             elif timers:  # one of the engine's timers
                 entry = timers[0]
-                if not is_live(entry):
+                if not engine.timer_is_live(entry):
                     heappop(timers)
                     continue
                 if not contacts and not times:
