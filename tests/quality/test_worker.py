@@ -7,6 +7,7 @@ saved before the round."""
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from dozvon.acd.service import RouterService
 from dozvon.conversations import actions as conversations
@@ -16,7 +17,9 @@ from dozvon.core.clock import ManualClock
 from dozvon.core.db import get_engine, session_factory
 from dozvon.eventlog import repository as eventlog
 from dozvon.quality import queries
+from dozvon.quality.actions import do_set_settings
 from dozvon.quality.models import CheckResultRow, CursorRow, SuggestionRow
+from dozvon.quality.settings import QualitySettings, WordChanges
 from dozvon.quality.worker import CLOSED, check_round, suggest_round
 from dozvon.routing.events import OFFER
 from dozvon.routing.model import OperatorConfig, QueueConfig
@@ -79,19 +82,27 @@ def test_each_closed_conversation_is_checked_once_and_none_is_lost_between_round
             (rude, ["greeting", "farewell", "politeness"]), (polite, [])]
 
 
-def test_a_live_text_contact_gets_its_type_from_its_first_messages(db_url: str) -> None:
+def _sales(url: str) -> tuple[RouterService, sessionmaker[Session], int]:
+    """The shop with a "sales" queue, a session factory, and the instant (µs) the rounds run at."""
     clock = ManualClock(T0)
-    svc = _service(db_url, clock)
+    svc = _service(url, clock)
     svc.run(lambda e: e.add_queue(QueueConfig(name="sales", strategy="round_robin")))
-    sessions = session_factory(get_engine(db_url))
-    now = round(clock.now() * 1e6)
-    conv = ingest(svc, Inbound(channel="chat", external_id="w1", queue="sales", customer_id="w1",
-                               text="Добрый день")).conversation_id
+    return svc, session_factory(get_engine(url)), round(clock.now() * 1e6)
+
+
+def _customer_writes(svc: RouterService, external_id: str, text: str, first: bool = False) -> str:
+    """Customer w1 writes to "sales": the first message opens the chat, later ones join it."""
+    return ingest(svc, Inbound(channel="chat", external_id=external_id, queue="sales", customer_id="w1",
+                               text=text, as_message=not first)).conversation_id
+
+
+def test_a_live_text_contact_gets_its_type_from_its_first_messages(db_url: str) -> None:
+    svc, sessions, now = _sales(db_url)
+    conv = _customer_writes(svc, "w1", "Добрый день", first=True)
     assert suggest_round(sessions, svc, now) == 1
     with sessions() as session:
         assert queries.suggestion_of(session, "shop", conv)["contact_type"] == "new_inquiry"  # type: ignore[index]
-    ingest(svc, Inbound(channel="chat", external_id="w1-2", queue="sales", customer_id="w1",
-                        text="Хочу оставить жалобу на курьера", as_message=True))
+    _customer_writes(svc, "w1-2", "Хочу оставить жалобу на курьера")
     assert suggest_round(sessions, svc, now) == 1
     with sessions() as session:
         found = queries.suggestion_of(session, "shop", conv)
@@ -101,8 +112,7 @@ def test_a_live_text_contact_gets_its_type_from_its_first_messages(db_url: str) 
     assert suggest_round(sessions, svc, now) == 0
     # A third message: suggested again (stored over the row in place), alerted once only —
     # the stored "alerted" survives the update.
-    ingest(svc, Inbound(channel="chat", external_id="w1-3", queue="sales", customer_id="w1",
-                        text="Курьер нагрубил", as_message=True))
+    _customer_writes(svc, "w1-3", "Курьер нагрубил")
     assert suggest_round(sessions, svc, now) == 1
     with sessions() as session:
         found = queries.suggestion_of(session, "shop", conv)
@@ -114,24 +124,15 @@ def test_a_live_text_contact_gets_its_type_from_its_first_messages(db_url: str) 
 def test_each_suggester_round_reads_the_settings_saved_before_it(db_url: str) -> None:
     """The suggester reads the project's settings and classifier once a round, for every
     slice of it: settings saved between two rounds count from the next round on."""
-    from dozvon.quality.actions import do_set_settings
-    from dozvon.quality.settings import QualitySettings, WordChanges
-
-    clock = ManualClock(T0)
-    svc = _service(db_url, clock)
-    svc.run(lambda e: e.add_queue(QueueConfig(name="sales", strategy="round_robin")))
-    sessions = session_factory(get_engine(db_url))
-    now = round(clock.now() * 1e6)
-    conv = ingest(svc, Inbound(channel="chat", external_id="w1", queue="sales", customer_id="w1",
-                               text="Здравствуйте, у меня фиаско с заказом")).conversation_id
+    svc, sessions, now = _sales(db_url)
+    conv = _customer_writes(svc, "w1", "Здравствуйте, у меня фиаско с заказом", first=True)
     assert suggest_round(sessions, svc, now) == 1
     with sessions() as session:
         assert queries.suggestion_of(session, "shop", conv)["contact_type"] != "complaint"  # type: ignore[index]
     with sessions.begin() as session:
         do_set_settings(session, "admin", "shop",
                         QualitySettings(words={"ru": {"complaint": WordChanges(add=["фиаско"])}}))
-    ingest(svc, Inbound(channel="chat", external_id="w1-2", queue="sales", customer_id="w1",
-                        text="Заказ №15", as_message=True))
+    _customer_writes(svc, "w1-2", "Заказ №15")
     assert suggest_round(sessions, svc, now) == 1
     with sessions() as session:
         found = queries.suggestion_of(session, "shop", conv)
