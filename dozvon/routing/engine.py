@@ -36,6 +36,7 @@ from dozvon.routing.admission import Admission
 from dozvon.routing.consult import CANCELLED, CUSTOMER_LEFT, DECLINED, Consultations
 from dozvon.routing.conversation import Conversations
 from dozvon.routing.events import Decision, EventSink, RoutingEvent
+from dozvon.routing.heaps import NATIVE, pop
 from dozvon.routing.matching import Matcher
 from dozvon.routing.model import (
     AVAILABLE,
@@ -651,7 +652,10 @@ class RoutingEngine:
             at, rank, key, kind = heap[0]
             if at > now or rank < 0:
                 break
-            heappop(heap)
+            if NATIVE:
+                pop(heap)
+            else:
+                heappop(heap)
             if not timers.live(at, kind, key):  # a direct call: native in a compiled build
                 continue
             what: str = kind  # (the heap's entries are typed loosely: a compiled build compares a str)

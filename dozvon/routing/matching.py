@@ -17,6 +17,7 @@ from heapq import heappop, heappush
 from typing import Any
 
 from dozvon.core.clock import Clock
+from dozvon.routing.heaps import NATIVE, pop, push
 from dozvon.routing.model import AVAILABLE, BUCKETS, WAITING, Contact, EngineSettings, Operator
 from dozvon.routing.queues import QueueState, WaitEntry
 
@@ -97,9 +98,13 @@ class Matcher:
                 heap = state.ready[bucket]
                 if state.by_turns:  # the usual strategy's key built here: a compiled build
                     # makes it natively, where the key function is a generic call
-                    heappush(heap, (state.turns.get(operator_id, 0), member, version, operator_id))
+                    entry: tuple[Any, ...] = (state.turns.get(operator_id, 0), member, version, operator_id)
                 else:  # a concatenation, not (*key, …): twice as fast
-                    heappush(heap, state.key(state, op, bucket) + (version, operator_id))  # noqa: RUF005
+                    entry = state.key(state, op, bucket) + (version, operator_id)  # noqa: RUF005
+                if NATIVE:
+                    push(heap, entry)
+                else:
+                    heappush(heap, entry)
                 if len(heap) > 4 * len(state.members) + 64:
                     self._rebuild_ready(state, bucket)
 
@@ -145,14 +150,20 @@ class Matcher:
             # has_capacity written out (once or twice per routed contact).
             if (op is None or entry[-2] != op.version or op.cfg.id not in members or op.state != AVAILABLE
                     or op.load[bucket] >= op.cfg.capacity.get(bucket, 0) or (blocks_text and op.load["voice"])):
-                heappop(heap)
+                if NATIVE:
+                    pop(heap)
+                else:
+                    heappop(heap)
             elif choosy and not Matcher.eligible(op, contact):
-                skipped.append(heappop(heap))
+                skipped.append(pop(heap) if NATIVE else heappop(heap))
             else:
                 found = op
                 break
         for entry in skipped:
-            heappush(heap, entry)
+            if NATIVE:
+                push(heap, entry)
+            else:
+                heappush(heap, entry)
         return found
 
     def ring_all_targets(self, state: QueueState, contact: Contact) -> list[Operator]:
@@ -201,14 +212,20 @@ class Matcher:
             contact = contacts.get(entry[3])
             if (contact is None or contact.state != WAITING or contact.token != entry[2]
                     or (queue is not None and contact.queue != queue)):
-                heappop(heap)
+                if NATIVE:
+                    pop(heap)
+                else:
+                    heappop(heap)
             elif not Matcher.eligible(op, contact):
-                skipped.append(heappop(heap))
+                skipped.append(pop(heap) if NATIVE else heappop(heap))
             else:
                 found = contact
                 break
         for entry in skipped:
-            heappush(heap, entry)
+            if NATIVE:
+                push(heap, entry)
+            else:
+                heappush(heap, entry)
         return found
 
     # ------------------------------------------------------------------ waiting contacts
@@ -224,8 +241,12 @@ class Matcher:
         self._hold(operator_id, contact)
 
     def _hold(self, operator_id: str, contact: Contact) -> None:
-        heappush(self._held.setdefault(operator_id, []),
-                       (-contact.priority, contact.enqueued_at, contact.token, contact.id))
+        heap = self._held.setdefault(operator_id, [])
+        entry = (-contact.priority, contact.enqueued_at, contact.token, contact.id)
+        if NATIVE:
+            push(heap, entry)
+        else:
+            heappush(heap, entry)
 
     def adopt_waiting(self, contact: Contact, state: QueueState) -> None:
         """A waiting contact restored from storage takes its place again, token and all."""

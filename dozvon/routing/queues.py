@@ -11,6 +11,7 @@ from __future__ import annotations
 from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
+from dozvon.routing.heaps import NATIVE, push
 from dozvon.routing.model import BUCKETS, QueueConfig
 from dozvon.routing.strategies import KeyFn, key_function, round_robin
 
@@ -59,8 +60,12 @@ class QueueState:
         return self.aging_rate * contact.queue_since - contact.priority
 
     def push_waiting(self, contact: Contact) -> None:
-        heappush(self.waiting[contact.bucket],
-                       (self.wait_key(contact), contact.enqueued_at, contact.token, contact.id))
+        heap = self.waiting[contact.bucket]
+        entry = (self.wait_key(contact), contact.enqueued_at, contact.token, contact.id)
+        if NATIVE:
+            push(heap, entry)
+        else:
+            heappush(heap, entry)
 
     def score(self, contact: Contact, now: float) -> tuple[float, float, float]:
         """Comparable across queues for an operator in several: weight, aged priority, wait."""
@@ -90,7 +95,11 @@ class QueueState:
 
     def push_ready(self, op: Operator, bucket: str) -> None:
         heap = self.ready[bucket]
-        heappush(heap, self.key(self, op, bucket) + (op.version, op.cfg.id))  # noqa: RUF005 (twice as fast)
+        entry = self.key(self, op, bucket) + (op.version, op.cfg.id)  # noqa: RUF005 (twice as fast)
+        if NATIVE:
+            push(heap, entry)
+        else:
+            heappush(heap, entry)
 
     def needs_compaction(self, bucket: str) -> bool:
         return len(self.ready[bucket]) > 4 * len(self.members) + 64

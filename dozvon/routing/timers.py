@@ -19,6 +19,7 @@ from __future__ import annotations
 from heapq import heappop, heappush
 from typing import Any, Final
 
+from dozvon.routing.heaps import NATIVE, pop, push
 from dozvon.routing.model import CLOSED, OFFERED, WAITING, WRAP_UP, Contact, Offer
 from dozvon.routing.queues import QueueState
 
@@ -51,15 +52,24 @@ class Timers:
         # Timers due at the same instant fire in a canonical order (kind, then key), not in
         # the order they were set, so that an engine restored from the database fires them
         # exactly as the engine that set them would have.
-        heappush(self.heap, (at, TIMER_RANK[kind], key, kind))
+        if NATIVE:
+            push(self.heap, (at, TIMER_RANK[kind], key, kind))
+        else:
+            heappush(self.heap, (at, TIMER_RANK[kind], key, kind))
 
     def arm_offer(self, at: float, offer_id: str) -> None:
         """:meth:`arm` for an offer's deadline, the timer armed most often (no rank lookup)."""
-        heappush(self.heap, (at, _OFFER_RANK, offer_id, "offer"))
+        if NATIVE:
+            push(self.heap, (at, _OFFER_RANK, offer_id, "offer"))
+        else:
+            heappush(self.heap, (at, _OFFER_RANK, offer_id, "offer"))
 
     def arm_wrap_up(self, at: float, contact_id: str) -> None:
         """:meth:`arm` for the end of a wrap-up, armed once per answered contact (no rank lookup)."""
-        heappush(self.heap, (at, _WRAP_UP_RANK, contact_id, "wrap_up"))
+        if NATIVE:
+            push(self.heap, (at, _WRAP_UP_RANK, contact_id, "wrap_up"))
+        else:
+            heappush(self.heap, (at, _WRAP_UP_RANK, contact_id, "wrap_up"))
 
     def next_deadline(self) -> float | None:
         """When the next live timer is due (None: none is armed); in a shared heap, when
@@ -69,14 +79,17 @@ class Timers:
             at, rank, key, kind = heap[0]
             if rank < 0 or self.live(at, kind, key):
                 return at
-            heappop(heap)
+            if NATIVE:
+                pop(heap)
+            else:
+                heappop(heap)
         return None
 
     def pop_due(self, now: float) -> tuple[str, str] | None:
         """The next live timer due by ``now`` as (kind, key), taken off the heap; None if none."""
         heap = self.heap
         while heap and heap[0][0] <= now and heap[0][1] >= 0:
-            at, _, key, kind = heappop(heap)
+            at, _, key, kind = pop(heap) if NATIVE else heappop(heap)
             if self.live(at, kind, key):
                 return kind, key
         return None

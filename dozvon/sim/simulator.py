@@ -23,6 +23,7 @@ from dozvon.core.clock import ManualClock
 from dozvon.routing import events as ev
 from dozvon.routing.engine import RoutingEngine
 from dozvon.routing.events import RoutingEvent
+from dozvon.routing.heaps import NATIVE, pop, push
 from dozvon.routing.model import (
     CONNECTED,
     OFFERED,
@@ -363,7 +364,10 @@ class Simulation:
             elif timers:  # one of the engine's timers
                 entry = timers[0]
                 if not engine.timer_is_live(entry):
-                    heappop(timers)
+                    if NATIVE:
+                        pop(timers)
+                    else:
+                        heappop(timers)
                     continue
                 if not contacts and not times:
                     # Nobody left and nothing left to happen but the queues' opening hours,
@@ -404,7 +408,10 @@ class Simulation:
                                     gives_up = _NONE  # answered before it gives up: no timer either
                                 continue
                         if deadline > now and lean:  # one already due the engine armed itself
-                            heappush(timers, (deadline, offer_rank, offer_id, offer_kind))
+                            if NATIVE:
+                                push(timers, (deadline, offer_rank, offer_id, offer_kind))
+                            else:
+                                heappush(timers, (deadline, offer_rank, offer_id, offer_kind))
                     elif what == connect_kind:
                         talk = handle_time.get(decided_for or "")
                         if talk is None:

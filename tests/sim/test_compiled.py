@@ -78,3 +78,32 @@ def test_decisions_and_contact_specs_are_the_same_values_in_the_compiled_build()
     assert (theirs.pop("compiled"), ours.pop("compiled")) == (True, False)
     assert theirs == ours
     assert all(ours["equal"][:3]) and not ours["equal"][3] and all(ours["equal"][4:]) and all(ours["copies"])
+
+
+HEAPS = """
+import heapq, json, random, sys
+from dozvon.routing import heaps
+rng = random.Random(11)
+leads = [0, 1, 2, True, False, 0.0, 1.0, 1.5, -0.0, 2.0, 10**30, -(10**30)]
+theirs, ours, same = [], [], True
+for step in range(20000):
+    if rng.random() < 0.55:
+        entry = (rng.choice(leads), rng.choice(leads), rng.randrange(4), f"k{rng.randrange(9)}")
+        heapq.heappush(theirs, entry)
+        heaps.push(ours, entry)
+    elif theirs:
+        same = same and heaps.pop(ours) == heapq.heappop(theirs)
+    same = same and ours == theirs
+json.dump({"native": heaps.NATIVE, "compiled": not heaps.__file__.endswith(".py"), "same": same,
+           "left": len(ours)}, sys.stdout)
+"""
+
+
+def test_the_compiled_heaps_are_native_and_keep_heapqs_layout():
+    # The engine's heaps compare natively only in the compiled build; there they must
+    # leave every entry where heapq would (ties, ints beside floats, big ints, bools).
+    build = compiled.build()
+    theirs = json.loads(subprocess.run([sys.executable, "-c", HEAPS], env={**os.environ, "PYTHONPATH": str(build)},
+                                       cwd=Path(build), capture_output=True, text=True, check=True).stdout)
+    assert theirs["native"] and theirs["compiled"]
+    assert theirs["same"] and theirs["left"] > 0
