@@ -323,7 +323,10 @@ class RoutingEngine:
         state = self._queues.get(spec.queue)
         if state is None:
             state = self._queue(spec.queue)  # raises
-        bucket = self._settings.channel_buckets.get(spec.channel)
+        # A dict (the simulator's) is looked up natively in a compiled build; the server's is
+        # the channel registry's live, read-only view, looked up through its own .get.
+        buckets = self._settings.channel_buckets
+        bucket = buckets.get(spec.channel) if isinstance(buckets, dict) else buckets.get(spec.channel)  # noqa: RUF034
         if bucket is None:
             bucket = spec.bucket(self._settings.channel_buckets)  # raises
         if spec.id in self._contacts:

@@ -147,8 +147,9 @@ class Matcher:
         while heap:
             entry = heap[0]
             op = operators.get(entry[-1])
+            version: int = entry[-2]  # (typed: a compiled build compares two ints, not two objects)
             # has_capacity written out (once or twice per routed contact).
-            if (op is None or entry[-2] != op.version or op.cfg.id not in members or op.state != AVAILABLE
+            if (op is None or version != op.version or op.cfg.id not in members or op.state != AVAILABLE
                     or op.load[bucket] >= op.cfg.capacity.get(bucket, 0) or (blocks_text and op.load["voice"])):
                 if NATIVE:
                     pop(heap)
