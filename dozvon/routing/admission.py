@@ -18,6 +18,7 @@ from dozvon.routing.events import Decision
 from dozvon.routing.matching import Matcher
 from dozvon.routing.model import (
     CLOSED,
+    NOBODY,
     OFFERED,
     OFFLINE,
     WAITING,
@@ -84,7 +85,7 @@ class Admission:
         contact.queue_since = now
         contact.state = WAITING
         if contact.excluded:
-            contact.excluded = set()
+            contact.excluded = NOBODY
         contact.last_missed = None
         queue_needs, contact_needs = cfg.required_skills, contact.spec.skills
         if queue_needs or contact_needs:
@@ -145,7 +146,7 @@ class Admission:
         contact.state = WAITING
         state.waiting_count += 1
         contact.queue_since = self._clock.now()
-        contact.excluded = set()
+        contact.excluded = NOBODY
         contact.directed_to = operator_id
         self._emit("contact.queued", contact, reason="reassign" if reassigned else "transfer",
                    priority=contact.priority, target_answer_s=state.cfg.target_answer_s, directed_to=operator_id)

@@ -350,6 +350,9 @@ AVAILABLE: Final = "available"
 BREAK: Final = "break"
 OPERATOR_STATES: tuple[str, ...] = (OFFLINE, AVAILABLE, BREAK)
 
+#: No operator excluded: every contact starts with this one (no set of its own to build and free).
+NOBODY: frozenset[str] = frozenset()
+
 
 @dataclass(slots=True, eq=False)
 class Offer:
@@ -384,7 +387,9 @@ class Contact:
     #: Position token: a heap entry is valid only while it carries the contact's current token.
     token: int = 0
     offers: dict[str, Offer] = field(default_factory=dict)
-    excluded: set[str] = field(default_factory=set)
+    #: Operators it is not offered to (they let it ring out or declined it): a frozenset, the
+    #: same empty one for the contacts nobody missed (most), replaced when one is added.
+    excluded: frozenset[str] = NOBODY
     operator_id: str | None = None
     answered_at: float | None = None
     ended_at: float | None = None
@@ -425,7 +430,7 @@ class Contact:
     # (a contact is created for every arrival). Same fields, order and defaults.
     def __init__(self, spec: ContactSpec, bucket: str, queue: str, priority: int, arrived_at: float,
                  enqueued_at: float, queue_since: float, state: str = WAITING, token: int = 0,
-                 offers: dict[str, Offer] | None = None, excluded: set[str] | None = None,
+                 offers: dict[str, Offer] | None = None, excluded: frozenset[str] = NOBODY,
                  operator_id: str | None = None, answered_at: float | None = None,
                  ended_at: float | None = None, hold_started: float | None = None, hold_s: float = 0.0,
                  wrap_deadline: float | None = None, max_wait_at: float | None = None,
@@ -448,7 +453,7 @@ class Contact:
         self.state = state
         self.token = token
         self.offers = {} if offers is None else offers
-        self.excluded = set() if excluded is None else excluded
+        self.excluded = excluded
         self.operator_id = operator_id
         self.answered_at = answered_at
         self.ended_at = ended_at

@@ -19,7 +19,7 @@ from dozvon.routing import events as ev
 from dozvon.routing.admission import Admission
 from dozvon.routing.events import Decision, decision
 from dozvon.routing.matching import Matcher
-from dozvon.routing.model import AVAILABLE, OFFERED, WAITING, Contact, Offer, Operator
+from dozvon.routing.model import AVAILABLE, NOBODY, OFFERED, WAITING, Contact, Offer, Operator
 from dozvon.routing.outbox import Outbox
 from dozvon.routing.queues import QueueState
 from dozvon.routing.timers import Timers
@@ -195,7 +195,7 @@ class Offering:
 
     def after_missed(self, contact: Contact, op: Operator) -> None:
         """An offer was declined or ran out: the contact goes to the next operator."""
-        contact.excluded.add(op.cfg.id)
+        contact.excluded = contact.excluded | {op.cfg.id}
         contact.last_missed = op.cfg.id
         if contact.offers:
             return  # ring-all: others are still ringing
@@ -241,5 +241,5 @@ def _clear_exclusions(contact: Contact) -> bool:
     last = contact.last_missed
     if not contact.excluded - {last}:
         return False
-    contact.excluded = {last} if last else set()
+    contact.excluded = frozenset((last,)) if last else NOBODY
     return True

@@ -89,7 +89,7 @@ def restore(
     for row in sorted(contacts, key=lambda r: int(r.get("token", 0))):
         values = {name: row[name] for name in _CONTACT_FIELDS if name in row}
         contact = Contact(spec=ContactSpec.from_dict(row["spec"]), **values)
-        contact.excluded = set(row.get("excluded") or ())
+        contact.excluded = frozenset(row.get("excluded") or ())
         offers = [Offer(data["id"], contact.id, data["operator_id"], data["created_at"], data["deadline"])
                   for data in row.get("offers") or ()]
         engine.adopt_contact(contact, offers)
