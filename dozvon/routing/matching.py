@@ -24,7 +24,7 @@ from dozvon.routing.queues import QueueState, WaitEntry
 
 class Matcher:
     __slots__ = ("_clock", "_contacts", "_held", "_operators", "_queues", "_settings", "_token",
-                 "woken_contacts", "woken_operators")
+                 "released", "woken_contacts", "woken_operators")
 
     def __init__(self, clock: Clock, settings: EngineSettings, queues: dict[str, QueueState],
                  operators: dict[str, Operator], contacts: dict[str, Contact]) -> None:
@@ -41,6 +41,8 @@ class Matcher:
         #: room, to be routed before the command returns (drained by Offering.settle).
         self.woken_contacts: list[Contact] = []
         self.woken_operators: list[Operator] = []
+        #: Operators released and not yet pushed into the ready heaps (see :meth:`release`).
+        self.released: list[Operator] = []
 
     # ------------------------------------------------------------------ who may take what
 
@@ -78,6 +80,7 @@ class Matcher:
         (:meth:`QueueState.push_ready <dozvon.routing.queues.QueueState.push_ready>` and
         its compaction check written out: this runs on every change of every operator.)"""
         op.version += 1
+        op.released = False  # (this pushes what a release left to push)
         if op.state != AVAILABLE:
             return
         cfg = op.cfg
@@ -121,13 +124,30 @@ class Matcher:
                 state.push_ready(op, bucket)
 
     def release(self, op: Operator, bucket: str, idle: bool = True) -> None:
-        """Free one slot of the operator and let them take the next contact."""
+        """Free one slot of the operator and let them take the next contact.
+
+        Their fresh entries in the ready heaps wait for :meth:`push_released`, which
+        routing calls before it looks for an operator for a contact, and after it has looked
+        for a contact for this one: in a busy queue the freed operator takes a waiting
+        contact at once, and the entries pushed for them would only have gone stale (two
+        pushes and two pops of stale entries saved per contact). The heaps then hold what
+        they would have held had the entries gone in here, whenever a contact is routed."""
         load = op.load
         load[bucket] = load[bucket] - 1  # (not -=: a compiled build subtracts two objects then)
         if idle and not op.contacts:
             op.idle_since = self._clock.now()
-        self.refresh(op)
+        if not op.released:
+            op.released = True
+            self.released.append(op)
         self.woken_operators.append(op)
+
+    def push_released(self) -> None:
+        """Push the ready entries of every operator released since (see :meth:`release`)."""
+        released = self.released
+        for op in released:
+            if op.released:
+                self.refresh(op)
+        released.clear()
 
     # ------------------------------------------------------------------ choosing
 

@@ -495,6 +495,10 @@ class Operator:
     offers: set[str] = field(default_factory=set)
     #: Bumped on every change that affects routing: heap entries with an older one are stale.
     version: int = 0
+    #: Freed a slot and not yet back in the queues' ready heaps (:meth:`Matcher.release
+    #: <dozvon.routing.matching.Matcher.release>`): pushed there before the next contact is
+    #: routed, or never if the operator takes a waiting contact first.
+    released: bool = False
 
     @property
     def id(self) -> str:

@@ -53,17 +53,23 @@ class Offering:
 
     def settle(self) -> None:
         """Route everything the last change made possible: contacts first, then operators."""
-        contacts = self._contacts
-        woken_contacts, woken_operators = self._matcher.woken_contacts, self._matcher.woken_operators
+        contacts, matcher = self._contacts, self._matcher
+        woken_contacts, woken_operators, released = matcher.woken_contacts, matcher.woken_operators, matcher.released
         while woken_contacts or woken_operators:
             while woken_contacts:
                 contact = woken_contacts.pop(0)
                 if contacts.get(contact.id) is contact and contact.state == WAITING:
+                    if released:  # a contact sees every operator released before it
+                        matcher.push_released()
                     self._route_contact(contact)
             if woken_operators:
                 op = woken_operators.pop(0)
                 if op.state == AVAILABLE:
                     self._route_operator(op)
+                if op.released:  # it took nothing: into the ready heaps
+                    matcher.refresh(op)
+        if released:
+            matcher.push_released()
 
     def _route_contact(self, contact: Contact) -> None:
         matcher = self._matcher
