@@ -1,20 +1,20 @@
-"""Binary heaps whose comparisons a compiled build makes natively.
+"""Binary heaps of tuples whose comparisons a compiled build makes natively.
 
-The engine keeps its timers, waiting contacts and ready operators in heaps, and the
-simulator its own events: some ten pushes and pops per simulated contact. ``heapq`` is
-written in C, but it compares the entries through Python's generic comparison — for a
-tuple, a call per item and another for the verdict — and that was a fifth of the compiled
-simulator's instructions. The functions here are the same algorithm as ``heapq`` (the
-same sift-down and the same bottom-up sift-up, so a heap holds its entries in exactly the
-same places and pops them in the same order), with the comparison written out: an
-instant is compared as a float, an entry by its first two items as numbers, and the whole
-tuple only when those tie. A compiled build turns each comparison into a few machine
-instructions.
+The engine keeps its timers, waiting contacts and ready operators in heaps of tuples —
+``(at, rank, key, kind)``, ``(key, enqueued, token, id)``, ``(turns, member, version, id)``
+— some six pushes and pops per simulated contact. ``heapq`` is written in C, but it
+compares tuples through Python's generic comparison, a call per item and another for the
+verdict, about 250 instructions each. The functions here are the same algorithm as
+``heapq`` (the same sift-down and the same bottom-up sift-up, so a heap holds its entries
+in exactly the same places and pops them in the same order), with the comparison written
+out: the first two items compared natively when both are ints or both floats, the whole
+tuples only when those tie or are of other types.
 
-In the pure-Python package these functions would be far slower than ``heapq``'s C, so the
-callers use them only where :data:`NATIVE` says this module is compiled, and ``heapq``
-otherwise: ``pop(heap) if NATIVE else heappop(heap)``. Both give the same heap, entry for
-entry (tests/routing/test_heaps.py).
+Interpreted, these functions would be far slower than ``heapq``'s C, so the callers use
+them only where :data:`NATIVE` says this module is compiled, and ``heapq`` otherwise.
+(The simulator's own heap of plain floats stays on ``heapq``: for floats its C is as fast
+as a compiled sift.) Both give the same heap, entry for entry: tests/routing/test_heaps.py,
+and tests/sim/test_compiled.py for the compiled functions.
 """
 
 from __future__ import annotations
