@@ -126,12 +126,13 @@ class Matcher:
     def release(self, op: Operator, bucket: str, idle: bool = True) -> None:
         """Free one slot of the operator and let them take the next contact.
 
-        Their fresh entries in the ready heaps wait for :meth:`push_released`, which
-        routing calls before it looks for an operator for a contact, and after it has looked
-        for a contact for this one: in a busy queue the freed operator takes a waiting
-        contact at once, and the entries pushed for them would only have gone stale (two
-        pushes and two pops of stale entries saved per contact). The heaps then hold what
-        they would have held had the entries gone in here, whenever a contact is routed."""
+        Their fresh entries go into the ready heaps only when routing needs them there
+        (:meth:`Offering.settle <dozvon.routing.offers.Offering.settle>`): before it looks
+        for an operator for a contact (:meth:`push_released`), or once it has looked for a
+        waiting contact for this operator and found none. In a busy queue the freed operator
+        takes a waiting contact at once, and entries pushed here would only have gone stale
+        (two pushes and two pops of stale entries per such contact). Whenever a contact is
+        routed, the heaps hold what they would have held had the entries gone in here."""
         load = op.load
         load[bucket] = load[bucket] - 1  # (not -=: a compiled build subtracts two objects then)
         if idle and not op.contacts:
