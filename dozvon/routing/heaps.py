@@ -69,16 +69,7 @@ def push(heap: list[Any], entry: tuple[Any, ...]) -> None:
     """``heappush`` for a heap of tuples led by two numbers (timers, waiting contacts,
     ready operators)."""
     heap.append(entry)
-    pos = len(heap) - 1
-    while pos > 0:
-        parent_pos = (pos - 1) >> 1
-        parent = heap[parent_pos]
-        if before(entry, parent):
-            heap[pos] = parent
-            pos = parent_pos
-            continue
-        break
-    heap[pos] = entry
+    _rise(heap, len(heap) - 1, entry)
 
 
 def pop(heap: list[Any]) -> Any:
@@ -90,6 +81,8 @@ def pop(heap: list[Any]) -> Any:
     end = len(heap)
     pos = 0
     child = 1
+    # Down to a leaf along the smaller children (heapq's bottom-up sift-up), then the last
+    # entry back up from there.
     while child < end:
         right = child + 1
         if right < end and not before(heap[child], heap[right]):
@@ -97,13 +90,18 @@ def pop(heap: list[Any]) -> Any:
         heap[pos] = heap[child]
         pos = child
         child = 2 * pos + 1
+    _rise(heap, pos, last)
+    return top
+
+
+def _rise(heap: list[Any], pos: int, entry: tuple[Any, ...]) -> None:
+    """Put ``entry`` at ``pos`` or above it, moving down each parent it goes before
+    (heapq's ``_siftdown`` from the top)."""
     while pos > 0:
         parent_pos = (pos - 1) >> 1
         parent = heap[parent_pos]
-        if before(last, parent):
-            heap[pos] = parent
-            pos = parent_pos
-            continue
-        break
-    heap[pos] = last
-    return top
+        if not before(entry, parent):
+            break
+        heap[pos] = parent
+        pos = parent_pos
+    heap[pos] = entry
