@@ -25,7 +25,7 @@ from dozvon.core.clock import Clock, SystemClock
 from dozvon.core.db import session_factory
 from dozvon.eventlog import repository as eventlog
 from dozvon.routing.engine import RoutingEngine
-from dozvon.routing.events import Decision, RoutingEvent
+from dozvon.routing.events import FACTS_ONLY, Decision, RoutingEvent
 from dozvon.routing.model import EngineSettings
 from dozvon.routing.snapshot import (
     export_contact,
@@ -175,8 +175,9 @@ class RouterService:
 
     def _write(self, session: Session, events: list[RoutingEvent]) -> None:
         engine = self.engine
-        contact_ids = sorted({e.contact_id for e in events if e.contact_id})
-        operator_ids = sorted({e.operator_id for e in events if e.operator_id})
+        changed = [e for e in events if e.type not in FACTS_ONLY]
+        contact_ids = sorted({e.contact_id for e in changed if e.contact_id})
+        operator_ids = sorted({e.operator_id for e in changed if e.operator_id})
         if any(e.type in _RECONFIGURING for e in events):
             queue_names = sorted(engine.queues)
         else:

@@ -15,6 +15,19 @@ from typing import Any, Final
 EVENT_VERSION = 1
 
 
+#: Events that log a fact and leave the engine's state as it was: a message in or out
+#: (:meth:`~dozvon.routing.engine.RoutingEngine.record_message` changes nothing it
+#: stores), and the facts noted with :meth:`~dozvon.routing.engine.RoutingEngine.note`
+#: that come with every contact or message (a delivery report, a note, a rating, a task).
+#: The stored rows of their contact and operator need no rewrite for them: a chat's every
+#: message rewrote its contact's and its operator's row, the largest part of its batch.
+#: A type left out costs only that rewrite; one in it that changed the state would leave a
+#: stale row (tests/persistence/test_facts_only.py checks the messages' part).
+FACTS_ONLY: Final = frozenset({
+    "message.received", "message.sent", "message.delivered", "message.failed", "note.added", "csat.rated",
+    "task.created", "task.done", "task.cancelled", "task.overdue"})
+
+
 @dataclass(slots=True)
 class RoutingEvent:
     seq: int
