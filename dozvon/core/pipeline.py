@@ -9,9 +9,10 @@ batch's time. In a pipelined transaction a write whose result nobody reads (decl
 sent and not waited for: it travels with the next statement that is read, or with COMMIT.
 A look-up that does not depend on the next one can be sent ahead of it (:func:`ahead`) and
 travel with it (the retries and the segment rules travel with the identity look-up). The
-batch above waits 5 times (tests/server/test_ingest_round_trips.py counts them in libpq's
-trace); one is psycopg's own, after BEGIN. (Leaving pipeline mode after COMMIT cost one
-more with psycopg's own exit: :meth:`_Pipeline.end`.)
+batch above waits 4 times (tests/server/test_ingest_round_trips.py counts them in libpq's
+trace). psycopg's own BEGIN waited once more, and so did its exit from pipeline mode after
+COMMIT: the transaction's BEGIN is sent ahead of its first statement
+(:meth:`_Pipeline.begin`), and the pipeline is left without a wait (:meth:`_Pipeline.end`).
 
 Every other statement is waited for at once (:func:`_wait_for_results`, a listener that
 :func:`pipeline_on` puts on every PostgreSQL engine): SQLAlchemy looks at a result as soon
@@ -65,6 +66,28 @@ class _Pipeline:
             raise
         self._pipeline = pipeline
         self.unwaited = False
+        self.begun = False
+
+    def begin(self) -> None:
+        """Before the transaction's first statement: send its BEGIN, without waiting for
+        the answer. psycopg sends it itself and then waits (a Sync, to learn the
+        transaction's status): a round trip for every transaction, and under load the
+        interpreter's lock after it — a batch of chat messages spent a third of its first
+        look-up's time there. Sent here, libpq reports the transaction as active, psycopg
+        sends no BEGIN of its own, and the answer is taken in with the first statement that
+        is waited for (an error in it is raised there). Not sooner than the first statement:
+        a command the engine refuses, or a tick with nothing due, sends nothing at all.
+        psycopg's own command queue and BEGIN statement (isolation level, read only) as of
+        the pinned version; tests/server/test_ingest_round_trips.py counts the waits."""
+        if self.begun:
+            return
+        self.begun = True
+        driver = self._driver
+        if driver.autocommit or driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            return  # no transaction to open, or psycopg has opened it already
+        with driver.lock:
+            driver.wait(driver._exec_command(driver._get_tx_start_command()))  # queued
+            driver.wait(self._pipeline._communicate_gen())  # and sent
 
     def clean(self) -> bool:
         """Nothing refused is waiting to be taken in: the last wait went through and the
@@ -171,6 +194,7 @@ def ahead(session: Session, compiled: Compiled, parameters: dict[str, Any]) -> A
         statement: Executable = compiled.statement  # type: ignore[assignment]  # a look-up
         return Ahead([tuple(row) for row in connection.execute(statement, parameters)])
     values = compiled.construct_params(parameters)
+    pipeline.begin()
     driver: Any = connection.connection.driver_connection
     cursor = driver.cursor()
     cursor.execute(compiled.string, values)
@@ -189,15 +213,23 @@ def _leave(info: dict[Any, Any], *, drained: bool = False) -> None:
 
 def pipeline_on(engine: Engine) -> None:
     """Make ``engine``'s connections ready for :func:`pipelined`: in a pipelined
-    transaction each statement's result is waited for unless the statement says it has none
-    to read (:data:`NO_RESULT`) — before SQLAlchemy looks at it; a rollback is sent
+    transaction the first statement sends BEGIN ahead of it (:meth:`_Pipeline.begin`);
+    each statement's result is waited for unless the statement says it has none to read
+    (:data:`NO_RESULT`) — before SQLAlchemy looks at it; a rollback is sent
     outside pipeline mode, after the refused statements' answers are taken in; and a
     connection handed back to the pool leaves pipeline mode first."""
+    event.listen(engine, "before_cursor_execute", _begun)
     event.listen(engine, "after_cursor_execute", _wait_for_results)
     event.listen(engine, "rollback", _left_before_rollback)
     event.listen(engine, "rollback_savepoint", _drained_before_rollback_to_savepoint)
     event.listen(engine, "reset", _left_on_return)
     event.listen(engine, "invalidate", _forgotten)
+
+
+def _begun(connection: Any, *_args: Any) -> None:
+    pipeline = connection.connection.info.get(_PIPELINE)
+    if pipeline is not None:
+        pipeline.begin()
 
 
 def _wait_for_results(connection: Any, _cursor: Any, _statement: str, _parameters: Any, context: Any,

@@ -179,3 +179,61 @@ def test_a_connection_cut_inside_a_pipelined_transaction_fails_as_a_disconnect(p
         assert rows(engine) == [(3, "a fresh connection")]
     finally:
         _TABLE.drop(engine)
+
+
+@contextlib.contextmanager
+def traced(engine: Engine, folder: str) -> Iterator[tuple[Session, list[list[str]]]]:
+    """A pipelined transaction whose messages to the server are recorded (libpq's own
+    trace), read after its COMMIT: one list of fields per message."""
+    import pathlib
+
+    path = pathlib.Path(folder) / "libpq.trace"
+    sent: list[list[str]] = []
+    with path.open("w") as trace:
+        with pipelined_transaction(engine) as session:
+            pgconn = session.connection().connection.driver_connection.pgconn
+            pgconn.trace(trace.fileno())
+            yield session, sent
+        pgconn.untrace()
+    sent.extend(line.split("\t") for line in path.read_text().splitlines())
+
+
+def _to_server(sent: list[list[str]], kind: str) -> list[list[str]]:
+    return [fields for fields in sent if len(fields) > 3 and fields[1] == "F" and fields[3].startswith(kind)]
+
+
+@pytest.mark.postgres
+def test_begin_travels_with_the_first_statement_and_is_not_waited_for(postgres_server_url: str, tmp_path) -> None:
+    """One read and COMMIT: two waits (psycopg alone waits once more, after BEGIN)."""
+    engine = get_engine(postgres_server_url)
+    with traced(engine, str(tmp_path)) as (session, sent):
+        assert session.execute(text("SELECT 1")).scalar() == 1
+    assert len(_to_server(sent, "Sync")) == 2
+    queries = [" ".join(fields[4:]) for fields in _to_server(sent, "Parse")]
+    assert "BEGIN" in queries[0] and "SELECT 1" in queries[1] and "COMMIT" in queries[-1], queries
+
+
+@pytest.mark.postgres
+def test_a_pipelined_transaction_that_sends_no_statement_sends_nothing(postgres_server_url: str, tmp_path) -> None:
+    """A command the engine refuses, or a tick with nothing due: no BEGIN, no COMMIT."""
+    engine = get_engine(postgres_server_url)
+    with traced(engine, str(tmp_path)) as (_session, sent):
+        pass
+    assert [fields for fields in sent if len(fields) > 1 and fields[1] == "F"] == []
+
+
+@pytest.mark.postgres
+def test_the_early_begin_keeps_the_writes_a_transaction_until_commit(postgres_server_url: str) -> None:
+    """Waited for and read back inside, the rows are still invisible to another connection
+    until COMMIT (without BEGIN, each wait's Sync would have committed them)."""
+    engine = get_engine(postgres_server_url)
+    _TABLE.create(engine)
+    try:
+        with pipelined_transaction(engine) as session:
+            bulk.insert_rows(session, _TABLE, [{"id": 1, "text": "a"}])
+            pipeline.wait(session)
+            assert session.scalar(select(func.count()).select_from(_TABLE)) == 1
+            assert rows(engine) == []
+        assert rows(engine) == [(1, "a")]
+    finally:
+        _TABLE.drop(engine)
