@@ -21,6 +21,8 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from dozvon.core.pipeline import Ahead
+
 
 @dataclass(frozen=True, slots=True)
 class CustomerRef:
@@ -63,6 +65,16 @@ class IdentityResolver(Protocol):
         transaction; may update the customer base."""
         ...
 
+    def open_ahead(self, session: Session, project: str, refs: Sequence[CustomerRef]) -> Ahead | None:
+        """Sent before :meth:`resolve`, and read after it: the open conversations, on the
+        refs' channels, of the customers the refs name — rows for
+        :func:`~dozvon.conversations.queries.newest_open`, which keeps those of the
+        customers :meth:`resolve` found. In a pipelined transaction it travels with the
+        resolver's look-up: a batch of chat messages waits for the database once less.
+        None: the customers cannot be named before they are resolved (the ingest then
+        asks for their conversations after)."""
+        ...
+
 
 class ChannelIdentity:
     """The channel's id of a customer is their id (no customer base yet)."""
@@ -73,3 +85,12 @@ class ChannelIdentity:
     def standing(self, session: Session, project: str, customer_ids: Sequence[str],
                  now_us: int) -> dict[str, Standing]:
         return {}
+
+    def open_ahead(self, session: Session, project: str, refs: Sequence[CustomerRef]) -> Ahead | None:
+        from dozvon.conversations.queries import open_conversations_ahead
+
+        named = [ref for ref in refs if ref.external_id]
+        if not named:
+            return None
+        return open_conversations_ahead(session, project, (r.channel for r in named),
+                                        (r.external_id for r in named if r.external_id))

@@ -7,7 +7,7 @@ so that a page never imports an API handler.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from dozvon.acd.queries import LiveContact
 from dozvon.conversations.models import CallbackTask, Conversation, Message, OutboxItem
-from dozvon.core import bulk
+from dozvon.core import bulk, pipeline
 from dozvon.eventlog import repository as eventlog
 
 #: A conversation the engine still holds (waiting, ringing, talking or in wrap-up).
@@ -69,10 +69,25 @@ def open_conversations(session: Session, project: str,
     joins it), for many pairs in one query; pairs with none are absent."""
     if not customers:
         return {}
+    return newest_open(_OPEN_OF.rows(session, {
+        "project": project, "channels": list({c for c, _ in customers}), "customers": list({k for _, k in customers})}),
+        customers)
+
+
+def open_conversations_ahead(session: Session, project: str, channels: Iterable[str],
+                             customers: Iterable[str]) -> pipeline.Ahead:
+    """The open conversations of these customers on these channels, sent now and read
+    later (:func:`dozvon.core.pipeline.ahead`): rows for :func:`newest_open`."""
+    return _OPEN_OF.ahead(session, {"project": project, "channels": list(set(channels)),
+                                    "customers": list(set(customers))})
+
+
+def newest_open(rows: Iterable[Sequence[Any]], customers: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """Of open conversations' rows (channel, customer id, created_at_us, id), the newest of
+    each (channel, customer id) pair asked for; pairs with none are absent."""
     wanted = set(customers)
     newest: dict[tuple[str, str], tuple[int, str]] = {}
-    for channel, customer_id, created, conversation_id in _OPEN_OF.rows(session, {
-            "project": project, "channels": list({c for c, _ in wanted}), "customers": list({k for _, k in wanted})}):
+    for channel, customer_id, created, conversation_id in rows:
         key = (channel, customer_id)
         if key in wanted and (key not in newest or created > newest[key][0]):
             newest[key] = (created, conversation_id)

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from dozvon.accounts import actions as accounts
 from dozvon.acd.service import RouterService
 from dozvon.conversations.identity import ChannelIdentity, CustomerRef, IdentityResolver
-from dozvon.conversations.ingest import Inbound, ingest
+from dozvon.conversations.ingest import Inbound, ingest, ingest_many
 from dozvon.conversations.models import Conversation
 from dozvon.core.clock import ManualClock
 from dozvon.core.db import get_engine, session_factory, upgrade
@@ -93,3 +93,38 @@ def test_a_customer_another_server_created_meanwhile_is_taken_not_duplicated(dat
         assert ours[key] == theirs and ours["phone", "+375447654321"] != theirs
     with session_factory(db)() as session:
         assert session.scalar(select(func.count()).select_from(Customer).where(Customer.project == project)) == 2
+
+
+def _joins(database_url: str, project: str, resolver: IdentityResolver) -> dict[str, str]:
+    """Each item's conversation: contacts that open one, then messages of the same people
+    written as the channel gives them (another spelling, another channel); batches of
+    several, as the server's ingest runs them."""
+    _, svc = _world(database_url, project)
+    opened = ingest_many(svc, [
+        Inbound("form", "form-1", "sales", customer_id="8 (029) 765-43-21", text="Заявка"),
+        Inbound("chat", "chat-1", "sales", customer_id="ivan@example.by", text="Здравствуйте")], resolver)
+    joined = ingest_many(svc, [
+        Inbound("form", "form-2", "sales", customer_id="+375297654321", text="Ещё", as_message=True),
+        Inbound("chat", "chat-2", "sales", customer_id="Ivan@Example.BY", text="Вы тут?", as_message=True),
+        Inbound("email", "mail-1", "sales", customer_id="ivan@example.by", text="Письмо", as_message=True),
+        Inbound("chat", "chat-3", "sales", customer_id="ivan@example.by", text="Алло?", as_message=True)], resolver)
+    # A phone written without its country code needs the project's region: its identity is
+    # found after the region is read, its conversation after the identity.
+    late = ingest_many(svc, [Inbound("form", "form-3", "sales", customer_id="8 029 765 43 21", text="Алло",
+                                     as_message=True)], resolver)
+    results = [*opened, *joined, *late]
+    assert all(not isinstance(r, Exception) for r in results), results
+    names = ["form-1", "chat-1", "form-2", "chat-2", "mail-1", "chat-3", "form-3"]
+    return {name: r.conversation_id for name, r in zip(names, results, strict=True)}  # type: ignore[union-attr]
+
+
+def test_a_message_joins_its_customers_open_conversation_on_its_channel_however_it_is_written(
+        database_url: str, project: str) -> None:
+    ids = _joins(database_url, project, CrmIdentity())
+    assert ids["form-2"] == ids["form-3"] == ids["form-1"]
+    assert ids["chat-2"] == ids["chat-3"] == ids["chat-1"]
+    assert ids["mail-1"] not in (ids["chat-1"], ids["form-1"])  # no open e-mail of his: a new one
+    # Without the CRM only the same spelling on the same channel is the same customer.
+    raw = _joins(database_url, project + "_raw", ChannelIdentity())
+    assert raw["chat-3"] == raw["chat-1"]
+    assert len(set(raw.values())) == 6
