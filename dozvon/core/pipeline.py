@@ -72,8 +72,8 @@ class _Pipeline:
         """Before the transaction's first statement: send its BEGIN, without waiting for
         the answer. psycopg sends it itself and then waits (a Sync, to learn the
         transaction's status): a round trip for every transaction, and under load the
-        interpreter's lock after it — a batch of chat messages spent a third of its first
-        look-up's time there. Sent here, libpq reports the transaction as active, psycopg
+        interpreter's lock after it — a batch of chat messages spent about two fifths of
+        its first look-up's time there. Sent here, libpq reports the transaction as active, psycopg
         sends no BEGIN of its own, and the answer is taken in with the first statement that
         is waited for (an error in it is raised there). Not sooner than the first statement:
         a command the engine refuses, or a tick with nothing due, sends nothing at all.
