@@ -253,8 +253,8 @@ def _plan(svc: RouterService, session: Session, items: list[Inbound], resolver: 
     refs = [CustomerRef(i.channel, i.customer_id, i.customer_name, opens=not i.as_message) for i in items]
     # The conversations messages may join: sent ahead too, when the resolver can name
     # their customers before it resolves them (one round trip less per batch of messages).
-    open_asked = resolver.open_ahead(session, svc.project, [r for r in refs if not r.opens]) \
-        if any(i.as_message for i in items) else None
+    messages = [r for r in refs if not r.opens]
+    open_asked = resolver.open_ahead(session, svc.project, messages) if messages else None
     customers = resolver.resolve(session, svc.project, refs)
     tracing.mark("identity")
     retries = asked.found(session)

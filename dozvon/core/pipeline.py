@@ -73,12 +73,13 @@ class _Pipeline:
         the answer. psycopg sends it itself and then waits (a Sync, to learn the
         transaction's status): a round trip for every transaction, and under load the
         interpreter's lock after it — a batch of chat messages spent about two fifths of
-        its first look-up's time there. Sent here, libpq reports the transaction as active, psycopg
-        sends no BEGIN of its own, and the answer is taken in with the first statement that
-        is waited for (an error in it is raised there). Not sooner than the first statement:
-        a command the engine refuses, or a tick with nothing due, sends nothing at all.
-        psycopg's own command queue and BEGIN statement (isolation level, read only) as of
-        the pinned version; tests/server/test_ingest_round_trips.py counts the waits."""
+        its first look-up's time there. Sent here, libpq reports the transaction as active,
+        psycopg sends no BEGIN of its own, and the answer is taken in with the first
+        statement that is waited for (an error in it is raised there). Not sooner than the
+        first statement: a command the engine refuses, or a tick with nothing due, sends
+        nothing at all. psycopg's own command queue and BEGIN statement (isolation level,
+        read only) as of the pinned version; tests/server/test_ingest_round_trips.py counts
+        the waits."""
         if self.begun:
             return
         self.begun = True
