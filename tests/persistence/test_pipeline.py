@@ -73,7 +73,10 @@ def test_a_refused_write_is_raised_at_the_latest_by_the_wait_and_nothing_is_stor
 @pytest.mark.postgres
 def test_a_write_without_a_result_is_not_waited_for(postgres_server_url: str) -> None:
     """A write that keeps the server busy for two seconds returns at once; the wait is
-    what takes the two seconds, and the row is there after COMMIT."""
+    what takes the two seconds, and the row is there after COMMIT.
+
+    The wait is held to 1.9 s, not 2: ``pg_sleep`` times itself on the server's wall
+    clock and this test on the client's monotonic one, and CI once measured 1.9975 s."""
     engine = get_engine(postgres_server_url)
     _TABLE.create(engine)
     try:
@@ -83,7 +86,7 @@ def test_a_write_without_a_result_is_not_waited_for(postgres_server_url: str) ->
                                                  execution_options={pipeline.NO_RESULT: True})
             assert time.monotonic() - sent < 1.0
             pipeline.wait(session)
-            assert time.monotonic() - sent >= 2.0
+            assert time.monotonic() - sent >= 1.9
         assert rows(engine) == [(7, "slow")]
     finally:
         _TABLE.drop(engine)
