@@ -403,6 +403,28 @@ STEPS = (("sent", "arrived", "HTTP in (client write, server parse, gate, validat
          ("frames_on_loop", "read", "socket write and the generator's read"))
 
 
+def ingest_thread_cpu(trace_path: str) -> dict[str, tuple[float, float]]:
+    """For each throughput phase (``tp-256``, ``msg-256`` …): the ingest thread's CPU per
+    request, and its batches' time (formed → answered) per request, both in µs. The CPU
+    leaves out the waits for the database and for the interpreter's lock, so it drifts much
+    less with this machine's load than the rates do: the figure to compare two versions by."""
+    sums: dict[str, list[float]] = {}
+    if not os.path.exists(trace_path):
+        return {}
+    with open(trace_path, encoding="utf-8") as f:
+        for line in f:
+            record = json.loads(line)
+            if record["kind"] != "batch" or "cpu" not in record:
+                continue
+            phase = record["items"][0][0].rsplit("-", 1)[0]
+            stages = dict(record["stages"])
+            got = sums.setdefault(phase, [0.0, 0.0, 0])
+            got[0] += record["cpu"]
+            got[1] += stages.get("answered", record["stages"][-1][1]) - stages["formed"]
+            got[2] += len(record["items"])
+    return {phase: (1e6 * cpu / n, 1e6 * wall / n) for phase, (cpu, wall, n) in sums.items()}
+
+
 def tail_breakdown(paced: dict[str, tuple[float, float, float]], trace_path: str,
                    client_lags: list[tuple[float, float]]) -> list[str]:
     """Where the time of the median and of the slowest 1 % of paced contacts went, from the
@@ -568,6 +590,7 @@ def main() -> None:
                 server.terminate()
                 server.wait(30)
             breakdown = tail_breakdown(result["paced"], trace, result["client_lags"]) if trace else []
+            thread_cpu = ingest_thread_cpu(trace) if trace else {}
         print(f"\n[{database}] raw insert (1 row per commit):            {raw:,.0f} rows/s")
         print(f"[{database}] raw group commit of the write set:      {group:,.0f} contacts/s "
               f"({RAW_GROUP} contacts per commit, 9 rows each, straight through the driver)")
@@ -581,7 +604,7 @@ def main() -> None:
             print(f"[{database}] ingest through the API, {level['connections']:>3} connections: {rate:,.0f} contacts/s "
                   f"({rate / group:.2f}× the raw group commit); server CPU {level['server_cpu_ms']:.2f} ms per contact, "
                   f"busy {100 * level['server_cpu_share']:.0f}% of a core, "
-                  f"load generator {100 * level['client_cpu_share']:.0f}%")
+                  f"load generator {100 * level['client_cpu_share']:.0f}%{_batches(thread_cpu, 'tp', level)}")
         print(f"[{database}] ingest → offer on the WebSocket, {result['latency_n']} contacts at "
               f"{result['paced_rate']:.0f}/s: p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
               f"max {result['max_ms']:.1f} ms ({result['paced_connections']} connections were needed to send "
@@ -592,7 +615,15 @@ def main() -> None:
             print("\n".join(breakdown))
         for level in result["levels"]:
             print(f"[{database}] chat messages into open conversations, {level['connections']:>3} connections: "
-                  f"{level['messages_per_s']:,.0f} messages/s; server CPU {level['message_cpu_ms']:.2f} ms per message")
+                  f"{level['messages_per_s']:,.0f} messages/s; server CPU {level['message_cpu_ms']:.2f} ms per message"
+                  f"{_batches(thread_cpu, 'msg', level)}")
+
+
+def _batches(thread_cpu: dict[str, tuple[float, float]], phase: str, level: dict[str, Any]) -> str:
+    """The ingest thread's CPU per request of a throughput phase, next to its batches' time."""
+    got = thread_cpu.get(f"{phase}-{level['connections']}")
+    return "" if got is None else (f"; the ingest thread's CPU {got[0]:.0f} µs a request, "
+                                   f"of its batches' {got[1]:.0f} µs (formed → answered)")
 
 
 if __name__ == "__main__":

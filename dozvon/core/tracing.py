@@ -6,7 +6,9 @@ appended to that file about once a second:
 - every ingest batch (``"batch"``): each request's external id and the moment it reached
   the ingest queue, then the moments the batch was formed, planned (identity step, retries,
   rows written), routed (the engine), committed, its frames and answers handed to the event
-  loop, and the moments the loop took them;
+  loop, and the moments the loop took them; and the CPU time the ingest thread spent on it
+  from formed to answered (``"cpu"``: unlike the moments, it leaves out the waits for the
+  database and for the interpreter's lock);
 - every stall of the event loop longer than :data:`STALL_S` (``"stall"``): how late a
   short sleep (:data:`SAMPLE_S`) woke, with what overlapped it — the collector's passes (``gc.callbacks``) and
   the background rounds that mark themselves with :func:`busy` (the KPI fold, the quality
@@ -42,13 +44,15 @@ clock = time.perf_counter
 
 
 class Batch:
-    """One ingest batch's moments (``stages``, in order) and its requests."""
+    """One ingest batch's moments (``stages``, in order), its requests, and the CPU time its
+    thread had used when it was formed (``cpu``: the batch's own CPU is kept at its end)."""
 
-    __slots__ = ("items", "stages")
+    __slots__ = ("cpu", "items", "stages")
 
     def __init__(self, items: list[tuple[str, float]]) -> None:
         self.items = items
         self.stages: list[tuple[str, float]] = []
+        self.cpu = time.thread_time()
 
     def mark(self, stage: str) -> None:
         self.stages.append((stage, clock()))
@@ -73,16 +77,13 @@ class Tracer:
         self._local.batch = batch
         return batch
 
-    def attach(self, batch: Batch) -> None:
-        """``batch`` goes on in this thread (the ingest's committer after its planner)."""
-        self._local.batch = batch
-
     def current(self) -> Batch | None:
         return getattr(self._local, "batch", None)
 
     def end(self, batch: Batch) -> None:
         self._local.batch = None
-        self.keep({"kind": "batch", "items": batch.items, "stages": batch.stages})
+        self.keep({"kind": "batch", "items": batch.items, "stages": batch.stages,
+                   "cpu": time.thread_time() - batch.cpu})
 
     def keep(self, record: dict[str, Any]) -> None:
         with self._lock:
