@@ -23,7 +23,6 @@ array parameter on PostgreSQL.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any, Generic, TypeVar
@@ -35,7 +34,7 @@ from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import ARRAY, JSON
 
-from dozvon.core import pipeline
+from dozvon.core import jsontext, pipeline
 from dozvon.core.pipeline import NO_RESULT
 
 T = TypeVar("T")
@@ -142,7 +141,7 @@ def _arrays(table: Table, columns: tuple[str, ...], rows: Sequence[dict[str, Any
 
 
 def _json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value)
+    return None if value is None else jsontext.dumps(value)
 
 
 @cache

@@ -16,12 +16,12 @@ contract: the same models, the same answer, the OpenAPI description.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 
 from pydantic import ValidationError
 
+from dozvon.core import jsontext
 from dozvon.server.api.ingest import ContactIn, MessageIn, answer_body, as_inbound
 from dozvon.server.gate import API_PREFIX, ASGIApp, Message, Receive, Scope, Send
 
@@ -67,7 +67,7 @@ class IngestFastPath:
             # even after a timeout whose batch later committed.
             return False
         hub.metrics.ingest_latency.labels(project).observe(time.perf_counter() - started)
-        payload = json.dumps(answer_body(result), ensure_ascii=False, separators=(",", ":")).encode()
+        payload = jsontext.dumps(answer_body(result)).encode()
         await send({"type": "http.response.start", "status": 201 if result.created else 200,
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(payload)).encode())]})

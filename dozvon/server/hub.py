@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -35,7 +34,7 @@ from dozvon.conversations.actions import DeliveryReport
 from dozvon.conversations.identity import IdentityResolver
 from dozvon.conversations.ingest import Inbound, IngestQueue, IngestResult
 from dozvon.conversations.projection import project_events
-from dozvon.core import tracing
+from dozvon.core import jsontext, tracing
 from dozvon.core.clock import Clock, SystemClock
 from dozvon.core.db import refresh_planner_statistics, session_factory
 from dozvon.core.errors import NotFound
@@ -61,7 +60,7 @@ def event_payload(e: RoutingEvent) -> dict[str, Any]:
 def encoded(payload: dict[str, Any]) -> str:
     """A frame's text as Starlette's ``send_json`` writes it: encoded once per event, however
     many sockets it goes to."""
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return jsontext.dumps(payload)
 
 
 #: What a socket's queue holds: the event's seq (None for a passing signal) and its text.
