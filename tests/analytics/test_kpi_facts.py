@@ -10,11 +10,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from dozvon.analytics import facts
 from dozvon.analytics.models import KpiContactRow, KpiOperatorCursorRow, KpiOperatorSpanRow, KpiWatermarkRow
 from dozvon.analytics.sql_kpi import kpi_report
+from dozvon.core import pacing
 from dozvon.core.db import get_engine, refresh_planner_statistics, session_factory, upgrade
 from dozvon.eventlog import repository as eventlog
 from dozvon.eventlog.models import EventRecord
@@ -203,6 +204,39 @@ def test_out_of_order_commits_of_two_writers_on_postgresql(center, postgres_serv
         first.close()
         second.close()
     assert snapshot(url, project) == rebuilt(url, project)
+
+
+def test_the_servers_paced_fold_deletes_the_old_rows_2000_contacts_a_statement(center, database_url, project):
+    """The server's round folds 200 contacts a statement, but deletes their old rows 2,000
+    at a time: a DELETE may read the whole table (PostgreSQL's planner prefers that to
+    probing the primary key in a table of fewer than some 30,000 rows), so twenty-odd of
+    them every 10 s kept its core busy beside the ingest. The projection is still what a
+    rebuild makes, on SQLite and PostgreSQL."""
+    upgrade(database_url)
+    append(database_url, project, center[:300])
+    facts.catch_up(get_engine(database_url), [project])
+    append(database_url, project, center[300:])
+    with session_factory(get_engine(database_url))() as session:
+        touched = len(facts._touched(session, project, 300, None))
+    assert touched > facts.PACED_CONTACTS_PER_STATEMENT
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement.lstrip().split("(")[0].upper())
+
+    engine = get_engine(database_url)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with pacing.paced(run_s=0.0, pause_s=0.0):
+            facts.catch_up(engine, [project])
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    deletes = [s for s in statements if s.startswith("DELETE FROM KPI_CONTACTS")]
+    inserts = [s for s in statements if s.startswith("INSERT INTO KPI_CONTACTS")]
+    assert len(deletes) == -(-touched // facts.CONTACTS_PER_STATEMENT)
+    if get_engine(database_url).dialect.name == "postgresql":  # SQLite's round writes what it read, at once
+        assert len(inserts) == -(-touched // facts.PACED_CONTACTS_PER_STATEMENT)
+    assert snapshot(database_url, project) == rebuilt(database_url, project)
 
 
 def test_erasure_rewrites_nothing_the_projection_holds(center, database_url, project):
