@@ -196,12 +196,12 @@ def _fold_contacts(session: Session, project: str, after_seq: int | None, upto_s
     touched = _touched(session, project, after_seq, upto_seq)
     # Their old rows go first, 2,000 contacts a statement even in the paced round: on
     # PostgreSQL a list of ids is one array parameter (nothing rendered per contact), and
-    # each DELETE may read the whole table — the planner prefers testing every row against
-    # the list to probing the primary key while the table holds fewer than some 30,000–
-    # 50,000 rows, or while its statistics are older than its rows (a new center's). At
-    # 25,000 rows such a statement kept PostgreSQL's core busy 4–37 ms whether it named
-    # 200 contacts or 2,000, and the server's round sent twenty-odd every 10 s, beside the
-    # ingest (bench_server.py). One transaction: the rows are never seen missing.
+    # each DELETE may read the whole table, however few contacts it names — the planner
+    # prefers testing every row against the list to probing the primary key while the
+    # table holds fewer than some 30,000–50,000 rows, or while its statistics are older
+    # than its rows (a new center's). At 25,000 rows a DELETE of 200 contacts kept
+    # PostgreSQL's core busy 4–37 ms, and the server's round sent twenty-odd of them every
+    # 10 s, beside the ingest (bench_server.py). One transaction: no row is seen missing.
     _delete_rows(session, project, touched)
     for ids in _steps(touched):
         result = session.execute(insert(KpiContactRow).from_select(list(_CONTACT_COLUMNS),
