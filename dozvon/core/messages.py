@@ -83,6 +83,8 @@ register("routing.already_there", "Contact {contact!r} is already in queue {queu
          "Обращение {contact!r} уже в очереди {queue!r}")
 register("routing.queue_closed", "Queue {queue!r} is closed now (out of its hours)",
          "Очередь {queue!r} сейчас закрыта (нерабочее время)")
+register("routing.conversation_ended", "Conversation {contact!r} has ended: the message was not sent",
+         "Обращение {contact!r} завершено: сообщение не отправлено")
 register("routing.not_your_contact", "Contact {contact!r} is handled by another operator",
          "Обращение {contact!r} обслуживает другой оператор")
 

@@ -379,6 +379,8 @@ class RoutingEngine:
         it (``in``: from the customer; ``out``: from the operator, who must hold it)."""
         contact = self._contact(contact_id)
         if direction == "out":
+            if contact.state in (WRAP_UP, CLOSED):  # ended in another tab, or the customer left
+                raise Conflict("routing.conversation_ended", contact=contact_id)
             self._require_state(contact, CONNECTED)
             if author is not None and contact.operator_id != author:
                 raise Conflict("routing.not_your_contact", contact=contact_id)

@@ -38,6 +38,12 @@ register("web.desktop.shortcuts", "Alt+A accept the newest · Alt+← → move b
 register("web.desktop.connected", "Connected", "На связи")
 register("web.desktop.reconnecting", "Connection lost, reconnecting…", "Связь потеряна, переподключаемся…")
 register("web.desktop.error", "Error: {message}", "Ошибка: {message}")
+register("web.desktop.reply_after_end",
+         "The conversation with {name} has ended: your message was not sent. Its text is still in the window.",
+         "Разговор с клиентом {name} завершён: сообщение не отправлено. Его текст остался в окне.")
+register("web.desktop.reply_after_end_unnamed",
+         "The conversation has ended: your message was not sent. Its text is still in the window.",
+         "Разговор завершён: сообщение не отправлено. Его текст остался в окне.")
 register("web.state.available", "Available", "На линии")
 register("web.state.break", "Break", "Перерыв")
 register("web.state.offline", "Offline", "Не в сети")

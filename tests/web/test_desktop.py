@@ -9,6 +9,7 @@ import time
 from contextlib import closing
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.server.conftest import PASSWORD, Live, start_server
@@ -182,6 +183,46 @@ def test_a_reply_typed_while_the_server_is_away_is_sent_when_it_is_back(live: Li
         expect(pane.locator(".msg--out")).to_have_count(1)  # shown once, not again by its event
     finally:
         again.stop()
+
+
+@pytest.mark.parametrize(("lang", "names", "said"), [
+    ("ru", RU, "Разговор с клиентом Ольга завершён: сообщение не отправлено. Его текст остался в окне."),
+    ("en", EN, "The conversation with Ольга has ended: your message was not sent. Its text is still in the window.")])
+def test_a_reply_that_reaches_the_server_after_the_end_is_marked_and_said_in_plain_words(
+        live: Live, new_page: Any, lang: str, names: dict[str, str], said: str) -> None:
+    """Another tab of the same operator ends the conversation while a reply is on its way
+    (the page's request is held until then): the server refuses the reply, nothing is
+    stored, the bubble is marked failed with its text still there, and the page says what
+    happened in the reader's language — not the engine's state names."""
+    page = new_page(lang)
+    log_in(page, live, "alpha-op1", names)
+    go_available(page, names)
+    conv_id = chat(live, f"web-late-{lang}", "Ольга", "Спасибо, всё понятно")
+    page.locator("[data-offer]").get_by_role("button", name=names["accept"]).click()
+    pane = page.locator(f"[data-conversation='{conv_id}']")
+    expect(pane.get_by_text("Спасибо, всё понятно")).to_be_visible()
+
+    def end_first(route: Any) -> None:
+        with closing(live.client("alpha-op1")) as other_tab:
+            assert other_tab.post(f"/api/v1/projects/alpha/conversations/{conv_id}/end").status_code == 200
+        route.continue_()
+
+    page.route(re.compile(rf".*/conversations/{conv_id}/messages$"), end_first)
+    box = pane.get_by_label(names["message"])
+    box.fill("Хорошего дня!")
+    box.press("Enter")
+    mine = page.locator(".msg--out").filter(has_text="Хорошего дня!")
+    expect(mine).to_have_attribute("data-delivery", "failed")
+    expect(mine).to_be_in_viewport()  # where the words point: scrolled to above the wrap-up form
+    expect(page.get_by_role("alert")).to_have_text(said)
+    with closing(live.client("alpha-op1")) as api:
+        answer = api.post(f"/api/v1/projects/alpha/conversations/{conv_id}/messages", json={"text": "Ещё раз"},
+                          headers={"Accept-Language": lang})
+        stored = api.get(f"/api/v1/projects/alpha/conversations/{conv_id}").json()["messages"]
+    assert answer.status_code == 409
+    assert answer.json()["error"]["code"] == "routing.conversation_ended"
+    assert "wrap_up" not in answer.json()["error"]["message"]
+    assert [m["text"] for m in stored if m["direction"] == "out"] == []
 
 
 def test_two_conversations_side_by_side_mark_unread_and_alt_arrows_move_between_them(live: Live,

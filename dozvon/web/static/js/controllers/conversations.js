@@ -51,6 +51,7 @@ export default class Conversations extends Controller {
       this.panes.set(id, pane);
       this.target("panes").append(element);
       this.target("empty").hidden = true;
+      keepLastInSight(element.querySelector("[data-slot=messages]"));
       try {
         const conversation = await get(`${this.base}/conversations/${encodeURIComponent(id)}`);
         pane.customerName = conversation.customer_name || "";
@@ -430,7 +431,12 @@ export default class Conversations extends Controller {
           } else {
             this.outbox.shift();
             this.delivery(entry.item, "failed");
-            this.emit("dz:error", t("web.desktop.error", { message: error.message }));
+            // Ended in another tab, or the customer left, while the reply was on its way.
+            const ended = error.code === "routing.conversation_ended" || error.code === "routing.unknown_contact";
+            const name = entry.pane.customerName;
+            this.emit("dz:error", !ended ? t("web.desktop.error", { message: error.message })
+              : name ? t("web.desktop.reply_after_end", { name })
+                : t("web.desktop.reply_after_end_unnamed"));
           }
         }
       }
@@ -632,4 +638,15 @@ export default class Conversations extends Controller {
     const box = next.element.querySelector("[data-slot=box]");
     (box.offsetParent ? box : next.element).focus();
   }
+}
+
+// A list of messages that was showing its last one keeps showing it when it is made
+// smaller: the wrap-up form, and the suggestion it fetches, take the messages' room after
+// the end, and a reply refused by that end must stay where the banner says it is.
+function keepLastInSight(list) {
+  let height = list.clientHeight;  // before this resize: was the end in sight then?
+  new ResizeObserver(() => {
+    if (list.scrollTop + height >= list.scrollHeight - 2) list.scrollTop = list.scrollHeight;
+    height = list.clientHeight;
+  }).observe(list);
 }
