@@ -6,6 +6,7 @@ run yields. Kept apart so that the benchmark script reads as the scenario it run
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http.cookiejar
 import json
 import os
@@ -80,10 +81,25 @@ def free_port() -> int:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far, all its threads (Linux)."""
+    """User + system CPU time of a process so far, all its threads, and of the processes it
+    started that are still running — the server's follower process (dozvon/server/followers.py)
+    is the server's work too (Linux)."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    for child in _children(pid):
+        with contextlib.suppress(OSError):  # it may have ended meanwhile
+            own += cpu_seconds(child)
+    return own
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    with contextlib.suppress(OSError):
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                found += [int(child) for child in f.read().split()]
+    return found
 
 
 def machine_busy_seconds() -> float:

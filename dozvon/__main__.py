@@ -2,4 +2,5 @@
 
 from dozvon.cli import main
 
-main()
+if __name__ == "__main__":  # not when multiprocessing's spawn imports it in a child
+    main()

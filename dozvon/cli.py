@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -87,6 +88,9 @@ def fail(error: Exception) -> NoReturn:
     """Print a person-readable error and exit with status 2."""
     if isinstance(error, DozvonError):
         message = error.message()
+    elif isinstance(error, ValidationError) and error.title == "Settings":  # an environment variable or .env
+        message = translate("cli.bad_settings", details="; ".join(
+            f"{'.'.join(map(str, e['loc']))}={e.get('input')!r}: {e['msg']}" for e in error.errors()))
     else:
         message = translate("cli.db_error", reason=str(error).splitlines()[0])
     err_console.print(f"[bold red]{h('Error', 'Ошибка')}:[/] {message}", highlight=False)

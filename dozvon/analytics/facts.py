@@ -48,7 +48,7 @@ import asyncio
 import contextlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import (
     Engine,
@@ -71,9 +71,6 @@ from dozvon.analytics.models import KpiContactRow, KpiOperatorCursorRow, KpiOper
 from dozvon.core import bulk, pacing, tracing
 from dozvon.core.db import SQLITE_ANALYSIS_LIMIT
 from dozvon.eventlog.models import EventRecord
-
-if TYPE_CHECKING:
-    from dozvon.server.hub import Hub
 
 DAY_US = 86_400 * 1_000_000
 #: A hole in the sequence numbers is stepped over once the log went on this long after it.
@@ -652,35 +649,51 @@ def rebuild(bind: Engine, project: str) -> Folded:
 
 # ----------------------------------------------------------------------------- the server
 
-def fold_round(hub: Hub) -> int:
+def fold_round(db: Engine) -> int:
     """One round of the server's loop: every project's new events folded; how many projects
     had any. Paced (``core.pacing``): a round after 10 s at 500 contacts/s folds some 25,000
     events, over 100 ms of CPU that in one stretch held the interpreter's lock and stretched
     the ingest batches beside it (the slowest 1 % of ingest → offer, bench_server.py's
-    trace). Folding in slices of sequence numbers instead cost three times the CPU."""
+    trace) — on PostgreSQL the round now runs in the server's follower process
+    (:mod:`dozvon.server.followers`), where the pause still leaves the database's core to
+    the ingest. Folding in slices of sequence numbers instead cost three times the CPU."""
     from dozvon.accounts.models import Project
 
-    with hub.sessions() as session:
-        projects = list(session.scalars(select(Project.slug).order_by(Project.slug)))
+    with db.connect() as connection:
+        projects = list(connection.scalars(select(Project.slug).order_by(Project.slug)))
     folded = 0
     with tracing.busy("kpi_fold"):
         for project in projects:
             try:
-                with pacing.paced(rest=FOLD_REST if hub.db.dialect.name == "postgresql" else 0.0):
-                    folded += len(catch_up(hub.db, [project]))
+                with pacing.paced(rest=FOLD_REST if db.dialect.name == "postgresql" else 0.0):
+                    folded += len(catch_up(db, [project]))
             except Exception as error:  # a busy database now: the next round tries again
                 print(f"dozvon: KPI facts of {project!r} failed: {error!r}", flush=True)
     return folded
 
 
-async def run(hub: Hub, every_s: float = 10.0) -> None:
-    """The server's loop: every few seconds, every project's new events folded (in a worker
-    thread, each project in its own transaction), so that a report finds little to fold."""
+def follow(db: Engine, every_s: float = 10.0) -> None:
+    """:func:`fold_round` every ``every_s`` seconds, for ever (the follower process's thread)."""
+    import time
+
+    while True:
+        _fold_safely(db)
+        time.sleep(every_s)
+
+
+def _fold_safely(db: Engine) -> None:
+    try:
+        fold_round(db)
+    except Exception as error:  # the database away for a moment: the next round tries again
+        print(f"dozvon: KPI facts round failed: {error!r}", flush=True)
+
+
+async def run(db: Engine, every_s: float = 10.0) -> None:
+    """The server's loop in its own threads (SQLite): every few seconds, every project's new
+    events folded (in a worker thread, each project in its own transaction), so that a
+    report finds little to fold."""
     import anyio.to_thread
 
     while True:
-        try:
-            await anyio.to_thread.run_sync(fold_round, hub)
-        except Exception as error:  # the database away for a moment: the next round tries again
-            print(f"dozvon: KPI facts round failed: {error!r}", flush=True)
+        await anyio.to_thread.run_sync(_fold_safely, db)
         await asyncio.sleep(every_s)

@@ -35,6 +35,7 @@ register("kpi.too_many_periods", "{count} periods requested; at most {limit} —
 
 # --- dozvon/cli.py
 register("cli.db_error", "Database error: {reason}", "Ошибка базы данных: {reason}")
+register("cli.bad_settings", "A setting is not valid — {details}", "Настройка задана неверно — {details}")
 register("cli.migrated", "Database is up to date: {url}", "База данных обновлена: {url}")
 register("cli.no_schema", "The database {url} has no Dozvon tables yet: run `dozvon db upgrade` first",
          "В базе данных {url} ещё нет таблиц Дозвона: сначала выполните `dozvon db upgrade`")

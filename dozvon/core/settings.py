@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     cookie_secure: Literal["auto", "always", "never"] = Field(default="auto", validation_alias="DOZVON_COOKIE_SECURE")
     #: The server's log level (``warning`` also turns the per-request access log off).
     log_level: Literal["debug", "info", "warning", "error"] = Field(default="info", validation_alias="DOZVON_LOG_LEVEL")
+    #: Where the followers of the event log that need no engine (the KPI fold, the quality
+    #: checks and contact-type suggestions) run: ``process`` — a process of their own, started
+    #: and watched by the server; ``thread`` — the server's own threads; ``auto`` — a process
+    #: on PostgreSQL, threads on SQLite (whose one write lock a second writer would wait for).
+    followers: Literal["auto", "thread", "process"] = Field(default="auto", validation_alias="DOZVON_FOLLOWERS")
     #: Echo SQL statements (debugging).
     sql_echo: bool = Field(default=False, validation_alias="DOZVON_SQL_ECHO")
     #: Failed logins: after this many for one account within the window, its logins are

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from dozvon.accounts.actions import audit
 from dozvon.accounts.queries import get_project
@@ -125,8 +125,14 @@ def do_check(svc: RouterService, conversation_ids: Sequence[str]) -> list[Checke
     closed, or never answered)."""
     with svc.sessions() as session:
         checked = check_conversations(session, svc.project, conversation_ids)
-    if not checked:
-        return []
+    if checked:
+        store_checked(svc, checked)
+    return checked
+
+
+def store_checked(svc: RouterService, checked: Sequence[Checked]) -> None:
+    """Store checks made already (by :func:`check_conversations`, perhaps in the server's
+    follower process) and log ``quality.checked`` for each, in one transaction."""
 
     def log(engine: RoutingEngine) -> None:
         for c in checked:
@@ -134,7 +140,6 @@ def do_check(svc: RouterService, conversation_ids: Sequence[str]) -> list[Checke
                         conversation_id=c.conversation_id, score=c.report.score, failed=c.report.failed)
 
     svc.run(log, also=lambda session: store_results(session, svc.project, checked, now_us()))
-    return checked
 
 
 # ---------------------------------------------------------------------------- contact types
@@ -215,19 +220,31 @@ _ALERTED = bulk.PerDialect(lambda dialect: select(SuggestionRow.conversation_id)
 
 def do_suggest_many(svc: RouterService, conversation_ids: Sequence[str],
                     suggesting: queries.Suggesting | None = None) -> int:
-    """:func:`do_suggest` for the background suggester's batch: read and stored in one
-    transaction each, whatever the batch's size (a busy center brings hundreds of new chats
-    a second). A suspected complaint, which alerts and may move the contact, still goes
-    through :func:`do_suggest` on its own. ``suggesting``: the settings and classifier the
-    caller read for its round (None: read here). Returns how many were suggested."""
-    with svc.sessions() as session:
-        convs = list(session.scalars(_CONVERSATIONS.of(session), {"project": svc.project,
+    """:func:`do_suggest` for a batch: :func:`suggest_quietly`, then each suspected complaint
+    through :func:`do_suggest` on its own. Returns how many were suggested."""
+    made, loud = suggest_quietly(svc.sessions, svc.project, conversation_ids, suggesting)
+    for cid in loud:
+        do_suggest(svc, cid)
+    return made
+
+
+def suggest_quietly(sessions: sessionmaker[Session], project: str, conversation_ids: Sequence[str],
+                    suggesting: queries.Suggesting | None = None) -> tuple[int, list[str]]:
+    """The background suggester's batch, read and stored in one transaction each, whatever
+    its size (a busy center brings hundreds of new chats a second) — without the project's
+    engine, so that the server's follower process can do it. The suspected complaints,
+    which alert and may move the contact, are not stored: they are returned, for
+    :func:`do_suggest` to do through the engine. ``suggesting``: the settings and
+    classifier the caller read for its round (None: read here). Returns how many
+    conversations were suggested (the loud ones among them) and the loud ones."""
+    with sessions() as session:
+        convs = list(session.scalars(_CONVERSATIONS.of(session), {"project": project,
                                                                   "ids": list(conversation_ids)}))
         if not convs:
-            return 0
-        suggesting = suggesting or queries.suggesting_of(session, svc.project)
+            return 0, []
+        suggesting = suggesting or queries.suggesting_of(session, project)
         settings = suggesting.settings
-        made = queries.suggestions_for(session, svc.project, convs, suggesting)
+        made = queries.suggestions_for(session, project, convs, suggesting)
         alerted = set(_ALERTED.rows(session, {"ids": list(made)}).scalars())
         session.expunge_all()
     loud = [conv.id for conv in convs if _alerts(made[conv.id][0], settings, conv, conv.id in alerted)]
@@ -237,16 +254,14 @@ def do_suggest_many(svc: RouterService, conversation_ids: Sequence[str],
         # the suggester's CPU at 500 new chats a second): a row made meanwhile by another
         # door is updated, and whether the supervisors were alerted is never overwritten.
         at = now_us()
-        with svc.sessions.begin() as session:
+        with sessions.begin() as session:
             bulk.insert_rows(session, SUGGESTIONS, [
-                {"conversation_id": cid, "project": svc.project, "contact_type": suggestion.contact_type,
+                {"conversation_id": cid, "project": project, "contact_type": suggestion.contact_type,
                  "source": suggestion.source, "reason": suggestion.reason, "confidence": suggestion.confidence,
                  "evidence": suggestion.evidence, "messages": read, "suggested_at_us": at, "alerted": False}
                 for cid in quiet for suggestion, read in (made[cid],)],
                 conflict=("conversation_id",), keep=("alerted",))
-    for cid in loud:
-        do_suggest(svc, cid)
-    return len(convs)
+    return len(convs), loud
 
 
 # ---------------------------------------------------------------------------- the classifier

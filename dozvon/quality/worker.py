@@ -3,13 +3,19 @@ every new text contact suggested, soon after the commit — never in the request
 closed it or brought the message.
 
 It follows each project's event log with a cursor of its own (``quality_cursors``):
-``contact.closed`` events lead to :func:`~dozvon.quality.actions.do_check`,
-``message.received`` ones (while the customer's first messages come in) to
-:func:`~dozvon.quality.actions.do_suggest`. A cursor moves only after the work of its events is
-stored, so a restart or a failed round repeats work (which is idempotent) rather than
-losing it. A hub tap wakes the loop after every commit that closed a contact or brought a
-message; otherwise it looks every few seconds. A project first seen starts a day back
-(older history is checked on request: ``dozvon qa run``).
+``contact.closed`` events lead to the checks (:func:`~dozvon.quality.actions.check_conversations`),
+``message.received`` ones (while the customer's first messages come in) to the suggestions
+(:func:`~dozvon.quality.actions.suggest_quietly`). A cursor moves only after the work of
+its events is stored, so a restart or a failed round repeats work (which is idempotent)
+rather than losing it. A project first seen starts a day back (older history is checked
+on request: ``dozvon qa run``).
+
+The rounds read and judge without the project's engine; what must go through it — the
+checks' results with their ``quality.checked`` events, a suspected complaint's alert and
+move — they hand to a :class:`Writes`. In the server's own threads (:class:`QualityWorker`,
+SQLite) that is the engine itself (:class:`LocalWrites`); on PostgreSQL the rounds run in
+the server's follower process (:mod:`dozvon.server.followers`) and hand it back to the
+server over a pipe.
 """
 
 from __future__ import annotations
@@ -17,8 +23,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 import anyio.to_thread
 from sqlalchemy import bindparam, func, select
@@ -43,13 +49,52 @@ CLOSED, SUGGEST = "closed", "suggest"
 BATCH = 200
 #: A project first seen is followed from this far back.
 START_BACK_US = 86_400 * 1_000_000
-_WAKING = frozenset({"contact.closed", "message.received"})
+#: The events after whose commit the rounds have work.
+WAKING = frozenset({"contact.closed", "message.received"})
 #: Conversations suggested per transaction, and the pause between two. A round at 500 new
 #: chats a second suggests some 250 of them: in one stretch that held the interpreter's
 #: lock for 30–50 ms of CPU, and every ingest batch beside it waited for the lock after each
 #: of its database round trips (the slowest 1 % of ingest → offer, bench_server.py's trace).
 SUGGEST_SLICE = 64
 SLICE_PAUSE_S = 0.005
+
+
+class DatabaseAway(Exception):
+    """The server could not store what a round handed it because the database is away: the
+    round's cursor stays, the next round tries again (as with an ``OperationalError``)."""
+
+
+class Writes(Protocol):
+    """What a round hands to the project's engine."""
+
+    def store_checks(self, project: str, checked: Sequence[actions.Checked]) -> None:
+        """Store these checks and log ``quality.checked`` for each, in one transaction."""
+
+    def suggest(self, project: str, conversation_ids: Sequence[str]) -> int:
+        """:func:`~dozvon.quality.actions.do_suggest` each (a suspected complaint: alert,
+        perhaps move); one that fails is reported and skipped. How many were suggested."""
+
+
+class LocalWrites:
+    """:class:`Writes` through the engines of this process (``service``: a project's)."""
+
+    def __init__(self, service: Callable[[str], RouterService]) -> None:
+        self.service = service
+
+    def store_checks(self, project: str, checked: Sequence[actions.Checked]) -> None:
+        actions.store_checked(self.service(project), checked)
+
+    def suggest(self, project: str, conversation_ids: Sequence[str]) -> int:
+        svc, made = self.service(project), 0
+        for cid in conversation_ids:
+            try:
+                actions.do_suggest(svc, cid)
+                made += 1
+            except OperationalError:
+                raise  # the database is away: the round's cursor stays
+            except Exception as error:  # one contact's failure must not stop the others'
+                print(f"dozvon: the contact type of {cid!r} was not suggested: {error!r}", flush=True)
+        return made
 
 
 _OPEN = bulk.PerDialect(lambda dialect: select(Conversation.id).where(
@@ -79,82 +124,112 @@ def _advance(sessions: sessionmaker[Session], project: str, name: str, seq: int)
             row.after_seq = seq
 
 
-def _due(sessions: sessionmaker[Session], svc: RouterService, name: str, types: tuple[str, ...],
+def _due(sessions: sessionmaker[Session], project: str, name: str, types: tuple[str, ...],
          now_us: int) -> tuple[list[EventRecord], int]:
     """The events of these types after the cursor, and the seq the cursor may move to once
-    they are handled (the last committed seq, when this round saw all there is)."""
-    top = svc.last_seq()
+    they are handled (the last committed seq, when this round saw all there is).
+
+    The top is read first: a project's events are appended by its one engine under its
+    lock, a transaction at a time, so whatever is committed is a gap-free prefix of the
+    log, and every event up to the top is seen by the read that follows."""
     with sessions.begin() as session:
-        after = _cursor(session, svc.project, name, now_us).after_seq
-        rows = [r for r in eventlog.list_events(session, svc.project, after_seq=after, types=types, limit=BATCH)
+        top = session.scalar(select(func.max(EventRecord.seq)).where(EventRecord.project == project)) or 0
+        after = _cursor(session, project, name, now_us).after_seq
+        rows = [r for r in eventlog.list_events(session, project, after_seq=after, types=types, limit=BATCH)
                 if r.seq <= top]
         session.expunge_all()
     full = len(rows) >= BATCH
     return rows, (rows[-1].seq if full else max(top, after))
 
 
-def check_round(sessions: sessionmaker[Session], svc: RouterService, now_us: int) -> int:
+def _check(sessions: sessionmaker[Session], project: str, writes: Writes, ids: list[str]) -> int:
+    with sessions() as session:
+        checked = actions.check_conversations(session, project, ids)
+    if checked:
+        writes.store_checks(project, checked)
+    return len(checked)
+
+
+def check_round(sessions: sessionmaker[Session], project: str, writes: Writes, now_us: int) -> int:
     """Check the conversations closed since the cursor; how many were checked."""
-    rows, upto = _due(sessions, svc, CLOSED, ("contact.closed",), now_us)
+    rows, upto = _due(sessions, project, CLOSED, ("contact.closed",), now_us)
     ids = [r.contact_id for r in rows if r.contact_id and r.data.get("answered")]
     try:
-        checked = len(actions.do_check(svc, ids)) if ids else 0
-    except OperationalError:
+        checked = _check(sessions, project, writes, ids) if ids else 0
+    except (OperationalError, DatabaseAway):
         raise  # the database is away: the cursor stays, the next round tries again
     except Exception as error:  # one bad conversation must not hold up the others for ever
-        print(f"dozvon: checking {len(ids)} conversations of {svc.project!r} together failed ({error!r}); "
+        print(f"dozvon: checking {len(ids)} conversations of {project!r} together failed ({error!r}); "
               "checking them one by one", flush=True)
         checked = 0
         for cid in ids:
             try:
-                checked += len(actions.do_check(svc, [cid]))
+                checked += _check(sessions, project, writes, [cid])
             except Exception as one:
                 print(f"dozvon: the checks of {cid!r} were not stored: {one!r}", flush=True)
-    _advance(sessions, svc.project, CLOSED, upto)
+    _advance(sessions, project, CLOSED, upto)
     return checked
 
 
-def suggest_round(sessions: sessionmaker[Session], svc: RouterService, now_us: int) -> int:
+def suggest_round(sessions: sessionmaker[Session], project: str, writes: Writes, now_us: int) -> int:
     """Suggest the type of the live contacts that got one of their first messages since the
     cursor; how many suggestions were made."""
-    rows, upto = _due(sessions, svc, SUGGEST, ("message.received",), now_us)
+    rows, upto = _due(sessions, project, SUGGEST, ("message.received",), now_us)
     ids = list(dict.fromkeys(r.contact_id for r in rows if r.contact_id))
     made = 0
     if ids:
         with sessions() as session:
-            suggesting = queries.suggesting_of(session, svc.project)  # once for the whole round
+            suggesting = queries.suggesting_of(session, project)  # once for the whole round
             limit = suggesting.settings.first_messages
-            open_ = set(_OPEN.rows(session, {"project": svc.project, "ids": ids}).scalars())
+            open_ = set(_OPEN.rows(session, {"project": project, "ids": ids}).scalars())
             done = set(_DONE.rows(session, {"ids": ids, "limit": limit}).scalars())
         due = [cid for cid in ids if cid in open_ and cid not in done]
         for start in range(0, len(due), SUGGEST_SLICE):
             if start:
                 time.sleep(SLICE_PAUSE_S)
-            made += _suggest_slice(svc, due[start:start + SUGGEST_SLICE], suggesting)
-    _advance(sessions, svc.project, SUGGEST, upto)
+            made += _suggest_slice(sessions, project, writes, due[start:start + SUGGEST_SLICE], suggesting)
+    _advance(sessions, project, SUGGEST, upto)
     return made
 
 
-def _suggest_slice(svc: RouterService, due: list[str], suggesting: queries.Suggesting) -> int:
+def _suggest_slice(sessions: sessionmaker[Session], project: str, writes: Writes, due: list[str],
+                   suggesting: queries.Suggesting) -> int:
     try:
-        return actions.do_suggest_many(svc, due, suggesting)
+        made, loud = actions.suggest_quietly(sessions, project, due, suggesting)
     except OperationalError:
         raise  # the database is away: the cursor stays, the next round tries again
     except Exception as error:  # one bad conversation must not hold up the others: one by one
         print(f"dozvon: the contact types of {len(due)} conversations were not suggested together "
               f"({error!r}); suggesting them one by one", flush=True)
-        made = 0
-        for cid in due:
-            try:
-                actions.do_suggest(svc, cid)
-                made += 1
-            except Exception as one:  # one contact's failure must not stop the others'
-                print(f"dozvon: the contact type of {cid!r} was not suggested: {one!r}", flush=True)
-        return made
+        return writes.suggest(project, due)
+    if loud:
+        writes.suggest(project, loud)
+    return made
+
+
+Step = Callable[[sessionmaker[Session], str, Writes, int], int]
+
+
+def quality_round(sessions: sessionmaker[Session], writes: Writes, now_us: int) -> int:
+    """Suggest and check for every project; how many conversations were handled. A step
+    that fails (a busy database) is reported; the next round tries again."""
+    done = 0
+    with sessions() as session:
+        projects = list(session.scalars(select(Project.slug).order_by(Project.slug)))
+    for project in projects:
+        for step in (suggest_round, check_round):
+            with tracing.busy(step.__name__):
+                try:
+                    done += step(sessions, project, writes, now_us)
+                except Exception as error:  # a busy database now: the next round tries again
+                    print(f"dozvon: quality {step.__name__} of {project!r} failed: {error!r}", flush=True)
+    return done
 
 
 class QualityWorker:
-    """The loop the server runs (:meth:`run`); :meth:`round` is one pass over every project."""
+    """The loop the server runs in its own threads (:meth:`run`); :meth:`round` is one pass
+    over every project. A hub tap wakes it after every commit that closed a contact or
+    brought a message; otherwise it looks every few seconds."""
 
     def __init__(self, hub: Hub, every_s: float = 2.0, gap_s: float = 0.5) -> None:
         #: ``every_s``: how often it looks without being woken; ``gap_s``: the least time
@@ -162,33 +237,17 @@ class QualityWorker:
         #: would cost more in its own reads than the work it finds (it then takes what
         #: came in meanwhile in one batch).
         self.hub, self.every_s, self.gap_s = hub, every_s, gap_s
+        self.writes = LocalWrites(hub.service)
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def _tap(self, project: str, events: list[RoutingEvent]) -> None:
-        if self._loop is not None and self._wake is not None and any(e.type in _WAKING for e in events):
+        if self._loop is not None and self._wake is not None and any(e.type in WAKING for e in events):
             self._loop.call_soon_threadsafe(self._wake.set)
 
     def round(self) -> int:
-        """Check and suggest for every loaded project; how many conversations were handled."""
-        now = eventlog.to_us(self.hub.clock.now())
-        done = 0
-        with self.hub.sessions() as session:
-            projects = list(session.scalars(select(Project.slug).order_by(Project.slug)))
-        for project in projects:
-            svc = self.hub.service(project)
-            for step in (suggest_round, check_round):
-                with tracing.busy(step.__name__):
-                    done += self._safely(step, svc, now)
-        return done
-
-    def _safely(self, step: Callable[[sessionmaker[Session], RouterService, int], int], svc: RouterService,
-                now: int) -> int:
-        try:
-            return step(self.hub.sessions, svc, now)
-        except Exception as error:  # a busy database now: the next round tries again
-            print(f"dozvon: quality {step.__name__} of {svc.project!r} failed: {error!r}", flush=True)
-            return 0
+        """Check and suggest for every project; how many conversations were handled."""
+        return quality_round(self.hub.sessions, self.writes, eventlog.to_us(self.hub.clock.now()))
 
     async def run(self) -> None:
         self._loop = asyncio.get_running_loop()

@@ -37,6 +37,7 @@ from dozvon.core.i18n import translate
 from dozvon.core.settings import Settings, get_settings
 from dozvon.integrations.sender import WebhookSender
 from dozvon.quality.worker import QualityWorker
+from dozvon.server import followers
 from dozvon.server.api import (
     accounts,
     auth,
@@ -115,8 +116,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                  asyncio.create_task(webhook_sender.run(hub.taps))]
         loops.append(asyncio.create_task(mailboxes.run()))  # the mailbox workers
         loops.append(asyncio.create_task(phones.run_retention()))  # recordings past their line's retention
-        loops.append(asyncio.create_task(QualityWorker(hub).run()))  # checks of closed conversations
-        loops.append(asyncio.create_task(kpi_facts.run(hub)))  # the KPI projection, folded after commit
+        # The log's followers that need no engine: the checks of closed conversations, the
+        # contact types suggested, the KPI projection folded after commit.
+        if followers.wanted(settings.followers, hub.db.dialect.name, clock is not None):
+            app.state.followers = followers.FollowerProcess(hub, settings.resolved_database_url())
+            loops.append(asyncio.create_task(app.state.followers.run()))
+        else:
+            loops.append(asyncio.create_task(QualityWorker(hub).run()))
+            loops.append(asyncio.create_task(kpi_facts.run(hub.db)))
         try:
             yield
         finally:
@@ -138,6 +145,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.settings = settings
     app.state.webhooks = webhook_sender
     app.state.voice = phones
+    app.state.followers = None  # the follower process, when the server runs one (server.followers)
     # The ingest first: a request is matched against the routes in order, and the ingest is
     # what arrives by the thousand a second (its paths are its own: it shadows nothing).
     modules = (ingest, accounts, routing, conversations, customers, orders, tasks, segments, directory, replies,

@@ -364,10 +364,8 @@ def test_periods_found_by_number_give_the_rows_of_comparing_every_instant_with_e
 
 
 def test_the_servers_round_folds_every_project_and_writes_nothing_when_nothing_happened(center, database_url):
-    """What the server runs every few seconds (facts.run): each project's new events folded;
-    a round with nothing new folds nothing."""
-    from types import SimpleNamespace
-
+    """What the server runs every few seconds (facts.run, facts.follow): each project's new
+    events folded; a round with nothing new folds nothing."""
     from dozvon.accounts.actions import create_project
 
     upgrade(database_url)
@@ -378,9 +376,8 @@ def test_the_servers_round_folds_every_project_and_writes_nothing_when_nothing_h
             create_project(session, "test", name, name)
     for name in names:
         append(database_url, name, center[:400])
-    hub = SimpleNamespace(sessions=session_factory(engine), db=engine)
-    assert facts.fold_round(hub) >= 2  # (other tests' projects may share the database)
-    assert facts.fold_round(hub) == 0
+    assert facts.fold_round(engine) >= 2  # (other tests' projects may share the database)
+    assert facts.fold_round(engine) == 0
     for name in names:
         assert snapshot(database_url, name)["kpi_watermarks"] == [(name, 400)]
 

@@ -20,7 +20,7 @@ from dozvon.quality import queries
 from dozvon.quality.actions import do_set_settings
 from dozvon.quality.models import CheckResultRow, CursorRow, SuggestionRow
 from dozvon.quality.settings import QualitySettings, WordChanges
-from dozvon.quality.worker import CLOSED, check_round, suggest_round
+from dozvon.quality.worker import CLOSED, LocalWrites, check_round, suggest_round
 from dozvon.routing.events import OFFER
 from dozvon.routing.model import OperatorConfig, QueueConfig
 from tests.conftest import T0
@@ -59,16 +59,17 @@ def test_each_closed_conversation_is_checked_once_and_none_is_lost_between_round
                                                                "capacity": {"chat": 3}})))
     svc.run(lambda e: e.login("op1"))
     sessions = session_factory(get_engine(db_url))
+    writes = LocalWrites(lambda project: svc)
     now = round(clock.now() * 1e6)
 
     rude = _chat(svc, clock, "v1", "Где мой заказ?", "Не ваше дело.")
     gone = _chat(svc, clock, "v2", "Алло?", None)
-    assert check_round(sessions, svc, now) == 1  # the abandoned one had no operator to judge
-    assert check_round(sessions, svc, now) == 0  # nothing new: the cursor moved past both
+    assert check_round(sessions, "shop", writes, now) == 1  # the abandoned one had no operator to judge
+    assert check_round(sessions, "shop", writes, now) == 0  # nothing new: the cursor moved past both
 
     # The checker is away while a conversation closes; the next round finds it.
     polite = _chat(svc, clock, "v3", "Сколько стоит доставка?", "Здравствуйте! Бесплатно. Хорошего дня!")
-    assert check_round(sessions, svc, now) == 1
+    assert check_round(sessions, "shop", writes, now) == 1
     with sessions() as session:
         results = {r.conversation_id: r for r in session.scalars(select(CheckResultRow))}
         assert set(results) == {rude, polite} and gone not in results
@@ -98,22 +99,23 @@ def _customer_writes(svc: RouterService, external_id: str, text: str, first: boo
 
 def test_a_live_text_contact_gets_its_type_from_its_first_messages(db_url: str) -> None:
     svc, sessions, now = _sales(db_url)
+    writes = LocalWrites(lambda project: svc)
     conv = _customer_writes(svc, "w1", "Добрый день", first=True)
-    assert suggest_round(sessions, svc, now) == 1
+    assert suggest_round(sessions, "shop", writes, now) == 1
     with sessions() as session:
         assert queries.suggestion_of(session, "shop", conv)["contact_type"] == "new_inquiry"  # type: ignore[index]
     _customer_writes(svc, "w1-2", "Хочу оставить жалобу на курьера")
-    assert suggest_round(sessions, svc, now) == 1
+    assert suggest_round(sessions, "shop", writes, now) == 1
     with sessions() as session:
         found = queries.suggestion_of(session, "shop", conv)
         assert found is not None and (found["contact_type"], found["messages"]) == ("complaint", 2)
         alerts = eventlog.list_events(session, "shop", types=("quality.complaint_suspected",))
         assert [(a.contact_id, a.data) for a in alerts] == [(conv, {"cues": ["жалоба"]})]
-    assert suggest_round(sessions, svc, now) == 0
+    assert suggest_round(sessions, "shop", writes, now) == 0
     # A third message: suggested again (stored over the row in place), alerted once only —
     # the stored "alerted" survives the update.
     _customer_writes(svc, "w1-3", "Курьер нагрубил")
-    assert suggest_round(sessions, svc, now) == 1
+    assert suggest_round(sessions, "shop", writes, now) == 1
     with sessions() as session:
         found = queries.suggestion_of(session, "shop", conv)
         assert found is not None and (found["contact_type"], found["messages"]) == ("complaint", 3)
@@ -125,15 +127,16 @@ def test_each_suggester_round_reads_the_settings_saved_before_it(db_url: str) ->
     """The suggester reads the project's settings and classifier once a round, for every
     slice of it: settings saved between two rounds count from the next round on."""
     svc, sessions, now = _sales(db_url)
+    writes = LocalWrites(lambda project: svc)
     conv = _customer_writes(svc, "w1", "Здравствуйте, у меня фиаско с заказом", first=True)
-    assert suggest_round(sessions, svc, now) == 1
+    assert suggest_round(sessions, "shop", writes, now) == 1
     with sessions() as session:
         assert queries.suggestion_of(session, "shop", conv)["contact_type"] != "complaint"  # type: ignore[index]
     with sessions.begin() as session:
         do_set_settings(session, "admin", "shop",
                         QualitySettings(words={"ru": {"complaint": WordChanges(add=["фиаско"])}}))
     _customer_writes(svc, "w1-2", "Заказ №15")
-    assert suggest_round(sessions, svc, now) == 1
+    assert suggest_round(sessions, "shop", writes, now) == 1
     with sessions() as session:
         found = queries.suggestion_of(session, "shop", conv)
         assert found is not None and (found["contact_type"], found["messages"]) == ("complaint", 2)

@@ -76,7 +76,12 @@ class Live:
 
 def start_server(database_url: str, port: int | None = None, clock: Clock | None = None, **env: Any) -> Live:
     """A live server on ``database_url``; ``env`` gives more settings by their variable
-    names (``DOZVON_SIP_LISTEN=…``); ``clock``: the engine's clock (the system's if None)."""
+    names (``DOZVON_SIP_LISTEN=…``); ``clock``: the engine's clock (the system's if None).
+
+    The log's followers run in the server's threads unless ``DOZVON_FOLLOWERS`` says
+    otherwise: a follower process costs each server two seconds of CPU to start, and the
+    tests that need it ask for it (tests/server/test_followers.py, the quality suite)."""
+    env.setdefault("DOZVON_FOLLOWERS", "thread")
     settings = Settings(DATABASE_URL=database_url, **env)  # type: ignore[call-arg]
     app = create_app(settings, clock=clock)
     port = port or free_port()
