@@ -10,8 +10,10 @@ The server runs with its ingest trace (``DOZVON_TRACE``, ``dozvon.core.tracing``
 also prints where the median and the slowest 1 % of the paced contacts spent their time
 (HTTP in, waiting for a batch, each step of the batch, the hand-over to the loop, the
 socket), the server's event-loop stalls and what overlapped them, the generator's own loop
-stalls, and the batches beside each background round against those beside none; and, on
-PostgreSQL, what the events table's secondary indexes cost the raw group commit.
+stalls, and the batches beside each background round against those beside none; on
+PostgreSQL, what the events table's secondary indexes cost the raw group commit; and how
+far behind the log's followers (contact-type suggestions, checks, the KPI fold) were after
+the last chat message, and how long they took to reach the log's end.
 
     .venv/bin/python bench/bench_server.py [--operators 500] [--contacts 6000] [--rate 500] [--paced-s 12]
         [--concurrency 64,256] [--databases sqlite,postgres] [--postgres postgresql://postgres@127.0.0.1/postgres]
@@ -204,6 +206,35 @@ def start_server(url: str, port: int, data_dir: str | None = None,
     raise SystemExit("the server did not start")
 
 
+#: What the log's followers have done up to (dozvon/server/followers.py): the suggester's and
+#: the checker's cursors, the KPI projection's watermark.
+FOLLOWED = {
+    "suggestions": "SELECT after_seq FROM quality_cursors WHERE project = :p AND name = 'suggest'",
+    "checks": "SELECT after_seq FROM quality_cursors WHERE project = :p AND name = 'closed'",
+    "KPI fold": "SELECT seq FROM kpi_watermarks WHERE project = :p",
+}
+
+
+def followers_lag(url: str, timeout: float = 120.0) -> dict[str, Any]:
+    """After the last chat message: how far behind the log's followers were (events), and how
+    long they took to reach its end (seconds; None: not within ``timeout``)."""
+    engine = get_engine(url)
+    started = time.monotonic()
+    with engine.connect() as connection:
+        top = connection.scalar(text("SELECT max(seq) FROM events WHERE project = :p"), {"p": PROJECT}) or 0
+    behind: dict[str, int] = {}
+    caught: dict[str, float | None] = dict.fromkeys(FOLLOWED)
+    while time.monotonic() - started < timeout and any(v is None for v in caught.values()):
+        with engine.connect() as connection:
+            for name, sql in FOLLOWED.items():
+                seq = connection.scalar(text(sql), {"p": PROJECT}) or 0
+                behind.setdefault(name, top - seq)
+                if caught[name] is None and seq >= top:
+                    caught[name] = time.monotonic() - started
+        time.sleep(0.1)
+    return {"top": top, "behind": behind, "caught": caught}
+
+
 def analyze(url: str) -> None:
     engine = get_engine(url)
     with engine.connect() as connection:
@@ -371,7 +402,8 @@ async def run_load(port: int, server_pid: int, cookies: dict[str, str], contacts
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    return {"levels": levels, "latency_n": len(latencies), "paced_rate": latency_n / paced_for,
+    followers = await asyncio.to_thread(followers_lag, database_url) if database_url else {}
+    return {"followers": followers, "levels": levels, "latency_n": len(latencies), "paced_rate": latency_n / paced_for,
             "paced_connections": opened[0],
             "p50_ms": 1000 * percentile(latencies, 0.5), "p99_ms": 1000 * percentile(latencies, 0.99),
             "max_ms": 1000 * max(latencies) if latencies else float("nan"),
@@ -617,6 +649,18 @@ def main() -> None:
             print(f"[{database}] chat messages into open conversations, {level['connections']:>3} connections: "
                   f"{level['messages_per_s']:,.0f} messages/s; server CPU {level['message_cpu_ms']:.2f} ms per message"
                   f"{_batches(thread_cpu, 'msg', level)}")
+        if _followers(result):
+            print(f"[{database}] {_followers(result)}")
+
+
+def _followers(result: dict[str, Any]) -> str:
+    lag = result.get("followers") or {}
+    if not lag:
+        return ""
+    parts = [f"{name} {lag['behind'][name]:,} events behind, " + (
+        f"caught up in {seconds:.1f} s" if seconds is not None else "not caught up in 120 s")
+        for name, seconds in lag["caught"].items()]
+    return "the log's followers after the last chat message: " + "; ".join(parts)
 
 
 def _batches(thread_cpu: dict[str, tuple[float, float]], phase: str, level: dict[str, Any]) -> str:

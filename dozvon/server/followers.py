@@ -113,6 +113,7 @@ class FollowerProcess:
         if old is not None:
             old.close()
         self.process, self._started = process, time.monotonic()
+        self.hub.metrics.follower_starts.inc()
         threading.Thread(target=self._serve, args=(ours,), name="dozvon-followers-link", daemon=True).start()
 
     def stop(self) -> None:

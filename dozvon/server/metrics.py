@@ -67,6 +67,9 @@ class Metrics:
                                     registry=self.registry)
         self.adapter_errors = Counter("dozvon_adapter_errors", "Decisions a channel adapter failed to carry out",
                                       ["channel"], registry=self.registry)
+        self.follower_starts = Counter(
+            "dozvon_follower_starts", "Starts of the server's follower process (KPI fold, quality checks); "
+            "more than one: it exited and was started again", registry=self.registry)
         self._live = _LiveState()
         self.registry.register(self._live)
 

@@ -140,3 +140,22 @@ def test_each_suggester_round_reads_the_settings_saved_before_it(db_url: str) ->
     with sessions() as session:
         found = queries.suggestion_of(session, "shop", conv)
         assert found is not None and (found["contact_type"], found["messages"]) == ("complaint", 2)
+
+
+def test_a_burst_of_chat_messages_is_suggested_in_one_round(db_url: str) -> None:
+    """More messages than a round once read (200 whole events, every 0.5 s at load: 400 a
+    second, where a busy center brings thousands): the suggester reads only their numbers
+    and conversations, so one round takes them all — the suspected complaint among them is
+    alerted at once, not minutes later."""
+    svc, sessions, now = _sales(db_url)
+    writes = LocalWrites(lambda project: svc)
+    chats = 240
+    for i in range(chats):
+        ingest(svc, Inbound(channel="chat", external_id=f"b{i}", queue="sales", customer_id=f"c{i}",
+                            text="Где мой заказ?" if i else "Это безобразие, курьер нагрубил"))
+    assert suggest_round(sessions, "shop", writes, now) == chats
+    assert suggest_round(sessions, "shop", writes, now) == 0
+    with sessions() as session:
+        assert len(list(session.scalars(select(SuggestionRow)))) == chats
+        alerts = eventlog.list_events(session, "shop", types=("quality.complaint_suspected",))
+        assert len(alerts) == 1

@@ -102,6 +102,8 @@ def test_a_follower_that_dies_is_started_again_and_goes_on(pg_url: str) -> None:
         conversation_id = _complaint(live.url, live.tokens["alpha"], "f-2")
         _until(lambda: _alerted(live, conversation_id), what="the alert after the restart")
         assert live.app.state.followers.process.pid == second
+        metrics = httpx.get(f"{live.url}/metrics").text  # what a monitor sees: it was started twice
+        assert "dozvon_follower_starts_total 2.0" in metrics.splitlines()
 
 
 def _children(pid: int) -> set[int]:
