@@ -76,9 +76,11 @@ class FollowerFailed(Exception):
 def wanted(mode: str, dialect: str, clock_injected: bool) -> bool:
     """Whether the server runs its followers in a process of their own: ``process`` always,
     ``thread`` never, ``auto`` on PostgreSQL with the system's clock (a clock injected by a
-    test or the simulator cannot be shared with another process)."""
+    test or the simulator cannot be shared with another process) on a POSIX system (the
+    doorbell is a non-blocking pipe waited on with ``select``, which Windows has only for
+    sockets)."""
     if mode == "auto":
-        return dialect == "postgresql" and not clock_injected
+        return dialect == "postgresql" and not clock_injected and os.name == "posix"
     return mode == "process"
 
 
