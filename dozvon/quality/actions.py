@@ -218,16 +218,6 @@ _ALERTED = bulk.PerDialect(lambda dialect: select(SuggestionRow.conversation_id)
     bulk.among(SuggestionRow.conversation_id, "ids", dialect), SuggestionRow.alerted.is_(True)))
 
 
-def do_suggest_many(svc: RouterService, conversation_ids: Sequence[str],
-                    suggesting: queries.Suggesting | None = None) -> int:
-    """:func:`do_suggest` for a batch: :func:`suggest_quietly`, then each suspected complaint
-    through :func:`do_suggest` on its own. Returns how many were suggested."""
-    made, loud = suggest_quietly(svc.sessions, svc.project, conversation_ids, suggesting)
-    for cid in loud:
-        do_suggest(svc, cid)
-    return made
-
-
 def suggest_quietly(sessions: sessionmaker[Session], project: str, conversation_ids: Sequence[str],
                     suggesting: queries.Suggesting | None = None) -> tuple[int, list[str]]:
     """The background suggester's batch, read and stored in one transaction each, whatever
