@@ -13,7 +13,7 @@ to the project's complaints queue.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,16 +130,23 @@ def do_check(svc: RouterService, conversation_ids: Sequence[str]) -> list[Checke
     return checked
 
 
-def store_checked(svc: RouterService, checked: Sequence[Checked]) -> None:
+def store_checked(svc: RouterService, checked: Sequence[Checked],
+                  also: Callable[[Session], None] | None = None) -> None:
     """Store checks made already (by :func:`check_conversations`, perhaps in the server's
-    follower process) and log ``quality.checked`` for each, in one transaction."""
+    follower process) and log ``quality.checked`` for each, in one transaction — with
+    ``also``'s writes (the checker's cursor moved past them)."""
 
     def log(engine: RoutingEngine) -> None:
         for c in checked:
             engine.note("quality.checked", None, c.operator_id, queue=c.queue, channel=c.channel,
                         conversation_id=c.conversation_id, score=c.report.score, failed=c.report.failed)
 
-    svc.run(log, also=lambda session: store_results(session, svc.project, checked, now_us()))
+    def write(session: Session) -> None:
+        store_results(session, svc.project, checked, now_us())
+        if also is not None:
+            also(session)
+
+    svc.run(log, also=write)
 
 
 # ---------------------------------------------------------------------------- contact types

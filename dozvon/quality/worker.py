@@ -72,8 +72,10 @@ class DatabaseAway(Exception):
 class Writes(Protocol):
     """What a round hands to the project's engine."""
 
-    def store_checks(self, project: str, checked: Sequence[actions.Checked]) -> None:
-        """Store these checks and log ``quality.checked`` for each, in one transaction."""
+    def store_checks(self, project: str, checked: Sequence[actions.Checked], upto: int | None = None) -> None:
+        """Store these checks and log ``quality.checked`` for each, in one transaction —
+        which also moves the checker's cursor to ``upto`` when given, so that a checker that
+        dies after the commit never checks (and announces) them again."""
 
     def suggest(self, project: str, conversation_ids: Sequence[str]) -> int:
         """:func:`~dozvon.quality.actions.do_suggest` each (a suspected complaint: alert,
@@ -86,8 +88,9 @@ class LocalWrites:
     def __init__(self, service: Callable[[str], RouterService]) -> None:
         self.service = service
 
-    def store_checks(self, project: str, checked: Sequence[actions.Checked]) -> None:
-        actions.store_checked(self.service(project), checked)
+    def store_checks(self, project: str, checked: Sequence[actions.Checked], upto: int | None = None) -> None:
+        actions.store_checked(self.service(project), checked,
+                              also=None if upto is None else lambda session: advance_in(session, project, CLOSED, upto))
 
     def suggest(self, project: str, conversation_ids: Sequence[str]) -> int:
         svc, made = self.service(project), 0
@@ -124,9 +127,14 @@ def _cursor(session: Session, project: str, name: str, now_us: int) -> CursorRow
 
 def _advance(sessions: sessionmaker[Session], project: str, name: str, seq: int) -> None:
     with sessions.begin() as session:
-        row = session.get(CursorRow, (project, name))
-        if row is not None and seq > row.after_seq:
-            row.after_seq = seq
+        advance_in(session, project, name, seq)
+
+
+def advance_in(session: Session, project: str, name: str, seq: int) -> None:
+    """Move a cursor forward to ``seq`` (never back), in the caller's transaction."""
+    row = session.get(CursorRow, (project, name))
+    if row is not None and seq > row.after_seq:
+        row.after_seq = seq
 
 
 def _due(sessions: sessionmaker[Session], project: str, name: str, type_: str, now_us: int, limit: int,
@@ -147,11 +155,12 @@ def _due(sessions: sessionmaker[Session], project: str, name: str, type_: str, n
     return rows, (rows[-1].seq if full else max(top, after))
 
 
-def _check(sessions: sessionmaker[Session], project: str, writes: Writes, ids: list[str]) -> int:
+def _check(sessions: sessionmaker[Session], project: str, writes: Writes, ids: list[str],
+           upto: int | None = None) -> int:
     with sessions() as session:
         checked = actions.check_conversations(session, project, ids)
     if checked:
-        writes.store_checks(project, checked)
+        writes.store_checks(project, checked, upto)
     return len(checked)
 
 
@@ -161,7 +170,7 @@ def check_round(sessions: sessionmaker[Session], project: str, writes: Writes, n
                       EventRecord.data)
     ids = [r.contact_id for r in rows if r.contact_id and r.data.get("answered")]
     try:
-        checked = _check(sessions, project, writes, ids) if ids else 0
+        checked = _check(sessions, project, writes, ids, upto) if ids else 0
     except (OperationalError, DatabaseAway):
         raise  # the database is away: the cursor stays, the next round tries again
     except Exception as error:  # one bad conversation must not hold up the others for ever

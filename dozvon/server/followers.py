@@ -22,13 +22,15 @@ How it works:
   when the server is gone (its parent changes: ``kill -9`` of the server included); so does
   a write the server can no longer take.
 - What needs the project's engine is handed back over the pipe, one request at a time:
-  ``("checks", project, [Checked])`` — stored with their ``quality.checked`` events by
-  :func:`~dozvon.quality.actions.store_checked`; ``("suggest", project, [conversation id])``
+  ``("checks", project, ([Checked], cursor))`` — stored with their ``quality.checked``
+  events by :func:`~dozvon.quality.actions.store_checked`, the checker's cursor moved in
+  the same transaction; ``("suggest", project, [conversation id])``
   — the suspected complaints, each alerting (and perhaps moving the contact) through
   :func:`~dozvon.quality.actions.do_suggest`. The server answers ``("ok", n)``,
   ``("away", reason)`` when the database is away (the round's cursor stays) or
-  ``("failed", reason)``. A round's cursor moves only after the answer, so a follower or
-  server that dies in between repeats the work (idempotent) and loses none.
+  ``("failed", reason)``. A round's cursor moves only with the work stored, or after the
+  answer, so a follower or server that dies in between repeats the work (idempotent) and
+  loses none.
 - The server watches it: one that exited is started again, after a pause that doubles up to
   a minute while it keeps failing; it is stopped with the server.
 """
@@ -52,7 +54,7 @@ import anyio.to_thread
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from dozvon.quality.actions import Checked, store_checked
+from dozvon.quality.actions import Checked
 from dozvon.quality.worker import WAKING, DatabaseAway, LocalWrites, quality_round
 from dozvon.routing.events import RoutingEvent
 
@@ -150,8 +152,9 @@ class FollowerProcess:
         kind, project, items = request
         try:
             if kind == "checks":
-                store_checked(self.hub.service(project), items)
-                return "ok", len(items)
+                checked, upto = items
+                self._local.store_checks(project, checked, upto)
+                return "ok", len(checked)
             if kind == "suggest":
                 return "ok", self._local.suggest(project, items)
             return "failed", f"unknown request {kind!r}"
@@ -240,8 +243,8 @@ class ParentWrites:
             raise DatabaseAway(value)
         raise FollowerFailed(value)
 
-    def store_checks(self, project: str, checked: Sequence[Checked]) -> None:
-        self._ask(("checks", project, list(checked)))
+    def store_checks(self, project: str, checked: Sequence[Checked], upto: int | None = None) -> None:
+        self._ask(("checks", project, (list(checked), upto)))
 
     def suggest(self, project: str, conversation_ids: Sequence[str]) -> int:
         return int(self._ask(("suggest", project, list(conversation_ids))))

@@ -6,6 +6,9 @@ saved before the round."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,7 +20,7 @@ from dozvon.core.clock import ManualClock
 from dozvon.core.db import get_engine, session_factory
 from dozvon.eventlog import repository as eventlog
 from dozvon.quality import queries
-from dozvon.quality.actions import do_set_settings
+from dozvon.quality.actions import Checked, do_set_settings
 from dozvon.quality.models import CheckResultRow, CursorRow, SuggestionRow
 from dozvon.quality.settings import QualitySettings, WordChanges
 from dozvon.quality.worker import CLOSED, LocalWrites, check_round, suggest_round
@@ -51,16 +54,21 @@ def _chat(svc: RouterService, clock: ManualClock, external: str, text: str, repl
     return conv
 
 
-def test_each_closed_conversation_is_checked_once_and_none_is_lost_between_rounds(db_url: str) -> None:
+def _staffed(url: str) -> tuple[RouterService, ManualClock, sessionmaker[Session], int]:
+    """The shop with op1 logged in to "sales", its clock, a session factory, and the instant
+    (µs) the rounds run at."""
     clock = ManualClock(T0)
-    svc = _service(db_url, clock)
+    svc = _service(url, clock)
     svc.run(lambda e: e.add_queue(QueueConfig(name="sales", strategy="round_robin", wrap_up_s=60)))
     svc.run(lambda e: e.add_operator(OperatorConfig.from_dict({"id": "op1", "queues": ["sales"],
                                                                "capacity": {"chat": 3}})))
     svc.run(lambda e: e.login("op1"))
-    sessions = session_factory(get_engine(db_url))
+    return svc, clock, session_factory(get_engine(url)), round(clock.now() * 1e6)
+
+
+def test_each_closed_conversation_is_checked_once_and_none_is_lost_between_rounds(db_url: str) -> None:
+    svc, clock, sessions, now = _staffed(db_url)
     writes = LocalWrites(lambda project: svc)
-    now = round(clock.now() * 1e6)
 
     rude = _chat(svc, clock, "v1", "Где мой заказ?", "Не ваше дело.")
     gone = _chat(svc, clock, "v2", "Алло?", None)
@@ -159,3 +167,28 @@ def test_a_burst_of_chat_messages_is_suggested_in_one_round(db_url: str) -> None
         assert len(list(session.scalars(select(SuggestionRow)))) == chats
         alerts = eventlog.list_events(session, "shop", types=("quality.complaint_suspected",))
         assert len(alerts) == 1
+
+
+class _Died(BaseException):
+    """The checker's process ended right after the server committed what it handed over."""
+
+
+class _DyingWrites(LocalWrites):
+    def store_checks(self, project: str, checked: Sequence[Checked], upto: int | None = None) -> None:
+        super().store_checks(project, checked, upto)
+        raise _Died
+
+
+def test_checks_the_server_stored_are_not_checked_again_after_the_checker_died(db_url: str) -> None:
+    """The checker's cursor moves in the transaction that stores its checks: a follower
+    process killed between the server's commit and its own next step does not check (and
+    announce) the same conversations again when it starts again."""
+    svc, clock, sessions, now = _staffed(db_url)
+    conv = _chat(svc, clock, "v1", "Где мой заказ?", "Не ваше дело.")
+    with pytest.raises(_Died):
+        check_round(sessions, "shop", _DyingWrites(lambda project: svc), now)
+    assert check_round(sessions, "shop", LocalWrites(lambda project: svc), now) == 0
+    with sessions() as session:
+        checked = eventlog.list_events(session, "shop", types=("quality.checked",))
+        assert [e.data["conversation_id"] for e in checked] == [conv]
+        assert session.get(CheckResultRow, conv) is not None
