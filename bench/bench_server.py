@@ -649,8 +649,9 @@ def main() -> None:
             print(f"[{database}] chat messages into open conversations, {level['connections']:>3} connections: "
                   f"{level['messages_per_s']:,.0f} messages/s; server CPU {level['message_cpu_ms']:.2f} ms per message"
                   f"{_batches(thread_cpu, 'msg', level)}")
-        if _followers(result):
-            print(f"[{database}] {_followers(result)}")
+        lag = _followers(result)
+        if lag:
+            print(f"[{database}] {lag}")
 
 
 def _followers(result: dict[str, Any]) -> str:

@@ -223,9 +223,6 @@ def _suggest_slice(sessions: sessionmaker[Session], project: str, writes: Writes
     return made
 
 
-Step = Callable[[sessionmaker[Session], str, Writes, int], int]
-
-
 def quality_round(sessions: sessionmaker[Session], writes: Writes, now_us: int) -> int:
     """Suggest and check for every project; how many conversations were handled. A step
     that fails (a busy database) is reported; the next round tries again."""
