@@ -116,6 +116,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                  asyncio.create_task(webhook_sender.run(hub.taps))]
         loops.append(asyncio.create_task(mailboxes.run()))  # the mailbox workers
         loops.append(asyncio.create_task(phones.run_retention()))  # recordings past their line's retention
+        if hub.db.dialect.name == "postgresql":  # the ingest's look-ups planned on current statistics
+            loops.append(asyncio.create_task(hub.run_planner_statistics()))
         # The log's followers that need no engine: the checks of closed conversations, the
         # contact types suggested, the KPI projection folded after commit.
         if followers.wanted(settings.followers, hub.db.dialect.name, clock is not None):

@@ -34,10 +34,11 @@ from dozvon.conversations.actions import DeliveryReport
 from dozvon.conversations.identity import IdentityResolver
 from dozvon.conversations.ingest import Inbound, IngestQueue, IngestResult
 from dozvon.conversations.projection import project_events
-from dozvon.core import jsontext, tracing
+from dozvon.core import jsontext, planner_statistics, tracing
 from dozvon.core.clock import Clock, SystemClock
 from dozvon.core.db import refresh_planner_statistics, session_factory
 from dozvon.core.errors import NotFound
+from dozvon.crm.identity import KINDS as IDENTITY_KINDS
 from dozvon.crm.identity import CrmIdentity
 from dozvon.crm.segments import mark_lost
 from dozvon.eventlog import repository as eventlog
@@ -381,13 +382,30 @@ class Hub:
                 print(f"dozvon: the task alarm failed: {error!r}", flush=True)
             await asyncio.sleep(every_s)
 
+    async def run_planner_statistics(self, every_s: float = planner_statistics.EVERY_S) -> None:
+        """PostgreSQL: the tables every ingest batch looks up are analyzed once enough of their
+        rows changed (:mod:`dozvon.core.planner_statistics`), for ever."""
+        keeper = planner_statistics.StatisticsKeeper(self.db, self._written_values)
+        while True:
+            await asyncio.sleep(every_s)
+            try:
+                await anyio.to_thread.run_sync(self._marked, "planner_statistics", keeper.round)
+            except Exception as error:  # the database away for a moment: the next round tries again
+                print(f"dozvon: planner statistics failed: {error!r}", flush=True)
+
+    def _written_values(self) -> dict[str, list[str]]:
+        """The values of the watched columns this server may write: its projects, the
+        channels, the identities' kinds."""
+        return {"project": list(self._services), "channel": registry.names(), "kind": list(IDENTITY_KINDS)}
+
     def sound_task_alarms(self) -> int:
         """One round of the overdue alarm over every project; how many tasks it announced."""
         return alarms.sound(self.sessions, self.service, eventlog.to_us(self.clock.now()))
 
     def refresh_statistics(self) -> None:
-        """SQLite's planner statistics (it never gathers its own). PostgreSQL's autovacuum
-        keeps its own current as the log grows; a bulk load analyzes right after itself."""
+        """SQLite's planner statistics (it never gathers its own). On PostgreSQL autovacuum
+        keeps the event log's current, :meth:`run_planner_statistics` the ingest's tables; a
+        bulk load analyzes right after itself."""
         if self.db.dialect.name == "sqlite":
             refresh_planner_statistics(self.db)
 
