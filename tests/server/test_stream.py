@@ -3,6 +3,7 @@ offers timing out on the wall clock, supervisors seeing the whole project."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 from tests.server.conftest import Live
@@ -78,3 +79,31 @@ def test_supervisor_stream_sees_the_whole_project(live: Live) -> None:
         ws.wait("contact.queued", contact_id=contact)
         reply = ws.command(action="state", state="available")
         assert not reply["ok"] and reply["error"]["code"] == "auth.not_an_operator"
+
+
+def test_a_socket_opens_while_a_batch_holds_the_project(live: Live) -> None:
+    """The hello does not wait for the batch being written: the event loop asks for the
+    last committed seq while the ingest holds the project's lock, and every socket and
+    request of the server waited on that loop with it."""
+    _ingest(live, "chat-before")  # something committed: the hello's seq is not 0
+    svc = live.hub.service("alpha")
+    held, release = threading.Event(), threading.Event()
+
+    def batch() -> None:
+        with svc.lock:
+            held.set()
+            release.wait(10)
+
+    writer = threading.Thread(target=batch)
+    writer.start()
+    try:
+        assert held.wait(5)
+        started = time.monotonic()
+        with open_stream(live.ws_url, live.client("alpha-op1"), "alpha", after=None) as ws:
+            ws.drain(0.2)
+            waited = time.monotonic() - started
+            assert ws.hello is not None and ws.hello["seq"] == svc.last_seq() > 0
+        assert waited < 2.0, f"the socket's hello waited {waited:.1f} s for the batch"
+    finally:
+        release.set()
+        writer.join()
