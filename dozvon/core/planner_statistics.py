@@ -34,7 +34,7 @@ took. SQLite keeps no such counts; the server's maintenance refreshes its statis
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection, Engine
@@ -114,19 +114,21 @@ class StatisticsKeeper:
         tried = self._tried.get(table, set())
         found: set[tuple[str, str]] = set()
         with self.engine.connect() as connection:
-            listed = connection.execute(_LISTED, {"table": table, "columns": list(WATCHED[table])})
+            listed = connection.execute(_LISTED, {"table": table, "columns": list(WATCHED[table])}).all()
             for _, column, known in listed:
-                for value in set(values.get(column, ())) - set(known or ()):
-                    if (column, value) not in tried and _present(connection, table, column, value,
-                                                                 values.get("project", ())):
-                        found.add((column, value))
+                missing = set(values.get(column, ())) - set(known or ()) - {v for c, v in tried if c == column}
+                if missing:
+                    found.update((column, value) for value in _present(connection, table, column, missing,
+                                                                       values.get("project", ())))
         return found
 
 
-def _present(connection: Connection, table: str, column: str, value: str, projects: Sequence[str]) -> bool:
-    """Whether ``table`` holds a row with ``value`` in ``column`` — for a column other than
-    the project, in one of ``projects`` (an index probe per project: every watched column
-    leads, or follows the project in, one of the table's indexes)."""
-    parameters: dict[str, object] = {"value": value, "projects": list(projects)}
-    where = "project = :value" if column == "project" else f"project = ANY(:projects) AND {column} = :value"
-    return bool(connection.execute(text(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE {where})"), parameters).scalar())
+def _present(connection: Connection, table: str, column: str, values: Iterable[str],
+             projects: Sequence[str]) -> list[str]:
+    """Which of ``values`` ``table`` holds in ``column`` — for a column other than the
+    project, in one of ``projects``: one statement, an index probe per value (and project),
+    as every watched column leads, or follows the project in, one of the table's indexes."""
+    where = "project = v" if column == "project" else f"project = ANY(:projects) AND {column} = v"
+    return list(connection.execute(text(
+        f"SELECT v FROM unnest(CAST(:values AS text[])) AS v WHERE EXISTS (SELECT 1 FROM {table} WHERE {where})"),
+        {"values": sorted(values), "projects": list(projects)}).scalars())
