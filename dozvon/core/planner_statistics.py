@@ -4,7 +4,7 @@ Why the server does this and does not leave it to autovacuum: autovacuum analyze
 once a tenth of its rows changed, and looks once a minute. Until then the planner believes
 what the last ANALYZE saw, and a value that came into use since — a channel a center
 started to use (its first web chats, when it had only calls and e-mail), a project created
-since, a fresh database's first rows — counts as about one row. For that one row the planner
+since — counts as about one row. For that one row the planner
 takes whichever index starts with the project, and reads every row it holds for the project:
 
 - the look-up of the customers' open chats read every chat conversation of the project

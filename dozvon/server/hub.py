@@ -383,8 +383,9 @@ class Hub:
             await asyncio.sleep(every_s)
 
     async def run_planner_statistics(self, every_s: float = planner_statistics.EVERY_S) -> None:
-        """PostgreSQL: the tables every ingest batch looks up are analyzed once enough of their
-        rows changed (:mod:`dozvon.core.planner_statistics`), for ever."""
+        """PostgreSQL, for ever: a table every ingest batch looks up is analyzed when a
+        project, channel or identity kind came into it that its planner statistics do not
+        list (:mod:`dozvon.core.planner_statistics`)."""
         keeper = planner_statistics.StatisticsKeeper(self.db, self._written_values)
         while True:
             await asyncio.sleep(every_s)
