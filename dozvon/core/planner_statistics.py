@@ -91,10 +91,11 @@ class StatisticsKeeper:
         if self.engine.dialect.name != "postgresql":
             return []
         analyzed = []
+        values = self.values()
         for table in self.stale():
             if self._not_before.get(table, 0.0) > self.clock():
                 continue
-            unknown = self._unknown(table)
+            unknown = self._unknown(table, values)
             if not unknown:
                 continue
             started = time.perf_counter()
@@ -107,10 +108,9 @@ class StatisticsKeeper:
             analyzed.append(table)
         return analyzed
 
-    def _unknown(self, table: str) -> set[tuple[str, str]]:
-        """The (column, value) pairs in ``table`` its statistics do not list, where they
-        list every value they saw — not counting those already tried."""
-        values = self.values()
+    def _unknown(self, table: str, values: Mapping[str, Sequence[str]]) -> set[tuple[str, str]]:
+        """The (column, value) pairs of ``values`` in ``table`` its statistics do not list,
+        where they list every value they saw — not counting those already tried."""
         tried = self._tried.get(table, set())
         found: set[tuple[str, str]] = set()
         with self.engine.connect() as connection:

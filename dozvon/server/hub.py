@@ -372,27 +372,29 @@ class Hub:
         with tracing.busy(name):
             chore()
 
+    async def _repeat(self, name: str, chore: Callable[[], object], every_s: float, what: str,
+                      first_after_s: float = 0.0) -> None:
+        """``chore`` in a worker thread every ``every_s`` seconds, for ever, marked for the
+        trace; a failure (a busy database now) is printed and the next round tries again."""
+        await asyncio.sleep(first_after_s)
+        while True:
+            try:
+                await anyio.to_thread.run_sync(self._marked, name, chore)
+            except Exception as error:
+                print(f"dozvon: {what} failed: {error!r}", flush=True)
+            await asyncio.sleep(every_s)
+
     async def run_task_alarms(self, every_s: float = 5.0) -> None:
         """Announce the tasks that ran past their due time — within seconds of it, not at the
         next maintenance round — for ever."""
-        while True:
-            try:
-                await anyio.to_thread.run_sync(self._marked, "task_alarms", self.sound_task_alarms)
-            except Exception as error:  # a busy database now: the next round tries again
-                print(f"dozvon: the task alarm failed: {error!r}", flush=True)
-            await asyncio.sleep(every_s)
+        await self._repeat("task_alarms", self.sound_task_alarms, every_s, "the task alarm")
 
     async def run_planner_statistics(self, every_s: float = planner_statistics.EVERY_S) -> None:
         """PostgreSQL, for ever: a table every ingest batch looks up is analyzed when a
         project, channel or identity kind came into it that its planner statistics do not
         list (:mod:`dozvon.core.planner_statistics`)."""
         keeper = planner_statistics.StatisticsKeeper(self.db, self._written_values)
-        while True:
-            await asyncio.sleep(every_s)
-            try:
-                await anyio.to_thread.run_sync(self._marked, "planner_statistics", keeper.round)
-            except Exception as error:  # the database away for a moment: the next round tries again
-                print(f"dozvon: planner statistics failed: {error!r}", flush=True)
+        await self._repeat("planner_statistics", keeper.round, every_s, "planner statistics", first_after_s=every_s)
 
     def _written_values(self) -> dict[str, list[str]]:
         """The values of the watched columns this server may write: its projects, the
