@@ -100,7 +100,7 @@ class RouterService:
         return name in self.engine.queues
 
     def run(self, command: Callable[[RoutingEngine], T], also: Callable[[Session], None] | None = None,
-            before: Callable[[Session], None] | None = None) -> T:
+            before: Callable[[Session], bool | None] | None = None) -> T:
         """Run one engine command and commit what it changed; atomic for the caller.
 
         ``before`` writes the caller's rows *before* the engine moves (an ingested
@@ -109,19 +109,28 @@ class RouterService:
         transaction as its events: everything is stored, or nothing. Decisions reach
         :attr:`decision_listeners` only after the commit.
 
+        ``before`` returns True when the command that follows only notes facts
+        (:data:`~dozvon.routing.events.FACTS_ONLY`: a batch of chat messages into open
+        conversations). Its rows are then not waited for before the engine moves but travel
+        with the events and COMMIT, a round trip less: if the database refuses them there,
+        the engine has still changed nothing but its event counter, which is put back
+        (:meth:`_undo`) — no rebuild either way.
+
         The transaction is pipelined on PostgreSQL (:mod:`dozvon.core.pipeline`): the
         plain writes of the rows and events go with the next read or with COMMIT — the
         pipeline is left after the commit."""
         with self._lock:
             engine = self.engine
             ran = False
+            events: list[RoutingEvent] = []
             try:
                 with self.sessions() as session, contextlib.ExitStack() as after_commit, session.begin():
                     after_commit.enter_context(pipeline.pipelined(session))
                     if before is not None:
-                        before(session)
+                        facts_only = before(session)
                         session.flush()
-                        pipeline.wait(session)  # refused rows are refused before the engine moves
+                        if not facts_only:
+                            pipeline.wait(session)  # refused rows are refused before the engine moves
                     ran = True
                     result = command(engine)
                     decided = list(engine.issued or ())
@@ -137,8 +146,7 @@ class RouterService:
                         self._write(session, events)
             except Exception:
                 if ran and (engine.events or engine.issued or engine.event_seq != self._committed_seq):
-                    self.engine = self._load()  # memory never runs ahead of the database
-                    self._deadline = self.engine.next_deadline()
+                    self._undo(engine, events)  # memory never runs ahead of the database
                 else:
                     engine.drain_events()
                     engine.drain_decisions()
@@ -153,6 +161,18 @@ class RouterService:
                 for decision_listener in self.decision_listeners:
                     decision_listener(decisions)
             return result
+
+    def _undo(self, engine: RoutingEngine, written: list[RoutingEvent]) -> None:
+        """After a command whose transaction failed: a command that noted only facts and
+        decided nothing changed no state, so its events are dropped and the counter put
+        back; any other is undone by rebuilding the engine from the database."""
+        noted = written + engine.drain_events()
+        if not engine.issued and all(e.type in FACTS_ONLY for e in noted):
+            engine.event_seq = self._committed_seq
+            engine.drain_decisions()
+            return
+        self.engine = self._load()
+        self._deadline = self.engine.next_deadline()
 
     def tick(self) -> list[Decision]:
         """Fire due timers (offer deadlines, wrap-up, hours …) on the service's clock."""

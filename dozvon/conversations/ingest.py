@@ -39,7 +39,7 @@ from dozvon.conversations import queries as q
 from dozvon.conversations import survey
 from dozvon.conversations.identity import ChannelIdentity, CustomerRef, IdentityResolver, Standing
 from dozvon.conversations.models import Conversation, Message
-from dozvon.core import bulk, tracing
+from dozvon.core import bulk, pipeline, tracing
 from dozvon.core.errors import DozvonError, InvalidInput
 from dozvon.eventlog.repository import to_us
 from dozvon.routing.engine import RoutingEngine
@@ -330,16 +330,21 @@ class _Batch:
         self.planned: list[_Planned] = []
         self.deferred: list[int] = []
         self.repeats: list[tuple[int, int]] = []
-        self.message_ids: dict[tuple[str, str], int] = {}
+        self.message_ids = pipeline.Ahead([])
         self.decided: dict[int, list[Decision]] = {}
         self.refused: list[_Planned] = []
 
-    def plan_and_store(self, session: Session) -> None:
+    def plan_and_store(self, session: Session) -> bool:
+        """The batch's rows. Returns whether the engine only notes facts for them (every
+        item joins a conversation): :meth:`RouterService.run` then sends the rows with the
+        events and COMMIT instead of waiting for them first — a batch of chat messages
+        waits for PostgreSQL twice, not three times. The messages' new ids travel with
+        COMMIT too, read in :meth:`outcome`."""
         svc = self.svc
         self.planned, self.deferred, self.repeats = _plan(svc, session, self.items, self.resolver, self.results)
         planned = self.planned
         if not planned:
-            return
+            return True
         now_us = to_us(svc.clock.now())
         conversations = [_conversation_row(svc.project, p, now_us) for p in planned if not p.joins]
         if conversations:
@@ -352,9 +357,10 @@ class _Batch:
                 assert row is not None
                 row.details = {**(row.details or {}), "csat": p.answer.score}
         if messages:
-            stored = bulk.insert_rows(session, MESSAGES, messages, returning=("channel", "external_id", "id"))
-            self.message_ids.update(((channel, external_id), new_id) for channel, external_id, new_id in stored)
+            self.message_ids = bulk.insert_rows_read_later(session, MESSAGES, messages,
+                                                          returning=("channel", "external_id", "id"))
         tracing.mark("planned")
+        return all(p.joins for p in planned)
 
     def command(self, engine: RoutingEngine) -> None:
         for p in self.planned:
@@ -377,10 +383,11 @@ class _Batch:
         """After the commit: each done item's result by position, and the positions
         deferred to the next batch."""
         results, deferred = self.results, list(self.deferred)
+        message_ids = {(channel, external_id): new_id for channel, external_id, new_id in self.message_ids.all()}
         for p in self.planned:
             if p.index in self.decided:
                 results[p.index] = IngestResult(p.conversation_id,
-                                                self.message_ids.get((p.item.channel, p.item.external_id)),
+                                                message_ids.get((p.item.channel, p.item.external_id)),
                                                 True, self.decided[p.index], opened=not p.joins)
         for i, first in self.repeats:  # the same id twice in one batch: the second is a retry
             result = results.get(first)

@@ -115,6 +115,21 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], 
     return []
 
 
+def insert_rows_read_later(session: Session, table: Table, rows: Sequence[dict[str, Any]], *,
+                           returning: Sequence[str]) -> pipeline.Ahead:
+    """:func:`insert_rows` with ``returning``, its rows read when asked for: in a pipelined
+    transaction the insert is not waited for — it travels with the next statement that
+    is, or with COMMIT — and what it returned is read after (the ingest's new message ids,
+    read once their batch committed). An error of the insert is raised by that wait."""
+    if not rows:
+        return pipeline.Ahead([])
+    if session.get_bind().dialect.name == "postgresql":
+        columns = tuple(rows[0])
+        sql = _unnest_sql(table, columns, tuple(returning), (), True)
+        return pipeline.ahead_sql(session, sql, _arrays(table, columns, rows))
+    return pipeline.Ahead(insert_rows(session, table, rows, returning=returning))
+
+
 @cache
 def _sqlite_insert(table: Table, columns: tuple[str, ...], returning: tuple[str, ...], conflict: tuple[str, ...],
                    overwrite: bool, keep: tuple[str, ...]) -> Any:

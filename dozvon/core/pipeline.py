@@ -190,17 +190,26 @@ def ahead(session: Session, compiled: Compiled, parameters: dict[str, Any]) -> A
     ``compiled``: the statement compiled for this database once (its text is sent as it
     is, bypassing SQLAlchemy, whose result would be looked at on the spot)."""
     connection = session.connection()
-    pipeline = connection.connection.info.get(_PIPELINE)
-    if pipeline is None:
+    if _PIPELINE not in connection.connection.info:
         statement: Executable = compiled.statement  # type: ignore[assignment]  # a look-up
         return Ahead([tuple(row) for row in connection.execute(statement, parameters)])
-    values = compiled.construct_params(parameters)
+    return ahead_sql(session, compiled.string, compiled.construct_params(parameters))
+
+
+def ahead_sql(session: Session, sql: str, parameters: Any) -> Ahead:
+    """:func:`ahead` for a statement written for the driver (:mod:`dozvon.core.bulk`'s
+    inserts returning their new ids): sent now, its rows read when asked for — in a
+    pipelined transaction they may be asked for after COMMIT, which brought them in."""
+    connection = session.connection()
+    pipeline = connection.connection.info.get(_PIPELINE)
+    if pipeline is None:
+        return Ahead([tuple(row) for row in connection.exec_driver_sql(sql, parameters)])
     pipeline.begin()
     driver: Any = connection.connection.driver_connection
     cursor = driver.cursor()
-    cursor.execute(compiled.string, values)
+    cursor.execute(sql, parameters)
     pipeline.unwaited = True
-    return Ahead(None, cursor, compiled.string, values)
+    return Ahead(None, cursor, sql, parameters)
 
 
 def _leave(info: dict[Any, Any], *, drained: bool = False) -> None:

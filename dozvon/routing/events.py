@@ -22,7 +22,9 @@ EVENT_VERSION = 1
 #: The stored rows of their contact and operator need no rewrite for them: a chat's every
 #: message rewrote its contact's and its operator's row, the largest part of its batch.
 #: A type left out costs only that rewrite; one in it that changed the state would leave a
-#: stale row (tests/persistence/test_facts_only.py checks the messages' part).
+#: stale row (tests/persistence/test_facts_only.py checks the messages' part) — and a
+#: command whose transaction fails after noting only these is undone by putting the event
+#: counter back (``RouterService._undo``), which would leave that change in memory.
 FACTS_ONLY: Final = frozenset({
     "message.received", "message.sent", "message.delivered", "message.failed", "note.added", "csat.rated",
     "task.created", "task.done", "task.cancelled", "task.overdue"})

@@ -96,16 +96,16 @@ def start_server(database_url: str, port: int | None = None, clock: Clock | None
     return Live(f"http://127.0.0.1:{port}", database_url, app, server, thread)
 
 
-def refuse_a_name(live: Live) -> None:
-    """Make the database itself refuse one customer name, 'Mallory' (as it would a value the
-    checks did not foresee): a CHECK constraint on PostgreSQL, a trigger on SQLite."""
+def refuse_a_name(live: Live, table: str = "conversations", column: str = "customer_name") -> None:
+    """Make the database itself refuse one value, 'Mallory', of ``table.column`` (a customer
+    name; as it would a value the checks did not foresee): a CHECK constraint on
+    PostgreSQL, a trigger on SQLite."""
     with live.hub.sessions.begin() as session:
         if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("ALTER TABLE conversations ADD CONSTRAINT no_mallory "
-                                 "CHECK (customer_name <> 'Mallory')"))
+            session.execute(text(f"ALTER TABLE {table} ADD CONSTRAINT no_mallory CHECK ({column} <> 'Mallory')"))
         else:
-            session.execute(text("CREATE TRIGGER no_mallory BEFORE INSERT ON conversations "
-                                 "WHEN NEW.customer_name = 'Mallory' BEGIN SELECT RAISE(ABORT, 'no Mallory'); END"))
+            session.execute(text(f"CREATE TRIGGER no_mallory BEFORE INSERT ON {table} "
+                                 f"WHEN NEW.{column} = 'Mallory' BEGIN SELECT RAISE(ABORT, 'no Mallory'); END"))
 
 
 def seed_world(hub: Hub, offer_timeout_s: float = 30.0) -> dict[str, str]:

@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from dozvon.conversations.ingest import Inbound, ingest_many
-from dozvon.conversations.models import Conversation
+from dozvon.conversations.models import Conversation, Message
 from dozvon.core.errors import DozvonError
+from dozvon.eventlog.models import EventRecord
 from tests.server.conftest import Live, refuse_a_name
 
 
@@ -60,6 +61,40 @@ def test_a_batch_the_database_refuses_is_stored_item_by_item(live: Live) -> None
     status, answer = _post(live, {"channel": "voice", "external_id": "call-m", "queue": "sales",
                                   "customer": {"name": "Mallory"}})
     assert status == 422 and answer["error"]["code"] == "api.unstorable", answer
+
+
+def test_a_message_the_database_refuses_among_chat_messages_fails_alone(live: Live) -> None:
+    """A batch of messages into open conversations is not waited for before the engine
+    notes them (on PostgreSQL its rows travel with COMMIT): a message refused there fails
+    alone, the engine is neither rebuilt nor left ahead of the log, and the log stays
+    gap-free."""
+    svc = live.hub.service("alpha")
+    opened = ingest_many(svc, [Inbound("chat", f"open-{c}", "sales", customer_id=f"chat-{c}", text="Здравствуйте")
+                               for c in range(6)], live.hub.identity)
+    refuse_a_name(live, "messages", "text")
+    engine_before = svc.engine
+    messages = [Inbound("chat", f"m-{c}", "sales", customer_id=f"chat-{c}", as_message=True,
+                        text="Mallory" if c == 2 else f"Вопрос {c}") for c in range(6)]
+    results = ingest_many(svc, messages, live.hub.identity)
+    assert [i for i, r in enumerate(results) if isinstance(r, DozvonError)] == [2]
+    assert results[2].code == "api.unstorable"  # type: ignore[union-attr]
+    assert svc.engine is engine_before
+    assert svc.engine.event_seq == svc.last_seq()
+    later = ingest_many(svc, [Inbound("chat", "m-late", "sales", customer_id="chat-0", as_message=True,
+                                      text="Ещё")], live.hub.identity)[0]
+    with live.hub.sessions() as session:
+        stored = dict(session.execute(select(Message.external_id, Message.id).where(
+            Message.project == "alpha", Message.external_id.like("m-%"))).all())
+        received = list(session.scalars(select(EventRecord.data["message_id"].as_string()).where(
+            EventRecord.project == "alpha", EventRecord.type == "message.received").order_by(EventRecord.seq)))
+        seqs = list(session.scalars(select(EventRecord.seq).where(EventRecord.project == "alpha")
+                                    .order_by(EventRecord.seq)))
+    answered = {f"m-{c}": r.message_id for c, r in enumerate(results) if c != 2}  # type: ignore[union-attr]
+    assert stored == {**answered, "m-late": later.message_id}  # type: ignore[union-attr]
+    assert [r.conversation_id for c, r in enumerate(results) if c != 2] == \
+        [r.conversation_id for c, r in enumerate(opened) if c != 2]  # type: ignore[union-attr]
+    assert "m-2" not in received and received[-6:] == ["m-0", "m-1", "m-3", "m-4", "m-5", "m-late"]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs))) and seqs[-1] == svc.last_seq()
 
 
 def test_over_long_or_nul_values_of_in_process_adapters_are_refused_with_the_field() -> None:
