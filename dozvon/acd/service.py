@@ -61,6 +61,9 @@ class RouterService:
         self.sessions = session_factory(db)
         self._lock = threading.RLock()
         self.engine = self._load()
+        #: A failed command's rebuild failed too (the database away): the engine in memory
+        #: may be ahead of the database, and is rebuilt before it is used again.
+        self._stale = False
         self._committed_seq = self.engine.event_seq
         self._deadline: float | None = self.engine.next_deadline()
         #: Called after each commit with the committed events (notifications, metrics).
@@ -91,7 +94,18 @@ class RouterService:
         commands, and must return plain copies (never the engine's own objects), so that
         callers never iterate what a command thread is changing."""
         with self._lock:
-            return view(self.engine)
+            return view(self._fresh())
+
+    def _fresh(self) -> RoutingEngine:
+        """The engine, first rebuilt from the database if it may be ahead of it
+        (:meth:`_undo` could not rebuild it): a command never works from state that was
+        never stored. Raises while the database is still away."""
+        if self._stale:
+            self.engine = self._load()
+            self._committed_seq = self.engine.event_seq
+            self._deadline = self.engine.next_deadline()
+            self._stale = False
+        return self.engine
 
     def knows_queue(self, name: str) -> bool:
         """Whether the queue exists now — without the lock, so that the event loop can ask
@@ -120,7 +134,7 @@ class RouterService:
         plain writes of the rows and events go with the next read or with COMMIT — the
         pipeline is left after the commit."""
         with self._lock:
-            engine = self.engine
+            engine = self._fresh()
             ran = False
             events: list[RoutingEvent] = []
             try:
@@ -165,14 +179,17 @@ class RouterService:
     def _undo(self, engine: RoutingEngine, written: list[RoutingEvent]) -> None:
         """After a command whose transaction failed: a command that noted only facts and
         decided nothing changed no state, so its events are dropped and the counter put
-        back; any other is undone by rebuilding the engine from the database."""
+        back; any other is undone by rebuilding the engine from the database — or, if that
+        fails too, before the next command or read (:meth:`_fresh`)."""
         noted = written + engine.drain_events()
         if not engine.issued and all(e.type in FACTS_ONLY for e in noted):
             engine.event_seq = self._committed_seq
             engine.drain_decisions()
             return
+        self._stale = True  # until the rebuild succeeds: it fails while the database is away
         self.engine = self._load()
         self._deadline = self.engine.next_deadline()
+        self._stale = False
 
     def tick(self) -> list[Decision]:
         """Fire due timers (offer deadlines, wrap-up, hours …) on the service's clock."""

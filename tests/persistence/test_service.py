@@ -271,3 +271,47 @@ def test_forgetting_more_contacts_than_one_statement_may_name_works(db):
         repo.delete_contacts(session, "chunks", [f"c{i}" for i in range(70_000)])
     with db.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(ContactRow).where(ContactRow.project == "chunks")) == 0
+
+
+@pytest.mark.postgres
+def test_a_command_whose_rebuild_fails_with_the_database_away_leaves_no_state_ahead(postgres_server_url):
+    """A command fails at COMMIT because the database went away, and the rebuild that should
+    undo it in memory fails for the same reason: the engine, ahead of the database, is not
+    used again — the next command rebuilds it first, and the contact that was never stored
+    is not in it."""
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    from tests.conftest import POSTGRES_ADMIN_URL, new_postgres_database
+
+    with new_postgres_database("dozvon_away") as url:
+        upgrade(url)
+        db = get_engine(url)
+        svc = service(db, "p", ManualClock(T0))
+        configure(svc, operators=("a",))
+        svc.run(lambda e: e.contact_arrived(ContactSpec("c1", "support")))
+        name = url.rsplit("/", 1)[1]
+
+        def away(connected: bool) -> None:
+            with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+                admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(connected).lower()}')
+                if not connected:
+                    admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                                  (name,))
+
+        stored = state_of(svc.engine)
+        with pytest.raises(OperationalError):
+            svc.run(lambda e: e.contact_arrived(ContactSpec("c2", "support")), also=lambda _session: away(False))
+        assert "c2" in svc.engine.contacts  # the rebuild could not run: memory is ahead, for now
+        try:
+            with pytest.raises(OperationalError):  # still away: nothing runs on that memory
+                svc.read(lambda e: sorted(e.contacts))
+        finally:
+            away(True)
+        assert svc.read(lambda e: sorted(e.contacts)) == ["c1"]
+        assert state_of(svc.engine) == stored
+        svc.run(lambda e: e.contact_arrived(ContactSpec("c2", "support")))  # the same id, now stored
+        with svc.sessions() as session:
+            seqs = list(session.scalars(select(EventRecord.seq).where(EventRecord.project == "p")
+                                        .order_by(EventRecord.seq)))
+        assert seqs == list(range(1, len(seqs) + 1)) and seqs[-1] == svc.last_seq() == svc.engine.event_seq
