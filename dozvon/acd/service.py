@@ -5,7 +5,9 @@ pure engine, then writes — in one transaction — the events it produced and t
 every contact, operator and queue those events name. Only after the commit are the
 decisions returned to the caller (who rings phones, sends messages), so that nothing is
 announced that the database does not hold. If the write fails, the in-memory engine is
-rebuilt from the database, so memory never runs ahead of what is stored.
+rebuilt from the database (a command that only noted facts just puts its event counter
+back), so memory never runs ahead of what is stored; if the rebuild fails too, the
+database being away, it is rebuilt before the engine is used again.
 """
 
 from __future__ import annotations
