@@ -189,9 +189,7 @@ class RouterService:
             engine.drain_decisions()
             return
         self._stale = True  # until the rebuild succeeds: it fails while the database is away
-        self.engine = self._load()
-        self._deadline = self.engine.next_deadline()
-        self._stale = False
+        self._fresh()
 
     def tick(self) -> list[Decision]:
         """Fire due timers (offer deadlines, wrap-up, hours …) on the service's clock."""
