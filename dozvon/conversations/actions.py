@@ -11,7 +11,6 @@ those allowed to act on anybody's.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +24,7 @@ from dozvon.conversations import outbox, survey
 from dozvon.conversations import queries as q
 from dozvon.conversations.ingest import IngestResult
 from dozvon.conversations.models import CallbackTask, Conversation, Message
+from dozvon.core import ids
 from dozvon.core.clock import now_us
 from dozvon.core.errors import Conflict, InvalidInput, NotFound
 from dozvon.core.i18n import SUPPORTED, translate
@@ -92,7 +92,7 @@ def do_send_message(svc: RouterService, conversation_id: str, operator_id: str |
     conv = _conversation(svc, conversation_id)
     if not registry.get(conv.channel).text:
         raise Conflict("conversations.voice_has_no_messages", contact=conversation_id)
-    key = "out-" + uuid.uuid4().hex
+    key = "out-" + ids.new_hex()
 
     def write(session: Session) -> None:
         _write_outbound(session, svc, conv, key, text, author)
@@ -160,7 +160,7 @@ class _AutoMessage:
             told = (contact.spec.language or "")[:2].lower() if contact is not None else ""
             template = translate(f"replies.{self.kind}.standard", told if told in SUPPORTED else self.language)
         text = fill(template, values(self.conv.customer_name, (op.cfg.name or operator_id) if op is not None else None))
-        key = "auto-" + uuid.uuid4().hex
+        key = "auto-" + ids.new_hex()
         engine.note("message.sent", self.conv.id, operator_id, channel=self.conv.channel, message_id=key, text=text,
                     author=operator_id, auto=True, reason=self.kind)
         self.sent.append((key, text))
@@ -215,7 +215,7 @@ def do_add_note(svc: RouterService, conversation_id: str, author: str, text: str
     """A private note on the conversation for colleagues (a supervisor joining, an operator
     leaving a hint): an event of the conversation, never sent to the customer."""
     conv = _conversation(svc, conversation_id)
-    note_id = "note-" + uuid.uuid4().hex
+    note_id = "note-" + ids.new_hex()
     svc.run(lambda e: e.note("note.added", conv.id, conv.operator_id if conv.id not in e.contacts
                              else e.contacts[conv.id].operator_id, queue=conv.queue, channel=conv.channel,
                              note_id=note_id, text=text, author=author))
@@ -348,7 +348,7 @@ def auto_replies(svc: RouterService) -> Callable[[RoutingEngine, list[Decision]]
             channel = registry.find(d.channel)
             if d.kind != ev.AUTO_REPLY or not d.text or d.contact_id is None or channel is None or not channel.text:
                 continue
-            key = "auto-" + uuid.uuid4().hex
+            key = "auto-" + ids.new_hex()
             engine.note("message.sent", d.contact_id, None, channel=d.channel, message_id=key, text=d.text,
                         author=None, auto=True, reason=d.reason)
             replies.append((d.contact_id, key, d.text, d.reason))

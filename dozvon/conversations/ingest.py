@@ -23,7 +23,6 @@ import asyncio
 import contextlib
 import queue
 import threading
-import uuid
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -39,7 +38,7 @@ from dozvon.conversations import queries as q
 from dozvon.conversations import survey
 from dozvon.conversations.identity import ChannelIdentity, CustomerRef, IdentityResolver, Standing
 from dozvon.conversations.models import Conversation, Message
-from dozvon.core import bulk, pipeline, tracing
+from dozvon.core import bulk, ids, pipeline, tracing
 from dozvon.core.errors import DozvonError, InvalidInput
 from dozvon.eventlog.repository import to_us
 from dozvon.routing.engine import RoutingEngine
@@ -295,7 +294,7 @@ def _plan(svc: RouterService, session: Session, items: list[Inbound], resolver: 
             planned.append(_Planned(i, item, answer.conversation_id, True, customer, answer=answer))
             continue
         if not (item.as_message and customer):
-            planned.append(_Planned(i, item, uuid.uuid4().hex, False, customer))
+            planned.append(_Planned(i, item, ids.new_hex(), False, customer))
             continue
         now = talking.get(open_of[who])
         if now is not None and now.state in _TALKING:
@@ -304,7 +303,7 @@ def _plan(svc: RouterService, session: Session, items: list[Inbound], resolver: 
             deferred.append(i)
         else:
             opened.add(who)
-            planned.append(_Planned(i, item, uuid.uuid4().hex, False, customer))
+            planned.append(_Planned(i, item, ids.new_hex(), False, customer))
     # The customer's standing (segment, priority) counts contacts: only for new ones, so a
     # chat's every message costs nothing here.
     arriving = [p.customer_id for p in planned if not p.joins and p.customer_id]

@@ -7,7 +7,6 @@ entry: the conversation it stores is their record.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +18,7 @@ from dozvon.accounts.actions import audit
 from dozvon.accounts.queries import get_project
 from dozvon.acd.service import RouterService
 from dozvon.conversations.models import Conversation
+from dozvon.core import ids
 from dozvon.core.clock import now_us
 from dozvon.core.errors import Conflict, DozvonError, InvalidInput
 from dozvon.crm import discounts, orders, segments
@@ -64,7 +64,7 @@ def create_customer(session: Session, actor: str, project: str, name: str = "", 
     _check_fields(name, segment)
     get_project(session, project)
     now = now_us()
-    customer = Customer(id=uuid.uuid4().hex, project=project, name=name, search_name=name.casefold(),
+    customer = Customer(id=ids.new_hex(), project=project, name=name, search_name=name.casefold(),
                         segment=segment or None, attributes=dict(attributes or {}), created_at_us=now,
                         updated_at_us=now)
     session.add(customer)

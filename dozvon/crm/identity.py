@@ -14,7 +14,6 @@ An id that does not parse as its kind is kept as a
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterable, Sequence
 
 import phonenumbers
@@ -25,7 +24,7 @@ from dozvon.accounts.models import Project
 from dozvon.conversations.identity import CustomerRef, Standing
 from dozvon.conversations.models import Conversation
 from dozvon.conversations.queries import OPEN
-from dozvon.core import bulk
+from dozvon.core import bulk, ids
 from dozvon.core.clock import now_us
 from dozvon.core.errors import InvalidInput
 from dozvon.core.pipeline import Ahead
@@ -193,7 +192,7 @@ class CrmIdentity:
         is then left out (ON CONFLICT DO NOTHING, no savepoint to roll back to), the
         customer made for it here is removed, and theirs is taken."""
         now = now_us()
-        created = {key: uuid.uuid4().hex for key in names}
+        created = {key: ids.new_hex() for key in names}
         bulk.insert_rows(session, CUSTOMERS, [
             {"id": created[key], "project": project, "name": name[:200], "search_name": name[:200].casefold(),
              "segment": None, "attributes": {}, "created_at_us": now, "updated_at_us": now}

@@ -11,7 +11,6 @@ import contextlib
 import random
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +22,7 @@ from dozvon.channels.registry import OutboundMessage, registry
 from dozvon.conversations import actions
 from dozvon.conversations.identity import IdentityResolver
 from dozvon.conversations.ingest import Inbound, ingest
+from dozvon.core import ids
 from dozvon.core.errors import DozvonError
 from dozvon.demo.seed import HUMAN_OPERATORS, OPERATORS
 from dozvon.routing.events import Decision
@@ -120,7 +120,7 @@ class DemoTraffic:
         name, lang, segment = self.rng.choice(CUSTOMERS)
         channel = self.rng.choices(["voice", "chat", "messenger", "email"], [5, 3, 2, 1])[0]
         queue = "vip" if segment == "vip" else self.rng.choice(["sales", "support", "support"])
-        external_id = f"demo-{uuid.uuid4().hex[:12]}"
+        external_id = f"demo-{ids.new_hex()[:12]}"
         text = None if channel == "voice" else self.rng.choice(FIRST_LINES[lang])
         item = Inbound(channel=channel, external_id=external_id, queue=queue,
                                      customer_id=f"cust-{CUSTOMERS.index((name, lang, segment))}",

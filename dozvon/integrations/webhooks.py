@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Session
 from dozvon.accounts.actions import audit
 from dozvon.accounts.queries import get_project
 from dozvon.channels import secrets as sealed
+from dozvon.core import ids
 from dozvon.core.errors import Conflict, InvalidInput, NotFound
 from dozvon.eventlog import repository as eventlog
 from dozvon.eventlog.catalogue import REGISTRY
@@ -271,7 +271,7 @@ def produce(session: Session, now_us: int, limit: int = 500) -> tuple[int, set[s
         for sub in group:
             for record in records:
                 if record.seq > sub.after_seq and matches(sub.events, record.type):
-                    key = uuid.uuid4().hex
+                    key = ids.new_hex()
                     rows.append(WebhookDelivery(
                         project=project, subscription_id=sub.id, key=key, event_seq=record.seq,
                         event_type=record.type, status=PENDING, attempts=0, due_at_us=now_us, created_at_us=now_us,
@@ -286,7 +286,7 @@ def produce(session: Session, now_us: int, limit: int = 500) -> tuple[int, set[s
 def ping(session: Session, actor: str, project: str, webhook_id: int, now_us: int, lease_s: float) -> WebhookDelivery:
     """A test delivery, taken for its one attempt at once (the caller sends it)."""
     sub = get_subscription(session, project, webhook_id)
-    key = uuid.uuid4().hex
+    key = ids.new_hex()
     delivery = WebhookDelivery(project=project, subscription_id=sub.id, key=key, event_seq=None, event_type=PING,
                                status=PENDING, attempts=1, due_at_us=now_us + round(lease_s * 1e6),
                                created_at_us=now_us, last_error="",

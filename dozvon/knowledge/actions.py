@@ -5,7 +5,6 @@ the project's generation so that every process's index catches up (see
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from dozvon.accounts.actions import audit
 from dozvon.accounts.queries import get_project
+from dozvon.core import ids
 from dozvon.core.clock import now_us
 from dozvon.core.errors import DozvonError, InvalidInput
 from dozvon.knowledge.models import Article, KbState
@@ -29,7 +29,7 @@ def next_generation(session: Session, project: str) -> int:
     generations are given in commit order)."""
     state = session.scalar(select(KbState).where(KbState.project == project).with_for_update())
     if state is None:
-        state = KbState(project=project, generation=0, index_key=uuid.uuid4().hex[:12])
+        state = KbState(project=project, generation=0, index_key=ids.new_hex()[:12])
         session.add(state)
     state.generation += 1
     session.flush()

@@ -18,7 +18,6 @@ import ipaddress
 import json
 import threading
 import time
-import uuid
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,6 +28,7 @@ from dozvon.acd import queries as live
 from dozvon.channels import connections
 from dozvon.channels.registry import DeliveryFailed, OutboundMessage, registry
 from dozvon.conversations import actions
+from dozvon.core import ids
 from dozvon.core.errors import Forbidden, InvalidInput, NotFound
 from dozvon.core.i18n import translate
 from dozvon.core.settings import Settings
@@ -524,7 +524,7 @@ class VoiceService:
         language = (visitor.language or "ru")[:2]
         line = Line(0, project, "widget", queue, LineSettings(language="en" if language == "en" else "ru",
                                                                announce_position=True))
-        session = CallSession(self, line, leg, caller=customer_ref(visitor), external_id=f"web-{uuid.uuid4().hex}",
+        session = CallSession(self, line, leg, caller=customer_ref(visitor), external_id=f"web-{ids.new_hex()}",
                               answer=False, queue=queue, source=visitor.source or "widget", name=visitor.name)
         self.calls.add(session)
         self._web_calls[(project, visitor.id)] = session

@@ -8,8 +8,6 @@ the same row the customer's files are in.
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy.orm import Session
 
 from dozvon.acd.service import RouterService
@@ -18,6 +16,7 @@ from dozvon.channels.telegram.models import ChannelFile
 from dozvon.conversations import outbox
 from dozvon.conversations import queries as q
 from dozvon.conversations.models import Message
+from dozvon.core import ids
 from dozvon.core.errors import InvalidInput, NotFound
 from dozvon.eventlog.repository import to_us
 
@@ -49,7 +48,7 @@ def do_send_file(svc: RouterService, conversation_id: str, operator_id: str | No
         raise NotFound("routing.unknown_contact", contact=conversation_id)
     if conv.channel != CHANNEL:
         raise InvalidInput("telegram.not_telegram", field="conversation_id", contact=conversation_id)
-    key = "out-" + uuid.uuid4().hex
+    key = "out-" + ids.new_hex()
     kind = "photo" if content_type in PHOTO_TYPES and len(data) <= PHOTO_LIMIT else "document"
     shown = f"📎 {name}" + (f" — {caption}" if caption else "")
     made: list[int] = []
