@@ -13,6 +13,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
@@ -78,6 +79,40 @@ def postgres_server_url() -> Iterator[str]:
         pytest.skip(problem)
     with new_postgres_database("dozvon_test") as url:
         yield url
+
+
+def _counted(gen: Iterator[Any], count: list[int]) -> Iterator[Any]:
+    """``gen``, a psycopg generator, counting the times it waits for its socket to take
+    more (``Wait.W`` or ``Wait.RW``; a wait to read alone may come once or several times,
+    as the answers arrive)."""
+    import psycopg.waiting
+
+    try:
+        wanted = next(gen)
+        while True:
+            if wanted & psycopg.waiting.Wait.W:
+                count[0] += 1
+            wanted = gen.send((yield wanted))
+    except StopIteration as stop:
+        return stop.value
+
+
+@contextmanager
+def socket_waits(driver_connection: Any) -> Iterator[list[int]]:
+    """How many times a psycopg connection waits to write to its socket (``[count]``): a
+    system call around which CPython lets go of the interpreter's lock, and one per
+    statement in psycopg's own pipeline."""
+    count = [0]
+    real = driver_connection.wait
+
+    def wait(gen: Any, *args: Any, **kwargs: Any) -> Any:
+        return real(_counted(gen, count), *args, **kwargs)
+
+    driver_connection.wait = wait
+    try:
+        yield count
+    finally:
+        del driver_connection.wait
 
 
 @contextmanager

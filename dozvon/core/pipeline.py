@@ -14,6 +14,12 @@ trace). psycopg's own BEGIN waited once more, and so did its exit from pipeline 
 COMMIT: the transaction's BEGIN is sent ahead of its first statement
 (:meth:`_Pipeline.begin`), and the pipeline is left without a wait (:meth:`_Pipeline.end`).
 
+And the statements before a wait go in one write (:class:`QueuingCursor`,
+:class:`_SendsInOneGo`): psycopg's pipeline wrote each statement as it came, asking the
+operating system first whether the socket took more. The batch of 32 new contacts made 56
+such system calls on its socket (strace), now 13 — each one a moment the thread lets go of
+the interpreter's lock, which the event loop may then hold.
+
 Every other statement is waited for at once (:func:`_wait_for_results`, a listener that
 :func:`pipeline_on` puts on every PostgreSQL engine): SQLAlchemy looks at a result as soon
 as it is executed, and the ORM checks the count of rows an update touched. So code inside a pipelined transaction
@@ -56,7 +62,7 @@ class _Pipeline:
         # Managed here, not by ``Connection.pipeline()``, whose exit always waits once more
         # (:meth:`end`); the connection is told of its pipeline as that method tells it.
         self._driver = driver_connection
-        pipeline = psycopg.Pipeline(driver_connection)
+        pipeline = _SendsInOneGo(driver_connection)
         with driver_connection.lock:
             driver_connection._pipeline = pipeline
         try:
@@ -88,7 +94,7 @@ class _Pipeline:
             return  # no transaction to open, or psycopg has opened it already
         with driver.lock:
             driver.wait(driver._exec_command(driver._get_tx_start_command()))  # queued
-            driver.wait(self._pipeline._communicate_gen())  # and sent
+            _hand_over(self._pipeline.command_queue)  # to libpq, sent with the first statement waited for
 
     def clean(self) -> bool:
         """Nothing refused is waiting to be taken in: the last wait went through and the
@@ -153,6 +159,82 @@ def pipelined(session: Session) -> Iterator[None]:
         _leave(pooled.info)
 
 
+class _SendsInOneGo(psycopg.Pipeline):
+    """psycopg's pipeline, which hands every statement queued (:class:`QueuingCursor`) to
+    libpq before it talks to the server: libpq keeps them in its buffer, and they go in one
+    write. psycopg's own loop asks whether the socket takes more and writes once for each
+    statement — two system calls, each letting go of the interpreter's lock
+    (:class:`QueuingCursor` says what that costs)."""
+
+    def _communicate_gen(self) -> Any:
+        _hand_over(self.command_queue)
+        return (yield from super()._communicate_gen())
+
+
+def _hand_over(commands: Any) -> None:
+    """Give libpq the statements psycopg queued, in order: in pipeline mode it buffers them
+    (writing on its own only past 64 kB, and without blocking)."""
+    while commands:
+        commands.popleft()()
+
+
+class QueuingCursor(psycopg.Cursor[Any]):
+    """psycopg's cursor, able to hand a statement to the pipeline without a word to the
+    server (:meth:`queue`): it is sent with the next statement that is waited for, or
+    with COMMIT.
+
+    psycopg's own ``execute`` in a pipeline sends each statement at once: it asks the
+    operating system whether the socket takes more (``poll``), and writes to it. Around
+    each of those calls CPython lets go of the interpreter's lock, and taking it back may
+    wait for the thread that took it meanwhile — the event loop, under load. A batch of 32
+    new contacts made 36 ``poll`` and 20 ``sendto`` calls on its socket; queued, its
+    statements travel in one write with the next one waited for (6 and 7: strace of the
+    ingest thread, 20 batches).
+
+    The answers come in the order the statements were queued, as psycopg matches them. A
+    statement's rows read before a wait brought them (a look-up sent ahead, read at once)
+    are waited for then, with everything queued before them (:meth:`_fetch_pipeline`).
+    psycopg's internals as of the pinned version (its cursor's ``_execute_gen`` less its
+    last step); tests/persistence/test_pipeline.py and
+    tests/server/test_ingest_round_trips.py count the waits on the socket."""
+
+    #: :func:`_begun` marks the statement SQLAlchemy is about to execute as one to queue.
+    queue_next = False
+
+    def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None,
+                binary: bool | None = None) -> Any:
+        if self.queue_next:
+            self.queue_next = False
+            if self._conn._pipeline:
+                return self.queue(query, params, prepare=prepare, binary=binary)
+        return super().execute(query, params, prepare=prepare, binary=binary)
+
+    def queue(self, query: Any, params: Any = None, *, prepare: bool | None = None,
+              binary: bool | None = None) -> QueuingCursor:
+        """Put the statement in the pipeline's queue, sent later; its result (and any
+        error) comes in with the next wait."""
+        with self._conn.lock:
+            self._conn.wait(self._queue_gen(query, params, prepare=prepare, binary=binary))
+        return self
+
+    def _queue_gen(self, query: Any, params: Any, *, prepare: bool | None, binary: bool | None) -> Any:
+        yield from self._start_query(query)
+        converted = self._convert_query(query, params)
+        yield from self._maybe_prepare_gen(converted, prepare=prepare, binary=binary)
+        self._last_query = query
+        yield from self._conn._prepared.maintain_gen(self._conn)
+
+    def _fetch_pipeline(self) -> None:
+        """Rows asked for before a wait brought them: wait now, with a Sync. psycopg would
+        send what libpq holds and a flush request, and never what is still queued here
+        (an answer it would wait for for ever); and without a Sync libpq never learns that
+        the transaction is open, so psycopg's COMMIT would think there is none and send
+        nothing — the transaction's writes lost."""
+        pipeline = self._conn._pipeline
+        if pipeline is not None and not self.pgresult and self._execmany_returning is not False:
+            pipeline.sync()
+
+
 def wait(session: Session) -> None:
     """Wait for the writes sent and not waited for yet, if any: their errors are raised
     here, not later (a caller that must know its rows were taken before it goes on). It
@@ -207,7 +289,7 @@ def ahead_sql(session: Session, sql: str, parameters: Any) -> Ahead:
     pipeline.begin()
     driver: Any = connection.connection.driver_connection
     cursor = driver.cursor()
-    cursor.execute(sql, parameters)
+    cursor.queue(sql, parameters)
     pipeline.unwaited = True
     return Ahead(None, cursor, sql, parameters)
 
@@ -228,18 +310,29 @@ def pipeline_on(engine: Engine) -> None:
     (:data:`NO_RESULT`) — before SQLAlchemy looks at it; a rollback is sent
     outside pipeline mode, after the refused statements' answers are taken in; and a
     connection handed back to the pool leaves pipeline mode first."""
+    event.listen(engine, "connect", _queuing_cursors)
     event.listen(engine, "before_cursor_execute", _begun)
     event.listen(engine, "after_cursor_execute", _wait_for_results)
     event.listen(engine, "rollback", _left_before_rollback)
     event.listen(engine, "rollback_savepoint", _drained_before_rollback_to_savepoint)
     event.listen(engine, "reset", _left_on_return)
     event.listen(engine, "invalidate", _forgotten)
+    event.listen(engine, "handle_error", _shutdown_is_a_disconnect)
 
 
-def _begun(connection: Any, *_args: Any) -> None:
+def _queuing_cursors(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.cursor_factory = QueuingCursor
+
+
+def _begun(connection: Any, cursor: Any, _statement: str, _parameters: Any, _context: Any,
+           executemany: bool) -> None:
     pipeline = connection.connection.info.get(_PIPELINE)
     if pipeline is not None:
         pipeline.begin()
+        if not executemany and isinstance(cursor, QueuingCursor):
+            # Sent with the next statement waited for, or at once by the wait that
+            # _wait_for_results makes for a statement whose result is read.
+            cursor.queue_next = True
 
 
 def _wait_for_results(connection: Any, _cursor: Any, _statement: str, _parameters: Any, context: Any,
@@ -278,3 +371,16 @@ def _left_on_return(_dbapi_connection: Any, record: Any, _state: Any) -> None:
 def _forgotten(_dbapi_connection: Any, record: Any, _error: Any) -> None:
     """A connection lost or thrown away: its pipeline is not ended, only forgotten."""
     record.info.pop(_PIPELINE, None)
+
+
+#: The server's word that it is closing the connection (terminated, crashed, shutting down).
+_SHUTDOWN = (psycopg.errors.AdminShutdown, psycopg.errors.CrashShutdown, psycopg.errors.CannotConnectNow)
+
+
+def _shutdown_is_a_disconnect(context: Any) -> None:
+    """A connection the server said it closes is lost, as SQLAlchemy treats a failed write.
+    With the statements of a pipelined transaction sent in one go (:class:`_SendsInOneGo`),
+    the server's last message is read before anything is written to the closed socket, and
+    SQLAlchemy would hand the dead connection back to the pool as a live one."""
+    if isinstance(context.original_exception, _SHUTDOWN):
+        context.is_disconnect = True

@@ -7,9 +7,11 @@ of pipeline mode and serves the next transaction. On SQLite nothing changes."""
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select, text
@@ -19,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from dozvon.core import bulk, pipeline
 from dozvon.core.db import get_engine, session_factory
+from tests.conftest import socket_waits
 
 _METADATA = MetaData()
 _TABLE = Table(f"pipeline_test_{uuid.uuid4().hex[:8]}", _METADATA, Column("id", Integer, primary_key=True),
@@ -238,5 +241,58 @@ def test_the_early_begin_keeps_the_writes_a_transaction_until_commit(postgres_se
             assert session.scalar(select(func.count()).select_from(_TABLE)) == 1
             assert rows(engine) == []
         assert rows(engine) == [(1, "a")]
+    finally:
+        _TABLE.drop(engine)
+
+
+@pytest.mark.postgres
+def test_the_statements_before_a_wait_go_to_the_server_in_one_go(postgres_server_url: str) -> None:
+    """Seven writes, a look-up sent ahead and a read, then three writes and COMMIT: the
+    connection waits to write to its socket once for each of the two waits, not once per
+    statement as psycopg's own pipeline does."""
+    engine = get_engine(postgres_server_url)
+    _TABLE.create(engine)
+    try:
+        with pipelined_transaction(engine) as session:
+            session.connection()  # checked out before counting
+            with socket_waits(session.connection().connection.driver_connection) as count:
+                for i in range(1, 8):
+                    bulk.insert_rows(session, _TABLE, [{"id": i, "text": f"row {i}"}])
+                asked = _BY_TEXT.ahead(session, {"texts": ["row 2", "row 5"]})
+                assert session.scalar(select(func.count()).select_from(_TABLE)) == 7
+                assert asked.all() == [(2, "row 2"), (5, "row 5")]
+                for i in range(8, 11):
+                    bulk.insert_rows(session, _TABLE, [{"id": i, "text": f"row {i}"}])
+                waited_inside = count[0]
+            with socket_waits(session.connection().connection.driver_connection) as at_commit:
+                session.commit()
+        assert waited_inside == 1, waited_inside
+        assert at_commit[0] == 1, at_commit
+        assert len(rows(engine)) == 10
+    finally:
+        _TABLE.drop(engine)
+
+
+@pytest.mark.postgres
+def test_a_look_up_read_before_any_wait_first_sends_what_is_queued(postgres_server_url: str) -> None:
+    """Statements queued for the next wait (dozvon.core.pipeline.QueuingCursor) and a
+    look-up sent ahead whose rows are read at once, before anything is waited for: the
+    reading sends them, and the rows include the writes queued before it (it would
+    otherwise wait for an answer to a statement never sent — for ever)."""
+    engine = get_engine(postgres_server_url)
+    _TABLE.create(engine)
+    read: list[Any] = []
+    try:
+        def transaction() -> None:
+            with pipelined_transaction(engine) as session:
+                bulk.insert_rows(session, _TABLE, [{"id": 1, "text": "a"}, {"id": 2, "text": "b"}])
+                read.extend(_BY_TEXT.ahead(session, {"texts": ["b"]}).all())
+
+        worker = threading.Thread(target=transaction, daemon=True)
+        worker.start()
+        worker.join(30)
+        assert not worker.is_alive(), "the look-up waited for an answer to a statement never sent"
+        assert read == [(2, "b")]
+        assert rows(engine) == [(1, "a"), (2, "b")]
     finally:
         _TABLE.drop(engine)

@@ -11,6 +11,7 @@ the messages of a batch that only joins conversations then went with COMMIT (2).
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +23,7 @@ from sqlalchemy import event, select
 from dozvon.conversations.ingest import Inbound, ingest_many
 from dozvon.conversations.models import Message
 from dozvon.core.db import upgrade
-from tests.conftest import new_postgres_database
+from tests.conftest import new_postgres_database, socket_waits
 from tests.server.conftest import Live, seeded_server
 
 pytestmark = pytest.mark.postgres
@@ -38,17 +39,21 @@ def live_postgres(postgres_server_url: str) -> Iterator[Live]:
             yield server
 
 
-def waits(live: Live, items: list[Inbound]) -> tuple[int, list[Any]]:
-    """The ``Sync`` messages sent while ``items`` are ingested as one batch, and the results."""
-    with tempfile.TemporaryDirectory() as folder:
+def waits(live: Live, items: list[Inbound], socket: list[int] | None = None) -> tuple[int, list[Any]]:
+    """The ``Sync`` messages sent while ``items`` are ingested as one batch, and the results;
+    ``socket`` gets the number of times the batch's connection waited to write to its socket."""
+    with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as counting:
         path = Path(folder) / "libpq.trace"
         with path.open("w") as trace:
 
             def traced(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
                 dbapi_connection.pgconn.trace(trace.fileno())
+                if socket is not None:
+                    socket.append(counting.enter_context(socket_waits(dbapi_connection)))
 
             def untraced(dbapi_connection: Any, _record: Any) -> None:
                 dbapi_connection.pgconn.untrace()
+                counting.close()
 
             event.listen(live.hub.db, "checkout", traced)
             event.listen(live.hub.db, "checkin", untraced)
@@ -68,16 +73,22 @@ def test_a_batch_of_new_contacts_waits_four_times_and_one_of_chat_messages_twice
     # BEGIN, the retries and the segment rules with the identities; the new customers; the
     # conversations with their messages; the events, live rows and COMMIT. Leaving the
     # pipeline after COMMIT waits for nothing.
-    count, opened = waits(live_postgres, contacts)
+    counted: list[Any] = []
+    count, opened = waits(live_postgres, contacts, counted)
     assert count == 4
+    # What each wait sends goes in one write (dozvon.core.pipeline.QueuingCursor): psycopg's
+    # own pipeline waited to write once per statement, 33 times for this batch.
+    assert [c[0] for c in counted] == [4], counted
     messages = [Inbound("email", f"m-{i}", "sales", customer_id=f"c{i}@example.com", text="Ещё вопрос",
                         as_message=True) for i in range(BATCH)]
     # BEGIN, the retries and the open conversations with the identities; the messages with
     # the events and COMMIT. (Messages join open conversations: no rules are read, no live
     # row is rewritten, and the engine only notes facts, so the messages are not waited for
     # before it moves; their new ids come back with COMMIT.)
-    count, joined = waits(live_postgres, messages)
+    counted = []
+    count, joined = waits(live_postgres, messages, counted)
     assert count == 2
+    assert [c[0] for c in counted] == [2], counted  # 17 with psycopg's own pipeline
     assert [r.conversation_id for r in joined] == [r.conversation_id for r in opened]
     assert not any(r.opened for r in joined)
     with live_postgres.hub.sessions() as session:
