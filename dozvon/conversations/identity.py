@@ -55,7 +55,8 @@ class Standing:
 class IdentityResolver(Protocol):
     def resolve(self, session: Session, project: str, refs: Sequence[CustomerRef]) -> list[str | None]:
         """The Dozvon customer id of each ref (None: an anonymous contact), in order. May
-        create customers in ``session`` (the ingest's transaction)."""
+        create customers in ``session`` (the ingest's transaction); the caller then calls
+        :meth:`confirm` before it relies on them."""
         ...
 
     def standing(self, session: Session, project: str, customer_ids: Sequence[str],
@@ -76,8 +77,25 @@ class IdentityResolver(Protocol):
         ...
 
 
+    def confirm(self, session: Session) -> None:
+        """Called once the batch's rows were waited for, before the engine moves: raises
+        :class:`IdentityTaken` if another server claimed, at the same moment, an identity
+        :meth:`resolve` created a customer for (its claim is read with the rows' wait,
+        not in a round trip of its own)."""
+        ...
+
+
+class IdentityTaken(Exception):
+    """Another server claimed an identity this transaction created a customer for, between
+    the look-up and the insert. The transaction is rolled back and the batch run again: its
+    look-up then finds that server's customer."""
+
+
 class ChannelIdentity:
     """The channel's id of a customer is their id (no customer base yet)."""
+
+    def confirm(self, session: Session) -> None:
+        """Nothing to confirm: no customer is created."""
 
     def resolve(self, session: Session, project: str, refs: Sequence[CustomerRef]) -> list[str | None]:
         return [ref.external_id for ref in refs]

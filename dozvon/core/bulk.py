@@ -116,18 +116,21 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], 
 
 
 def insert_rows_read_later(session: Session, table: Table, rows: Sequence[dict[str, Any]], *,
-                           returning: Sequence[str]) -> pipeline.Ahead:
+                           returning: Sequence[str], conflict: Sequence[str] = (),
+                           overwrite: bool = True) -> pipeline.Ahead:
     """:func:`insert_rows` with ``returning``, its rows read when asked for: in a pipelined
     transaction the insert is not waited for — it travels with the next statement that
     is, or with COMMIT — and what it returned is read after (the ingest's new message ids,
-    read once their batch committed). An error of the insert is raised by that wait."""
+    read once their batch committed; the identities a batch's new customers claimed, read
+    after the wait before the engine moves). An error of the insert is raised by that wait."""
     if not rows:
         return pipeline.Ahead([])
     if session.get_bind().dialect.name == "postgresql":
         columns = tuple(rows[0])
-        sql = _unnest_sql(table, columns, tuple(returning), (), True)
+        sql = _unnest_sql(table, columns, tuple(returning), tuple(conflict), overwrite)
         return pipeline.ahead_sql(session, sql, _arrays(table, columns, rows))
-    return pipeline.Ahead(insert_rows(session, table, rows, returning=returning))
+    return pipeline.Ahead(insert_rows(session, table, rows, returning=returning, conflict=conflict,
+                                      overwrite=overwrite))
 
 
 @cache

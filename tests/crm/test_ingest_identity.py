@@ -3,12 +3,17 @@ then writes, is one customer, and a returning caller is offered to their last op
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import threading
+import time
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 
 from dozvon.accounts import actions as accounts
 from dozvon.acd.service import RouterService
-from dozvon.conversations.identity import ChannelIdentity, CustomerRef, IdentityResolver
+from dozvon.conversations.identity import ChannelIdentity, CustomerRef, IdentityResolver, IdentityTaken
 from dozvon.conversations.ingest import Inbound, ingest, ingest_many
 from dozvon.conversations.models import Conversation
 from dozvon.core.clock import ManualClock
@@ -18,7 +23,7 @@ from dozvon.crm.identity import CrmIdentity
 from dozvon.crm.models import Customer
 from dozvon.routing.events import OFFER
 from dozvon.routing.model import OperatorConfig, QueueConfig
-from tests.conftest import T0
+from tests.conftest import T0, new_postgres_database
 
 
 def _world(database_url: str, project: str) -> tuple[Engine, RouterService]:
@@ -82,17 +87,57 @@ def test_a_returning_caller_in_another_format_is_offered_to_their_last_operator(
     assert second != first
 
 
-def test_a_customer_another_server_created_meanwhile_is_taken_not_duplicated(database_url: str, project: str) -> None:
+def test_an_identity_another_server_claimed_meanwhile_is_reported_not_duplicated(
+        database_url: str, project: str) -> None:
+    """Our look-up missed it (it was not there yet): creating it runs into the unique
+    index, the insert leaves our claim out, and confirm() says so — the ingest then runs
+    its batch again and finds their customer (below, on PostgreSQL, with a real race)."""
     db, _ = _world(database_url, project)
-    key = ("phone", "+375291234567")
     with session_factory(db).begin() as session:
-        [theirs] = CrmIdentity().resolve(session, project, [CustomerRef("voice", "+375291234567")])
-    # Our lookup missed it (it was not there yet): creating it runs into the unique index.
+        CrmIdentity().resolve(session, project, [CustomerRef("voice", "+375291234567")])
+    with session_factory(db)() as session, session.begin():
+        CrmIdentity()._create(session, project, {("phone", "+375291234567"): "Анна",
+                                                 ("phone", "+375447654321"): "Олег"})
+        with pytest.raises(IdentityTaken, match=r"phone:\+375291234567"):
+            CrmIdentity().confirm(session)
+        session.rollback()
     with session_factory(db).begin() as session:
-        ours = CrmIdentity()._create(session, project, {key: "Анна", ("phone", "+375447654321"): "Олег"})
-        assert ours[key] == theirs and ours["phone", "+375447654321"] != theirs
+        CrmIdentity()._create(session, project, {("phone", "+375447654321"): "Олег"})
+        CrmIdentity().confirm(session)  # nobody else claimed it
     with session_factory(db)() as session:
         assert session.scalar(select(func.count()).select_from(Customer).where(Customer.project == project)) == 2
+
+
+@pytest.mark.postgres
+def test_a_contact_whose_customer_another_server_creates_at_the_same_moment_gets_that_customer(
+        postgres_server_url: str, project: str) -> None:
+    """Another server creates the customer of a caller while our batch looks them up and
+    misses: our claim of the phone waits for theirs to commit and is left out, our batch is
+    run again, and the call is theirs' customer's — one customer, not two."""
+    with new_postgres_database("dozvon_race") as url:
+        db, svc = _world(url, project)
+        theirs_session = session_factory(db)()
+        theirs_session.begin()
+        [theirs] = CrmIdentity().resolve(theirs_session, project, [CustomerRef("voice", "+375291234567", "Анна")])
+        result: list[Any] = []
+        ours = threading.Thread(target=lambda: result.append(
+            ingest(svc, Inbound("voice", "call-1", "sales", customer_id="+375291234567"), CrmIdentity())))
+        ours.start()
+        with session_factory(db)() as watcher:  # our claim waits on theirs, in the unique index
+            deadline = time.monotonic() + 30
+            while not watcher.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                          "current_database() AND wait_event_type = 'Lock'")):
+                assert time.monotonic() < deadline and ours.is_alive(), "our batch never waited on their claim"
+                time.sleep(0.02)
+        theirs_session.commit()
+        theirs_session.close()
+        ours.join(30)
+        assert not ours.is_alive() and len(result) == 1
+        with session_factory(db)() as session:
+            stored = session.get(Conversation, result[0].conversation_id)
+            assert stored is not None and stored.customer_id == theirs
+            assert session.scalar(select(func.count()).select_from(Customer)
+                                  .where(Customer.project == project)) == 1
 
 
 def _joins(database_url: str, project: str, resolver: IdentityResolver) -> dict[str, str]:

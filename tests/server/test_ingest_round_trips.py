@@ -7,7 +7,8 @@ pipelined (dozvon.core.pipeline), a batch of chat messages 9 times; pipelined, 7
 the segment rules were sent ahead with the identities and the pipeline was left without a
 last wait (5 each), BEGIN went ahead of the first statement instead of being waited for
 on its own (4 each), and the messages' open conversations went with the identities (3);
-the messages of a batch that only joins conversations then went with COMMIT (2)."""
+the messages of a batch that only joins conversations then went with COMMIT (2), and the new
+customers' identity claims with the conversations of a batch of new contacts (3)."""
 
 from __future__ import annotations
 
@@ -67,18 +68,18 @@ def waits(live: Live, items: list[Inbound], socket: list[int] | None = None) -> 
     return sum(1 for fields in sent if len(fields) > 3 and fields[1] == "F" and fields[3].startswith("Sync")), results
 
 
-def test_a_batch_of_new_contacts_waits_four_times_and_one_of_chat_messages_twice(live_postgres: Live) -> None:
+def test_a_batch_of_new_contacts_waits_three_times_and_one_of_chat_messages_twice(live_postgres: Live) -> None:
     contacts = [Inbound("email", f"e-{i}", "sales", customer_id=f"c{i}@example.com", text="Здравствуйте")
                 for i in range(BATCH)]
-    # BEGIN, the retries and the segment rules with the identities; the new customers; the
-    # conversations with their messages; the events, live rows and COMMIT. Leaving the
-    # pipeline after COMMIT waits for nothing.
+    # BEGIN, the retries and the segment rules with the identities; the new customers, their
+    # identities' claims, the conversations and their messages; the events, live rows and
+    # COMMIT. Leaving the pipeline after COMMIT waits for nothing.
     counted: list[Any] = []
     count, opened = waits(live_postgres, contacts, counted)
-    assert count == 4
+    assert count == 3
     # What each wait sends goes in one write (dozvon.core.pipeline.QueuingCursor): psycopg's
     # own pipeline waited to write once per statement, 33 times for this batch.
-    assert [c[0] for c in counted] == [4], counted
+    assert [c[0] for c in counted] == [3], counted
     messages = [Inbound("email", f"m-{i}", "sales", customer_id=f"c{i}@example.com", text="Ещё вопрос",
                         as_message=True) for i in range(BATCH)]
     # BEGIN, the retries and the open conversations with the identities; the messages with
