@@ -18,6 +18,11 @@ the last chat message, and how long they took to reach the log's end.
     .venv/bin/python bench/bench_server.py [--operators 500] [--contacts 6000] [--rate 500] [--paced-s 12]
         [--concurrency 64,256] [--databases sqlite,postgres] [--postgres postgresql://postgres@127.0.0.1/postgres]
         [--no-trace] [--keep-trace FILE] [--no-index-cost]
+
+To compare two versions, run each from its own checkout (``git worktree add``, then ``cd``
+there and run this file with the same interpreter), alternating. ``PYTHONPATH`` does not
+choose the server's version: the server runs as ``python -m dozvon serve`` in the working
+directory, which Python puts ahead of ``PYTHONPATH``.
 """
 
 from __future__ import annotations

@@ -76,7 +76,6 @@ class IdentityResolver(Protocol):
         asks for their conversations after)."""
         ...
 
-
     def confirm(self, session: Session) -> None:
         """Called once the batch's rows were waited for, before the engine moves: raises
         :class:`IdentityTaken` if another server claimed, at the same moment, an identity

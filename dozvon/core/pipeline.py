@@ -8,8 +8,10 @@ batch's time. In a pipelined transaction a write whose result nobody reads (decl
 :data:`NO_RESULT`, as :mod:`dozvon.core.bulk` declares its plain inserts and updates) is
 sent and not waited for: it travels with the next statement that is read, or with COMMIT.
 A look-up that does not depend on the next one can be sent ahead of it (:func:`ahead`) and
-travel with it (the retries and the segment rules travel with the identity look-up). The
-batch above waits 4 times (tests/server/test_ingest_round_trips.py counts them in libpq's
+travel with it (the retries and the segment rules travel with the identity look-up), and an
+insert's returned rows can be read after a later wait (:func:`ahead_sql`: the new customers'
+identity claims travel with the batch's rows, its messages' new ids with COMMIT). The
+batch above waits 3 times (tests/server/test_ingest_round_trips.py counts them in libpq's
 trace). psycopg's own BEGIN waited once more, and so did its exit from pipeline mode after
 COMMIT: the transaction's BEGIN is sent ahead of its first statement
 (:meth:`_Pipeline.begin`), and the pipeline is left without a wait (:meth:`_Pipeline.end`).
@@ -280,8 +282,9 @@ def ahead(session: Session, compiled: Compiled, parameters: dict[str, Any]) -> A
 
 def ahead_sql(session: Session, sql: str, parameters: Any) -> Ahead:
     """:func:`ahead` for a statement written for the driver (:mod:`dozvon.core.bulk`'s
-    inserts returning their new ids): sent now, its rows read when asked for — in a
-    pipelined transaction they may be asked for after COMMIT, which brought them in."""
+    inserts returning their new ids): queued now (:class:`QueuingCursor`) and sent with the
+    next wait, its rows read when asked for — in a pipelined transaction they may be asked
+    for after COMMIT, which brought them in."""
     connection = session.connection()
     pipeline = connection.connection.info.get(_PIPELINE)
     if pipeline is None:
