@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from dozvon.core import bulk
 from dozvon.core.errors import InvalidInput
+from dozvon.core.pipeline import Ahead
 from dozvon.crm.models import CrmPolicy, CustomerFlag
 
 COMPETITOR, BLOCKED, DO_NOT_CALL = "competitor", "blocked", "do_not_call"
@@ -64,6 +65,18 @@ def active(session: Session, project: str, customer_ids: Sequence[str]) -> dict[
     return found
 
 
+def kinds_ahead(session: Session, project: str, customer_ids: Sequence[str]) -> Ahead:
+    """The kinds of the flags in force on these customers, as ``(customer id, kind)`` rows,
+    oldest first — sent now and read later (:meth:`Ahead.all`): the ingest's standing step
+    sends it with its look-up of the customers, one wait for both."""
+    if not customer_ids:
+        return Ahead([])
+    return _ACTIVE_KINDS.ahead(session, {"project": project, "customers": list(set(customer_ids))})
+
+
+_ACTIVE_KINDS = bulk.PerDialect(lambda dialect: select(CustomerFlag.customer_id, CustomerFlag.kind).where(
+    CustomerFlag.project == bindparam("project"), bulk.among(CustomerFlag.customer_id, "customers", dialect),
+    CustomerFlag.cleared_at_us.is_(None)).order_by(CustomerFlag.id))
 _ACTIVE = bulk.PerDialect(lambda dialect: select(CustomerFlag).where(
     CustomerFlag.project == bindparam("project"), bulk.among(CustomerFlag.customer_id, "customers", dialect),
     CustomerFlag.cleared_at_us.is_(None)).order_by(CustomerFlag.id))

@@ -146,6 +146,7 @@ def standing_at_contact(session: Session, project: str, customer_ids: Sequence[s
     known = [c for c in arriving if c not in new]
     # (id, given segment, attributes, last contact, recent contacts, recent orders)
     rows: list[Any] = [(c, None, {}, None, 0, 0) for c in arriving if c in new]
+    flag_kinds = flags.kinds_ahead(session, project, known)  # travels with the look-up below
     if known:
         # One query for the customers and what they did lately (contacts and orders since
         # `since`, counted per customer through their indexes): it runs for every batch of
@@ -159,7 +160,9 @@ def standing_at_contact(session: Session, project: str, customer_ids: Sequence[s
         rows.extend(session.execute(
             select(Customer.id, Customer.segment, Customer.attributes, Customer.last_contact_at_us, contacts, bought)
             .where(Customer.project == project, Customer.id.in_(known))))
-    flagged = flags.active(session, project, known)
+    flagged: dict[str, list[str]] = {}
+    for customer_id, kind in flag_kinds.all():
+        flagged.setdefault(customer_id, []).append(kind)
     policy = flags.policy_of(session, project) if flagged else flags.FlagPolicy()
     out: dict[str, Standing] = {}
     ruled: list[dict[str, Any]] = []
@@ -173,7 +176,7 @@ def standing_at_contact(session: Session, project: str, customer_ids: Sequence[s
         else:
             ruled.append({"project": project, "id": customer_id, "auto_segment": segment,
                           "last_contact_at_us": now_us})
-        kinds = tuple(dict.fromkeys(f.kind for f in flagged.get(customer_id, ())))
+        kinds = tuple(dict.fromkeys(flagged.get(customer_id, ())))
         out[customer_id] = Standing(
             segment, priority, kinds,
             queue=policy.competitor_queue if flags.COMPETITOR in kinds else None,

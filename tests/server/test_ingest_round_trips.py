@@ -96,3 +96,18 @@ def test_a_batch_of_new_contacts_waits_three_times_and_one_of_chat_messages_twic
         stored = dict(session.execute(select(Message.external_id, Message.id).where(
             Message.project == "alpha", Message.external_id.like("m-%"))).all())
     assert {f"m-{i}": r.message_id for i, r in enumerate(joined)} == stored
+
+
+def test_a_batch_of_contacts_from_returning_customers_waits_four_times(live_postgres: Live) -> None:
+    first = [Inbound("email", f"r-{i}", "sales", customer_id=f"r{i}@example.com", text="Первое письмо")
+             for i in range(BATCH)]
+    count, _ = waits(live_postgres, first)
+    assert count == 3
+    again = [Inbound("email", f"r2-{i}", "sales", customer_id=f"r{i}@example.com", text="Новый вопрос")
+             for i in range(BATCH)]
+    # BEGIN, the retries and the rules with the identities; the customers' standing (their
+    # segment, recent contacts and orders) with their flags in force; the rows; the events,
+    # live rows and COMMIT. (The flags were a wait of their own: 5.)
+    count, results = waits(live_postgres, again)
+    assert count == 4
+    assert all(r.opened for r in results)
