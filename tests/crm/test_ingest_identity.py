@@ -113,7 +113,7 @@ def test_a_contact_whose_customer_another_server_creates_at_the_same_moment_gets
         postgres_server_url: str, project: str) -> None:
     """Another server creates the customer of a caller while our batch looks them up and
     misses: our claim of the phone waits for theirs to commit and is left out, our batch is
-    run again, and the call is theirs' customer's — one customer, not two."""
+    run again, and the call goes to their customer — one customer, not two."""
     with new_postgres_database("dozvon_race") as url:
         db, svc = _world(url, project)
         theirs_session = session_factory(db)()
