@@ -78,7 +78,7 @@ def test_a_batch_of_new_contacts_waits_three_times_and_one_of_chat_messages_twic
     count, opened = waits(live_postgres, contacts, counted)
     assert count == 3
     # What each wait sends goes in one write (dozvon.core.pipeline.QueuingCursor): psycopg's
-    # own pipeline waited to write once per statement, 33 times for this batch.
+    # own pipeline waited to write once per statement, 31 times for this batch.
     assert [c[0] for c in counted] == [3], counted
     messages = [Inbound("email", f"m-{i}", "sales", customer_id=f"c{i}@example.com", text="Ещё вопрос",
                         as_message=True) for i in range(BATCH)]
