@@ -336,21 +336,24 @@ class _Batch:
         self.message_ids = pipeline.Ahead([])
         self.decided: dict[int, list[Decision]] = {}
         self.refused: list[_Planned] = []
+        #: The transaction's session, kept by :meth:`plan_and_store` for :meth:`command`.
+        self.session: Session | None = None
 
     def plan_and_store(self, session: Session) -> bool:
         """The batch's rows. Returns whether the engine only notes facts for them (every
         item joins a conversation): :meth:`RouterService.run` then sends the rows with the
         events and COMMIT instead of waiting for them first — a batch of chat messages
         waits for PostgreSQL twice, not three times. The messages' new ids travel with
-        COMMIT too, read in :meth:`outcome`. Any other batch's rows are waited for here,
-        and with them the claims of the customers the identity step created, which the
-        resolver then confirms (:meth:`IdentityResolver.confirm`): one wait for both — a
-        batch of new contacts waits three times, not four."""
+        COMMIT too, read in :meth:`outcome`. Any other batch's rows are waited for before
+        the engine moves, and with them the claims of the customers the identity step
+        created, which :meth:`command` has the resolver confirm first
+        (:meth:`IdentityResolver.confirm`): one wait for both — a batch of new contacts
+        waits three times, not four."""
         svc = self.svc
+        self.session = session
         self.planned, self.deferred, self.repeats = _plan(svc, session, self.items, self.resolver, self.results)
         planned = self.planned
         if not planned:
-            self.resolver.confirm(session)
             return True
         now_us = to_us(svc.clock.now())
         conversations = [_conversation_row(svc.project, p, now_us) for p in planned if not p.joins]
@@ -366,15 +369,14 @@ class _Batch:
         if messages:
             self.message_ids = bulk.insert_rows_read_later(session, MESSAGES, messages,
                                                           returning=("channel", "external_id", "id"))
-        facts_only = all(p.joins for p in planned)
-        if not facts_only:
-            session.flush()
-            pipeline.wait(session)  # a refused row is refused here, before the engine moves
-        self.resolver.confirm(session)  # the new customers' claims came with that wait
         tracing.mark("planned")
-        return facts_only
+        return all(p.joins for p in planned)
 
     def command(self, engine: RoutingEngine) -> None:
+        # The new customers' claims came with the rows' wait (RouterService.run's, before
+        # the engine moves): another server's claim undoes the batch before anything moved.
+        assert self.session is not None, "plan_and_store runs first"
+        self.resolver.confirm(self.session)
         for p in self.planned:
             try:
                 self.decided[p.index] = _route(engine, p)
