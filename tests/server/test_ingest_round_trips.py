@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -42,17 +43,24 @@ def live_postgres(postgres_server_url: str) -> Iterator[Live]:
 
 def waits(live: Live, items: list[Inbound], socket: list[int] | None = None) -> tuple[int, list[Any]]:
     """The ``Sync`` messages sent while ``items`` are ingested as one batch, and the results;
-    ``socket`` gets the number of times the batch's connection waited to write to its socket."""
+    ``socket`` gets the number of times the batch's connection waited to write to its socket.
+    Only the connections this thread takes are traced: the server's background rounds take
+    theirs meanwhile (on a slow machine, often enough to count their waits too)."""
+    me = threading.get_ident()
     with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as counting:
         path = Path(folder) / "libpq.trace"
         with path.open("w") as trace:
 
             def traced(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+                if threading.get_ident() != me:
+                    return
                 dbapi_connection.pgconn.trace(trace.fileno())
                 if socket is not None:
                     socket.append(counting.enter_context(socket_waits(dbapi_connection)))
 
             def untraced(dbapi_connection: Any, _record: Any) -> None:
+                if threading.get_ident() != me:
+                    return
                 dbapi_connection.pgconn.untrace()
                 counting.close()
 
