@@ -1,9 +1,13 @@
 """Many rows into one table in one statement: the ingest's write path.
 
 On PostgreSQL the rows go in as one array per column, unpacked by ``unnest`` — one
-statement with a fixed text and a dozen parameters, however many rows — and the arrays are
-sent in binary (``%b``: psycopg's text format escapes every element with a regular
-expression in Python, 7× slower). The plain
+statement with a fixed text and a dozen parameters, however many rows. Each array is
+written as PostgreSQL's text of it in a few joins (:func:`dozvon.core.pgarrays.array_text`)
+and sent as one string, cast by the statement: psycopg adapts a list element by element in
+Python — scanning it for its type, then a dumper call and a length per element in binary (a
+regular expression per element in text) — and that was a tenth of the server's CPU under
+load (py-spy of the interpreter's lock, bench_server.py at 64 connections). A list that is
+not of one plain type still goes to psycopg. The plain
 ``executemany`` the ORM and Core use costs 30–60 µs of Python per row in psycopg's
 pipeline (each row's parameters adapted and sent as a statement of its own), and a batch of
 32 contacts writes some 300 rows; a multi-row ``VALUES`` list changes its text with every
@@ -35,6 +39,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import ARRAY, JSON
 
 from dozvon.core import jsontext, pipeline
+from dozvon.core.pgarrays import array_text
 from dozvon.core.pipeline import NO_RESULT
 
 T = TypeVar("T")
@@ -152,10 +157,21 @@ def _sqlite_insert(table: Table, columns: tuple[str, ...], returning: tuple[str,
     return statement
 
 
-def _arrays(table: Table, columns: tuple[str, ...], rows: Sequence[dict[str, Any]]) -> tuple[list[Any], ...]:
-    """One list per column (JSON columns as their text), for ``unnest``."""
+def _arrays(table: Table, columns: tuple[str, ...], rows: Sequence[dict[str, Any]]) -> tuple[str | list[Any], ...]:
+    """One array per column (JSON columns as their text), for ``unnest``: its text, or the
+    list when its values are not of one plain type (psycopg writes that)."""
     json_columns = _json_columns(table)
-    return tuple([_json(r[c]) for r in rows] if c in json_columns else [r[c] for r in rows] for c in columns)
+    return tuple(_array([_json(r[c]) for r in rows] if c in json_columns else [r[c] for r in rows])
+                 for c in columns)
+
+
+def _array(values: list[Any]) -> str | list[Any]:
+    text = array_text(values)
+    if text is not None:
+        return text
+    if all(v is None for v in values):  # a column no row of the batch fills
+        return "{" + ",".join(["NULL"] * len(values)) + "}"
+    return values
 
 
 def _json(value: Any) -> str | None:
@@ -170,12 +186,12 @@ def _json_columns(table: Table) -> frozenset[str]:
 @cache
 def _unnest_sql(table: Table, columns: tuple[str, ...], returning: tuple[str, ...], conflict: tuple[str, ...],
                 overwrite: bool, keep: tuple[str, ...] = ()) -> str:
-    """``INSERT … SELECT * FROM unnest(%b::type[], …)``, each column's array cast to its
-    own type (JSON sent as text and cast by PostgreSQL)."""
+    """``INSERT … SELECT * FROM unnest(%s::type[], …)``, each column's array cast to its
+    own type (sent as the array's text, JSON as its elements' text)."""
     dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
     preparer = dialect.identifier_preparer
     names = ", ".join(preparer.quote(c) for c in columns)
-    arrays = ", ".join(f"%b::{table.c[c].type.compile(dialect=dialect)}[]" for c in columns)
+    arrays = ", ".join(f"%s::{table.c[c].type.compile(dialect=dialect)}[]" for c in columns)
     sql = f"INSERT INTO {preparer.format_table(table)} ({names}) SELECT * FROM unnest({arrays})"
     if conflict:
         updates = ", ".join(f"{preparer.quote(c)} = excluded.{preparer.quote(c)}" for c in columns
@@ -206,7 +222,7 @@ def update_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], 
 def _update_sql(table: Table, columns: tuple[str, ...], keys: tuple[str, ...]) -> str:
     dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
     preparer = dialect.identifier_preparer
-    arrays = ", ".join(f"%b::{table.c[c].type.compile(dialect=dialect)}[]" for c in columns)
+    arrays = ", ".join(f"%s::{table.c[c].type.compile(dialect=dialect)}[]" for c in columns)
     names = ", ".join(preparer.quote(c) for c in columns)
     sets = ", ".join(f"{preparer.quote(c)} = u.{preparer.quote(c)}" for c in columns if c not in keys)
     match = " AND ".join(f"t.{preparer.quote(k)} = u.{preparer.quote(k)}" for k in keys)
