@@ -1,12 +1,27 @@
 """dozvon.core.bulk on a real database (SQLite and PostgreSQL): look-ups by a list of values
 given as one parameter (``among``: ``= ANY(array)`` on PostgreSQL, an expanding ``IN`` on
-SQLite), and upserts that leave some columns of an existing row alone (``keep``)."""
+SQLite), upserts that leave some columns of an existing row alone (``keep``), and rows of
+every plain type written, returned and updated as given (on PostgreSQL each column goes as
+its array's text, which must quote and escape what PostgreSQL's array syntax would misread)."""
 
 from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import JSON, BigInteger, Boolean, Column, Float, Integer, MetaData, String, Table, Text, bindparam, select
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    bindparam,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from dozvon.core import bulk
