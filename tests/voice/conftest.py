@@ -7,6 +7,7 @@ unless ``DOZVON_REQUIRE_SIPP=1`` (set by CI), where they fail.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import re
@@ -144,6 +145,30 @@ async def run_sipp(sipp: str, tmp_path: Path, target: int | None, *, scenario: s
         out, _ = await process.communicate()
     return SippRun(process.returncode if process.returncode is not None else -1, out.decode("utf-8", "replace"),
                    errors.read_text("utf-8", "replace") if errors.exists() else "")
+
+
+async def sipp_listening(run: asyncio.Future[SippRun], port: int, seconds: float = 20) -> None:
+    """Until SIPp, started as a UAS on UDP ``port``, has that port open (the kernel's table of
+    UDP sockets, /proc/net/udp and udp6, lists it): a fixed pause of half a second was too short
+    on a slow, busy machine, and the call went to nobody (408 after its 10 s). If SIPp ends
+    first, its own output says why."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not _udp_port_open(port):
+        if run.done():
+            raise AssertionError(f"SIPp ended before it listened on {port}: {run.result().explain()}")
+        assert loop.time() < deadline, f"SIPp did not open UDP port {port} in {seconds} s"
+        await asyncio.sleep(0.02)
+
+
+def _udp_port_open(port: int) -> bool:
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        with contextlib.suppress(OSError), open(table) as lines:
+            for line in lines.readlines()[1:]:
+                local = line.split()[1]
+                if int(local.rsplit(":", 1)[1], 16) == port:
+                    return True
+    return False
 
 
 class RawPeer:

@@ -9,7 +9,7 @@ from typing import Any
 
 from dozvon.voice import g711
 from dozvon.voice.sip import Call
-from tests.voice.conftest import free_ports, run_sipp, running_agent
+from tests.voice.conftest import free_ports, run_sipp, running_agent, sipp_listening
 
 
 async def _listen(call: Call) -> dict[str, Any]:
@@ -209,7 +209,7 @@ def test_an_outbound_call_through_the_trunk_is_held_resumed_and_hung_up(sipp: st
         async with running_agent(trunk=("127.0.0.1", trunk_port), latch_rtp=False) as agent:
             uas = asyncio.ensure_future(run_sipp(sipp, tmp_path, None, scenario="uas_hold.xml", local_port=trunk_port,
                                                  media_port=media_port, extra=["-rtp_echo"]))
-            await asyncio.sleep(0.5)  # SIPp listening
+            await sipp_listening(uas, trunk_port)
             call = await agent.place_call("+74951234567", caller_id="+78005553535", timeout=10)
             result["ringing"] = [e for e in _drain(call) if e[0] == "ringing"]
             tone = _tone(800, 1.0)

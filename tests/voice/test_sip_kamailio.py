@@ -25,7 +25,7 @@ import pytest
 
 from dozvon.voice import g711
 from dozvon.voice.sip import Call
-from tests.voice.conftest import RawPeer, free_ports, run_sipp, running_agent, sip_request, status_of
+from tests.voice.conftest import RawPeer, free_ports, run_sipp, running_agent, sip_request, sipp_listening, status_of
 
 KAMAILIO_HOST = "127.0.0.3"
 CONFIG = Path(__file__).parent / "kamailio" / "kamailio.cfg"
@@ -85,6 +85,9 @@ def front(sipp: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Front
     rtpengine = subprocess.Popen(
         ["rtpengine", f"--interface={KAMAILIO_HOST}", f"--listen-ng=127.0.0.1:{ng_port}", "--foreground",
          "--log-stderr", "--table=-1", f"--port-min={rtp_low}", f"--port-max={rtp_low + 100}",
+         # Not Debian's /etc/rtpengine/rtpengine.conf, whose fixed CLI and HTTP ports (2224,
+         # 2225) a second test worker's rtpengine could not open: it exited at once.
+         "--config-file=none",
          f"--pidfile={folder / 'rtpengine.pid'}"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     kamailio: subprocess.Popen[bytes] | None = None
@@ -161,7 +164,7 @@ def test_an_outbound_call_through_kamailio_follows_its_route_set(front: Front, s
                                  trunk=(KAMAILIO_HOST, front.kamailio_port)) as agent:
             uas = asyncio.ensure_future(run_sipp(sipp, tmp_path, None, scenario="uas_hold.xml",
                                                  local_port=front.trunk_port, extra=["-rtp_echo"]))
-            await asyncio.sleep(0.5)
+            await sipp_listening(uas, front.trunk_port)
             call = await agent.place_call("+74951234567", timeout=10)
             result["route_set"] = list(call.route_set)
             call.media.write(b"\x10\x27" * 160 * 60)

@@ -13,7 +13,16 @@ import pytest
 
 from dozvon.voice.sip import Call, CallFailed
 from dozvon.voice.sip.message import SipResponse, parse
-from tests.voice.conftest import RawPeer, free_ports, offer_sdp, run_sipp, running_agent, sip_request, status_of
+from tests.voice.conftest import (
+    RawPeer,
+    free_ports,
+    offer_sdp,
+    run_sipp,
+    running_agent,
+    sip_request,
+    sipp_listening,
+    status_of,
+)
 
 
 def test_a_busy_callee_fails_the_call_with_486_and_gets_its_ack(sipp: str, tmp_path: Path) -> None:
@@ -21,7 +30,7 @@ def test_a_busy_callee_fails_the_call_with_486_and_gets_its_ack(sipp: str, tmp_p
         trunk = free_ports(1)[0]
         async with running_agent(trunk=("127.0.0.1", trunk)) as agent:
             uas = asyncio.ensure_future(run_sipp(sipp, tmp_path, None, scenario="uas_busy.xml", local_port=trunk))
-            await asyncio.sleep(0.5)
+            await sipp_listening(uas, trunk)
             with pytest.raises(CallFailed) as caught:
                 await agent.place_call("+74950000000", timeout=10)
             assert (caught.value.status, caught.value.reason) == (486, "Busy Here")
@@ -39,7 +48,7 @@ def test_hanging_up_a_ringing_outbound_call_cancels_it(sipp: str, tmp_path: Path
         trunk = free_ports(1)[0]
         async with running_agent(trunk=("127.0.0.1", trunk)) as agent:
             uas = asyncio.ensure_future(run_sipp(sipp, tmp_path, None, scenario="uas_cancelled.xml", local_port=trunk))
-            await asyncio.sleep(0.5)
+            await sipp_listening(uas, trunk)
             call = await agent.dial("+74950000001")
             result["first_event"] = await asyncio.wait_for(call.events.get(), 5)
             await call.hangup()
