@@ -1,7 +1,8 @@
 """Pooled PostgreSQL connections are checked before use only after sitting idle
 (dozvon.core.db, ``PING_AFTER_IDLE_S``): a connection cut while idle is replaced without the
 caller noticing; one cut within the moment after its last use fails that one statement as
-a disconnect, and the pool is renewed so the next one works."""
+a disconnect, and the pool is renewed so the next one works. And the pool hands out the
+connection handed back last: one warm backend for a busy writer."""
 
 from __future__ import annotations
 
@@ -53,3 +54,14 @@ def test_a_connection_in_use_a_moment_ago_is_not_pinged_and_a_cut_fails_once(
             _backend_pid(engine)
         assert cut.value.connection_invalidated  # … as a disconnect: the pool is renewed
         assert _backend_pid(engine) != first  # and the next statement works
+
+
+def test_the_connection_handed_back_last_is_handed_out_next(postgres_server_url: str) -> None:
+    with new_postgres_database("dozvon_ping") as url:
+        engine = db.get_engine(url)
+        with engine.connect() as first, engine.connect() as second:  # two in the pool
+            pids = [int(c.execute(text("SELECT pg_backend_pid()")).scalar_one()) for c in (first, second)]
+        # The with-statement closes ``second``, then ``first``: ``first`` was handed back
+        # last, so it serves the next transactions, one after another, and ``second`` waits.
+        assert pids[0] != pids[1]
+        assert [_backend_pid(engine) for _ in range(3)] == [pids[0]] * 3
