@@ -116,7 +116,8 @@ class RouterService:
         return name in self.engine.queues
 
     def run(self, command: Callable[[RoutingEngine], T], also: Callable[[Session], None] | None = None,
-            before: Callable[[Session], bool | None] | None = None) -> T:
+            before: Callable[[Session], bool | None] | None = None,
+            last: Callable[[Session], None] | None = None) -> T:
         """Run one engine command and commit what it changed; atomic for the caller.
 
         ``before`` writes the caller's rows *before* the engine moves (an ingested
@@ -131,6 +132,11 @@ class RouterService:
         with the events and COMMIT, a round trip less: if the database refuses them there,
         the engine has still changed nothing but its event counter, which is put back
         (:meth:`_undo`) — no rebuild either way.
+
+        ``last`` runs after everything of the command is written, just before COMMIT: it
+        may send look-ups for what the caller does next, which travel with COMMIT (the
+        ingest's next batch, :class:`~dozvon.conversations.ingest.IngestQueue`). What was
+        written is put on the wire first, so that the database works on it meanwhile.
 
         The transaction is pipelined on PostgreSQL (:mod:`dozvon.core.pipeline`): the
         plain writes of the rows and events go with the next read or with COMMIT — the
@@ -160,6 +166,9 @@ class RouterService:
                             writer(session)
                     if events:
                         self._write(session, events)
+                    if last is not None:
+                        pipeline.send(session)
+                        last(session)
             except Exception:
                 if ran and (engine.events or engine.issued or engine.event_seq != self._committed_seq):
                     self._undo(engine, events)  # memory never runs ahead of the database

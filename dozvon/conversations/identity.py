@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -53,8 +53,19 @@ class Standing:
 
 
 class IdentityResolver(Protocol):
-    def resolve(self, session: Session, project: str, refs: Sequence[CustomerRef]) -> list[str | None]:
-        """The Dozvon customer id of each ref (None: an anonymous contact), in order. May
+    def ask(self, session: Session, project: str, refs: Sequence[CustomerRef]) -> Any:
+        """Send the look-ups :meth:`resolve` needs for these refs, without waiting (in a
+        pipelined transaction), and return them for it; None when there is nothing to send
+        ahead. The ingest may send them in the transaction of the batch before, just before
+        its COMMIT (:class:`dozvon.conversations.ingest.IngestQueue`): what this returns is
+        then read in another session, after that commit — so it must hold its look-ups
+        itself, nothing in ``session``. Nothing here may write or lock."""
+        ...
+
+    def resolve(self, session: Session, project: str, refs: Sequence[CustomerRef],
+                asked: Any = None) -> list[str | None]:
+        """The Dozvon customer id of each ref (None: an anonymous contact), in order.
+        ``asked``: what :meth:`ask` returned for these refs (None: look them up now). May
         create customers in ``session`` (the ingest's transaction); the caller then calls
         :meth:`confirm` before it relies on them."""
         ...
@@ -96,7 +107,11 @@ class ChannelIdentity:
     def confirm(self, session: Session) -> None:
         """Nothing to confirm: no customer is created."""
 
-    def resolve(self, session: Session, project: str, refs: Sequence[CustomerRef]) -> list[str | None]:
+    def ask(self, session: Session, project: str, refs: Sequence[CustomerRef]) -> None:
+        """Nothing to look up."""
+
+    def resolve(self, session: Session, project: str, refs: Sequence[CustomerRef],
+                asked: Any = None) -> list[str | None]:
         return [ref.external_id for ref in refs]
 
     def standing(self, session: Session, project: str, customer_ids: Sequence[str],

@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import queue
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -49,6 +50,10 @@ CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
 MESSAGES: Table = Message.__table__  # type: ignore[assignment]
 #: The most requests stored in one transaction.
 MAX_BATCH = 200
+#: The fewest requests waiting for a batch's successor to be taken before its COMMIT
+#: (:class:`Following`). Those that arrive while it commits then wait for the batch after:
+#: worth a round trip less to many, not to two or three at a moment of light load.
+FOLLOW_MIN = 8
 _TALKING = (WAITING, OFFERED, CONNECTED)
 #: Column limits of what an item stores (conversations and messages tables).
 _LIMITS = {"channel": 32, "external_id": 200, "queue": 128, "customer_id": 200, "customer_name": 200,
@@ -115,9 +120,13 @@ def ingest(svc: RouterService, item: Inbound, identity: IdentityResolver | None 
     return result
 
 
-def ingest_many(svc: RouterService, items: list[Inbound],
-                identity: IdentityResolver | None = None) -> list[IngestResult | DozvonError]:
-    """Store and route several in one transaction; each gets its result or its own error."""
+def ingest_many(svc: RouterService, items: list[Inbound], identity: IdentityResolver | None = None, *,
+                looked: LookUps | None = None, following: Following | None = None) -> list[IngestResult | DozvonError]:
+    """Store and route several in one transaction; each gets its result or its own error.
+
+    ``looked``: these items' look-ups, sent before the previous batch's COMMIT
+    (:class:`IngestQueue`); used if no command of the project committed since, else asked
+    again. ``following``: sends the next batch's look-ups before this one's COMMIT."""
     resolver = identity or ChannelIdentity()
     results: list[IngestResult | DozvonError | None] = [None] * len(items)
     todo = []
@@ -128,11 +137,14 @@ def ingest_many(svc: RouterService, items: list[Inbound],
         except DozvonError as error:
             results[i] = error
     with svc.lock:
+        if looked is not None and looked.seq != svc.last_seq():
+            looked = None  # another command committed since they were read: ask again
         while todo:
             batch = [items[i] for i in todo]
             try:
-                done, deferred = _batch(svc, batch, resolver)
+                done, deferred = _batch(svc, batch, resolver, looked, following)
             except IdentityTaken:
+                looked = None
                 continue  # another server's customer: found by the batch run again
             except (IntegrityError, DataError):
                 # Another server stored one of these ids first, or the database refused an
@@ -140,6 +152,7 @@ def ingest_many(svc: RouterService, items: list[Inbound],
                 for i in todo:
                     results[i] = _alone(svc, items[i], resolver)
                 break
+            looked = None
             for position, result in done.items():
                 results[todo[position]] = result
             todo = [todo[position] for position in deferred]
@@ -242,8 +255,74 @@ class _Planned:
         return (self.standing.queue if self.standing is not None else None) or self.item.queue
 
 
+class LookUps:
+    """A batch's look-ups, sent without waiting: which items are retries, the open
+    conversations its messages may join, and the identity step's (whose customers these
+    are; the project's segment rules). Sent in the batch's own transaction, they travel
+    with its first wait. :class:`IngestQueue` sends them in the transaction of the batch
+    before instead, just before its COMMIT, and reads them once that committed: the batch
+    then waits for the database once less (twice for new contacts, once for chat
+    messages). They see that batch's rows (its transaction's own) and what others committed
+    before; ``seq`` is the project's last event once it committed, and :func:`ingest_many`
+    asks again if a command of the project committed after it. Nothing here writes or
+    locks: a batch's COMMIT never waits on its successor's look-ups."""
+
+    def __init__(self, session: Session, project: str, items: list[Inbound], resolver: IdentityResolver) -> None:
+        self.items = items
+        self.retries = _Retries(session, project, items)
+        self.refs = [CustomerRef(i.channel, i.customer_id, i.customer_name, opens=not i.as_message) for i in items]
+        # The conversations messages may join, when the resolver can name their customers
+        # before it resolves them (one round trip less per batch of messages).
+        messages = [r for r in self.refs if not r.opens]
+        self.open = resolver.open_ahead(session, project, messages) if messages else None
+        self.identities = resolver.ask(session, project, self.refs)
+        #: The project's last event when the transaction that sent them committed (None:
+        #: sent in the batch's own transaction, or that one did not commit).
+        self.seq: int | None = None
+
+    def asked_for(self, items: list[Inbound]) -> bool:
+        """Whether these are the very items they were sent for, in order."""
+        return len(items) == len(self.items) and all(a is b for a, b in zip(items, self.items, strict=True))
+
+
+class Following:
+    """The requests that arrived while a batch was written: taken just before its COMMIT,
+    with their look-ups sent along (:class:`LookUps`), to run as the next batch."""
+
+    def __init__(self, take: Callable[[], list[Queued]]) -> None:
+        self._take = take
+        self.queued: list[Queued] = []
+        self.looked: LookUps | None = None
+
+    def send(self, svc: RouterService, session: Session, resolver: IdentityResolver) -> None:
+        """In the batch's transaction, before its COMMIT (a batch run again sends them
+        again for the requests it took the first time)."""
+        if not self.queued:
+            self.queued = self._take()
+        storable = [item for item, _, _ in self.queued if _storable(item)]
+        self.looked = LookUps(session, svc.project, storable, resolver) if storable else None
+
+    def committed(self, seq: int) -> None:
+        if self.looked is not None:
+            self.looked.seq = seq
+
+    def pop(self) -> tuple[list[Queued], LookUps | None]:
+        queued, looked = self.queued, self.looked
+        self.queued, self.looked = [], None
+        return queued, looked
+
+
+def _storable(item: Inbound) -> bool:
+    try:
+        check_storable(item)
+    except DozvonError:
+        return False
+    return True
+
+
 def _plan(svc: RouterService, session: Session, items: list[Inbound], resolver: IdentityResolver,
-          results: dict[int, IngestResult | DozvonError]) -> tuple[list[_Planned], list[int], list[tuple[int, int]]]:
+          results: dict[int, IngestResult | DozvonError],
+          looked: LookUps | None) -> tuple[list[_Planned], list[int], list[tuple[int, int]]]:
     """Which items are new, which are retries, which join an open conversation (in the
     batch's transaction: the customers the identity step creates are stored with their
     contacts, or not at all). A second message of a customer whose conversation this batch
@@ -252,13 +331,10 @@ def _plan(svc: RouterService, session: Session, items: list[Inbound], resolver: 
     repeats: list[tuple[int, int]] = []
     first_of: dict[tuple[str, str], int] = {}
     open_of: dict[tuple[str, str], str] = {}
-    asked = _Retries(session, svc.project, items)  # sent with the identity step's first look-up
-    refs = [CustomerRef(i.channel, i.customer_id, i.customer_name, opens=not i.as_message) for i in items]
-    # The conversations messages may join: sent ahead too, when the resolver can name
-    # their customers before it resolves them (one round trip less per batch of messages).
-    messages = [r for r in refs if not r.opens]
-    open_asked = resolver.open_ahead(session, svc.project, messages) if messages else None
-    customers = resolver.resolve(session, svc.project, refs)
+    if looked is None or not looked.asked_for(items):
+        looked = LookUps(session, svc.project, items, resolver)  # read with the identity step's wait
+    asked, refs, open_asked = looked.retries, looked.refs, looked.open
+    customers = resolver.resolve(session, svc.project, refs, looked.identities)
     tracing.mark("identity")
     retries = asked.found(session)
     tracing.mark("retries")
@@ -327,8 +403,9 @@ class _Batch:
     (:meth:`plan_and_store`, before the engine moves), then the engine (:meth:`command`),
     and each item's result (:meth:`outcome`)."""
 
-    def __init__(self, svc: RouterService, items: list[Inbound], resolver: IdentityResolver) -> None:
-        self.svc, self.items, self.resolver = svc, items, resolver
+    def __init__(self, svc: RouterService, items: list[Inbound], resolver: IdentityResolver,
+                 looked: LookUps | None = None) -> None:
+        self.svc, self.items, self.resolver, self.looked = svc, items, resolver, looked
         self.results: dict[int, IngestResult | DozvonError] = {}
         self.planned: list[_Planned] = []
         self.deferred: list[int] = []
@@ -351,7 +428,8 @@ class _Batch:
         waits three times, not four."""
         svc = self.svc
         self.session = session
-        self.planned, self.deferred, self.repeats = _plan(svc, session, self.items, self.resolver, self.results)
+        self.planned, self.deferred, self.repeats = _plan(svc, session, self.items, self.resolver, self.results,
+                                                          self.looked)
         planned = self.planned
         if not planned:
             return True
@@ -413,12 +491,22 @@ class _Batch:
         return results, deferred
 
 
-def _batch(svc: RouterService, items: list[Inbound],
-           resolver: IdentityResolver) -> tuple[dict[int, IngestResult | DozvonError], list[int]]:
+def _batch(svc: RouterService, items: list[Inbound], resolver: IdentityResolver, looked: LookUps | None = None,
+           following: Following | None = None) -> tuple[dict[int, IngestResult | DozvonError], list[int]]:
     """One transaction, under the project's lock from its first statement to its commit.
-    Returns each done item's result by position, and the positions deferred to the next batch."""
-    work = _Batch(svc, items, resolver)
-    svc.run(work.command, also=work.forget_refused, before=work.plan_and_store)
+    Returns each done item's result by position, and the positions deferred to the next batch.
+    ``following`` sends the next batch's look-ups before COMMIT, unless items of this one
+    wait for a batch of their own first."""
+    work = _Batch(svc, items, resolver, looked)
+
+    def send_following(session: Session) -> None:
+        if following is not None and not work.deferred:
+            following.send(svc, session, resolver)
+
+    svc.run(work.command, also=work.forget_refused, before=work.plan_and_store,
+            last=send_following if following is not None else None)
+    if following is not None and not work.deferred:
+        following.committed(svc.last_seq())
     return work.outcome()
 
 
@@ -479,12 +567,16 @@ class IngestQueue:
     batch commits, the answers for one event loop are handed over in one callback, not one
     wake-up of the loop per request.
 
-    One batch after another, in one thread. Planning the next batch in a transaction of its
-    own while the one before commits (a pipeline) was built and measured: +38 % in-process,
-    nothing through HTTP (the interpreter's lock is shared with the event loop), and its open
-    transaction could hold a row lock that a writer under the project's lock waits for while
-    the pipeline's commit waits for that lock — a deadlock no database would see. It was
-    taken out (docs/architecture.md, "The ingest under load")."""
+    One batch after another, in one thread. But the next batch is taken while one is
+    written, when enough requests wait (:data:`FOLLOW_MIN`): its look-ups go in this one's
+    transaction, just before COMMIT, and come back with it (:class:`Following`,
+    :class:`LookUps`) — the next batch starts with them in hand, a wait for the database
+    less. They only read. Planning the next batch in a transaction of its own while the
+    one before commits (a pipeline) was built and measured: +38 % in-process, nothing
+    through HTTP (the interpreter's lock is shared with the event loop), and its open
+    transaction could hold a row lock that a writer under the project's lock waits for
+    while the pipeline's commit waits for that lock — a deadlock no database would see. It
+    was taken out (docs/architecture.md, "The ingest under load")."""
 
     def __init__(self, svc: RouterService, identity: IdentityResolver | None = None,
                  max_batch: int = MAX_BATCH) -> None:
@@ -492,6 +584,7 @@ class IngestQueue:
         self.identity = identity or ChannelIdentity()
         self.max_batch = max_batch
         self._queue: queue.SimpleQueue[Queued] = queue.SimpleQueue()
+        self._following = Following(self._ahead)
         self._worker = threading.Thread(target=self._run, name=f"ingest-{svc.project}", daemon=True)
         self._worker.start()
 
@@ -511,25 +604,33 @@ class IngestQueue:
         return await asyncio.wait_for(future, timeout)
 
     def _take(self) -> list[Queued]:
-        batch = [self._queue.get()]
-        while len(batch) < self.max_batch:
+        return [self._queue.get(), *self._waiting(self.max_batch - 1)]
+
+    def _waiting(self, most: int) -> list[Queued]:
+        batch: list[Queued] = []
+        while len(batch) < most:
             try:
                 batch.append(self._queue.get_nowait())
             except queue.Empty:
                 break
         return batch
 
+    def _ahead(self) -> list[Queued]:
+        return self._waiting(self.max_batch) if self._queue.qsize() >= FOLLOW_MIN else []
+
     def _run(self) -> None:
         while True:
-            self._run_one(self._take())
+            queued, looked = self._following.pop()
+            self._run_one(queued or self._take(), looked)
 
-    def _run_one(self, batch: list[Queued]) -> None:
-        """One batch in one transaction, in this thread."""
+    def _run_one(self, batch: list[Queued], looked: LookUps | None = None) -> None:
+        """One batch in one transaction, in this thread; the requests waiting meanwhile are
+        taken before its COMMIT, and their look-ups sent with it (:class:`Following`)."""
         trace = tracing.TRACE.begin([(item.external_id, at) for item, _, at in batch]) \
             if tracing.TRACE is not None else None
         try:
             answers: list[IngestResult | BaseException] = list(ingest_many(
-                self.svc, [item for item, _, _ in batch], self.identity))
+                self.svc, [item for item, _, _ in batch], self.identity, looked=looked, following=self._following))
         except Exception as error:  # the whole transaction failed (database down): all hear why
             answers = [error] * len(batch)
         self._answer(batch, answers, trace)

@@ -110,6 +110,17 @@ class _Pipeline:
         self.unwaited = False
         self._pipeline.sync()
 
+    def send(self) -> None:
+        """Put what is queued on the wire now, without a Sync and without waiting: the server
+        starts on it while this thread computes (the ingest, on the next batch's look-ups);
+        the answers come in with the next wait. libpq writes what the socket takes at once
+        (its connection is non-blocking, as psycopg opens it) and the rest with that wait."""
+        if not self._pipeline.command_queue:
+            return
+        with self._driver.lock:
+            _hand_over(self._pipeline.command_queue)
+            self._driver.pgconn.flush()
+
     def drain(self) -> None:
         """Before a rollback: take in the answers to the statements sent after a failed one.
         The server refused them ("pipeline aborted"), and psycopg raises that at the next
@@ -247,6 +258,14 @@ def wait(session: Session) -> None:
     pipeline = connection.connection.info.get(_PIPELINE)
     if pipeline is not None and pipeline.unwaited:
         connection.exec_driver_sql("SELECT 1")
+
+
+def send(session: Session) -> None:
+    """Put the statements queued so far on the wire without waiting for them
+    (:meth:`_Pipeline.send`); nothing where the transaction is not pipelined."""
+    pipeline = session.connection().connection.info.get(_PIPELINE)
+    if pipeline is not None:
+        pipeline.send()
 
 
 class Ahead:

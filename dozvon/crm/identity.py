@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import phonenumbers
 from sqlalchemy import Table, bindparam, select
@@ -148,20 +149,59 @@ _OPEN_BY_IDENTITY = bulk.PerDialect(lambda dialect: select(
     Conversation.status == OPEN, bulk.among(Conversation.channel, "channels", dialect)))
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """:meth:`CrmIdentity.ask`'s look-ups: whose these identities are, and the rules."""
+
+    #: The refs asked for, and each one's identity (None: none given).
+    refs: Sequence[CustomerRef]
+    keys: list[Key | None]
+    owners: Ahead
+    rules: tuple[str, Ahead] | None
+
+
 class CrmIdentity:
     """The ingest's identity step with the customer base: one customer per person."""
 
-    def resolve(self, session: Session, project: str, refs: Sequence[CustomerRef]) -> list[str | None]:
+    def ask(self, session: Session, project: str, refs: Sequence[CustomerRef]) -> _Asked | None:
+        """The identities' owners and the project's segment rules, sent ahead. None when a
+        ref is a phone number without its country code: its identity needs the project's
+        region, which :meth:`resolve` reads first (a wait of its own)."""
+        named = [ref for ref in refs if ref.external_id]
+        if not named or any(reads_region(r.channel, r.external_id) for r in named if r.external_id):
+            return None
+        from dozvon.crm.segments import rules_ahead
+
+        rules = rules_ahead(session, project) if any(ref.opens for ref in named) else None
+        keys = [channel_key(ref.channel, ref.external_id, None) if ref.external_id else None for ref in refs]
+        wanted = {k for k in keys if k}
+        owners = _BY_IDENTITY.ahead(session, {"project": project, "kinds": list({k for k, _ in wanted}),
+                                              "values": list({v for _, v in wanted})})
+        return _Asked(refs, keys, owners, rules)
+
+    def resolve(self, session: Session, project: str, refs: Sequence[CustomerRef],
+                asked: _Asked | None = None) -> list[str | None]:
         if not any(ref.external_id for ref in refs):
             return [None] * len(refs)
-        if any(ref.external_id and ref.opens for ref in refs):
-            from dozvon.crm.segments import send_rules_ahead
+        if asked is None or asked.refs is not refs:  # asked for other refs: ask for these
+            asked = self.ask(session, project, refs)
+        if asked is not None:
+            if asked.rules is not None:
+                from dozvon.crm.segments import use_rules_ahead
 
-            send_rules_ahead(session, project)  # read by standing(), sent with the look-ups below
-        region = project_region(session, project) \
-            if any(ref.external_id and reads_region(ref.channel, ref.external_id) for ref in refs) else None
-        keys = [channel_key(ref.channel, ref.external_id, region) if ref.external_id else None for ref in refs]
-        found = customers_by_identity(session, project, (k for k in keys if k))
+                use_rules_ahead(session, asked.rules)  # read by standing()
+            keys = asked.keys
+            wanted = set(keys)
+            found = {(kind, value): customer for kind, value, customer in asked.owners.all()
+                     if (kind, value) in wanted}
+        else:  # a phone number without its country code: the region first
+            if any(ref.external_id and ref.opens for ref in refs):
+                from dozvon.crm.segments import send_rules_ahead
+
+                send_rules_ahead(session, project)  # read by standing(), sent with the look-ups below
+            region = project_region(session, project)
+            keys = [channel_key(ref.channel, ref.external_id, region) if ref.external_id else None for ref in refs]
+            found = customers_by_identity(session, project, (k for k in keys if k))
         names: dict[Key, str] = {}
         for key, ref in zip(keys, refs, strict=True):
             if key is not None and key not in found:

@@ -25,6 +25,7 @@ from dozvon.conversations.identity import Standing
 from dozvon.conversations.models import Conversation
 from dozvon.core import bulk
 from dozvon.core.errors import InvalidInput
+from dozvon.core.pipeline import Ahead
 from dozvon.crm import flags
 from dozvon.crm.models import Customer, Order, SegmentRulesRow
 
@@ -112,12 +113,23 @@ _RULES = bulk.PerDialect(lambda dialect: select(SegmentRulesRow.rules).where(
     SegmentRulesRow.project == bindparam("project")))
 
 
+def rules_ahead(session: Session, project: str) -> tuple[str, Ahead]:
+    """Send the look-up of the project's rules now (read later: :func:`use_rules_ahead`)."""
+    return project, _RULES.ahead(session, {"project": project})
+
+
+def use_rules_ahead(session: Session, sent: tuple[str, Ahead]) -> None:
+    """Have :func:`standing_at_contact` in this session read the rules :func:`rules_ahead`
+    sent — in this transaction, or in the one before it (the ingest's next batch)."""
+    session.info[_RULES_AHEAD] = sent
+
+
 def send_rules_ahead(session: Session, project: str) -> None:
     """Send the look-up of the project's rules now, to be read by :func:`standing_at_contact`
     later in this transaction: in a pipelined one it travels with the identity step's first
     look-up — a round trip less for every batch of new contacts, which read the rules and,
     when all their customers are new, nothing else."""
-    session.info[_RULES_AHEAD] = (project, _RULES.ahead(session, {"project": project}))
+    use_rules_ahead(session, rules_ahead(session, project))
 
 
 def _rules_at_contact(session: Session, project: str) -> SegmentRules:

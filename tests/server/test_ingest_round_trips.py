@@ -8,7 +8,9 @@ the segment rules were sent ahead with the identities and the pipeline was left 
 last wait (5 each), BEGIN went ahead of the first statement instead of being waited for
 on its own (4 each), and the messages' open conversations went with the identities (3);
 the messages of a batch that only joins conversations then went with COMMIT (2), and the new
-customers' identity claims with the conversations of a batch of new contacts (3)."""
+customers' identity claims with the conversations of a batch of new contacts (3). A batch
+whose look-ups were sent before the COMMIT of the batch before it (the ingest queue's next
+batch) waits once less: 2 for new contacts, 1 for chat messages."""
 
 from __future__ import annotations
 
@@ -16,13 +18,14 @@ import contextlib
 import tempfile
 import threading
 from collections.abc import Iterator
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import event, select
 
-from dozvon.conversations.ingest import Inbound, ingest_many
+from dozvon.conversations.ingest import Following, Inbound, ingest_many
 from dozvon.conversations.models import Message
 from dozvon.core.db import upgrade
 from tests.conftest import new_postgres_database, socket_waits
@@ -41,9 +44,10 @@ def live_postgres(postgres_server_url: str) -> Iterator[Live]:
             yield server
 
 
-def waits(live: Live, items: list[Inbound], socket: list[int] | None = None) -> tuple[int, list[Any]]:
+def waits(live: Live, items: list[Inbound], socket: list[int] | None = None, **ingest: Any) -> tuple[int, list[Any]]:
     """The ``Sync`` messages sent while ``items`` are ingested as one batch, and the results;
-    ``socket`` gets the number of times the batch's connection waited to write to its socket.
+    ``socket`` gets the number of times the batch's connection waited to write to its socket;
+    ``ingest``: :func:`ingest_many`'s keywords (the look-ups sent ahead, the next batch's).
     Only the connections this thread takes are traced: the server's background rounds take
     theirs meanwhile (on a slow machine, often enough to count their waits too)."""
     me = threading.get_ident()
@@ -67,7 +71,7 @@ def waits(live: Live, items: list[Inbound], socket: list[int] | None = None) -> 
             event.listen(live.hub.db, "checkout", traced)
             event.listen(live.hub.db, "checkin", untraced)
             try:
-                results = ingest_many(live.hub.service("alpha"), items, live.hub.identity)
+                results = ingest_many(live.hub.service("alpha"), items, live.hub.identity, **ingest)
             finally:
                 event.remove(live.hub.db, "checkout", traced)
                 event.remove(live.hub.db, "checkin", untraced)
@@ -119,3 +123,35 @@ def test_a_batch_of_contacts_from_returning_customers_waits_four_times(live_post
     count, results = waits(live_postgres, again)
     assert count == 4
     assert all(r.opened for r in results)
+
+
+def _next(items: list[Inbound]) -> Following:
+    """The next batch as the ingest queue would take it: these requests, waiting."""
+    return Following(lambda: [(item, Future(), 0.0) for item in items])
+
+
+def test_a_batch_whose_look_ups_came_with_the_commit_before_it_waits_once_less(live_postgres: Live) -> None:
+    contacts = [Inbound("email", f"e-{i}", "sales", customer_id=f"f{i}@example.com", text="Здравствуйте")
+                for i in range(BATCH)]
+    messages = [Inbound("email", f"m-{i}", "sales", customer_id=f"f{i}@example.com", text="Ещё вопрос",
+                        as_message=True) for i in range(BATCH)]
+    more = [Inbound("email", f"n-{i}", "sales", customer_id=f"n{i}@example.com", text="Добрый день")
+            for i in range(BATCH)]
+    following = _next(messages)
+    # The messages' retries, their open conversations and their identities go before this
+    # batch's COMMIT, in the same wait: still 3.
+    count, opened = waits(live_postgres, contacts, following=following)
+    assert count == 3
+    queued, looked = following.pop()
+    assert [item for item, _, _ in queued] == messages and looked is not None
+    following = _next(more)
+    # Nothing to look up first: the messages, the events, the next batch's look-ups and COMMIT.
+    count, joined = waits(live_postgres, messages, looked=looked, following=following)
+    assert count == 1
+    # The look-ups, sent in the transaction of the batch before, saw the conversations it opened.
+    assert [r.conversation_id for r in joined] == [r.conversation_id for r in opened]
+    assert not any(r.opened for r in joined)
+    _, looked = following.pop()
+    # The new customers, their claims and the conversations; the events and COMMIT.
+    count, _ = waits(live_postgres, more, looked=looked)
+    assert count == 2
