@@ -127,9 +127,18 @@ def customers_by_identity(session: Session, project: str, keys: Iterable[Key]) -
     wanted = set(keys)
     if not wanted:
         return {}
-    rows = _BY_IDENTITY.rows(session, {"project": project, "kinds": list({k for k, _ in wanted}),
-                                       "values": list({v for _, v in wanted})})
-    return {(kind, value): customer for kind, value, customer in rows if (kind, value) in wanted}
+    return _owners(_ask_owners(session, project, wanted), wanted)
+
+
+def _ask_owners(session: Session, project: str, wanted: set[Key]) -> Ahead:
+    """The look-up of whose these identities are, sent ahead (kinds and values matched apart:
+    a few extra rows, which :func:`_owners` drops, for one fixed statement)."""
+    return _BY_IDENTITY.ahead(session, {"project": project, "kinds": list({k for k, _ in wanted}),
+                                        "values": list({v for _, v in wanted})})
+
+
+def _owners(asked: Ahead, wanted: set[Key]) -> dict[Key, str]:
+    return {(kind, value): customer for kind, value, customer in asked.all() if (kind, value) in wanted}
 
 
 _BY_IDENTITY = bulk.PerDialect(lambda dialect: select(
@@ -156,6 +165,7 @@ class _Asked:
     #: The refs asked for, and each one's identity (None: none given).
     refs: Sequence[CustomerRef]
     keys: list[Key | None]
+    wanted: set[Key]
     owners: Ahead
     rules: tuple[str, Ahead] | None
 
@@ -175,9 +185,7 @@ class CrmIdentity:
         rules = rules_ahead(session, project) if any(ref.opens for ref in named) else None
         keys = [channel_key(ref.channel, ref.external_id, None) if ref.external_id else None for ref in refs]
         wanted = {k for k in keys if k}
-        owners = _BY_IDENTITY.ahead(session, {"project": project, "kinds": list({k for k, _ in wanted}),
-                                              "values": list({v for _, v in wanted})})
-        return _Asked(refs, keys, owners, rules)
+        return _Asked(refs, keys, wanted, _ask_owners(session, project, wanted), rules)
 
     def resolve(self, session: Session, project: str, refs: Sequence[CustomerRef],
                 asked: _Asked | None = None) -> list[str | None]:
@@ -191,9 +199,7 @@ class CrmIdentity:
 
                 use_rules_ahead(session, asked.rules)  # read by standing()
             keys = asked.keys
-            wanted = set(keys)
-            found = {(kind, value): customer for kind, value, customer in asked.owners.all()
-                     if (kind, value) in wanted}
+            found = _owners(asked.owners, asked.wanted)
         else:  # a phone number without its country code: the region first
             if any(ref.external_id and ref.opens for ref in refs):
                 from dozvon.crm.segments import send_rules_ahead
