@@ -66,15 +66,17 @@ class IdentityResolver(Protocol):
                 asked: Any = None) -> list[str | None]:
         """The Dozvon customer id of each ref (None: an anonymous contact), in order.
         ``asked``: what :meth:`ask` returned for these refs (None: look them up now). May
-        create customers in ``session`` (the ingest's transaction); the caller then calls
-        :meth:`confirm` before it relies on them."""
+        create customers in ``session`` (the ingest's transaction): :meth:`standing` writes
+        those its contacts arrive for, and the caller then calls :meth:`confirm` before it
+        relies on them."""
         ...
 
     def standing(self, session: Session, project: str, customer_ids: Sequence[str],
                  now_us: int) -> dict[str, Standing]:
         """Each arriving customer's standing, by id; ``customer_ids`` has one entry per
         arriving contact (a customer arriving twice is in it twice). In the ingest's
-        transaction; may update the customer base."""
+        transaction; may update the customer base, and writes the customers :meth:`resolve`
+        created among them, with their segment."""
         ...
 
     def open_ahead(self, session: Session, project: str, refs: Sequence[CustomerRef]) -> Ahead | None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import phonenumbers
 from sqlalchemy import Table, bindparam, select
@@ -44,8 +45,9 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _VALUE_LIMIT = 200
 
 Key = tuple[str, str]
-#: ``session.info`` key: the customers this transaction created (the standing step knows
-#: they have no history, flags or given segment, and reads nothing for them).
+#: ``session.info`` key: the customers this transaction created, by id: their rows and
+#: their identities', written by the standing step with the segment the rules give them
+#: (they have no history, flags or given segment: nothing is read for them).
 _CREATED = "dozvon.crm.created_customers"
 #: ``session.info`` key: the identities this transaction claimed, and the insert's answer
 #: (the claims it won), read by :meth:`CrmIdentity.confirm`.
@@ -233,7 +235,11 @@ class CrmIdentity:
         """The segment by the project's rules, kept current as contacts arrive."""
         from dozvon.crm.segments import standing_at_contact
 
-        return standing_at_contact(session, project, customer_ids, now_us, new=session.info.get(_CREATED, ()))
+        created: dict[str, _Created] = session.info.pop(_CREATED, {})
+        standings = standing_at_contact(session, project, customer_ids, now_us,
+                                        new={c: new.row for c, new in created.items()})
+        self._store(session, project, [new for c, new in created.items() if c in standings])
+        return standings
 
     def confirm(self, session: Session) -> None:
         """Raises :class:`IdentityTaken` if another server claimed one of the identities
@@ -245,21 +251,41 @@ class CrmIdentity:
                 raise IdentityTaken(", ".join(f"{kind}:{value}" for kind, value in sorted(lost)))
 
     def _create(self, session: Session, project: str, names: dict[Key, str]) -> dict[Key, str]:
-        """A customer for each unknown identity, written in the ingest's session. Another
-        server may claim one of these identities at the same moment: its identity insert
-        is then left out (ON CONFLICT DO NOTHING, no savepoint to roll back to), and
-        :meth:`confirm` says so. The insert's answer is not waited for here: it comes
-        with the wait for the batch's rows, a round trip less for every batch that creates
-        a customer (the batch is run again in the rare case another server won)."""
+        """A customer for each unknown identity, in the ingest's transaction: written by
+        :meth:`standing` once the rules have given them their segment — one INSERT with it,
+        not an INSERT and then an UPDATE of the same rows (a customer none of the batch's
+        contacts arrives for, a retry's, is not written at all)."""
         now = now_us()
         created = {key: ids.new_hex() for key in names}
-        bulk.insert_rows(session, CUSTOMERS, [
-            {"id": created[key], "project": project, "name": name[:200], "search_name": name[:200].casefold(),
-             "segment": None, "attributes": {}, "created_at_us": now, "updated_at_us": now}
-            for key, name in names.items()])
-        won = bulk.insert_rows_read_later(session, IDENTITIES, [
-            {"project": project, "customer_id": created[key], "kind": key[0], "value": key[1], "created_at_us": now}
-            for key in names], returning=("kind", "value"), conflict=("project", "kind", "value"), overwrite=False)
-        session.info.setdefault(_CLAIMS, []).append((set(names), won))
-        session.info.setdefault(_CREATED, set()).update(created.values())
+        pending: dict[str, _Created] = session.info.setdefault(_CREATED, {})
+        for key, name in names.items():
+            pending[created[key]] = _Created(key, {
+                "id": created[key], "project": project, "name": name[:200], "search_name": name[:200].casefold(),
+                "segment": None, "attributes": {}, "created_at_us": now, "updated_at_us": now})
         return created
+
+    def _store(self, session: Session, project: str, created: list[_Created]) -> None:
+        """The new customers and their identities. Another server may claim one of these
+        identities at the same moment: its identity insert is then left out (ON CONFLICT
+        DO NOTHING, no savepoint to roll back to), and :meth:`confirm` says so. The
+        insert's answer is not waited for here: it comes with the wait for the batch's
+        rows, a round trip less for every batch that creates a customer (the batch is run
+        again in the rare case another server won)."""
+        if not created:
+            return
+        bulk.insert_rows(session, CUSTOMERS, [new.row for new in created])
+        now = created[0].row["created_at_us"]
+        won = bulk.insert_rows_read_later(session, IDENTITIES, [
+            {"project": project, "customer_id": new.row["id"], "kind": new.key[0], "value": new.key[1],
+             "created_at_us": now} for new in created],
+            returning=("kind", "value"), conflict=("project", "kind", "value"), overwrite=False)
+        session.info.setdefault(_CLAIMS, []).append(({new.key for new in created}, won))
+
+
+@dataclass(frozen=True)
+class _Created:
+    """A customer :meth:`CrmIdentity.resolve` created: its identity, and its row, which the
+    standing step completes (``auto_segment``, ``last_contact_at_us``)."""
+
+    key: Key
+    row: dict[str, Any]

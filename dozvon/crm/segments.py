@@ -14,7 +14,7 @@ they call. :func:`classify` is the pure rule; the rest reads and writes the cust
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -141,15 +141,17 @@ def _rules_at_contact(session: Session, project: str) -> SegmentRules:
 
 
 def standing_at_contact(session: Session, project: str, customer_ids: Sequence[str],
-                        now_us: int, new: Collection[str] = ()) -> dict[str, Standing]:
+                        now_us: int, new: Mapping[str, dict[str, Any]] | None = None) -> dict[str, Standing]:
     """At ingest, in its transaction: each arriving customer's segment now (counting this
     contact; twice for one who arrives twice in the batch), stored as their
     ``auto_segment`` with the time of this contact; and their flags in force with what
     the project's policy makes of them (another queue, or turned away).
 
-    ``new``: customers created in this transaction. Nothing is read for them — no
-    contacts, orders, flags, attributes or given segment can exist yet — which spares a
-    batch of first-time customers two of its round trips."""
+    ``new``: the rows of customers created in this transaction and not written yet, by id.
+    Nothing is read for them — no contacts, orders, flags, attributes or given segment can
+    exist yet — which spares a batch of first-time customers two of its round trips; their
+    segment and this contact's time go into their rows, which the caller then inserts."""
+    new = new or {}
     arriving = Counter(customer_ids)
     if not arriving:
         return {}
@@ -183,7 +185,9 @@ def standing_at_contact(session: Session, project: str, customer_ids: Sequence[s
         segment, priority = classify(rules, given=given, attributes=attributes or {},
                                      recent_contacts=recent_contacts + recent_orders + arriving[customer_id],
                                      previous_contact_us=previous, now_us=now_us)
-        if given:  # a segment a person gave stays; the rules' is not stored over it
+        if customer_id in new:
+            new[customer_id].update(auto_segment=segment, last_contact_at_us=now_us)
+        elif given:  # a segment a person gave stays; the rules' is not stored over it
             seen.append({"project": project, "id": customer_id, "last_contact_at_us": now_us})
         else:
             ruled.append({"project": project, "id": customer_id, "auto_segment": segment,

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from dozvon.accounts import actions as accounts
 from dozvon.acd.service import RouterService
@@ -24,6 +25,14 @@ from dozvon.crm.models import Customer
 from dozvon.routing.events import OFFER
 from dozvon.routing.model import OperatorConfig, QueueConfig
 from tests.conftest import T0, new_postgres_database
+
+
+def _created(session: Session, project: str, refs: list[CustomerRef]) -> list[str | None]:
+    """The customers of ``refs``, created if new, as an ingest batch creates them: named by
+    the identity step, written by the standing step with their segment."""
+    found = CrmIdentity().resolve(session, project, refs)
+    CrmIdentity().standing(session, project, [c for c in found if c], 0)
+    return found
 
 
 def _world(database_url: str, project: str) -> tuple[Engine, RouterService]:
@@ -94,15 +103,17 @@ def test_an_identity_another_server_claimed_meanwhile_is_reported_not_duplicated
     its batch again and finds their customer (below, on PostgreSQL, with a real race)."""
     db, _ = _world(database_url, project)
     with session_factory(db).begin() as session:
-        CrmIdentity().resolve(session, project, [CustomerRef("voice", "+375291234567")])
+        _created(session, project, [CustomerRef("voice", "+375291234567")])
     with session_factory(db)() as session, session.begin():
-        CrmIdentity()._create(session, project, {("phone", "+375291234567"): "Анна",
-                                                 ("phone", "+375447654321"): "Олег"})
+        ours = CrmIdentity()._create(session, project, {("phone", "+375291234567"): "Анна",
+                                                        ("phone", "+375447654321"): "Олег"})
+        CrmIdentity().standing(session, project, list(ours.values()), 0)
         with pytest.raises(IdentityTaken, match=r"phone:\+375291234567"):
             CrmIdentity().confirm(session)
         session.rollback()
     with session_factory(db).begin() as session:
-        CrmIdentity()._create(session, project, {("phone", "+375447654321"): "Олег"})
+        ours = CrmIdentity()._create(session, project, {("phone", "+375447654321"): "Олег"})
+        CrmIdentity().standing(session, project, list(ours.values()), 0)
         CrmIdentity().confirm(session)  # nobody else claimed it
     with session_factory(db)() as session:
         assert session.scalar(select(func.count()).select_from(Customer).where(Customer.project == project)) == 2
@@ -118,7 +129,7 @@ def test_a_contact_whose_customer_another_server_creates_at_the_same_moment_gets
         db, svc = _world(url, project)
         theirs_session = session_factory(db)()
         theirs_session.begin()
-        [theirs] = CrmIdentity().resolve(theirs_session, project, [CustomerRef("voice", "+375291234567", "Анна")])
+        [theirs] = _created(theirs_session, project, [CustomerRef("voice", "+375291234567", "Анна")])
         result: list[Any] = []
         ours = threading.Thread(target=lambda: result.append(
             ingest(svc, Inbound("voice", "call-1", "sales", customer_id="+375291234567"), CrmIdentity())))

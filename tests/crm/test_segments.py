@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
 from dozvon.accounts import actions as accounts
 from dozvon.acd.service import RouterService
@@ -22,9 +22,10 @@ from dozvon.core.db import get_engine, session_factory, upgrade
 from dozvon.core.errors import InvalidInput
 from dozvon.crm import actions as crm
 from dozvon.crm.identity import CrmIdentity
-from dozvon.crm.models import Customer
+from dozvon.crm.models import Customer, CustomerIdentity
 from dozvon.crm.segments import DAY_US, CustomRule, SegmentRules, classify, mark_lost
 from dozvon.eventlog.models import EventRecord
+from dozvon.eventlog.repository import to_us
 from dozvon.routing.events import OFFER
 from dozvon.routing.model import OperatorConfig, QueueConfig
 from tests.conftest import T0
@@ -99,6 +100,26 @@ def test_a_regular_customer_is_recognised_and_served_before_a_new_one(database_u
         customer = session.scalar(select(Customer).where(Customer.project == project,
                                                          Customer.auto_segment == "regular"))
         assert customer is not None and customer.segment is None
+
+
+def test_a_first_time_customer_is_stored_with_the_segment_and_time_of_their_contact(
+        database_url: str, project: str) -> None:
+    """A customer the ingest creates is written once, with the segment the rules gave them
+    and the time of their contact (not inserted, then updated); a customer named by a batch
+    none of whose contacts arrives for them (a retry's) is not written at all."""
+    svc, clock = _world(database_url, project)
+    first = _call(svc, "anna-1", "+375291234567")
+    with svc.sessions() as session:
+        [customer] = session.scalars(select(Customer).where(Customer.project == project))
+        assert (customer.auto_segment, customer.last_contact_at_us) == ("new", to_us(clock.now()))
+        assert _segment_of(svc, first) == "new"
+        with session_factory(svc.db).begin() as erasing:  # the customer is erased; the call retried
+            erasing.execute(delete(CustomerIdentity).where(CustomerIdentity.project == project))
+            erasing.execute(delete(Customer).where(Customer.project == project))
+    again = ingest(svc, Inbound("voice", "anna-1", "sales", customer_id="+375291234567"), CrmIdentity())
+    assert (again.conversation_id, again.created) == (first, False)
+    with svc.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Customer).where(Customer.project == project)) == 0
 
 
 def test_a_custom_rule_a_given_segment_and_a_lost_customer(database_url: str, project: str) -> None:

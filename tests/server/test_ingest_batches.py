@@ -31,7 +31,8 @@ def _submit(line: IngestQueue, item: Inbound) -> IngestResult | DozvonError:
 def test_many_at_once_each_stored_once_messages_joined_and_the_log_gap_free(live: Live) -> None:
     line = _queue(live)
     with live.hub.sessions.begin() as session:  # known customers: nothing in the identity step waits
-        live.hub.identity.resolve(session, "alpha", [CustomerRef("chat", f"chat-{c}", "") for c in range(12)])
+        known = live.hub.identity.resolve(session, "alpha", [CustomerRef("chat", f"chat-{c}", "") for c in range(12)])
+        live.hub.identity.standing(session, "alpha", [c for c in known if c], 0)  # writes them
     items = []
     calls = [Inbound("voice", f"call-{i}", "sales", customer_id=f"+7999{i % 20:03d}") for i in range(120)]
     for c in range(12):  # a customer's first messages in quick succession, over several batches

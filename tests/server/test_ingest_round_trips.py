@@ -44,9 +44,11 @@ def live_postgres(postgres_server_url: str) -> Iterator[Live]:
             yield server
 
 
-def waits(live: Live, items: list[Inbound], socket: list[int] | None = None, **ingest: Any) -> tuple[int, list[Any]]:
+def waits(live: Live, items: list[Inbound], socket: list[int] | None = None, statements: list[str] | None = None,
+          **ingest: Any) -> tuple[int, list[Any]]:
     """The ``Sync`` messages sent while ``items`` are ingested as one batch, and the results;
     ``socket`` gets the number of times the batch's connection waited to write to its socket;
+    ``statements`` gets the text of each statement parsed (prepared ones only the first time);
     ``ingest``: :func:`ingest_many`'s keywords (the look-ups sent ahead, the next batch's).
     Only the connections this thread takes are traced: the server's background rounds take
     theirs meanwhile (on a slow machine, often enough to count their waits too)."""
@@ -77,6 +79,9 @@ def waits(live: Live, items: list[Inbound], socket: list[int] | None = None, **i
                 event.remove(live.hub.db, "checkin", untraced)
         assert all(getattr(r, "created", False) for r in results), results
         sent = [line.split("\t") for line in path.read_text().splitlines()]
+    if statements is not None:
+        statements.extend(" ".join(fields[3:]) for fields in sent if len(fields) > 3 and fields[1] == "F"
+                          and fields[3].startswith("Parse"))
     return sum(1 for fields in sent if len(fields) > 3 and fields[1] == "F" and fields[3].startswith("Sync")), results
 
 
@@ -87,8 +92,12 @@ def test_a_batch_of_new_contacts_waits_three_times_and_one_of_chat_messages_twic
     # identities' claims, the conversations and their messages; the events, live rows and
     # COMMIT. Leaving the pipeline after COMMIT waits for nothing.
     counted: list[Any] = []
-    count, opened = waits(live_postgres, contacts, counted)
+    parsed: list[str] = []
+    count, opened = waits(live_postgres, contacts, counted, parsed)
     assert count == 3
+    # The new customers are inserted with their segment, not inserted and then updated.
+    assert sum('"INSERT INTO customers ' in p for p in parsed) == 1
+    assert not [p for p in parsed if '"UPDATE customers ' in p], parsed
     # What each wait sends goes in one write (dozvon.core.pipeline.QueuingCursor): psycopg's
     # own pipeline waited to write once per statement, 31 times for this batch.
     assert [c[0] for c in counted] == [3], counted
