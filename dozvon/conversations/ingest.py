@@ -296,11 +296,13 @@ class Following:
 
     def send(self, svc: RouterService, session: Session, resolver: IdentityResolver) -> None:
         """In the batch's transaction, before its COMMIT (a batch run again sends them
-        again for the requests it took the first time)."""
+        again for the requests it took the first time). The queue holds only items
+        :func:`check_storable` let through (:meth:`IngestQueue.submit`), so the next
+        batch's items are these very ones, and :meth:`LookUps.asked_for` finds them so."""
         if not self.queued:
             self.queued = self._take()
-        storable = [item for item, _, _ in self.queued if _storable(item)]
-        self.looked = LookUps(session, svc.project, storable, resolver) if storable else None
+        items = [item for item, _, _ in self.queued]
+        self.looked = LookUps(session, svc.project, items, resolver) if items else None
 
     def committed(self, seq: int) -> None:
         if self.looked is not None:
@@ -310,14 +312,6 @@ class Following:
         queued, looked = self.queued, self.looked
         self.queued, self.looked = [], None
         return queued, looked
-
-
-def _storable(item: Inbound) -> bool:
-    try:
-        check_storable(item)
-    except DozvonError:
-        return False
-    return True
 
 
 def _plan(svc: RouterService, session: Session, items: list[Inbound], resolver: IdentityResolver,
