@@ -274,10 +274,9 @@ class CrmIdentity:
         if not created:
             return
         bulk.insert_rows(session, CUSTOMERS, [new.row for new in created])
-        now = created[0].row["created_at_us"]
         won = bulk.insert_rows_read_later(session, IDENTITIES, [
             {"project": project, "customer_id": new.row["id"], "kind": new.key[0], "value": new.key[1],
-             "created_at_us": now} for new in created],
+             "created_at_us": new.row["created_at_us"]} for new in created],
             returning=("kind", "value"), conflict=("project", "kind", "value"), overwrite=False)
         session.info.setdefault(_CLAIMS, []).append(({new.key for new in created}, won))
 
