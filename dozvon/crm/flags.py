@@ -65,6 +65,18 @@ def active(session: Session, project: str, customer_ids: Sequence[str]) -> dict[
     return found
 
 
+def kinds_of(session: Session, project: str, customer_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """The kinds of the flags in force on these customers, each once, oldest first — as
+    plain rows: the background suggester asks it for every new contact, and whole flag
+    objects through the ORM cost it more than the look-up itself."""
+    found: dict[str, dict[str, None]] = {}
+    if customer_ids:
+        parameters = {"project": project, "customers": list(set(customer_ids))}
+        for customer_id, kind in _ACTIVE_KINDS.rows(session, parameters):
+            found.setdefault(customer_id, {})[kind] = None
+    return {customer_id: tuple(kinds) for customer_id, kinds in found.items()}
+
+
 def kinds_ahead(session: Session, project: str, customer_ids: Sequence[str]) -> Ahead:
     """The kinds of the flags in force on these customers, as ``(customer id, kind)`` rows,
     oldest first — sent now and read later (:meth:`Ahead.all`): the ingest's standing step

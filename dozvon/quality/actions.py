@@ -13,11 +13,11 @@ to the project's complaints queue.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, insert, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -151,11 +151,11 @@ def store_checked(svc: RouterService, checked: Sequence[Checked],
 
 # ---------------------------------------------------------------------------- contact types
 
-def _alerts(suggestion: Suggestion, settings: QualitySettings, conv: Conversation, alerted: bool) -> bool:
+def _alerts(suggestion: Suggestion, settings: QualitySettings, channel: str, closed: bool, alerted: bool) -> bool:
     """Whether this suggestion alerts the supervisors: a suspected complaint, on a text
     contact not yet closed, not alerted before, where the project wants alerts."""
     return bool(suggestion.contact_type == "complaint" and settings.complaint_alert and not alerted
-                and conv.closed_at_us is None and registry.get(conv.channel).text)
+                and not closed and registry.get(channel).text)
 
 
 def _store_suggestion(found: SuggestionRow | None, session: Session, project: str, conversation_id: str,
@@ -184,7 +184,7 @@ def do_suggest(svc: RouterService, conversation_id: str) -> dict[str, Any]:
         settings = suggesting.settings
         row = session.get(SuggestionRow, conversation_id)
         alerted = row is not None and row.alerted
-    alert = _alerts(suggestion, settings, conv, alerted)
+    alert = _alerts(suggestion, settings, conv.channel, conv.closed_at_us is not None, alerted)
     cues = [str(e.get("word")) for e in suggestion.evidence if e.get("word")]
     moved: list[str] = []
 
@@ -219,32 +219,21 @@ def do_suggest(svc: RouterService, conversation_id: str) -> dict[str, Any]:
     return {**suggestion.to_dict(), "messages": read, "alerted": bool(alert), "moved_to": moved[0] if moved else None}
 
 
-_CONVERSATIONS = bulk.PerDialect(lambda dialect: select(Conversation).where(
-    Conversation.project == bindparam("project"), bulk.among(Conversation.id, "ids", dialect)))
-_ALERTED = bulk.PerDialect(lambda dialect: select(SuggestionRow.conversation_id).where(
-    bulk.among(SuggestionRow.conversation_id, "ids", dialect), SuggestionRow.alerted.is_(True)))
-
-
-def suggest_quietly(sessions: sessionmaker[Session], project: str, conversation_ids: Sequence[str],
-                    suggesting: queries.Suggesting | None = None) -> tuple[int, list[str]]:
-    """The background suggester's batch, read and stored in one transaction each, whatever
-    its size (a busy center brings hundreds of new chats a second) — without the project's
-    engine, so that the server's follower process can do it. The suspected complaints,
-    which alert and may move the contact, are not stored: they are returned, for
-    :func:`do_suggest` to do through the engine. ``suggesting``: the settings and
-    classifier the caller read for its round (None: read here). Returns how many
-    conversations were suggested (the loud ones among them) and the loud ones."""
-    with sessions() as session:
-        convs = list(session.scalars(_CONVERSATIONS.of(session), {"project": project,
-                                                                  "ids": list(conversation_ids)}))
-        if not convs:
-            return 0, []
-        suggesting = suggesting or queries.suggesting_of(session, project)
-        settings = suggesting.settings
-        made = queries.suggestions_for(session, project, convs, suggesting)
-        alerted = set(_ALERTED.rows(session, {"ids": list(made)}).scalars())
-        session.expunge_all()
-    loud = [conv.id for conv in convs if _alerts(made[conv.id][0], settings, conv, conv.id in alerted)]
+def suggest_quietly(sessions: sessionmaker[Session], project: str, convs: Sequence[queries.Candidate],
+                    suggesting: queries.Suggesting, inputs: Mapping[str, queries.Inputs]) -> tuple[int, list[str]]:
+    """The background suggester's slice: these conversations judged from what the round
+    read of them (``inputs``: :func:`~dozvon.quality.queries.suggestion_inputs`, with the
+    round's settings and classifier in ``suggesting``) and stored in one statement —
+    without the project's engine, so that the server's follower process can do it. The
+    suspected complaints, which alert and may move the contact, are not stored: they are
+    returned, for :func:`do_suggest` to do through the engine, which reads the
+    conversation again (closed since the round read it, it alerts nobody). Returns how
+    many conversations were suggested (the loud ones among them) and the loud ones."""
+    if not convs:
+        return 0, []
+    settings = suggesting.settings
+    made = {conv.id: queries.suggested(inputs[conv.id], suggesting) for conv in convs}
+    loud = [conv.id for conv in convs if _alerts(made[conv.id][0], settings, conv.channel, False, conv.alerted)]
     quiet = [cid for cid in made if cid not in loud]
     if quiet:
         # One upsert, not the ORM's read-modify-flush of each row (which was over a third of

@@ -19,7 +19,7 @@ from dozvon.conversations.projection import project_events
 from dozvon.core.clock import ManualClock
 from dozvon.core.db import get_engine, session_factory
 from dozvon.eventlog import repository as eventlog
-from dozvon.quality import queries
+from dozvon.quality import queries, worker
 from dozvon.quality.actions import Checked, do_set_settings
 from dozvon.quality.models import CheckResultRow, CursorRow, SuggestionRow
 from dozvon.quality.settings import QualitySettings, WordChanges
@@ -150,17 +150,47 @@ def test_each_suggester_round_reads_the_settings_saved_before_it(db_url: str) ->
         assert found is not None and (found["contact_type"], found["messages"]) == ("complaint", 2)
 
 
-def test_a_burst_of_chat_messages_is_suggested_in_one_round(db_url: str) -> None:
+def test_a_round_suggests_only_live_contacts_with_first_messages_left_to_read(db_url: str) -> None:
+    """The round reads its conversations once: one whose suggestion read all the first
+    messages the project reads is not suggested again, nor one closed before the round."""
+    svc, sessions, now = _sales(db_url)
+    writes = LocalWrites(lambda project: svc)
+    with sessions.begin() as session:
+        do_set_settings(session, "admin", "shop", QualitySettings(first_messages=2))
+
+    def writes_to(customer: str, external_id: str, text: str, first: bool = False) -> str:
+        return ingest(svc, Inbound(channel="chat", external_id=external_id, queue="sales", customer_id=customer,
+                                   text=text, as_message=not first)).conversation_id
+
+    conv = writes_to("w1", "a1", "Добрый день", first=True)
+    assert suggest_round(sessions, "shop", writes, now) == 1
+    writes_to("w1", "a2", "Где мой заказ?")
+    assert suggest_round(sessions, "shop", writes, now) == 1
+    writes_to("w1", "a3", "Хочу оставить жалобу")  # a third message: past the two it reads
+    gone = writes_to("w2", "b1", "Алло?", first=True)
+    conversations.do_customer_left(svc, "chat", "b1")
+    assert suggest_round(sessions, "shop", writes, now) == 0
+    with sessions() as session:
+        found = queries.suggestion_of(session, "shop", conv)
+        assert found is not None and (found["contact_type"], found["messages"]) == ("new_inquiry", 2)
+        assert session.get(SuggestionRow, gone) is None
+        assert not eventlog.list_events(session, "shop", types=("quality.complaint_suspected",))
+
+
+def test_a_burst_of_chat_messages_is_suggested_in_one_round(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """More messages than a round once read (200 whole events, every 0.5 s at load: 400 a
     second, where a busy center brings thousands): the suggester reads only their numbers
     and conversations, so one round takes them all — the suspected complaint among them is
-    alerted at once, not minutes later."""
+    alerted at once, not minutes later. The conversations' messages and facts are read 100
+    at a time here, as a round of thousands is (its reads in several parts, each judged in
+    slices)."""
+    monkeypatch.setattr(worker, "SUGGEST_READ", 100)
     svc, sessions, now = _sales(db_url)
     writes = LocalWrites(lambda project: svc)
     chats = 240
     for i in range(chats):
         ingest(svc, Inbound(channel="chat", external_id=f"b{i}", queue="sales", customer_id=f"c{i}",
-                            text="Где мой заказ?" if i else "Это безобразие, курьер нагрубил"))
+                            text="Это безобразие, курьер нагрубил" if i == 150 else "Где мой заказ?"))
     assert suggest_round(sessions, "shop", writes, now) == chats
     assert suggest_round(sessions, "shop", writes, now) == 0
     with sessions() as session:
