@@ -56,7 +56,7 @@ from dozvon.routing.model import OperatorConfig, QueueConfig
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # run as a script: its sibling modules
 
 from lean_http import LeanConnection
-from web_harness import BenchError, cpu_seconds, free_port, percentile
+from web_harness import BenchError, children_cpu_seconds, cpu_seconds, free_port, percentile
 
 PROJECT = "bench"
 
@@ -305,9 +305,10 @@ async def run_load(port: int, server_pid: int, cookies: dict[str, str], contacts
         conversation_of[answer["conversation_id"]] = external_id
 
     async def flat_out(count: int, connections: int, make: Callable[[LeanConnection, int], Awaitable[None]]
-                       ) -> tuple[float, float, float]:
+                       ) -> tuple[float, float, float, float]:
         """``count`` requests as fast as ``connections`` keep-alive connections carry them:
-        (seconds, server CPU seconds, this process's CPU seconds)."""
+        (seconds, server CPU seconds, this process's CPU seconds, the part of the server's
+        CPU seconds spent by its follower process)."""
         numbers = iter(range(count))
         pool = [LeanConnection("127.0.0.1", port, headers) for _ in range(connections)]
 
@@ -316,9 +317,11 @@ async def run_load(port: int, server_pid: int, cookies: dict[str, str], contacts
                 await make(conn, i)
 
         started, server_cpu, client_cpu = time.perf_counter(), cpu_seconds(server_pid), time.process_time()
+        follower_cpu = children_cpu_seconds(server_pid)
         await asyncio.gather(*(worker(c) for c in pool))
         elapsed = time.perf_counter() - started
-        result = elapsed, cpu_seconds(server_pid) - server_cpu, time.process_time() - client_cpu
+        result = (elapsed, cpu_seconds(server_pid) - server_cpu, time.process_time() - client_cpu,
+                  children_cpu_seconds(server_pid) - follower_cpu)
         for conn in pool:
             await conn.close()
         return result
@@ -381,10 +384,10 @@ async def run_load(port: int, server_pid: int, cookies: dict[str, str], contacts
         async def new_contact(conn: LeanConnection, i: int, c: int = connections) -> None:
             await ingest(conn, f"tp-{c}-{i}")
 
-        elapsed, server_cpu, client_cpu = await flat_out(burst, connections, new_contact)
+        elapsed, server_cpu, client_cpu, follower_cpu = await flat_out(burst, connections, new_contact)
         levels.append({"connections": connections, "ingest_per_s": burst / elapsed,
                        "server_cpu_share": server_cpu / elapsed, "client_cpu_share": client_cpu / elapsed,
-                       "server_cpu_ms": 1000 * server_cpu / burst})
+                       "server_cpu_ms": 1000 * server_cpu / burst, "follower_cpu_ms": 1000 * follower_cpu / burst})
 
     # Phase 3, chat messages into open conversations (each joins its customer's chat).
     chats = min(500, contacts)
@@ -402,7 +405,7 @@ async def run_load(port: int, server_pid: int, cookies: dict[str, str], contacts
         async def chat_message(conn: LeanConnection, i: int, c: int = level["connections"]) -> None:
             await message(conn, i, c)
 
-        m_elapsed, m_server_cpu, _ = await flat_out(count, level["connections"], chat_message)
+        m_elapsed, m_server_cpu, _, _ = await flat_out(count, level["connections"], chat_message)
         level.update(messages_per_s=count / m_elapsed, message_cpu_ms=1000 * m_server_cpu / count)
     for task in tasks:
         task.cancel()
@@ -639,7 +642,8 @@ def main() -> None:
         for level in result["levels"]:
             rate = level["ingest_per_s"]
             print(f"[{database}] ingest through the API, {level['connections']:>3} connections: {rate:,.0f} contacts/s "
-                  f"({rate / group:.2f}× the raw group commit); server CPU {level['server_cpu_ms']:.2f} ms per contact, "
+                  f"({rate / group:.2f}× the raw group commit); server CPU {level['server_cpu_ms']:.2f} ms per contact"
+                  f"{_follower_part(level)}, "
                   f"busy {100 * level['server_cpu_share']:.0f}% of a core, "
                   f"load generator {100 * level['client_cpu_share']:.0f}%{_batches(thread_cpu, 'tp', level)}")
         print(f"[{database}] ingest → offer on the WebSocket, {result['latency_n']} contacts at "
@@ -667,6 +671,11 @@ def _followers(result: dict[str, Any]) -> str:
         f"caught up in {seconds:.1f} s" if seconds is not None else "not caught up in 120 s")
         for name, seconds in lag["caught"].items()]
     return "the log's followers after the last chat message: " + "; ".join(parts)
+
+
+def _follower_part(level: dict[str, Any]) -> str:
+    """The follower process's part of the server's CPU per contact, where it runs (PostgreSQL)."""
+    return f" ({level['follower_cpu_ms']:.2f} of it its follower process)" if level["follower_cpu_ms"] > 0 else ""
 
 
 def _batches(thread_cpu: dict[str, tuple[float, float]], phase: str, level: dict[str, Any]) -> str:

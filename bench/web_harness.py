@@ -93,6 +93,16 @@ def cpu_seconds(pid: int) -> float:
     return own
 
 
+def children_cpu_seconds(pid: int) -> float:
+    """The part of :func:`cpu_seconds` spent by the processes ``pid`` started (the server's
+    follower process: contact-type suggestions, checks, the KPI fold)."""
+    total = 0.0
+    for child in _children(pid):
+        with contextlib.suppress(OSError):  # it may have ended meanwhile
+            total += cpu_seconds(child)
+    return total
+
+
 def _children(pid: int) -> list[int]:
     found = []
     with contextlib.suppress(OSError):
