@@ -111,6 +111,14 @@ def channel_key(channel: str, external_id: str, region: str | None) -> Key:
     return f"channel:{channel}", external_id
 
 
+def kinds_written(channels: Iterable[str]) -> list[str]:
+    """Every identity kind the ingest may store for customers of these channels: the named
+    kinds, and each channel's own (``channel:<name>``, an id none of them reads) — the
+    values the server's planner statistics keeper looks for
+    (:mod:`dozvon.core.planner_statistics`)."""
+    return [*KINDS, *(f"channel:{channel}" for channel in channels)]
+
+
 def project_region(session: Session, project: str) -> str | None:
     return session.scalar(select(Project.region).where(Project.slug == project))
 

@@ -38,8 +38,7 @@ from dozvon.core import jsontext, planner_statistics, tracing
 from dozvon.core.clock import Clock, SystemClock
 from dozvon.core.db import refresh_planner_statistics, session_factory
 from dozvon.core.errors import NotFound
-from dozvon.crm.identity import KINDS as IDENTITY_KINDS
-from dozvon.crm.identity import CrmIdentity
+from dozvon.crm.identity import CrmIdentity, kinds_written
 from dozvon.crm.segments import mark_lost
 from dozvon.eventlog import repository as eventlog
 from dozvon.eventlog.recipients import recipients
@@ -399,7 +398,8 @@ class Hub:
     def _written_values(self) -> dict[str, list[str]]:
         """The values of the watched columns this server may write: its projects, the
         channels, the identities' kinds."""
-        return {"project": list(self._services), "channel": registry.names(), "kind": list(IDENTITY_KINDS)}
+        channels = registry.names()
+        return {"project": list(self._services), "channel": channels, "kind": kinds_written(channels)}
 
     def sound_task_alarms(self) -> int:
         """One round of the overdue alarm over every project; how many tasks it announced."""

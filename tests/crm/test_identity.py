@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from dozvon.channels.registry import registry
 from dozvon.core.errors import InvalidInput
-from dozvon.crm.identity import channel_key, normalise, normalise_phone
+from dozvon.crm.identity import channel_key, kinds_written, normalise, normalise_phone
 
 
 @pytest.mark.parametrize("written", ["8 (029) 123-45-67", "+375291234567", "375 29 1234567"])
@@ -48,6 +49,19 @@ def test_the_channel_decides_the_kind_and_an_unparsable_id_is_kept_as_the_channe
     assert channel_key("chat", "visitor-42", None) == ("web", "visitor-42")
     assert channel_key("messenger", "wa:+7000", None) == ("messenger", "wa:+7000")
     assert channel_key("pigeon", "p-1", None) == ("channel:pigeon", "p-1")
+
+
+def test_every_kind_a_channel_s_ids_may_take_is_among_the_kinds_written() -> None:
+    """The server's planner statistics keeper looks for the kinds in ``kinds_written``: an
+    identity kind the ingest stores and the keeper never looks for would be planned as one
+    row after it came into use (a voice line's first anonymous callers)."""
+    channels = registry.names()
+    written = set(kinds_written(channels))
+    ids = ["8 029 123 45 67", "+375 29 123-45-67", "Anna@Example.BY", "@Anna_P", "123456789", "wa:+7000",
+           "visitor-42", "anonymous"]
+    taken = {channel_key(channel, external_id, "BY")[0] for channel in channels for external_id in ids}
+    assert {"channel:voice", "channel:email", "phone", "email", "web"} <= taken
+    assert taken <= written
 
 
 def test_an_address_or_a_plus_number_is_the_persons_e_mail_or_phone_on_any_channel() -> None:
