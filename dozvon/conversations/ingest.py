@@ -121,18 +121,22 @@ def ingest(svc: RouterService, item: Inbound, identity: IdentityResolver | None 
 
 
 def ingest_many(svc: RouterService, items: list[Inbound], identity: IdentityResolver | None = None, *,
-                looked: LookUps | None = None, following: Following | None = None) -> list[IngestResult | DozvonError]:
+                looked: LookUps | None = None, following: Following | None = None,
+                checked: bool = False) -> list[IngestResult | DozvonError]:
     """Store and route several in one transaction; each gets its result or its own error.
 
     ``looked``: these items' look-ups, sent before the previous batch's COMMIT
     (:class:`IngestQueue`); used if no command of the project committed since, else asked
-    again. ``following``: sends the next batch's look-ups before this one's COMMIT."""
+    again. ``following``: sends the next batch's look-ups before this one's COMMIT.
+    ``checked``: every item passed :func:`check_storable` already (the queue checks each
+    as it is submitted), so the single writer's thread does not check it again."""
     resolver = identity or ChannelIdentity()
     results: list[IngestResult | DozvonError | None] = [None] * len(items)
     todo = []
     for i, item in enumerate(items):
         try:
-            check_storable(item)
+            if not checked:
+                check_storable(item)
             todo.append(i)
         except DozvonError as error:
             results[i] = error
@@ -624,7 +628,8 @@ class IngestQueue:
             if tracing.TRACE is not None else None
         try:
             answers: list[IngestResult | BaseException] = list(ingest_many(
-                self.svc, [item for item, _, _ in batch], self.identity, looked=looked, following=self._following))
+                self.svc, [item for item, _, _ in batch], self.identity, looked=looked, following=self._following,
+                checked=True))
         except Exception as error:  # the whole transaction failed (database down): all hear why
             answers = [error] * len(batch)
         self._answer(batch, answers, trace)
