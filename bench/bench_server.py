@@ -443,57 +443,60 @@ STEPS = (("sent", "arrived", "HTTP in (client write, server parse, gate, validat
          ("frames_on_loop", "read", "socket write and the generator's read"))
 
 
-def ingest_thread_cpu(trace_path: str) -> dict[str, tuple[float, float]]:
+def read_trace(trace_path: str) -> list[dict[str, Any]] | None:
+    """The server's trace records (None: it wrote none), read once for every figure made of
+    them — a run's trace is tens of megabytes."""
+    if not os.path.exists(trace_path):
+        return None
+    with open(trace_path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+def ingest_thread_cpu(trace: list[dict[str, Any]] | None) -> dict[str, tuple[float, float]]:
     """For each throughput phase (``tp-256``, ``msg-256`` …): the ingest thread's CPU per
     request, and its batches' time (formed → answered) per request, both in µs. The CPU
     leaves out the waits for the database and for the interpreter's lock, so it drifts much
     less with this machine's load than the rates do: the figure to compare two versions by."""
     sums: dict[str, list[float]] = {}
-    if not os.path.exists(trace_path):
-        return {}
-    with open(trace_path, encoding="utf-8") as f:
-        for line in f:
-            record = json.loads(line)
-            if record["kind"] != "batch" or "cpu" not in record:
-                continue
-            phase = record["items"][0][0].rsplit("-", 1)[0]
-            stages = dict(record["stages"])
-            got = sums.setdefault(phase, [0.0, 0.0, 0])
-            got[0] += record["cpu"]
-            got[1] += stages.get("answered", record["stages"][-1][1]) - stages["formed"]
-            got[2] += len(record["items"])
+    for record in trace or ():
+        if record["kind"] != "batch" or "cpu" not in record:
+            continue
+        phase = record["items"][0][0].rsplit("-", 1)[0]
+        stages = dict(record["stages"])
+        got = sums.setdefault(phase, [0.0, 0.0, 0])
+        got[0] += record["cpu"]
+        got[1] += stages.get("answered", record["stages"][-1][1]) - stages["formed"]
+        got[2] += len(record["items"])
     return {phase: (1e6 * cpu / n, 1e6 * wall / n) for phase, (cpu, wall, n) in sums.items()}
 
 
-def tail_breakdown(paced: dict[str, tuple[float, float, float]], trace_path: str,
+def tail_breakdown(paced: dict[str, tuple[float, float, float]], trace: list[dict[str, Any]] | None,
                    client_lags: list[tuple[float, float]]) -> list[str]:
     """Where the time of the median and of the slowest 1 % of paced contacts went, from the
     server's trace lined up with the generator's send and read times (one monotonic clock)."""
-    if not os.path.exists(trace_path):
+    if trace is None:
         return ["(no trace: the server wrote none)"]
     batches: dict[str, dict[str, float]] = {}
     sizes: dict[str, int] = {}
     stalls: list[dict[str, Any]] = []
     rounds: list[dict[str, Any]] = []
     spans: list[tuple[float, float]] = []
-    with open(trace_path, encoding="utf-8") as f:
-        for line in f:
-            record = json.loads(line)
-            if record["kind"] == "stall":
-                stalls.append(record)
-                continue
-            if record["kind"] == "busy":
-                rounds.append(record)
-                continue
-            if record["kind"] != "batch":
-                continue
-            spans.append((record["stages"][0][1], dict(record["stages"]).get("committed", record["stages"][-1][1])))
-            moments: dict[str, float] = {}
-            for stage, at in record["stages"]:
-                moments.setdefault(stage, at)  # a batch retried item by item: its first pass
-            for external_id, arrived in record["items"]:
-                batches[external_id] = {**moments, "arrived": arrived}
-                sizes[external_id] = len(record["items"])
+    for record in trace:
+        if record["kind"] == "stall":
+            stalls.append(record)
+            continue
+        if record["kind"] == "busy":
+            rounds.append(record)
+            continue
+        if record["kind"] != "batch":
+            continue
+        spans.append((record["stages"][0][1], dict(record["stages"]).get("committed", record["stages"][-1][1])))
+        moments: dict[str, float] = {}
+        for stage, at in record["stages"]:
+            moments.setdefault(stage, at)  # a batch retried item by item: its first pass
+        for external_id, arrived in record["items"]:
+            batches[external_id] = {**moments, "arrived": arrived}
+            sizes[external_id] = len(record["items"])
     rows = []
     for external_id, (sent, _acked, read) in paced.items():
         moments = batches.get(external_id)
@@ -629,8 +632,9 @@ def main() -> None:
                 time.sleep(1.5)  # the trace's last second reaches its file
                 server.terminate()
                 server.wait(30)
-            breakdown = tail_breakdown(result["paced"], trace, result["client_lags"]) if trace else []
-            thread_cpu = ingest_thread_cpu(trace) if trace else {}
+            records = read_trace(trace) if trace else None
+            breakdown = tail_breakdown(result["paced"], records, result["client_lags"]) if trace else []
+            thread_cpu = ingest_thread_cpu(records)
         print(f"\n[{database}] raw insert (1 row per commit):            {raw:,.0f} rows/s")
         print(f"[{database}] raw group commit of the write set:      {group:,.0f} contacts/s "
               f"({RAW_GROUP} contacts per commit, 9 rows each, straight through the driver)")
