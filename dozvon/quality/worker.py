@@ -194,14 +194,28 @@ def suggest_round(sessions: sessionmaker[Session], project: str, writes: Writes,
             suggesting = queries.suggesting_of(session, project)  # once for the whole round
             due = queries.suggestion_candidates(session, project, ids, suggesting.settings.first_messages)
         for read in range(0, len(due), SUGGEST_READ):
-            chunk = due[read:read + SUGGEST_READ]
-            with sessions() as session:
-                inputs = queries.suggestion_inputs(session, project, chunk, suggesting.settings)
-            for start in range(0, len(chunk), SUGGEST_SLICE):
-                time.sleep(SLICE_PAUSE_S)
-                made += _suggest_slice(sessions, project, writes, chunk[start:start + SUGGEST_SLICE], suggesting,
-                                       inputs)
+            made += _suggest_chunk(sessions, project, writes, due[read:read + SUGGEST_READ], suggesting,
+                                   pause_first=read > 0)
     _advance(sessions, project, SUGGEST, upto)
+    return made
+
+
+def _suggest_chunk(sessions: sessionmaker[Session], project: str, writes: Writes, chunk: list[queries.Candidate],
+                   suggesting: queries.Suggesting, pause_first: bool) -> int:
+    """Read these conversations' first messages and CRM facts together, then judge and
+    store them a slice at a time, with a pause before each (but the round's first)."""
+    try:
+        with sessions() as session:
+            inputs = queries.suggestion_inputs(session, project, chunk, suggesting.settings)
+    except OperationalError:
+        raise  # the database is away: the cursor stays, the next round tries again
+    except Exception as error:  # one bad conversation must not hold up the others
+        return _one_by_one(project, writes, chunk, error)
+    made = 0
+    for start in range(0, len(chunk), SUGGEST_SLICE):
+        if start or pause_first:
+            time.sleep(SLICE_PAUSE_S)
+        made += _suggest_slice(sessions, project, writes, chunk[start:start + SUGGEST_SLICE], suggesting, inputs)
     return made
 
 
@@ -211,13 +225,19 @@ def _suggest_slice(sessions: sessionmaker[Session], project: str, writes: Writes
         made, loud = actions.suggest_quietly(sessions, project, due, suggesting, inputs)
     except OperationalError:
         raise  # the database is away: the cursor stays, the next round tries again
-    except Exception as error:  # one bad conversation must not hold up the others: one by one
-        print(f"dozvon: the contact types of {len(due)} conversations were not suggested together "
-              f"({error!r}); suggesting them one by one", flush=True)
-        return writes.suggest(project, [conv.id for conv in due])
+    except Exception as error:  # one bad conversation must not hold up the others
+        return _one_by_one(project, writes, due, error)
     if loud:
         writes.suggest(project, loud)
     return made
+
+
+def _one_by_one(project: str, writes: Writes, convs: list[queries.Candidate], error: Exception) -> int:
+    """Suggest these conversations one at a time (each read again), after they failed
+    together: the one that fails is reported and skipped, and the round's cursor moves."""
+    print(f"dozvon: the contact types of {len(convs)} conversations were not suggested together "
+          f"({error!r}); suggesting them one by one", flush=True)
+    return writes.suggest(project, [conv.id for conv in convs])
 
 
 def quality_round(sessions: sessionmaker[Session], writes: Writes, now_us: int) -> int:

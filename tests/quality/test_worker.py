@@ -199,6 +199,30 @@ def test_a_burst_of_chat_messages_is_suggested_in_one_round(db_url: str, monkeyp
         assert len(alerts) == 1
 
 
+def test_a_conversation_whose_inputs_cannot_be_read_holds_up_neither_the_others_nor_the_round(
+        db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The round reads its conversations' messages and CRM facts together: when that read
+    fails because of one of them (here a fault put in for the second chat), the others are
+    suggested one by one, the bad one is reported and skipped, and the cursor moves — the
+    next round does not meet it again."""
+    svc, sessions, now = _sales(db_url)
+    writes = LocalWrites(lambda project: svc)
+    convs = [ingest(svc, Inbound(channel="chat", external_id=f"f{i}", queue="sales", customer_id=f"c{i}",
+                                 text="Где мой заказ?")).conversation_id for i in range(3)]
+    read = queries.suggestion_inputs
+
+    def failing_for_the_second(session, project, chats, settings):  # type: ignore[no-untyped-def]
+        if any(chat.id == convs[1] for chat in chats):
+            raise ValueError("a row the suggester cannot read")
+        return read(session, project, chats, settings)
+
+    monkeypatch.setattr(queries, "suggestion_inputs", failing_for_the_second)
+    assert suggest_round(sessions, "shop", writes, now) == 2
+    assert suggest_round(sessions, "shop", writes, now) == 0
+    with sessions() as session:
+        assert {row.conversation_id for row in session.scalars(select(SuggestionRow))} == {convs[0], convs[2]}
+
+
 class _Died(BaseException):
     """The checker's process ended right after the server committed what it handed over."""
 
