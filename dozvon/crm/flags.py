@@ -11,7 +11,7 @@ through the customer's standing at ingest (:mod:`dozvon.crm.segments`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -69,11 +69,17 @@ def kinds_of(session: Session, project: str, customer_ids: Sequence[str]) -> dic
     """The kinds of the flags in force on these customers, each once, oldest first — as
     plain rows: the background suggester asks it for every new contact, and whole flag
     objects through the ORM cost it more than the look-up itself."""
+    if not customer_ids:
+        return {}
+    return kinds_by_customer(_ACTIVE_KINDS.rows(session, {"project": project, "customers": list(set(customer_ids))}))
+
+
+def kinds_by_customer(rows: Iterable[Sequence[str]]) -> dict[str, tuple[str, ...]]:
+    """``(customer id, kind)`` rows, oldest first (:func:`kinds_of`, :func:`kinds_ahead`),
+    as each customer's kinds, each once, oldest first."""
     found: dict[str, dict[str, None]] = {}
-    if customer_ids:
-        parameters = {"project": project, "customers": list(set(customer_ids))}
-        for customer_id, kind in _ACTIVE_KINDS.rows(session, parameters):
-            found.setdefault(customer_id, {})[kind] = None
+    for customer_id, kind in rows:
+        found.setdefault(customer_id, {})[kind] = None
     return {customer_id: tuple(kinds) for customer_id, kinds in found.items()}
 
 

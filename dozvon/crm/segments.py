@@ -174,9 +174,7 @@ def standing_at_contact(session: Session, project: str, customer_ids: Sequence[s
         rows.extend(session.execute(
             select(Customer.id, Customer.segment, Customer.attributes, Customer.last_contact_at_us, contacts, bought)
             .where(Customer.project == project, Customer.id.in_(known))))
-    flagged: dict[str, list[str]] = {}
-    for customer_id, kind in flag_kinds.all():
-        flagged.setdefault(customer_id, []).append(kind)
+    flagged = flags.kinds_by_customer(flag_kinds.all())
     policy = flags.policy_of(session, project) if flagged else flags.FlagPolicy()
     out: dict[str, Standing] = {}
     ruled: list[dict[str, Any]] = []
@@ -192,7 +190,7 @@ def standing_at_contact(session: Session, project: str, customer_ids: Sequence[s
         else:
             ruled.append({"project": project, "id": customer_id, "auto_segment": segment,
                           "last_contact_at_us": now_us})
-        kinds = tuple(dict.fromkeys(flagged.get(customer_id, ())))
+        kinds = flagged.get(customer_id, ())
         out[customer_id] = Standing(
             segment, priority, kinds,
             queue=policy.competitor_queue if flags.COMPETITOR in kinds else None,
