@@ -7,7 +7,7 @@ are labelled by project so one server's page shows every tenant.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -72,17 +72,36 @@ class Metrics:
             "more than one: it exited and was started again", registry=self.registry)
         self._live = _LiveState()
         self.registry.register(self._live)
+        self._children: dict[tuple[str, str], Any] = {}
+
+    def _of(self, name: str, metric: Counter | Histogram, project: str) -> Any:
+        """``metric.labels(project)``, looked up once: ``labels`` checks its arguments and
+        takes the metric's lock each time (1.4 µs of the 2.3 that a counted event cost), and
+        the ingest counts a few events for every contact it stores."""
+        child = self._children.get((name, project))
+        if child is None:
+            child = self._children[(name, project)] = metric.labels(project)
+        return child
+
+    def ingest_latency_of(self, project: str) -> Any:
+        """The ingest latency histogram of ``project`` (observed on the event loop for every
+        ingested item)."""
+        return self._of("ingest_latency", self.ingest_latency, project)
 
     def track(self, project: str, svc: RouterService) -> None:
         self._live.services[project] = svc
 
     def observe(self, project: str, events: Iterable[RoutingEvent]) -> None:
+        """Count a commit's events: each counter once per commit, by how many it holds."""
+        counted: dict[str, int] = {}
         for e in events:
             name = _COUNTED.get(e.type)
             if name is not None:
-                self.counters[name].labels(project).inc()
-            if e.type == "contact.answered":
-                self.answer_wait.labels(project).observe(float(e.data.get("wait_s", 0.0)))
+                counted[name] = counted.get(name, 0) + 1
+                if name == "answers":
+                    self._of("answer_wait", self.answer_wait, project).observe(float(e.data.get("wait_s", 0.0)))
+        for name, n in counted.items():
+            self._of(name, self.counters[name], project).inc(n)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -5,8 +5,10 @@ alone, the event log stays gap-free in the engine's order."""
 
 from __future__ import annotations
 
+import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import func, select
 
 from dozvon.conversations.identity import CustomerRef
@@ -76,3 +78,32 @@ def test_an_item_the_database_refuses_fails_alone_in_a_batch(live: Live) -> None
     with live.hub.sessions() as session:
         names = set(session.scalars(select(Conversation.customer_name).where(Conversation.project == "alpha")))
     assert names == {f"Caller {i}" for i in range(80) if i % 10 != 3}
+
+
+def test_a_request_that_waits_past_its_timeout_is_told_so_and_its_item_is_still_stored_once(live: Live) -> None:
+    """The event loop's wait for a batch has a timeout of its own: a request whose batch
+    cannot commit (here the project's lock is held) gets TimeoutError, not a wait for ever;
+    the batch's answer when it does commit is left alone, and asking again finds the item
+    stored once."""
+    line = _queue(live)
+    svc = live.hub.service("alpha")
+    item = Inbound("voice", "late-1", "sales", customer_id="+79990001122")
+
+    async def scenario() -> tuple[IngestResult, IngestResult]:
+        svc.lock.acquire()
+        try:
+            with pytest.raises(TimeoutError):
+                await line.submit_async(item, timeout=0.3)
+        finally:
+            svc.lock.release()
+        again = await line.submit_async(item)  # the first batch commits, then this one
+        other = await line.submit_async(Inbound("voice", "late-2", "sales", customer_id="+79990001123"))
+        return again, other
+
+    again, other = asyncio.run(scenario())
+    assert again.created is False  # stored by the request that timed out, once
+    assert other.created is True
+    with live.hub.sessions() as session:
+        stored = session.scalar(select(func.count()).select_from(Conversation).where(
+            Conversation.project == "alpha", Conversation.external_id == "late-1"))
+    assert stored == 1

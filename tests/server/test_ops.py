@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dozvon.routing.events import RoutingEvent
+from dozvon.server.metrics import Metrics
 from tests.server.conftest import Live
 
 
@@ -17,6 +19,31 @@ def test_health_ready_and_metrics(live: Live) -> None:
     assert 'dozvon_contacts_total{project="alpha"} 1.0' in text
     assert 'dozvon_operators{presence="offline",project="alpha"} 2.0' in text
     assert "dozvon_ingest_seconds_bucket" in text
+
+
+def test_the_counters_count_every_event_of_a_commit_by_project() -> None:
+    """A commit's events are counted per counter once, by how many the commit holds; the
+    answer waits are observed one by one; each project keeps its own figures."""
+    metrics = Metrics()
+
+    def event(seq: int, kind: str, **data: float) -> RoutingEvent:
+        return RoutingEvent(seq, kind, 0.0, contact_id=f"c{seq}", data=dict(data))
+
+    metrics.observe("alpha", [event(1, "contact.arrived"), event(2, "contact.arrived"), event(3, "offer.created"),
+                              event(4, "contact.answered", wait_s=12.0), event(5, "message.in")])
+    metrics.observe("alpha", [event(6, "contact.arrived"), event(7, "contact.answered", wait_s=3.0),
+                              event(8, "offer.timed_out")])
+    metrics.observe("beta", [event(1, "contact.arrived"), event(2, "contact.abandoned")])
+    metrics.ingest_latency_of("beta").observe(0.004)
+    text = metrics.render().decode()
+    for line in ['dozvon_contacts_total{project="alpha"} 3.0', 'dozvon_offers_total{project="alpha"} 1.0',
+                 'dozvon_answers_total{project="alpha"} 2.0', 'dozvon_rona_total{project="alpha"} 1.0',
+                 'dozvon_answer_wait_seconds_count{project="alpha"} 2.0',
+                 'dozvon_answer_wait_seconds_sum{project="alpha"} 15.0',
+                 'dozvon_contacts_total{project="beta"} 1.0', 'dozvon_abandons_total{project="beta"} 1.0',
+                 'dozvon_ingest_seconds_bucket{le="0.005",project="beta"} 1.0']:
+        assert line in text, line
+    assert 'dozvon_answers_total{project="beta"}' not in text
 
 
 def test_openapi_declares_a_permission_for_every_api_operation(live: Live) -> None:

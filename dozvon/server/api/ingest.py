@@ -106,7 +106,7 @@ async def _ingest(project: str, body: ContactIn | MessageIn, hub: Any, as_messag
     if not svc.knows_queue(body.queue):
         raise NotFound("routing.unknown_queue", queue=body.queue)
     result = await hub.ingest_async(project, as_inbound(body, as_message))
-    hub.metrics.ingest_latency.labels(project).observe(time.perf_counter() - started)
+    hub.metrics.ingest_latency_of(project).observe(time.perf_counter() - started)
     return JSONResponse(answer_body(result), status_code=201 if result.created else 200)
 
 
