@@ -99,11 +99,11 @@ def _tune_switching() -> None:
     let go first. Measured by alternating the interval every 1.5 s within one run of
     ``bench_server.py`` (64 connections of new contacts, each window's rate from the
     server's trace): at 1 ms against 5, 6 % more contacts a second on average, faster in 15
-    of 25 pairs of windows (two runs); at 0.5 ms, 4 %, faster in 11 of 15. At 256
-    connections, in the chat phase, at 500 contacts/s (the server's part of ingest → offer:
-    p50 7.5 ms both, p99 18.5 against 17.7 ms) and on SQLite it changed nothing
-    measurable. 0.2 ms, measured earlier, was slower: the threads then hand the lock over
-    more often than they need it."""
+    of 25 pairs of windows (two runs); at 0.5 ms, 4 %, faster in 11 of 15. It made no clear
+    difference at 256 connections (+1 %, faster in 4 of 10), in the chat phase (+5 % on
+    average, faster in only 8 of 14), at 500 contacts/s (the server's part of ingest →
+    offer: p50 7.5 ms both, p99 18.5 against 17.7 ms) or on SQLite. 0.2 ms, measured
+    earlier, was slower: the threads then hand the lock over more often than they need it."""
     sys.setswitchinterval(SERVE_SWITCH_INTERVAL_S)
 
 
