@@ -72,21 +72,21 @@ class Metrics:
             "more than one: it exited and was started again", registry=self.registry)
         self._live = _LiveState()
         self.registry.register(self._live)
-        self._children: dict[tuple[str, str], Any] = {}
+        self._children: dict[tuple[Counter | Histogram, str], Any] = {}
 
-    def _of(self, name: str, metric: Counter | Histogram, project: str) -> Any:
+    def _of(self, metric: Counter | Histogram, project: str) -> Any:
         """``metric.labels(project)``, looked up once: ``labels`` checks its arguments and
         takes the metric's lock each time (1.4 µs of the 2.3 that a counted event cost), and
         the ingest counts a few events for every contact it stores."""
-        child = self._children.get((name, project))
+        child = self._children.get((metric, project))
         if child is None:
-            child = self._children[(name, project)] = metric.labels(project)
+            child = self._children[(metric, project)] = metric.labels(project)
         return child
 
     def ingest_latency_of(self, project: str) -> Any:
         """The ingest latency histogram of ``project`` (observed on the event loop for every
         ingested item)."""
-        return self._of("ingest_latency", self.ingest_latency, project)
+        return self._of(self.ingest_latency, project)
 
     def track(self, project: str, svc: RouterService) -> None:
         self._live.services[project] = svc
@@ -99,9 +99,9 @@ class Metrics:
             if name is not None:
                 counted[name] = counted.get(name, 0) + 1
                 if name == "answers":
-                    self._of("answer_wait", self.answer_wait, project).observe(float(e.data.get("wait_s", 0.0)))
+                    self._of(self.answer_wait, project).observe(float(e.data.get("wait_s", 0.0)))
         for name, n in counted.items():
-            self._of(name, self.counters[name], project).inc(n)
+            self._of(self.counters[name], project).inc(n)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
