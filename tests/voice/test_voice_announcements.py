@@ -15,7 +15,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -32,6 +35,11 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 #: How long the three earlier contacts "wait" on the server's clock before they are answered.
 WAITED_S = 130.0
+#: The test project's time zone (``seed_world`` keeps the default): the wallboard's day,
+#: which the ASA announced is read from, ends at its midnight.
+ZONE = ZoneInfo("Europe/Moscow")
+#: Longer than the test's day on the server's clock: the leap, and a minute or so of real time.
+DAY_NEEDS_S = 900.0
 
 
 class LeapingClock(Clock):
@@ -41,8 +49,8 @@ class LeapingClock(Clock):
 
     __slots__ = ("offset",)
 
-    def __init__(self) -> None:
-        self.offset = 0.0
+    def __init__(self, offset: float = 0.0) -> None:
+        self.offset = offset
 
     def now(self) -> float:
         return time.time() + self.offset
@@ -51,9 +59,30 @@ class LeapingClock(Clock):
         self.offset += seconds
 
 
+def clear_of_midnight(now: float, zone: ZoneInfo = ZONE, needs_s: float = DAY_NEEDS_S) -> float:
+    """The clock's first offset: 0, or — when local midnight comes within ``needs_s`` — just
+    past it. The three chats must arrive on the day their answers and the announcement are
+    counted in: queued at 23:59 and answered after the leap, they are yesterday's contacts,
+    and today's queue has answered none."""
+    local = datetime.fromtimestamp(now, zone)
+    midnight = datetime.combine(local.date() + timedelta(days=1), dt_time(), zone).timestamp()
+    return midnight - now + 1.0 if midnight - now < needs_s else 0.0
+
+
 @pytest.fixture
 def clock() -> LeapingClock:
-    return LeapingClock()
+    return LeapingClock(clear_of_midnight(time.time()))
+
+
+def test_the_clock_starts_clear_of_midnight_only_when_midnight_is_near() -> None:
+    """A test's day on the server's clock never spans local midnight, and away from it the
+    clock is the wall clock."""
+    noon = datetime(2026, 12, 5, 12, 0, tzinfo=ZONE).timestamp()
+    assert clear_of_midnight(noon) == 0.0
+    late = datetime(2026, 12, 5, 23, 59, tzinfo=ZONE).timestamp()
+    moved = late + clear_of_midnight(late)
+    assert datetime.fromtimestamp(moved, ZONE) == datetime(2026, 12, 6, 0, 0, 1, tzinfo=ZONE)
+    assert datetime.fromtimestamp(moved + DAY_NEEDS_S, ZONE).date() == datetime(2026, 12, 6).date()
 
 
 @pytest.fixture
